@@ -1,0 +1,35 @@
+import { Module, type DynamicModule } from '@nestjs/common';
+import type { GatewayDeps } from './gateway-deps.js';
+import { HealthController } from './health/health.controller.js';
+import { TasksModule } from './tasks/tasks.module.js';
+import { AGENT_REGISTRY, GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES } from './tokens.js';
+
+/** Makes the values main.ts created available for injection everywhere. */
+@Module({})
+class DepsModule {
+  static register(deps: GatewayDeps): DynamicModule {
+    return {
+      module: DepsModule,
+      global: true,
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: deps.config },
+        { provide: LOGGER, useValue: deps.logger },
+        { provide: REDIS, useValue: deps.redis },
+        { provide: TASK_QUEUES, useValue: deps.queues },
+        { provide: AGENT_REGISTRY, useValue: deps.registry },
+      ],
+      exports: [GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES, AGENT_REGISTRY],
+    };
+  }
+}
+
+@Module({})
+export class AppModule {
+  static register(deps: GatewayDeps): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [DepsModule.register(deps), TasksModule],
+      controllers: [HealthController],
+    };
+  }
+}

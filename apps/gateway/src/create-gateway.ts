@@ -1,0 +1,26 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import { AppModule } from './app.module.js';
+import type { GatewayDeps } from './gateway-deps.js';
+import { ErrorBodyFilter } from './http/error-body.filter.js';
+import { PinoNestLogger } from './http/pino-nest-logger.js';
+
+/**
+ * Builds the gateway app (routes, filters) without listening, for main.ts and tests.
+ * Shutdown hooks stay off: main.ts owns the signals and closes the app, then the queues and
+ * Redis, in that order (Nest's hooks would re-raise the signal before those close).
+ */
+export async function createGateway(deps: GatewayDeps): Promise<NestFastifyApplication> {
+  const adapter = new FastifyAdapter({ bodyLimit: deps.config.bodyLimitBytes });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(deps), adapter, {
+    logger: new PinoNestLogger(deps.logger),
+    // Report a failed start to the caller instead of exiting the process.
+    abortOnError: false,
+  });
+  // Nest routes Fastify's own errors (bad JSON, body too large, wrong content type)
+  // through this filter too, so every error gets the same body.
+  app.useGlobalFilters(new ErrorBodyFilter(deps.logger));
+  await app.init();
+  return app;
+}

@@ -1,0 +1,15 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import type { AgentRegistry } from '@agentq/agents';
+import type { PoolName } from '@agentq/contracts';
+import type { GatewayConfig } from './config.js';
+
+/** Everything the gateway is built from; main.ts (or a test) creates and closes these. */
+export interface GatewayDeps {
+  config: GatewayConfig;
+  logger: Logger;
+  redis: Redis;
+  queues: ReadonlyMap<PoolName, Queue>;
+  registry: AgentRegistry;
+}

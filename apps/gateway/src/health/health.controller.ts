@@ -1,0 +1,34 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { ErrorCode } from '@agentq/contracts';
+import { ApiError } from '../http/api-error.js';
+import { REDIS } from '../tokens.js';
+
+const READY_TIMEOUT_MS = 1000;
+
+@Controller()
+export class HealthController {
+  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+
+  /** Liveness: the process serves HTTP. */
+  @Get('health')
+  health(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  /** Readiness: Redis answers a PING in time. */
+  @Get('ready')
+  async ready(): Promise<{ status: 'ready' }> {
+    if (this.redis.status === 'ready') {
+      const answered = await Promise.race([
+        this.redis.ping().then(
+          () => true,
+          () => false,
+        ),
+        new Promise<false>((resolve) => setTimeout(resolve, READY_TIMEOUT_MS, false).unref()),
+      ]);
+      if (answered) return { status: 'ready' };
+    }
+    throw new ApiError(ErrorCode.Unavailable, 'Redis does not answer');
+  }
+}

@@ -1,0 +1,17 @@
+import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import type { Logger } from 'pino';
+import { toErrorResponse } from './error-response.js';
+
+/** Answers every error thrown in a route with the standard error body. */
+@Catch()
+export class ErrorBodyFilter implements ExceptionFilter {
+  constructor(private readonly logger: Logger) {}
+
+  catch(error: unknown, host: ArgumentsHost): void {
+    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const { status, body } = toErrorResponse(error);
+    if (status >= 500) this.logger.error({ err: error }, 'request failed');
+    void reply.status(status).send(body);
+  }
+}

@@ -1,0 +1,65 @@
+import { HttpException } from '@nestjs/common';
+import { ErrorCode, type ErrorBody } from '@agentq/contracts';
+import { ApiError } from './api-error.js';
+import { errorCodeOfStatus, errorStatus } from './error-status.js';
+
+export interface ErrorResponse {
+  status: number;
+  body: ErrorBody;
+}
+
+function body(code: ErrorCode, message: string, details?: unknown): ErrorBody {
+  return { error: { code, message, ...(details === undefined ? {} : { details }) } };
+}
+
+/** Fastify's own errors (bad JSON, body too large, wrong content type) carry a statusCode. */
+function isFastifyClientError(error: unknown): error is Error & { statusCode: number } {
+  return (
+    error instanceof Error &&
+    'statusCode' in error &&
+    typeof error.statusCode === 'number' &&
+    error.statusCode >= 400 &&
+    error.statusCode < 500
+  );
+}
+
+/** ioredis gives up on a command while Redis is unreachable. */
+function isRedisUnavailable(error: unknown): boolean {
+  return error instanceof Error && error.name === 'MaxRetriesPerRequestError';
+}
+
+function httpExceptionMessage(error: HttpException): string {
+  const response = error.getResponse();
+  if (typeof response === 'object' && 'message' in response) {
+    const message = response.message;
+    if (typeof message === 'string') return message;
+  }
+  return error.message;
+}
+
+/**
+ * The one translation from anything thrown to an HTTP answer. Client mistakes keep their
+ * message; anything unexpected is a bare 500 (the caller logs it) so no internals leak.
+ */
+export function toErrorResponse(error: unknown): ErrorResponse {
+  if (error instanceof ApiError) {
+    return {
+      status: errorStatus[error.code],
+      body: body(error.code, error.message, error.details),
+    };
+  }
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    return { status, body: body(errorCodeOfStatus(status), httpExceptionMessage(error)) };
+  }
+  if (isFastifyClientError(error)) {
+    return {
+      status: error.statusCode,
+      body: body(errorCodeOfStatus(error.statusCode), error.message),
+    };
+  }
+  if (isRedisUnavailable(error)) {
+    return { status: 503, body: body(ErrorCode.Unavailable, 'Redis is unavailable; retry later') };
+  }
+  return { status: 500, body: body(ErrorCode.Internal, 'internal error') };
+}

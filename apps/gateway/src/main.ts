@@ -1,0 +1,61 @@
+import { pino } from 'pino';
+import { AgentRegistry, builtinAgents } from '@agentq/agents';
+import { ConfigError, createRedis, createTaskQueues, waitUntilReady } from '@agentq/queue';
+import { loadConfig, type GatewayConfig } from './config.js';
+import { createGateway } from './create-gateway.js';
+
+const SHUTDOWN_DEADLINE_MS = 10_000;
+const REDIS_STARTUP_WAIT_MS = 10_000;
+
+function readConfig(): GatewayConfig {
+  try {
+    return loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`gateway: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = pino({ level: config.logLevel, base: { app: 'gateway' } });
+  const redis = createRedis(config.redisUrl, 'client', 'agentq-gateway');
+  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const queues = createTaskQueues(config.pools, { connection: redis, prefix: config.prefix });
+  const registry = new AgentRegistry(builtinAgents);
+
+  // Serve once Redis is ready, so the first requests are not refused; if it stays away,
+  // serve anyway: /ready answers 503 and submits 503 until it is back.
+  if (!(await waitUntilReady(redis, REDIS_STARTUP_WAIT_MS))) {
+    logger.warn({ waitedMs: REDIS_STARTUP_WAIT_MS }, 'Redis not ready yet; serving anyway');
+  }
+  const app = await createGateway({ config, logger, redis, queues, registry });
+  await app.listen({ port: config.port, host: config.host });
+  const url = await app.getUrl();
+
+  let closing = false;
+  const shutdown = (signal: NodeJS.Signals): void => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    setTimeout(() => {
+      logger.error('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS).unref();
+    void (async () => {
+      await app.close();
+      await Promise.all([...queues.values()].map((queue) => queue.close()));
+      await redis.quit().catch(() => redis.disconnect());
+      logger.info('stopped');
+    })();
+  };
+  process.once('SIGTERM', shutdown);
+  process.once('SIGINT', shutdown);
+
+  logger.info({ url, pools: config.pools }, 'ready');
+}
+
+await main();

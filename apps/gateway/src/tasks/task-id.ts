@@ -1,0 +1,16 @@
+import { createHash, randomUUID } from 'node:crypto';
+
+/**
+ * Task ids are BullMQ job ids: a random UUID, or, with an idempotency key, a hash of the
+ * tenant and key, so a repeated submit lands on the same job instead of a new one.
+ */
+export function newTaskId(tenant: string, idempotencyKey: string | undefined): string {
+  if (idempotencyKey === undefined) return randomUUID();
+  const digest = createHash('sha256').update(`${tenant}\n${idempotencyKey}`).digest('hex');
+  return `idem-${digest.slice(0, 40)}`;
+}
+
+/** Whether a string could be a task id at all (keeps junk away from Redis keys). */
+export function isPlausibleTaskId(id: string): boolean {
+  return /^[A-Za-z0-9_-]{1,64}$/.test(id);
+}

@@ -1,0 +1,28 @@
+import type { z } from 'zod';
+
+/** What an agent can use while it runs one task. */
+export interface AgentContext {
+  /** The task (BullMQ job) id. */
+  taskId: string;
+  /** 1 on the first run, 2 on the first retry ... */
+  attempt: number;
+  /** Aborted when the task times out, is cancelled, or the worker shuts down. */
+  signal: AbortSignal;
+  /** Reports progress: a number (percent) or a small JSON object. */
+  progress(value: number | Record<string, unknown>): Promise<void>;
+  /** Adds a line to the task's log. */
+  log(line: string): Promise<void>;
+}
+
+/** A named, versioned handler; its input schema is checked before a task is enqueued. */
+export interface Agent<Input = unknown, Output = unknown> {
+  name: string;
+  version: string;
+  description: string;
+  inputSchema: z.ZodType<Input>;
+  run(input: Input, ctx: AgentContext): Promise<Output>;
+}
+
+/** An agent whose input type is not known statically (as held by the registry). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type AnyAgent = Agent<any, unknown>;

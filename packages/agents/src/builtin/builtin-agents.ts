@@ -1,0 +1,6 @@
+import type { AnyAgent } from '../agent.js';
+import { echoAgent } from './echo.agent.js';
+import { simAgent } from './sim.agent.js';
+
+/** The agents every agentq process knows. */
+export const builtinAgents: readonly AnyAgent[] = [echoAgent, simAgent];

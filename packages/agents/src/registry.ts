@@ -1,0 +1,42 @@
+import type { z } from 'zod';
+import type { AnyAgent } from './agent.js';
+
+/** The result of checking a task's input against its agent's schema. */
+export type InputCheck =
+  | { ok: true; input: unknown }
+  | { ok: false; reason: 'unknown-agent' }
+  | { ok: false; reason: 'invalid-input'; issues: z.core.$ZodIssue[] };
+
+/** The agents a process knows, by name. Registering a name twice is a startup error. */
+export class AgentRegistry {
+  private readonly agents = new Map<string, AnyAgent>();
+
+  constructor(agents: readonly AnyAgent[] = []) {
+    for (const agent of agents) this.register(agent);
+  }
+
+  register(agent: AnyAgent): void {
+    if (this.agents.has(agent.name)) {
+      throw new Error(`agent "${agent.name}" is registered twice`);
+    }
+    this.agents.set(agent.name, agent);
+  }
+
+  get(name: string): AnyAgent | undefined {
+    return this.agents.get(name);
+  }
+
+  names(): string[] {
+    return [...this.agents.keys()].sort();
+  }
+
+  /** Checks (and normalizes, e.g. fills defaults of) a task's input for its agent. */
+  checkInput(name: string, input: unknown): InputCheck {
+    const agent = this.agents.get(name);
+    if (!agent) return { ok: false, reason: 'unknown-agent' };
+    const parsed = agent.inputSchema.safeParse(input);
+    return parsed.success
+      ? { ok: true, input: parsed.data }
+      : { ok: false, reason: 'invalid-input', issues: parsed.error.issues };
+  }
+}

@@ -1,0 +1,25 @@
+/**
+ * Every error agentq reports, over HTTP and on failed tasks. Clients switch on these
+ * strings; they never change meaning.
+ */
+export const ErrorCode = {
+  // Request errors (gateway).
+  ValidationFailed: 'VALIDATION_FAILED',
+  Unauthenticated: 'UNAUTHENTICATED',
+  Forbidden: 'FORBIDDEN',
+  NotFound: 'NOT_FOUND',
+  Conflict: 'CONFLICT',
+  PayloadTooLarge: 'PAYLOAD_TOO_LARGE',
+  UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
+  UnknownAgent: 'UNKNOWN_AGENT',
+  RateLimited: 'RATE_LIMITED',
+  Unavailable: 'UNAVAILABLE',
+  Internal: 'INTERNAL',
+  // Task outcomes (worker).
+  InvalidInput: 'INVALID_INPUT',
+  AgentFailed: 'AGENT_FAILED',
+  Transient: 'TRANSIENT',
+  Timeout: 'TIMEOUT',
+  Cancelled: 'CANCELLED',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

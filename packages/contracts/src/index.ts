@@ -1,0 +1,6 @@
+export * from './error-body.js';
+export * from './error-code.js';
+export * from './pool.js';
+export * from './priority.js';
+export * from './task.js';
+export * from './task-error.js';

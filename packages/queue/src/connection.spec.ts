@@ -1,0 +1,40 @@
+import { reconnectDelayMs, redisOptions } from './connection.js';
+
+describe(redisOptions.name, () => {
+  it('reads host, port, credentials and db from the URL', () => {
+    const options = redisOptions('redis://user:p%40ss@redis.internal:6380/2', 'worker');
+    expect(options).toMatchObject({
+      host: 'redis.internal',
+      port: 6380,
+      username: 'user',
+      password: 'p@ss',
+      db: 2,
+      tls: undefined,
+    });
+  });
+
+  it('turns on TLS for rediss://', () => {
+    expect(redisOptions('rediss://cache.example:6379', 'client').tls).toEqual({
+      servername: 'cache.example',
+    });
+  });
+
+  it('lets worker connections wait through outages, as BullMQ requires', () => {
+    expect(redisOptions('redis://localhost', 'worker').maxRetriesPerRequest).toBeNull();
+  });
+
+  it('makes client connections fail fast while Redis is away', () => {
+    expect(redisOptions('redis://localhost', 'client')).toMatchObject({
+      maxRetriesPerRequest: 1,
+      enableOfflineQueue: false,
+    });
+  });
+});
+
+describe(reconnectDelayMs.name, () => {
+  it('backs off and never waits more than 2 s', () => {
+    const delays = [1, 2, 3, 10, 1000].map(reconnectDelayMs);
+    expect(delays).toEqual([...delays].sort((a, b) => a - b));
+    expect(Math.max(...delays)).toBe(2000);
+  });
+});

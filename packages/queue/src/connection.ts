@@ -1,0 +1,55 @@
+import type { RedisOptions } from 'ioredis';
+import { Redis } from 'ioredis';
+
+/**
+ * How a connection is used:
+ * - `worker`: BullMQ workers and event listeners; commands wait through outages
+ *   (`maxRetriesPerRequest: null`, which BullMQ requires for blocking calls).
+ * - `client`: request paths (the gateway); commands fail fast while Redis is away, so a
+ *   caller gets a 503 instead of hanging.
+ */
+export type ConnectionRole = 'worker' | 'client';
+
+/** Reconnect forever, backing off to at most 2 s between tries. */
+export function reconnectDelayMs(attempt: number): number {
+  return Math.min(100 * 2 ** Math.min(attempt, 10), 2000);
+}
+
+/** ioredis options for a redis:// or rediss:// URL (credentials and db taken from the URL). */
+export function redisOptions(url: string, role: ConnectionRole): RedisOptions {
+  const parsed = new URL(url);
+  const db = parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : 0;
+  return {
+    host: parsed.hostname.replace(/^\[(.*)\]$/, '$1'),
+    port: parsed.port ? Number(parsed.port) : 6379,
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: Number.isInteger(db) ? db : 0,
+    tls: parsed.protocol === 'rediss:' ? { servername: parsed.hostname } : undefined,
+    retryStrategy: reconnectDelayMs,
+    ...(role === 'worker'
+      ? { maxRetriesPerRequest: null }
+      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }),
+  };
+}
+
+/** A new ioredis client for the URL; the caller closes it with `quit()`. */
+export function createRedis(url: string, role: ConnectionRole, name: string): Redis {
+  return new Redis({ ...redisOptions(url, role), connectionName: name });
+}
+
+/** Waits until the client is ready; false if it is not within the time given. */
+export function waitUntilReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+  if (redis.status === 'ready') return Promise.resolve(true);
+  return new Promise((resolve) => {
+    const onReady = () => {
+      clearTimeout(timer);
+      resolve(true);
+    };
+    const timer = setTimeout(() => {
+      redis.off('ready', onReady);
+      resolve(false);
+    }, timeoutMs);
+    redis.once('ready', onReady);
+  });
+}

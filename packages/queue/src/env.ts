@@ -1,0 +1,58 @@
+import { z } from 'zod';
+
+/** Thrown by {@link parseEnv}; its message names every bad variable. */
+export class ConfigError extends Error {
+  override readonly name = 'ConfigError';
+}
+
+/**
+ * Parses environment variables with a zod schema, collecting every problem at once, so a
+ * misconfigured process stops at start with one message naming each variable.
+ */
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.output<S> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => {
+    const variable = issue.path.length > 0 ? issue.path.join('.') : '(config)';
+    return `  ${variable}: ${issue.message}`;
+  });
+  throw new ConfigError(`invalid configuration:\n${lines.join('\n')}`);
+}
+
+/** A comma-separated list, trimmed, without empty items. */
+export function commaList<T extends z.ZodType<unknown, string>>(item: T) {
+  return z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part.length > 0),
+    )
+    .pipe(z.array(item).min(1));
+}
+
+const redisUrl = z
+  .string()
+  .url()
+  .refine((value) => /^rediss?:$/.test(new URL(value).protocol), {
+    message: 'must be a redis:// or rediss:// URL',
+  });
+
+/** Variables every app reads: where Redis is, the key prefix, the log level. */
+export const sharedEnvShape = {
+  /** Redis to use; rediss:// for TLS, credentials in the URL. */
+  REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  /** Prefix of every Redis key; use a hash tag such as {agentq} on Redis Cluster. */
+  AGENTQ_PREFIX: z
+    .string()
+    .regex(/^[A-Za-z0-9_{}-]+$/, { message: 'letters, digits, _ - { } only' })
+    .default('agentq'),
+  /** pino log level. */
+  AGENTQ_LOG_LEVEL: z
+    .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+    .default('info'),
+};

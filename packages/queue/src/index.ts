@@ -1,0 +1,6 @@
+export * from './connection.js';
+export * from './env.js';
+export * from './job-options.js';
+export * from './queue-factory.js';
+export * from './queue-stats.js';
+export * from './task-view.js';

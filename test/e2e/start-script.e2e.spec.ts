@@ -1,0 +1,39 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { AppProcess, ROOT } from '../helpers/app-process.js';
+import { http } from '../helpers/http.js';
+import { freePort, isListening } from '../helpers/ports.js';
+
+describe('pnpm start (scripts/start.mjs)', () => {
+  it('starts Redis when none answers, serves the README example, and Ctrl-C stops everything', async () => {
+    const redisPort = await freePort();
+    const gatewayPort = await freePort();
+    const system = AppProcess.node('start', ['scripts/start.mjs'], {
+      REDIS_URL: `redis://127.0.0.1:${redisPort}`,
+      PORT: String(gatewayPort),
+    });
+    try {
+      await system.waitForOutput(['[redis]', 'Ready to accept connections']);
+      await system.waitForOutput(['[gateway]', '"msg":"ready"']);
+      await system.waitForOutput(['[worker]', '"msg":"ready"']);
+
+      const submitted = await http('POST', `http://127.0.0.1:${gatewayPort}/v1/tasks`, {
+        agent: 'echo',
+        input: { hello: 'world' },
+      });
+      expect(submitted).toMatchObject({ status: 201 });
+      await system.waitForOutput(['task completed', submitted.body.id]);
+      const view = await http(
+        'GET',
+        `http://127.0.0.1:${gatewayPort}/v1/tasks/${submitted.body.id}`,
+      );
+      expect(view.body).toMatchObject({ state: 'completed', result: { hello: 'world' } });
+    } finally {
+      expect(await system.stop('SIGINT')).toBe(0);
+    }
+    // Nothing is left behind: no gateway and no Redis listening.
+    expect(await isListening(gatewayPort)).toBe(false);
+    expect(await isListening(redisPort)).toBe(false);
+    rmSync(path.join(ROOT, '.data', `redis-${redisPort}`), { recursive: true, force: true });
+  });
+});

@@ -1,0 +1,9 @@
+import preset from '../jest.preset.js';
+
+export default {
+  ...preset,
+  roots: ['<rootDir>/e2e'],
+  // Each file starts real processes; running them one at a time keeps a 2-core machine calm.
+  maxWorkers: 1,
+  testTimeout: 60_000,
+};
