@@ -1,3 +1,4 @@
+export * from './cancellation.js';
 export * from './connection.js';
 export * from './env.js';
 export * from './job-options.js';
