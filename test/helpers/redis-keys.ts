@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { createRedis, deleteKeysByPrefix } from '@agentq/queue';
 import { REDIS_URL } from './app-process.js';
 
 /** A key prefix no other test file uses. */
@@ -9,14 +9,9 @@ export function uniquePrefix(name: string): string {
 
 /** Deletes every key under a prefix (never FLUSHALL: Redis may be shared). */
 export async function deletePrefix(prefix: string, url = REDIS_URL): Promise<void> {
-  const redis = new Redis(url, { maxRetriesPerRequest: 1 });
+  const redis = createRedis(url, 'worker', 'e2e-cleanup');
   try {
-    let cursor = '0';
-    do {
-      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}:*`, 'COUNT', 1000);
-      cursor = next;
-      if (keys.length > 0) await redis.unlink(...keys);
-    } while (cursor !== '0');
+    await deleteKeysByPrefix(redis, prefix);
   } finally {
     await redis.quit();
   }

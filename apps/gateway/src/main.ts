@@ -1,26 +1,14 @@
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
-import { ConfigError, createRedis, createTaskQueues, waitUntilReady } from '@agentq/queue';
-import { loadConfig, type GatewayConfig } from './config.js';
+import { loadConfigOrExit, createRedis, createTaskQueues, waitUntilReady } from '@agentq/queue';
+import { loadConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 const REDIS_STARTUP_WAIT_MS = 10_000;
 
-function readConfig(): GatewayConfig {
-  try {
-    return loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`gateway: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = loadConfigOrExit('gateway', loadConfig, process.env);
   const logger = pino({ level: config.logLevel, base: { app: 'gateway' } });
   const redis = createRedis(config.redisUrl, 'client', 'agentq-gateway');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));

@@ -1,22 +1,10 @@
 import { pino } from 'pino';
-import { ConfigError, createRedis, createTaskQueues } from '@agentq/queue';
-import { loadConfig, type ScalerConfig } from './config.js';
+import { loadConfigOrExit, createRedis, createTaskQueues } from '@agentq/queue';
+import { loadConfig } from './config.js';
 import { ControlLoop } from './control-loop.js';
 
-function readConfig(): ScalerConfig {
-  try {
-    return loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`scaler: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
 function main(): void {
-  const config = readConfig();
+  const config = loadConfigOrExit('scaler', loadConfig, process.env);
   const logger = pino({ level: config.logLevel, base: { app: 'scaler' } });
   const redis = createRedis(config.redisUrl, 'worker', 'agentq-scaler');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));

@@ -1,24 +1,12 @@
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
-import { ConfigError, createRedis } from '@agentq/queue';
-import { loadConfig, type WorkerConfig } from './config.js';
+import { loadConfigOrExit, createRedis } from '@agentq/queue';
+import { loadConfig } from './config.js';
 import { PoolWorker } from './pool-worker.js';
 import { createTaskProcessor } from './run-task.js';
 
-function readConfig(): WorkerConfig {
-  try {
-    return loadConfig(process.env);
-  } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`worker: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
-  }
-}
-
 async function main(): Promise<void> {
-  const config = readConfig();
+  const config = loadConfigOrExit('worker', loadConfig, process.env);
   const logger = pino({ level: config.logLevel, base: { app: 'worker', pid: process.pid } });
   const connection = createRedis(config.redisUrl, 'worker', 'agentq-worker');
   connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));

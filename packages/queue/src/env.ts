@@ -56,3 +56,23 @@ export const sharedEnvShape = {
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
 };
+
+/**
+ * Loads an app's configuration at start; on bad config prints the message naming each
+ * variable and exits 1 (the process never starts half-configured).
+ */
+export function loadConfigOrExit<C>(
+  app: string,
+  load: (env: Record<string, string | undefined>) => C,
+  env: Record<string, string | undefined>,
+): C {
+  try {
+    return load(env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${app}: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
