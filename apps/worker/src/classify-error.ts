@@ -22,6 +22,8 @@ export function classifyError(error: unknown): Classification {
       return { action: 'fail', code };
     case ErrorCode.Transient:
     case ErrorCode.Timeout:
+    // Until the worker pauses its limiter for these (without using an attempt), retry.
+    case ErrorCode.ProviderRateLimited:
       return { action: 'retry', code };
   }
 }

@@ -4,6 +4,7 @@ import { ErrorCode } from '@agentq/contracts';
 export type AgentErrorCode =
   | typeof ErrorCode.InvalidInput
   | typeof ErrorCode.Transient
+  | typeof ErrorCode.ProviderRateLimited
   | typeof ErrorCode.Timeout
   | typeof ErrorCode.Cancelled;
 
@@ -40,4 +41,21 @@ export class TimeoutError extends AgentError {
 export class CancelledError extends AgentError {
   override readonly name = 'CancelledError';
   readonly code = ErrorCode.Cancelled;
+}
+
+/**
+ * A provider said "too many requests, retry after T": the worker pauses the limiter for T
+ * and runs the task again later without using an attempt.
+ */
+export class RateLimitedError extends AgentError {
+  override readonly name = 'RateLimitedError';
+  readonly code = ErrorCode.ProviderRateLimited;
+  constructor(
+    message: string,
+    /** How long to wait before the next try. */
+    readonly retryAfterMs: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }

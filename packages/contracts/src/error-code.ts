@@ -19,6 +19,7 @@ export const ErrorCode = {
   InvalidInput: 'INVALID_INPUT',
   AgentFailed: 'AGENT_FAILED',
   Transient: 'TRANSIENT',
+  ProviderRateLimited: 'PROVIDER_RATE_LIMITED',
   Timeout: 'TIMEOUT',
   Cancelled: 'CANCELLED',
 } as const;

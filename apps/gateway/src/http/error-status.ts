@@ -17,6 +17,7 @@ export const errorStatus: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.InvalidInput]: 400,
   [ErrorCode.AgentFailed]: 500,
   [ErrorCode.Transient]: 503,
+  [ErrorCode.ProviderRateLimited]: 503,
   [ErrorCode.Timeout]: 504,
   [ErrorCode.Cancelled]: 409,
 };
