@@ -20,9 +20,9 @@ export function classifyError(error: unknown): Classification {
     case ErrorCode.InvalidInput:
     case ErrorCode.Cancelled:
       return { action: 'fail', code };
+    // PROVIDER_RATE_LIMITED retries too, until the worker pauses its limiter for it.
     case ErrorCode.Transient:
     case ErrorCode.Timeout:
-    // Until the worker pauses its limiter for these (without using an attempt), retry.
     case ErrorCode.ProviderRateLimited:
       return { action: 'retry', code };
   }
