@@ -1,3 +1,4 @@
+export * from './backoff.js';
 export * from './cancellation.js';
 export * from './connection.js';
 export * from './env.js';

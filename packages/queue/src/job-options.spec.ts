@@ -9,7 +9,7 @@ describe(taskJobOptions.name, () => {
       priority: 2,
       delay: 500,
       attempts: 5,
-      backoff: { type: 'exponential', delay: 1000, jitter: 1 },
+      backoff: { type: 'agentq-exponential' },
       removeOnComplete: { age: DEFAULT_RETENTION.completedAgeSeconds, count: 10_000 },
       removeOnFail: { age: DEFAULT_RETENTION.failedAgeSeconds, count: 50_000 },
     });
@@ -23,7 +23,7 @@ describe(taskJobOptions.name, () => {
     });
     expect(taskJobOptions(spec, 'id-2')).toMatchObject({
       attempts: 2,
-      backoff: { type: 'fixed', delay: 250 },
+      backoff: { type: 'agentq-fixed', delay: 250 },
       delay: undefined,
     });
   });

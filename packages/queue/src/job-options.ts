@@ -1,5 +1,6 @@
 import type { JobsOptions } from 'bullmq';
 import { Priority, type TaskSpec } from '@agentq/contracts';
+import { BACKOFF_TYPE } from './backoff.js';
 
 /**
  * How long finished tasks are kept. Bounded by default so Redis memory does not grow
@@ -23,15 +24,16 @@ export const DEFAULT_RETENTION: RetentionPolicy = {
   failedCount: 50_000,
 };
 
-/** Retry defaults for a task that does not set its own. */
+/**
+ * Retry defaults for a task that does not set its own. The backoff base and cap of a task
+ * without its own backoff are the worker's (AGENTQ_WORKER_BACKOFF_BASE_MS / _CAP_MS).
+ */
 export interface RetryDefaults {
   /** @defaultValue 5 */
   attempts: number;
-  /** First backoff delay. @defaultValue 1000 */
-  backoffMs: number;
 }
 
-export const DEFAULT_RETRY: RetryDefaults = { attempts: 5, backoffMs: 1000 };
+export const DEFAULT_RETRY: RetryDefaults = { attempts: 5 };
 
 /** BullMQ options for one task. `jobId` is the task id. */
 export function taskJobOptions(
@@ -40,14 +42,16 @@ export function taskJobOptions(
   retention: RetentionPolicy = DEFAULT_RETENTION,
   retry: RetryDefaults = DEFAULT_RETRY,
 ): JobsOptions {
-  const backoff = spec.backoff ?? { type: 'exponential', delayMs: retry.backoffMs };
   return {
     jobId,
     priority: Priority[spec.priority],
     delay: spec.delayMs > 0 ? spec.delayMs : undefined,
     attempts: spec.attempts ?? retry.attempts,
-    // Full jitter spreads retries of tasks that failed together (a provider outage).
-    backoff: { type: backoff.type, delay: backoff.delayMs, jitter: 1 },
+    // agentq's backoff types: the worker applies full jitter and its cap (see backoff.ts);
+    // without a delay of its own the task uses the worker's base.
+    backoff: spec.backoff
+      ? { type: BACKOFF_TYPE[spec.backoff.type], delay: spec.backoff.delayMs }
+      : { type: BACKOFF_TYPE.exponential },
     removeOnComplete: { age: retention.completedAgeSeconds, count: retention.completedCount },
     removeOnFail: { age: retention.failedAgeSeconds, count: retention.failedCount },
   };
