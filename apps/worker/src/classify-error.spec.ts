@@ -1,5 +1,12 @@
-import { CancelledError, InvalidInputError, TimeoutError, TransientError } from '@agentq/agents';
+import {
+  CancelledError,
+  InvalidInputError,
+  RateLimitedError,
+  TimeoutError,
+  TransientError,
+} from '@agentq/agents';
 import { classifyError } from './classify-error.js';
+import { HandBackError } from './hand-back.js';
 
 describe(classifyError.name, () => {
   it.each([
@@ -11,6 +18,18 @@ describe(classifyError.name, () => {
     ['a string', 'retry', 'AGENT_FAILED'],
   ])('classifies %p as %s with code %s', (error, action, code) => {
     expect(classifyError(error)).toEqual({ action, code });
+  });
+
+  it('pauses for the time a rate-limited provider gives', () => {
+    expect(classifyError(new RateLimitedError('429', 1500))).toEqual({
+      action: 'rate-limit',
+      code: 'PROVIDER_RATE_LIMITED',
+      retryAfterMs: 1500,
+    });
+  });
+
+  it('hands a task back when the worker shuts down', () => {
+    expect(classifyError(new HandBackError('draining'))).toEqual({ action: 'hand-back' });
   });
 
   it('looks at the class, not the message', () => {

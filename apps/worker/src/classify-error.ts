@@ -1,29 +1,45 @@
-import { AgentError, type AgentErrorCode } from '@agentq/agents';
+import { AgentError, RateLimitedError, type AgentErrorCode } from '@agentq/agents';
 import { ErrorCode } from '@agentq/contracts';
+import { HandBackError } from './hand-back.js';
 
-/** What the worker does with a failed attempt. */
-export type FailureAction = 'retry' | 'fail';
+type Code = AgentErrorCode | typeof ErrorCode.AgentFailed;
 
-export interface Classification {
-  action: FailureAction;
-  code: AgentErrorCode | typeof ErrorCode.AgentFailed;
-}
+/**
+ * What the worker does with a failed attempt:
+ * - `retry`: BullMQ runs it again after a backoff, until attempts run out;
+ * - `fail`: no retry (UnrecoverableError);
+ * - `rate-limit`: pause the pool for `retryAfterMs` and run it again, using no attempt;
+ * - `hand-back`: the worker is shutting down; the task goes back to the queue, no attempt.
+ */
+export type Classification =
+  | { action: 'retry' | 'fail'; code: Code }
+  | { action: 'rate-limit'; code: Code; retryAfterMs: number }
+  | { action: 'hand-back' };
+export type FailureAction = Classification['action'];
 
 /**
  * The one retry decision: by error class (its code), never by message text. Errors that
  * are not agentq's own (a bug, a network error deep in a library) are retried.
  */
 export function classifyError(error: unknown): Classification {
+  if (error instanceof HandBackError) return { action: 'hand-back' };
   if (!(error instanceof AgentError)) return { action: 'retry', code: ErrorCode.AgentFailed };
   const code = error.code;
   switch (code) {
     case ErrorCode.InvalidInput:
     case ErrorCode.Cancelled:
       return { action: 'fail', code };
-    // PROVIDER_RATE_LIMITED retries too, until the worker pauses its limiter for it.
+    case ErrorCode.ProviderRateLimited:
+      // The provider says when to come back; a RateLimitedError without a usable time
+      // (an agent's bug) still pauses, for a second.
+      return {
+        action: 'rate-limit',
+        code,
+        retryAfterMs:
+          error instanceof RateLimitedError && error.retryAfterMs > 0 ? error.retryAfterMs : 1000,
+      };
     case ErrorCode.Transient:
     case ErrorCode.Timeout:
-    case ErrorCode.ProviderRateLimited:
       return { action: 'retry', code };
   }
 }

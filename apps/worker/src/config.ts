@@ -1,47 +1,141 @@
 import { z } from 'zod';
-import { PoolNameSchema } from '@agentq/contracts';
+import { PoolNameSchema, type PoolName } from '@agentq/contracts';
 import { commaList, parseEnv, sharedEnvShape } from '@agentq/queue';
+import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles.js';
 
 const ms = z.coerce.number().int().min(1);
+const count = z.coerce.number().int().min(1).max(10_000);
+
+/** `pool:value,pool:value` (e.g. `default:short,large:llm-stream`) as a map by pool. */
+function poolMap<T extends z.ZodType>(value: T) {
+  const item = z.tuple([PoolNameSchema, value]);
+  return z.string().transform((text, ctx) => {
+    const map = new Map<PoolName, z.output<T>>();
+    for (const part of text.split(',').map((entry) => entry.trim())) {
+      if (part === '') continue;
+      const colon = part.indexOf(':');
+      const parsed = item.safeParse([part.slice(0, colon), part.slice(colon + 1)]);
+      if (colon < 1 || !parsed.success) {
+        const why = parsed.error?.issues[0]?.message ?? 'expected pool:value';
+        ctx.addIssue({ code: 'custom', message: `"${part}": ${why}` });
+        return z.NEVER;
+      }
+      map.set(parsed.data[0] as PoolName, parsed.data[1] as z.output<T>);
+    }
+    return map;
+  });
+}
+
+/** `max/durationMs`: at most `max` tasks start per `durationMs` across all workers. */
+const rateLimit = z
+  .string()
+  .regex(/^\d+\/\d+$/, { message: 'rate limits are max/durationMs, e.g. 100/1000' })
+  .transform((text) => {
+    const [max, durationMs] = text.split('/').map(Number) as [number, number];
+    return { max, durationMs };
+  })
+  .pipe(z.object({ max: z.number().int().min(1), durationMs: z.number().int().min(1) }));
 
 export const configSchema = z
   .object({
     ...sharedEnvShape,
     /** Pools (queues) this process serves. */
     AGENTQ_POOLS: commaList(PoolNameSchema).default(['default']),
-    /** Tasks run at once per pool in this process. */
-    AGENTQ_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(10),
-    /** A task's lock; a worker that dies loses it after this long and another takes over. */
-    AGENTQ_WORKER_LOCK_DURATION_MS: ms.min(5000).default(10_000),
-    /** How often workers look for tasks whose lock expired. */
-    AGENTQ_WORKER_STALLED_INTERVAL_MS: ms.min(1000).default(5000),
+    /** Execution profile per pool (short, llm-stream, batch); unnamed pools use short. */
+    AGENTQ_POOL_PROFILES: poolMap(z.enum(PROFILE_NAMES)).optional(),
+    /** Tasks run at once per pool in this process; unset: the pool's profile decides. */
+    AGENTQ_CONCURRENCY: count.optional(),
+    /** Per-pool concurrency in this process (`large:4`), over AGENTQ_CONCURRENCY. */
+    AGENTQ_POOL_CONCURRENCY: poolMap(count).optional(),
+    /** Upper bound of the pools' concurrencies added up; unset: no bound. */
+    AGENTQ_WORKER_MAX_CONCURRENCY: count.optional(),
+    /** Per-pool concurrency across all workers (`large:100`, BullMQ global concurrency). */
+    AGENTQ_POOL_GLOBAL_CONCURRENCY: poolMap(count).optional(),
+    /** Per-pool start rate across all workers (`default:100/1000`: 100 tasks a second). */
+    AGENTQ_POOL_RATE_LIMITS: poolMap(rateLimit).optional(),
+    /** A task's lock, for every pool; unset: the profile's (short: 10000). */
+    AGENTQ_WORKER_LOCK_DURATION_MS: ms.min(1000).optional(),
+    /** How often expired locks are looked for, for every pool; unset: the profile's. */
+    AGENTQ_WORKER_STALLED_INTERVAL_MS: ms.min(500).optional(),
+    /** Takeovers before a task fails, for every pool; unset: the profile's. */
+    AGENTQ_WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).max(100).optional(),
     /** Time limit of a task that sets no timeoutMs. */
     AGENTQ_WORKER_DEFAULT_TIMEOUT_MS: ms.default(600_000),
-    /** On SIGTERM, running tasks get this long to finish before the process exits. */
-    AGENTQ_WORKER_DRAIN_TIMEOUT_MS: ms.default(30_000),
+    /** On SIGTERM, running tasks get this long before they are handed back; unset: profile. */
+    AGENTQ_WORKER_DRAIN_TIMEOUT_MS: ms.optional(),
+    /** First retry delay of a task without its own backoff (doubles, full jitter). */
+    AGENTQ_WORKER_BACKOFF_BASE_MS: ms.default(1000),
+    /** No retry delay is longer than this. */
+    AGENTQ_WORKER_BACKOFF_CAP_MS: ms.default(300_000),
+    /** Port of /health, /ready and /metrics; 0 turns the server off. */
+    AGENTQ_WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
+    /** Address the HTTP server listens on. */
+    AGENTQ_WORKER_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+    /** An event-loop stall at least this long is logged with the tasks in flight. */
+    AGENTQ_WORKER_STALL_WARN_MS: ms.default(1000),
   })
-  .superRefine((env, ctx) => {
-    if (env.AGENTQ_WORKER_STALLED_INTERVAL_MS >= env.AGENTQ_WORKER_LOCK_DURATION_MS) {
+  .transform((env, ctx) => {
+    const pools = env.AGENTQ_POOLS.map((pool) => {
+      const profileName: ProfileName = env.AGENTQ_POOL_PROFILES?.get(pool) ?? 'short';
+      const profile = PROFILES[profileName];
+      return {
+        pool,
+        profile: profileName,
+        concurrency:
+          env.AGENTQ_POOL_CONCURRENCY?.get(pool) ?? env.AGENTQ_CONCURRENCY ?? profile.concurrency,
+        lockDurationMs: env.AGENTQ_WORKER_LOCK_DURATION_MS ?? profile.lockDurationMs,
+        stalledIntervalMs: env.AGENTQ_WORKER_STALLED_INTERVAL_MS ?? profile.stalledIntervalMs,
+        maxStalledCount: env.AGENTQ_WORKER_MAX_STALLED_COUNT ?? profile.maxStalledCount,
+        drainTimeoutMs: env.AGENTQ_WORKER_DRAIN_TIMEOUT_MS ?? profile.drainGraceMs,
+        rateLimit: env.AGENTQ_POOL_RATE_LIMITS?.get(pool),
+        globalConcurrency: env.AGENTQ_POOL_GLOBAL_CONCURRENCY?.get(pool),
+      };
+    });
+    for (const settings of pools) {
+      if (settings.stalledIntervalMs >= settings.lockDurationMs) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['AGENTQ_WORKER_STALLED_INTERVAL_MS'],
+          message: `must be shorter than the lock duration of pool ${settings.pool} (${settings.lockDurationMs} ms)`,
+        });
+      }
+    }
+    const total = pools.reduce((sum, settings) => sum + settings.concurrency, 0);
+    if (
+      env.AGENTQ_WORKER_MAX_CONCURRENCY !== undefined &&
+      total > env.AGENTQ_WORKER_MAX_CONCURRENCY
+    ) {
       ctx.addIssue({
         code: 'custom',
-        path: ['AGENTQ_WORKER_STALLED_INTERVAL_MS'],
-        message: 'must be shorter than AGENTQ_WORKER_LOCK_DURATION_MS',
+        path: ['AGENTQ_WORKER_MAX_CONCURRENCY'],
+        message: `the pools' concurrencies add up to ${total}, above this bound`,
       });
     }
-  })
-  .transform((env) => ({
-    redisUrl: env.REDIS_URL,
-    prefix: env.AGENTQ_PREFIX,
-    logLevel: env.AGENTQ_LOG_LEVEL,
-    pools: env.AGENTQ_POOLS,
-    concurrency: env.AGENTQ_CONCURRENCY,
-    lockDurationMs: env.AGENTQ_WORKER_LOCK_DURATION_MS,
-    stalledIntervalMs: env.AGENTQ_WORKER_STALLED_INTERVAL_MS,
-    defaultTimeoutMs: env.AGENTQ_WORKER_DEFAULT_TIMEOUT_MS,
-    drainTimeoutMs: env.AGENTQ_WORKER_DRAIN_TIMEOUT_MS,
-  }));
+    if (env.AGENTQ_WORKER_BACKOFF_CAP_MS < env.AGENTQ_WORKER_BACKOFF_BASE_MS) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AGENTQ_WORKER_BACKOFF_CAP_MS'],
+        message: 'must be at least AGENTQ_WORKER_BACKOFF_BASE_MS',
+      });
+    }
+    return {
+      redisUrl: env.REDIS_URL,
+      prefix: env.AGENTQ_PREFIX,
+      logLevel: env.AGENTQ_LOG_LEVEL,
+      pools,
+      defaultTimeoutMs: env.AGENTQ_WORKER_DEFAULT_TIMEOUT_MS,
+      backoff: {
+        baseMs: env.AGENTQ_WORKER_BACKOFF_BASE_MS,
+        capMs: env.AGENTQ_WORKER_BACKOFF_CAP_MS,
+      },
+      http: { port: env.AGENTQ_WORKER_HTTP_PORT, host: env.AGENTQ_WORKER_HTTP_HOST },
+      stallWarnMs: env.AGENTQ_WORKER_STALL_WARN_MS,
+    };
+  });
 
 export type WorkerConfig = z.output<typeof configSchema>;
+/** How one pool is served in this process. */
+export type PoolSettings = WorkerConfig['pools'][number];
 
 /** Reads the worker's configuration; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): WorkerConfig {

@@ -1,54 +1,91 @@
+import { hostname } from 'node:os';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
 import { loadConfigOrExit, createRedis } from '@agentq/queue';
+import { CancelListener } from './cancel-listener.js';
 import { loadConfig } from './config.js';
+import { EventLoopMonitor } from './event-loop-monitor.js';
+import { HealthServer } from './health-server.js';
+import { WorkerMetrics } from './metrics.js';
 import { PoolWorker } from './pool-worker.js';
 import { createTaskProcessor } from './run-task.js';
+
+/** Past the longest drain, a shutdown that still hangs (Redis gone) exits anyway. */
+const SHUTDOWN_MARGIN_MS = 15_000;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('worker', loadConfig, process.env);
   const logger = pino({ level: config.logLevel, base: { app: 'worker', pid: process.pid } });
+
   const connection = createRedis(config.redisUrl, 'worker', 'agentq-worker');
-  connection.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const registry = new AgentRegistry(builtinAgents);
+  const subscriber = createRedis(config.redisUrl, 'worker', 'agentq-worker-cancel');
+  for (const client of [connection, subscriber]) {
+    client.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  }
+
+  const metrics = new WorkerMetrics();
   const processor = createTaskProcessor({
-    registry,
+    registry: new AgentRegistry(builtinAgents),
     logger,
     defaultTimeoutMs: config.defaultTimeoutMs,
+    redis: connection,
+    prefix: config.prefix,
   });
+  const pools = config.pools.map((settings) => settings.pool);
+  const concurrency = config.pools.map((settings) => settings.concurrency);
+  const workerName = `${hostname()}:${process.pid}:${pools.join('+')}:c${concurrency.join('+')}`;
   const workers = config.pools.map(
-    (pool) =>
+    (settings) =>
       new PoolWorker({
-        pool,
+        settings,
         processor,
         connection,
         prefix: config.prefix,
-        concurrency: config.concurrency,
-        lockDurationMs: config.lockDurationMs,
-        stalledIntervalMs: config.stalledIntervalMs,
+        workerName,
+        backoff: config.backoff,
+        metrics,
         logger,
       }),
   );
+  const cancels = new CancelListener({
+    subscriber,
+    prefix: config.prefix,
+    targets: workers,
+    logger,
+  });
+  const monitor = new EventLoopMonitor({
+    warnMs: config.stallWarnMs,
+    lockDurationMs: Math.min(...config.pools.map((settings) => settings.lockDurationMs)),
+    tasksInFlight: () => workers.flatMap((worker) => worker.tasksInFlight()),
+    metrics,
+    logger,
+  });
+  let draining = false;
+  const http = new HealthServer({
+    ...config.http,
+    registry: metrics.registry,
+    isReady: () =>
+      !draining && connection.status === 'ready' && workers.every((worker) => worker.isRunning()),
+  });
 
-  let closing = false;
   const shutdown = (signal: NodeJS.Signals): void => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal, drainTimeoutMs: config.drainTimeoutMs }, 'draining');
-    // Past the deadline, running tasks are abandoned; their locks expire and another
-    // worker takes them over, so nothing is lost.
-    const deadline = setTimeout(() => {
-      logger.warn('drain deadline passed; exiting without waiting');
-      void Promise.all(workers.map((worker) => worker.close(true))).finally(() => {
-        connection.disconnect();
-        process.exit(1);
-      });
-    }, config.drainTimeoutMs);
-    deadline.unref();
+    if (draining) return;
+    draining = true;
+    const drainMs = Math.max(...config.pools.map((settings) => settings.drainTimeoutMs));
+    logger.info({ signal, drainTimeoutMs: drainMs }, 'draining');
+    setTimeout(() => {
+      logger.error('shutdown did not finish; exiting');
+      process.exit(1);
+    }, drainMs + SHUTDOWN_MARGIN_MS).unref();
     void (async () => {
+      // Cancels keep working while running tasks drain; the listener closes after them.
       await Promise.all(workers.map((worker) => worker.close()));
-      clearTimeout(deadline);
-      await connection.quit().catch(() => connection.disconnect());
+      await cancels.close();
+      monitor.close();
+      await http.close();
+      await Promise.all(
+        [connection, subscriber].map((client) => client.quit().catch(() => client.disconnect())),
+      );
       logger.info('stopped');
     })();
   };
@@ -56,7 +93,10 @@ async function main(): Promise<void> {
   process.once('SIGINT', shutdown);
 
   await Promise.all(workers.map((worker) => worker.start()));
-  logger.info({ pools: config.pools, concurrency: config.concurrency }, 'ready');
+  await cancels.start();
+  monitor.start();
+  const httpPort = config.http.port > 0 ? await http.start() : undefined;
+  logger.info({ pools: config.pools, workerName, httpPort }, 'ready');
 }
 
 await main();

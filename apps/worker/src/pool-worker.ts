@@ -1,51 +1,213 @@
-import { Worker, type Processor } from 'bullmq';
+import { Job, Queue, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { queueName, type PoolName } from '@agentq/contracts';
+import { ErrorCode, queueName } from '@agentq/contracts';
+import {
+  clearAttempts,
+  createBackoffStrategy,
+  recordAttempt,
+  type BackoffLimits,
+} from '@agentq/queue';
+import type { Cancellable } from './cancel-listener.js';
+import type { PoolSettings } from './config.js';
+import { deadLetterTask } from './dead-letter-task.js';
+import { HAND_BACK_REASON } from './hand-back.js';
+import type { WorkerMetrics } from './metrics.js';
+import type { PoolHooks } from './run-task.js';
+import { TaskWorker } from './task-worker.js';
+
+/**
+ * Without a limiter BullMQ ignores a pause set by `rateLimit`; this one never limits but
+ * makes the pause reach every worker of the pool.
+ */
+const NO_LIMIT = { max: Number.MAX_SAFE_INTEGER, duration: 1000 };
 
 export interface PoolWorkerOptions {
-  pool: PoolName;
-  processor: Processor;
+  settings: PoolSettings;
+  /** Builds the processor for this pool. */
+  processor: (hooks: PoolHooks) => Processor;
   connection: Redis;
   prefix: string;
-  concurrency: number;
-  lockDurationMs: number;
-  stalledIntervalMs: number;
+  /** Shown by `queue.getWorkers()`: host, pid, pools, concurrency. */
+  workerName: string;
+  backoff: BackoffLimits;
+  metrics: WorkerMetrics;
   logger: Logger;
 }
 
-/** One BullMQ worker serving one pool's queue. */
-export class PoolWorker {
-  private worker: Worker | undefined;
+/** One BullMQ worker serving one pool's queue, with its bookkeeping and drain. */
+export class PoolWorker implements Cancellable {
+  private worker: TaskWorker | undefined;
+  private readonly inFlight = new Set<string>();
 
   constructor(private readonly options: PoolWorkerOptions) {}
 
+  get pool(): string {
+    return this.options.settings.pool;
+  }
+
+  /** Ids of the tasks this worker runs now. */
+  tasksInFlight(): string[] {
+    return [...this.inFlight];
+  }
+
+  /** Aborts the task's signal if it runs here; run-task fails it as cancelled. */
+  cancel(taskId: string): boolean {
+    return this.worker?.cancelJob(taskId, 'cancelled') ?? false;
+  }
+
+  isRunning(): boolean {
+    return this.worker?.isRunning() ?? false;
+  }
+
   async start(): Promise<void> {
-    const { pool, processor, connection, prefix, concurrency, logger } = this.options;
-    const worker = new Worker(queueName(pool), processor, {
+    const { settings, connection, prefix, logger, metrics } = this.options;
+    const { pool } = settings;
+    if (settings.globalConcurrency !== undefined) await this.setGlobalConcurrency();
+    const worker: TaskWorker = new TaskWorker(queueName(pool), this.instrument(), {
       connection,
       prefix,
-      concurrency,
+      name: this.options.workerName,
+      concurrency: settings.concurrency,
       autorun: false,
-      lockDuration: this.options.lockDurationMs,
-      stalledInterval: this.options.stalledIntervalMs,
-      // A task whose worker died is taken over once; a second stall fails it.
-      maxStalledCount: 1,
+      lockDuration: settings.lockDurationMs,
+      stalledInterval: settings.stalledIntervalMs,
+      maxStalledCount: settings.maxStalledCount,
+      limiter: settings.rateLimit
+        ? { max: settings.rateLimit.max, duration: settings.rateLimit.durationMs }
+        : NO_LIMIT,
+      settings: { backoffStrategy: createBackoffStrategy(this.options.backoff) },
     });
     worker.on('error', (err) => logger.error({ pool, err: err.message }, 'worker error'));
-    worker.on('stalled', (taskId) => logger.warn({ pool, taskId }, 'task stalled; taken over'));
-    worker.on('completed', (job) => logger.info({ pool, taskId: job.id }, 'task completed'));
-    worker.on('failed', (job, err) => {
-      if (job && job.finishedOn)
-        logger.warn({ pool, taskId: job.id, reason: err.message }, 'task failed');
-    });
+    worker.on('stalled', (taskId) => void this.onStalled(taskId));
+    worker.on('completed', (job) => this.onCompleted(job));
+    worker.on('failed', (job, err) => void this.onFailed(job, err));
     this.worker = worker;
+    metrics.concurrency.set({ pool }, settings.concurrency);
     worker.run().catch((err: unknown) => logger.error({ pool, err }, 'worker stopped'));
     await worker.waitUntilReady();
   }
 
-  /** Stops taking tasks and waits for the running ones (up to the caller's deadline). */
-  async close(force = false): Promise<void> {
-    await this.worker?.close(force);
+  /**
+   * Stops taking tasks and gives the running ones the pool's drain time; then aborts those
+   * still running and hands them back to the queue (no attempt used), so another worker
+   * starts them at once instead of after the lock expires.
+   */
+  async close(): Promise<void> {
+    const worker = this.worker;
+    if (!worker) return;
+    const { settings, logger } = this.options;
+    const closed = worker.close();
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      closed.then(() => true),
+      new Promise<false>(
+        (resolve) => (timer = setTimeout(resolve, settings.drainTimeoutMs, false)),
+      ),
+    ]);
+    clearTimeout(timer);
+    if (!drained) {
+      logger.warn(
+        { pool: settings.pool, taskIds: this.tasksInFlight() },
+        'drain time over; handing running tasks back',
+      );
+      worker.cancelAllJobs(HAND_BACK_REASON);
+      await closed;
+    }
+  }
+
+  /** Pauses the whole pool: every worker, through the shared limiter key. */
+  private readonly hooks: PoolHooks = {
+    rateLimit: async (ms) => {
+      await this.worker?.rateLimit(ms);
+    },
+  };
+
+  /** The processor with in-flight tracking and metrics around it (keeps its 3 parameters). */
+  private instrument(): Processor {
+    const { metrics, settings } = this.options;
+    const processor = this.options.processor(this.hooks);
+    const pool = settings.pool;
+    return async (job, token, signal) => {
+      const labels = { pool, agent: job.name };
+      const id = job.id ?? '';
+      this.inFlight.add(id);
+      metrics.started.inc(labels);
+      metrics.active.inc({ pool });
+      if (job.attemptsStarted <= 1 && job.processedOn !== undefined) {
+        const readyAt = job.timestamp + (job.opts.delay ?? 0);
+        metrics.queueWait.observe({ pool }, Math.max(0, job.processedOn - readyAt) / 1000);
+      }
+      const endTimer = metrics.duration.startTimer(labels);
+      try {
+        return (await processor(job, token, signal)) as unknown;
+      } finally {
+        endTimer();
+        metrics.active.dec({ pool });
+        this.inFlight.delete(id);
+      }
+    };
+  }
+
+  private async setGlobalConcurrency(): Promise<void> {
+    const { settings, connection, prefix } = this.options;
+    const queue = new Queue(queueName(settings.pool), { connection, prefix });
+    try {
+      await queue.setGlobalConcurrency(settings.globalConcurrency ?? 0);
+    } finally {
+      await queue.close();
+    }
+  }
+
+  private onCompleted(job: Job): void {
+    const { settings, connection, prefix, metrics, logger } = this.options;
+    metrics.completed.inc({ pool: settings.pool, agent: job.name });
+    logger.info({ pool: settings.pool, taskId: job.id }, 'task completed');
+    if (job.attemptsMade > 0 || job.stalledCounter > 0) {
+      clearAttempts(connection, prefix, job.queueName, job.id ?? '').catch((err: unknown) =>
+        logger.warn({ taskId: job.id, err }, 'could not clear attempt records'),
+      );
+    }
+  }
+
+  /** A worker died with the task: the attempt it was running is recorded. */
+  private async onStalled(taskId: string): Promise<void> {
+    const { settings, connection, prefix, logger } = this.options;
+    logger.warn({ pool: settings.pool, taskId }, 'task stalled; taken over');
+    const job = this.worker ? await Job.fromId(this.worker, taskId) : undefined;
+    const record = {
+      attempt: (job?.attemptsMade ?? 0) + 1,
+      code: ErrorCode.AgentFailed,
+      message: 'the worker running the task stopped (crashed, killed or blocked past its lock)',
+      at: Date.now(),
+      startedAt: job?.processedOn,
+    };
+    await recordAttempt(connection, prefix, queueName(settings.pool), taskId, record).catch(
+      (err: unknown) => logger.error({ taskId, err }, 'could not record the stalled attempt'),
+    );
+  }
+
+  private async onFailed(job: Job | undefined, err: Error): Promise<void> {
+    const { settings, connection, prefix, metrics, logger } = this.options;
+    const pool = settings.pool;
+    const labels = { pool, agent: job?.name ?? 'unknown' };
+    if (job && !job.finishedOn) {
+      metrics.retried.inc(labels);
+      return;
+    }
+    metrics.failed.inc(labels);
+    logger.warn({ pool, taskId: job?.id, reason: err.message }, 'task failed');
+    if (!job) {
+      // BullMQ gives no job when a task failed by stalling was removed at once (removeOnFail).
+      logger.error({ pool, reason: err.message }, 'failed task vanished before dead-lettering');
+      metrics.deadLetterErrors.inc({ pool });
+      return;
+    }
+    try {
+      await deadLetterTask(connection, prefix, pool, job);
+    } catch (error) {
+      metrics.deadLetterErrors.inc({ pool });
+      logger.error({ pool, taskId: job.id, err: error }, 'could not dead-letter the task');
+    }
   }
 }

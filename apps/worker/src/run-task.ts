@@ -1,15 +1,27 @@
-import { UnrecoverableError, type Job, type Processor } from 'bullmq';
+import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AgentRegistry } from '@agentq/agents';
 import { CancelledError, InvalidInputError, TimeoutError, type AgentContext } from '@agentq/agents';
 import { TaskJobDataSchema, encodeTaskError } from '@agentq/contracts';
+import { isCancelRequested, recordAttempt } from '@agentq/queue';
 import { classifyError } from './classify-error.js';
+import { HAND_BACK_REASON, HandBackError } from './hand-back.js';
 
 export interface RunTaskOptions {
   registry: AgentRegistry;
   logger: Logger;
   /** Time limit of a task that sets none. */
   defaultTimeoutMs: number;
+  /** For cancel markers and attempt records. */
+  redis: Redis;
+  prefix: string;
+}
+
+/** What a processor may ask of the worker running it. */
+export interface PoolHooks {
+  /** Pauses the whole pool (every worker) for this long. */
+  rateLimit(ms: number): Promise<void>;
 }
 
 /** Rejects once the signal aborts, so an agent that ignores its signal cannot hold the slot. */
@@ -36,58 +48,89 @@ function parseJob(job: Job, registry: AgentRegistry) {
   return { data: data.data, agent, input: input.data as unknown };
 }
 
-/** Turns a failed attempt into what BullMQ should do with it, with a `[CODE] message` reason. */
-function toBullError(error: unknown): Error {
-  const { action, code } = classifyError(error);
-  const message = encodeTaskError({
-    code,
-    message: error instanceof Error ? error.message : String(error),
-  });
-  return action === 'fail' ? new UnrecoverableError(message) : new Error(message);
+/** The abort reason for the agent when BullMQ aborts the job's signal. */
+function cancelReason(signal: AbortSignal): Error {
+  return signal.reason === HAND_BACK_REASON
+    ? new HandBackError('the worker is shutting down')
+    : new CancelledError('task cancelled');
 }
 
 /**
  * The BullMQ processor: re-validate, run the agent under its time limit and the job's
- * cancel signal, and return its result (stored on the job by BullMQ).
+ * cancel signal, and return its result (stored on the job by BullMQ). A failure becomes
+ * what {@link classifyError} decides, with a `[CODE] message` reason; every failed attempt
+ * is recorded for the dead-letter list.
  */
-export function createTaskProcessor(options: RunTaskOptions): Processor {
-  const { registry, logger, defaultTimeoutMs } = options;
-  return async (job, _token, cancelSignal) => {
-    const log = logger.child({ taskId: job.id, agent: job.name });
+export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks) => Processor {
+  const { registry, logger, defaultTimeoutMs, redis, prefix } = options;
+
+  async function runAgent(job: Job, cancelSignal: AbortSignal | undefined): Promise<unknown> {
+    const { data, agent, input } = parseJob(job, registry);
+    // A cancel published while the task was being fetched reached no one: check the marker.
+    if (await isCancelRequested(redis, prefix, job.id ?? '')) {
+      throw new CancelledError('task cancelled before it started');
+    }
+    const timeoutMs = data.timeoutMs ?? defaultTimeoutMs;
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const onCancel = () => controller.abort(cancelReason(cancelSignal as AbortSignal));
+    if (cancelSignal?.aborted) onCancel();
+    cancelSignal?.addEventListener('abort', onCancel, { once: true });
+    const ctx: AgentContext = {
+      taskId: job.id ?? '',
+      attempt: job.attemptsMade + 1,
+      signal: controller.signal,
+      progress: (value) => job.updateProgress(value),
+      log: async (line) => {
+        await job.log(line);
+      },
+    };
     try {
-      const { data, agent, input } = parseJob(job, registry);
-      const timeoutMs = data.timeoutMs ?? defaultTimeoutMs;
-      const controller = new AbortController();
-      const timer = setTimeout(
-        () => controller.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)),
-        timeoutMs,
-      );
-      const onCancel = () => controller.abort(new CancelledError('task cancelled'));
-      cancelSignal?.addEventListener('abort', onCancel, { once: true });
-      const ctx: AgentContext = {
-        taskId: job.id ?? '',
-        attempt: job.attemptsMade + 1,
-        signal: controller.signal,
-        progress: (value) => job.updateProgress(value),
-        log: async (line) => {
-          await job.log(line);
-        },
-      };
-      try {
-        log.debug({ attempt: ctx.attempt }, 'task started');
-        return await Promise.race([agent.run(input, ctx), rejectOnAbort(controller.signal)]);
-      } catch (error) {
-        // An agent that fails with its own error after an abort still failed *because* of
-        // the abort: report the abort reason.
-        throw controller.signal.aborted ? controller.signal.reason : error;
-      } finally {
-        clearTimeout(timer);
-        cancelSignal?.removeEventListener('abort', onCancel);
-      }
+      return await Promise.race([agent.run(input, ctx), rejectOnAbort(controller.signal)]);
     } catch (error) {
-      const bullError = toBullError(error);
-      log.warn({ attempt: job.attemptsMade + 1, reason: bullError.message }, 'task attempt failed');
-      throw bullError;
+      // An agent that fails with its own error after an abort still failed *because* of
+      // the abort: report the abort reason.
+      throw controller.signal.aborted ? controller.signal.reason : error;
+    } finally {
+      clearTimeout(timer);
+      cancelSignal?.removeEventListener('abort', onCancel);
+    }
+  }
+
+  return (hooks) => async (job, _token, cancelSignal) => {
+    const log = logger.child({ taskId: job.id, agent: job.name });
+    const attempt = job.attemptsMade + 1;
+    const startedAt = Date.now();
+    try {
+      log.debug({ attempt }, 'task started');
+      return await runAgent(job, cancelSignal);
+    } catch (error) {
+      const decision = classifyError(error);
+      switch (decision.action) {
+        case 'hand-back':
+          log.info({ attempt }, 'task handed back');
+          // BullMQ moves a rate-limited job back to wait without using an attempt.
+          throw Worker.RateLimitError();
+        case 'rate-limit':
+          log.warn({ attempt, retryAfterMs: decision.retryAfterMs }, 'pool rate-limited');
+          await hooks.rateLimit(decision.retryAfterMs);
+          throw Worker.RateLimitError();
+        case 'retry':
+        case 'fail': {
+          const message = error instanceof Error ? error.message : String(error);
+          const reason = encodeTaskError({ code: decision.code, message });
+          log.warn({ attempt, reason }, 'task attempt failed');
+          const record = { attempt, code: decision.code, message, at: Date.now(), startedAt };
+          // The record is for people; failing to write it must not change the outcome.
+          await recordAttempt(redis, prefix, job.queueName, job.id ?? '', record).catch(
+            (err: unknown) => log.error({ err }, 'could not record the failed attempt'),
+          );
+          throw decision.action === 'fail' ? new UnrecoverableError(reason) : new Error(reason);
+        }
+      }
     }
   };
 }

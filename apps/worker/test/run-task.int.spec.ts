@@ -1,14 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type Job } from 'bullmq';
-import { pino } from 'pino';
 import { z } from 'zod';
-import { AgentRegistry, builtinAgents, type Agent } from '@agentq/agents';
+import type { Agent } from '@agentq/agents';
 import { TaskSpecSchema, queueName, type TaskJobData, type TaskSpecInput } from '@agentq/contracts';
 import { createRedis, taskJobOptions, toTaskView } from '@agentq/queue';
-import { PoolWorker } from '../src/pool-worker.js';
 import { createTaskProcessor } from '../src/run-task.js';
-
-const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+import { REDIS_URL, poolWorker } from './pool-fixture.js';
 const prefix = `agentq-test-worker-${randomUUID().slice(0, 8)}`;
 
 /** An agent that never looks at its signal and never finishes. */
@@ -24,20 +21,7 @@ const connection = createRedis(REDIS_URL, 'worker', 'test-worker');
 const queue = new Queue(queueName('default'), { connection, prefix });
 const eventsConnection = createRedis(REDIS_URL, 'worker', 'test-events');
 const events = new QueueEvents(queueName('default'), { connection: eventsConnection, prefix });
-const worker = new PoolWorker({
-  pool: 'default',
-  processor: createTaskProcessor({
-    registry: new AgentRegistry([...builtinAgents, stubbornAgent]),
-    logger: pino({ level: 'silent' }),
-    defaultTimeoutMs: 60_000,
-  }),
-  connection,
-  prefix,
-  concurrency: 4,
-  lockDurationMs: 10_000,
-  stalledIntervalMs: 5_000,
-  logger: pino({ level: 'silent' }),
-});
+const worker = poolWorker({ connection, prefix, agents: [stubbornAgent] });
 
 beforeAll(async () => {
   await events.waitUntilReady();
@@ -57,7 +41,7 @@ async function run(spec: TaskSpecInput): Promise<Job<TaskJobData>> {
   const job = await queue.add(
     parsed.agent,
     { v: 1, agent: parsed.agent, input: parsed.input, tenant: 't', timeoutMs: parsed.timeoutMs },
-    { ...taskJobOptions(parsed, randomUUID()), backoff: { type: 'fixed', delay: 10 } },
+    taskJobOptions(parsed, randomUUID()),
   );
   await job.waitUntilFinished(events).catch(() => undefined);
   return (await queue.getJob(job.id ?? '')) as Job<TaskJobData>;

@@ -1,0 +1,71 @@
+import { ConfigError } from '@agentq/queue';
+import { loadConfig } from './config.js';
+
+describe(loadConfig.name, () => {
+  it('serves the default pool with the short profile by default', () => {
+    expect(loadConfig({})).toMatchObject({
+      pools: [
+        {
+          pool: 'default',
+          profile: 'short',
+          concurrency: 10,
+          lockDurationMs: 10_000,
+          stalledIntervalMs: 5000,
+          maxStalledCount: 1,
+          drainTimeoutMs: 30_000,
+          rateLimit: undefined,
+          globalConcurrency: undefined,
+        },
+      ],
+      backoff: { baseMs: 1000, capMs: 300_000 },
+      http: { port: 0 },
+    });
+  });
+
+  it('applies profiles, per-pool values and overrides for every pool', () => {
+    const config = loadConfig({
+      AGENTQ_POOLS: 'default,large,gpu',
+      AGENTQ_POOL_PROFILES: 'large:llm-stream,gpu:batch',
+      AGENTQ_POOL_CONCURRENCY: 'gpu:1',
+      AGENTQ_POOL_RATE_LIMITS: 'large:100/1000',
+      AGENTQ_POOL_GLOBAL_CONCURRENCY: 'gpu:4',
+      AGENTQ_WORKER_DRAIN_TIMEOUT_MS: '5000',
+    });
+    expect(config.pools).toMatchObject([
+      { pool: 'default', concurrency: 10, maxStalledCount: 1, drainTimeoutMs: 5000 },
+      {
+        pool: 'large',
+        concurrency: 50,
+        lockDurationMs: 30_000,
+        rateLimit: { max: 100, durationMs: 1000 },
+      },
+      { pool: 'gpu', concurrency: 1, maxStalledCount: 0, globalConcurrency: 4 },
+    ]);
+  });
+
+  it('names every bad variable', () => {
+    const load = () =>
+      loadConfig({
+        AGENTQ_POOL_PROFILES: 'default:huge',
+        AGENTQ_POOL_RATE_LIMITS: 'default:fast',
+        AGENTQ_WORKER_BACKOFF_CAP_MS: '10',
+      });
+    expect(load).toThrow(ConfigError);
+    expect(load).toThrow(/AGENTQ_POOL_PROFILES[\s\S]*AGENTQ_POOL_RATE_LIMITS/);
+  });
+
+  it('refuses a stalled interval not shorter than the lock and concurrency over the bound', () => {
+    const load = () =>
+      loadConfig({
+        AGENTQ_WORKER_LOCK_DURATION_MS: '2000',
+        AGENTQ_WORKER_STALLED_INTERVAL_MS: '2000',
+        AGENTQ_POOLS: 'a,b',
+        AGENTQ_CONCURRENCY: '8',
+        AGENTQ_WORKER_MAX_CONCURRENCY: '10',
+        AGENTQ_WORKER_BACKOFF_CAP_MS: '10',
+      });
+    expect(load).toThrow(
+      /AGENTQ_WORKER_STALLED_INTERVAL_MS[\s\S]*AGENTQ_WORKER_MAX_CONCURRENCY[\s\S]*AGENTQ_WORKER_BACKOFF_CAP_MS/,
+    );
+  });
+});

@@ -1,0 +1,54 @@
+/**
+ * Execution profiles: how a pool's tasks are held and handed over. A pool picks one
+ * (AGENTQ_POOL_PROFILES); the AGENTQ_WORKER_* variables override single values for every
+ * pool. Lock figures follow docs ANCHORS: takeover after a crash takes about lockDuration
+ * + stalledInterval, and an event-loop stall longer than lockDuration loses the lock.
+ */
+export const PROFILE_NAMES = ['short', 'llm-stream', 'batch'] as const;
+export type ProfileName = (typeof PROFILE_NAMES)[number];
+
+export interface ExecutionProfile {
+  /** A task's lock; a dead worker's tasks are taken over after about this long. */
+  lockDurationMs: number;
+  /** How often expired locks are looked for. */
+  stalledIntervalMs: number;
+  /** Takeovers allowed before the task fails; 0 never runs a task twice. */
+  maxStalledCount: number;
+  /** On SIGTERM, running tasks get this long to finish before they are handed back. */
+  drainGraceMs: number;
+  /** Tasks run at once per process. */
+  concurrency: number;
+}
+
+export const PROFILES: Record<ProfileName, ExecutionProfile> = {
+  /** Seconds-long tasks (tools, small calls): fast takeover, one retry after a crash. */
+  short: {
+    lockDurationMs: 10_000,
+    stalledIntervalMs: 5_000,
+    maxStalledCount: 1,
+    drainGraceMs: 30_000,
+    concurrency: 10,
+  },
+  /**
+   * Long streaming LLM calls that are mostly waiting on I/O: many at once, a longer lock so
+   * a busy event loop does not lose it, more time to finish on shutdown.
+   */
+  'llm-stream': {
+    lockDurationMs: 30_000,
+    stalledIntervalMs: 10_000,
+    maxStalledCount: 1,
+    drainGraceMs: 120_000,
+    concurrency: 50,
+  },
+  /**
+   * Expensive or non-idempotent batch work: few at once, never run twice (a crash fails the
+   * task with a clear error instead), a long drain.
+   */
+  batch: {
+    lockDurationMs: 60_000,
+    stalledIntervalMs: 20_000,
+    maxStalledCount: 0,
+    drainGraceMs: 300_000,
+    concurrency: 2,
+  },
+};
