@@ -204,7 +204,8 @@ export class PoolWorker implements Cancellable {
       return;
     }
     try {
-      await deadLetterTask(connection, prefix, pool, job);
+      const outcome = await deadLetterTask(connection, prefix, pool, job);
+      logger.info({ pool, taskId: job.id, outcome }, 'task settled');
     } catch (error) {
       metrics.deadLetterErrors.inc({ pool });
       logger.error({ pool, taskId: job.id, err: error }, 'could not dead-letter the task');

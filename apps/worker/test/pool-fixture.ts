@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { AgentRegistry, builtinAgents, type AnyAgent } from '@agentq/agents';
 import { PoolWorker } from '../src/pool-worker.js';
 import type { PoolSettings } from '../src/config.js';
@@ -16,11 +16,12 @@ export interface FixtureOptions {
   settings?: Partial<PoolSettings>;
   backoff?: { baseMs: number; capMs: number };
   metrics?: WorkerMetrics;
+  logger?: Logger;
 }
 
 /** A pool worker for the default pool as main.ts builds it, with test-sized settings. */
 export function poolWorker(options: FixtureOptions): PoolWorker {
-  const logger = pino({ level: 'silent' });
+  const logger = options.logger ?? pino({ level: 'silent' });
   return new PoolWorker({
     settings: {
       pool: 'default',
