@@ -1,0 +1,137 @@
+import { randomUUID } from 'node:crypto';
+import { Queue, QueueEvents, type Job } from 'bullmq';
+import { z } from 'zod';
+import { TransientError, type Agent } from '@agentq/agents';
+import { TaskSpecSchema, queueName, type TaskJobData, type TaskSpecInput } from '@agentq/contracts';
+import {
+  backoffCeilingMs,
+  createRedis,
+  deleteKeysByPrefix,
+  getDeadLetter,
+  readAttempts,
+  redriveDeadLetter,
+  taskJobOptions,
+} from '@agentq/queue';
+import { REDIS_URL, poolWorker } from './pool-fixture.js';
+import { LogCapture } from './log-capture.js';
+
+const prefix = `agentq-test-retry-${randomUUID().slice(0, 8)}`;
+const connection = createRedis(REDIS_URL, 'worker', 'test-retry');
+const eventsConnection = createRedis(REDIS_URL, 'worker', 'test-retry-events');
+const queue = new Queue(queueName('default'), { connection, prefix });
+const events = new QueueEvents(queueName('default'), { connection: eventsConnection, prefix });
+
+let failing = true;
+/** Fails with a transient error while `failing` is set. */
+const flakyAgent: Agent<unknown, unknown> = {
+  name: 'test.flaky',
+  version: '1.0.0',
+  description: 'fails while told to',
+  inputSchema: z.unknown(),
+  run: (_input, ctx) =>
+    failing
+      ? Promise.reject(new TransientError(`down on attempt ${ctx.attempt}`))
+      : Promise.resolve('up'),
+};
+
+const backoff = { baseMs: 50, capMs: 120 };
+const logs = new LogCapture();
+const worker = poolWorker({
+  connection,
+  prefix,
+  agents: [flakyAgent],
+  backoff,
+  logger: logs.logger,
+});
+
+beforeAll(async () => {
+  await events.waitUntilReady();
+  await worker.start();
+});
+afterAll(async () => {
+  await worker.close();
+  await events.close();
+  await queue.obliterate({ force: true });
+  await queue.close();
+  await deleteKeysByPrefix(connection, prefix);
+  await Promise.all([connection, eventsConnection].map((client) => client.quit()));
+});
+
+async function run(spec: TaskSpecInput): Promise<Job<TaskJobData>> {
+  const parsed = TaskSpecSchema.parse(spec);
+  const data = { v: 1 as const, agent: parsed.agent, input: parsed.input, tenant: 't' };
+  const job = await queue.add(parsed.agent, data, taskJobOptions(parsed, randomUUID()));
+  await job.waitUntilFinished(events).catch(() => undefined);
+  return (await queue.getJob(job.id ?? '')) as Job<TaskJobData>;
+}
+
+/** Slack for timers and Redis round trips on a busy 2-core machine. */
+const SLACK_MS = 80;
+
+/** Time from each failed attempt to the start of the next one. */
+function gaps(attempts: { at: number; startedAt?: number }[]): number[] {
+  return attempts.slice(1).map((next, i) => (next.startedAt ?? 0) - (attempts[i]?.at ?? 0));
+}
+
+describe('retries and dead letters', () => {
+  it('waits between attempts at most the capped exponential ceiling, then dead-letters', async () => {
+    const job = await run({ agent: 'test.flaky', attempts: 5 });
+    expect(job.attemptsMade).toBe(5);
+    expect(await job.getState()).toBe('failed');
+    await logs.waitFor('task settled', { taskId: job.id, outcome: 'dead-lettered' });
+
+    const letter = await getDeadLetter(connection, prefix, 'default', job.id ?? '');
+    const attempts = letter?.attempts ?? [];
+    expect(attempts.map((a) => [a.attempt, a.code, a.message])).toEqual(
+      [1, 2, 3, 4, 5].map((n) => [n, 'TRANSIENT', `down on attempt ${n}`]),
+    );
+    // The delay before attempt n+1 is drawn from [0, min(cap, base * 2^(n-1))]: 50, 100,
+    // 120, 120 here, where BullMQ's own exponential would allow 400 and 800 for the last two.
+    gaps(attempts).forEach((gap, i) => {
+      expect(gap).toBeGreaterThanOrEqual(0);
+      expect(gap).toBeLessThanOrEqual(
+        backoffCeilingMs(i + 1, 'agentq-exponential', backoff.baseMs, backoff.capMs) + SLACK_MS,
+      );
+    });
+    expect(letter).toMatchObject({
+      name: 'test.flaky',
+      data: { agent: 'test.flaky', tenant: 't' },
+      opts: { attempts: 5, backoff: { type: 'agentq-exponential' } },
+      failedReason: '[TRANSIENT] down on attempt 5',
+      attemptsMade: 5,
+    });
+    // The records moved into the dead letter.
+    expect(await readAttempts(connection, prefix, queue.name, job.id ?? '')).toEqual([]);
+  });
+
+  it('uses the task backoff of its own, within the worker cap', async () => {
+    const job = await run({
+      agent: 'test.flaky',
+      attempts: 3,
+      backoff: { type: 'fixed', delayMs: 100 },
+    });
+    expect(job.opts.backoff).toEqual({ type: 'agentq-fixed', delay: 100 });
+    await logs.waitFor('task settled', { taskId: job.id });
+    const attempts = (await getDeadLetter(connection, prefix, 'default', job.id ?? ''))?.attempts;
+    expect(attempts).toHaveLength(3);
+    for (const gap of gaps(attempts ?? [])) expect(gap).toBeLessThanOrEqual(100 + SLACK_MS);
+  });
+
+  it('runs a re-driven task again with fresh attempts', async () => {
+    const job = await run({ agent: 'test.flaky', attempts: 2 });
+    await logs.waitFor('task settled', { taskId: job.id });
+    failing = false;
+    try {
+      expect(await redriveDeadLetter(connection, prefix, queue, 'default', job.id ?? '')).toEqual({
+        status: 'redriven',
+        taskId: job.id,
+      });
+      const again = (await queue.getJob(job.id ?? '')) as Job<TaskJobData>;
+      expect(await again.waitUntilFinished(events)).toBe('up');
+      expect(await queue.getJob(job.id ?? '')).toMatchObject({ attemptsMade: 1 });
+      expect(await getDeadLetter(connection, prefix, 'default', job.id ?? '')).toBeUndefined();
+    } finally {
+      failing = true;
+    }
+  });
+});
