@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { TaskSpecSchema, type TaskSpecInput } from '@agentq/contracts';
+import {
+  createRedis,
+  createTaskQueue,
+  getDeadLetter,
+  taskJobOptions,
+  toTaskView,
+} from '@agentq/queue';
+import { AppProcess, REDIS_URL, type LogLine } from '../helpers/app-process.js';
+import { deletePrefix, uniquePrefix } from '../helpers/redis-keys.js';
+
+// Short locks keep takeovers within a few seconds (defaults: 10 s lock, 5 s check).
+const FAST_LOCKS = {
+  AGENTQ_WORKER_LOCK_DURATION_MS: '2000',
+  AGENTQ_WORKER_STALLED_INTERVAL_MS: '1000',
+};
+
+const prefix = uniquePrefix('worker-faults');
+const redis = createRedis(REDIS_URL, 'worker', 'e2e-worker-faults');
+const queue = createTaskQueue('default', { connection: redis, prefix });
+const running: AppProcess[] = [];
+
+function startWorker(env: Record<string, string> = {}): AppProcess {
+  const worker = AppProcess.app('worker', { AGENTQ_PREFIX: prefix, ...env });
+  running.push(worker);
+  return worker;
+}
+
+async function submit(spec: TaskSpecInput): Promise<string> {
+  const parsed = TaskSpecSchema.parse(spec);
+  const id = randomUUID();
+  const data = { v: 1 as const, agent: parsed.agent, input: parsed.input, tenant: 't' };
+  await queue.add(parsed.agent, data, taskJobOptions(parsed, id));
+  return id;
+}
+
+const about = (msg: string, taskId: string) => (line: LogLine) =>
+  line.msg === msg && line.taskId === taskId;
+
+async function view(taskId: string) {
+  const job = await queue.getJob(taskId);
+  if (!job) throw new Error(`task ${taskId} is gone`);
+  return toTaskView(job, await job.getState(), 'default');
+}
+
+afterAll(async () => {
+  await Promise.all(running.map((app) => app.stop('SIGKILL')));
+  await queue.close();
+  await deletePrefix(prefix);
+  await redis.quit();
+});
+
+describe('worker faults', () => {
+  it('takes over the task of a SIGKILLed worker and records its result once', async () => {
+    const first = startWorker(FAST_LOCKS);
+    await first.waitForMessage('ready');
+    const id = await submit({ agent: 'sim', input: { latencyMs: 1500, output: 'done' } });
+    await first.waitFor(about('task started', id), 'the task to start');
+    const second = startWorker(FAST_LOCKS);
+    await second.waitForMessage('ready');
+
+    const killedAt = Date.now();
+    await first.stop('SIGKILL');
+    await second.waitFor(about('task completed', id), 'the takeover', 15_000);
+    // Lock (2 s) + check interval (1 s) + the run itself (1.5 s), with room for a busy box.
+    expect(Date.now() - killedAt).toBeLessThan(8000);
+    expect(second.lines.filter(about('task completed', id))).toHaveLength(1);
+    expect(await view(id)).toMatchObject({
+      state: 'completed',
+      result: { output: 'done' },
+      attemptsMade: 1,
+    });
+    await second.stop();
+  });
+
+  it('fails a task with a clear error once its workers stopped more than maxStalledCount', async () => {
+    const env = { ...FAST_LOCKS, AGENTQ_WORKER_MAX_STALLED_COUNT: '0' };
+    const first = startWorker(env);
+    await first.waitForMessage('ready');
+    const id = await submit({ agent: 'sim', input: { latencyMs: 60_000 } });
+    await first.waitFor(about('task started', id), 'the task to start');
+    const second = startWorker(env);
+    await second.waitForMessage('ready');
+
+    await first.stop('SIGKILL');
+    await second.waitFor(about('task settled', id), 'the stalled task to fail', 15_000);
+    expect(await view(id)).toMatchObject({
+      state: 'failed',
+      error: {
+        code: 'AGENT_FAILED',
+        message: expect.stringContaining('stopped 1 time(s)') as string,
+      },
+    });
+    const letter = await getDeadLetter(redis, prefix, 'default', id);
+    expect(letter?.attempts.map((attempt) => attempt.message)).toEqual([
+      expect.stringContaining('the worker running the task stopped'),
+    ]);
+    await second.stop();
+  });
+
+  it('on SIGTERM finishes what it can, hands the rest back at once and exits 0', async () => {
+    const draining = startWorker({
+      AGENTQ_WORKER_DRAIN_TIMEOUT_MS: '1000',
+      AGENTQ_CONCURRENCY: '2',
+    });
+    await draining.waitForMessage('ready');
+    const short = await submit({ agent: 'sim', input: { latencyMs: 300 } });
+    const long = await submit({ agent: 'sim', input: { latencyMs: 4000, output: 'long' } });
+    await draining.waitFor(about('task started', long), 'the long task to start');
+    await draining.waitFor(about('task started', short), 'the short task to start');
+
+    const stoppedAt = Date.now();
+    expect(await draining.stop('SIGTERM')).toBe(0);
+    expect(draining.lines.some(about('task completed', short))).toBe(true);
+    expect(draining.lines.some(about('task handed back', long))).toBe(true);
+    expect(draining.lines.at(-1)?.msg).toBe('stopped');
+
+    // Handed back, not stalled: another worker starts it without waiting out the 10 s lock,
+    // and the interrupted run used no attempt.
+    const next = startWorker();
+    await next.waitFor(about('task completed', long), 'the handed-back task', 15_000);
+    expect(Date.now() - stoppedAt).toBeLessThan(9000);
+    expect(await view(long)).toMatchObject({ state: 'completed', attemptsMade: 1 });
+    await next.stop();
+  });
+});
