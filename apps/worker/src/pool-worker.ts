@@ -193,6 +193,11 @@ export class PoolWorker implements Cancellable {
     const labels = { pool, agent: job?.name ?? 'unknown' };
     if (job && !job.finishedOn) {
       metrics.retried.inc(labels);
+      // job.delay is the backoff BullMQ just drew for the next attempt.
+      logger.info(
+        { pool, taskId: job.id, attemptsMade: job.attemptsMade, retryDelayMs: job.delay },
+        'task will retry',
+      );
       return;
     }
     metrics.failed.inc(labels);
