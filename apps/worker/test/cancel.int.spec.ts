@@ -60,11 +60,8 @@ afterAll(async () => {
 
 async function add(id: string): Promise<Job<TaskJobData>> {
   const spec = TaskSpecSchema.parse({ agent: 'test.waits', attempts: 5 });
-  return queue.add(
-    'test.waits',
-    { v: 1, agent: spec.agent, input: {}, tenant: 't' },
-    taskJobOptions(spec, id),
-  );
+  const data: TaskJobData = { v: 1, agent: spec.agent, input: {}, tenant: 't' };
+  return (await queue.add('test.waits', data, taskJobOptions(spec, id))) as Job<TaskJobData>;
 }
 
 async function finished(job: Job<TaskJobData>) {
