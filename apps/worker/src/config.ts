@@ -71,6 +71,8 @@ export const configSchema = z
     AGENTQ_WORKER_HTTP_PORT: z.coerce.number().int().min(0).max(65_535).default(0),
     /** Address the HTTP server listens on. */
     AGENTQ_WORKER_HTTP_HOST: z.string().min(1).default('0.0.0.0'),
+    /** Agents run in a worker thread each (process.exit or a CPU spin cannot stop the worker). */
+    AGENTQ_WORKER_ISOLATED_AGENTS: commaList(z.string().min(1)).optional(),
     /** An event-loop stall at least this long is logged with the tasks in flight. */
     AGENTQ_WORKER_STALL_WARN_MS: ms.default(1000),
   })
@@ -130,6 +132,7 @@ export const configSchema = z
       },
       http: { port: env.AGENTQ_WORKER_HTTP_PORT, host: env.AGENTQ_WORKER_HTTP_HOST },
       stallWarnMs: env.AGENTQ_WORKER_STALL_WARN_MS,
+      isolatedAgents: new Set(env.AGENTQ_WORKER_ISOLATED_AGENTS ?? []),
     };
   });
 

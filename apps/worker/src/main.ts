@@ -30,6 +30,10 @@ async function main(): Promise<void> {
     defaultTimeoutMs: config.defaultTimeoutMs,
     redis: connection,
     prefix: config.prefix,
+    isolation: {
+      agents: config.isolatedAgents,
+      moduleUrl: import.meta.resolve('@agentq/agents'),
+    },
   });
   const pools = config.pools.map((settings) => settings.pool);
   const concurrency = config.pools.map((settings) => settings.concurrency);

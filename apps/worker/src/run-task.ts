@@ -5,6 +5,7 @@ import type { AgentRegistry } from '@agentq/agents';
 import { CancelledError, InvalidInputError, TimeoutError, type AgentContext } from '@agentq/agents';
 import { TaskJobDataSchema, encodeTaskError } from '@agentq/contracts';
 import { isCancelRequested, recordAttempt } from '@agentq/queue';
+import { runAgentInThread } from './agent-thread.js';
 import { classifyError } from './classify-error.js';
 import { HAND_BACK_REASON, HandBackError } from './hand-back.js';
 
@@ -16,6 +17,8 @@ export interface RunTaskOptions {
   /** For cancel markers and attempt records. */
   redis: Redis;
   prefix: string;
+  /** Agents run in a worker thread of their own, loaded from `moduleUrl`. */
+  isolation?: { agents: ReadonlySet<string>; moduleUrl: string };
 }
 
 /** What a processor may ask of the worker running it. */
@@ -62,7 +65,7 @@ function cancelReason(signal: AbortSignal): Error {
  * is recorded for the dead-letter list.
  */
 export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks) => Processor {
-  const { registry, logger, defaultTimeoutMs, redis, prefix } = options;
+  const { registry, logger, defaultTimeoutMs, redis, prefix, isolation } = options;
 
   async function runAgent(job: Job, cancelSignal: AbortSignal | undefined): Promise<unknown> {
     const { data, agent, input } = parseJob(job, registry);
@@ -88,8 +91,11 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
         await job.log(line);
       },
     };
+    const run = isolation?.agents.has(agent.name)
+      ? runAgentInThread({ moduleUrl: isolation.moduleUrl, agentName: agent.name, input, ctx })
+      : agent.run(input, ctx);
     try {
-      return await Promise.race([agent.run(input, ctx), rejectOnAbort(controller.signal)]);
+      return await Promise.race([run, rejectOnAbort(controller.signal)]);
     } catch (error) {
       // An agent that fails with its own error after an abort still failed *because* of
       // the abort: report the abort reason.

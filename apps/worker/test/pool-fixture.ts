@@ -17,6 +17,7 @@ export interface FixtureOptions {
   backoff?: { baseMs: number; capMs: number };
   metrics?: WorkerMetrics;
   logger?: Logger;
+  isolation?: { agents: ReadonlySet<string>; moduleUrl: string };
 }
 
 /** A pool worker for the default pool as main.ts builds it, with test-sized settings. */
@@ -41,6 +42,7 @@ export function poolWorker(options: FixtureOptions): PoolWorker {
       defaultTimeoutMs: 60_000,
       redis: options.connection,
       prefix: options.prefix,
+      isolation: options.isolation,
     }),
     connection: options.connection,
     prefix: options.prefix,
