@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
+import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
