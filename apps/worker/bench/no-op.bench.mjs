@@ -12,6 +12,7 @@ import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
 import { TaskSpecSchema } from '@agentq/contracts';
 import { createRedis, deleteKeysByPrefix, taskJobOptions } from '@agentq/queue';
+import { loadConfig } from '../dist/config.js';
 import { WorkerMetrics } from '../dist/metrics.js';
 import { PoolWorker } from '../dist/pool-worker.js';
 import { createTaskProcessor } from '../dist/run-task.js';
@@ -39,37 +40,40 @@ async function fill(queue, count) {
   }
 }
 
-/** Resolves after `count` completions, counted by `onCompleted(callback)`. */
-function completions(count, subscribe) {
-  return new Promise((resolve) => {
-    let done = 0;
-    subscribe(() => {
-      if (++done === count) resolve();
-    });
+/**
+ * Jobs per second from `start()` to the `count`-th call of the notifier that `start`
+ * receives; `stop()` runs after.
+ */
+async function rate(count, start, stop) {
+  let done = 0;
+  let finish = () => undefined;
+  const finished = new Promise((resolve) => (finish = resolve));
+  const began = performance.now();
+  await start(() => {
+    if (++done === count) finish();
   });
+  await finished;
+  const seconds = (performance.now() - began) / 1000;
+  await stop();
+  return count / seconds;
 }
 
-async function bare(prefix, concurrency, count) {
-  let notify = () => undefined;
-  const finished = completions(count, (callback) => (notify = callback));
+function bare(prefix, concurrency, count) {
   const worker = new Worker('agentq-default', async () => undefined, {
     connection,
     prefix,
     concurrency,
     autorun: false,
   });
-  worker.on('completed', () => notify());
-  const start = performance.now();
-  void worker.run();
-  await finished;
-  const seconds = (performance.now() - start) / 1000;
-  await worker.close();
-  return count / seconds;
+  const start = (notify) => {
+    worker.on('completed', notify);
+    void worker.run();
+  };
+  return rate(count, start, () => worker.close());
 }
 
-async function agentq(prefix, concurrency, count) {
+function agentq(prefix, concurrency, count) {
   let notify = () => undefined;
-  const finished = completions(count, (callback) => (notify = callback));
   // Real log lines (one per completion), counted instead of printed.
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -81,17 +85,7 @@ async function agentq(prefix, concurrency, count) {
   });
   const logger = pino({ level: 'info' }, sink);
   const worker = new PoolWorker({
-    settings: {
-      pool: 'default',
-      profile: 'short',
-      concurrency,
-      lockDurationMs: 10_000,
-      stalledIntervalMs: 5000,
-      maxStalledCount: 1,
-      drainTimeoutMs: 30_000,
-      rateLimit: undefined,
-      globalConcurrency: undefined,
-    },
+    settings: { ...loadConfig({}).pools[0], concurrency },
     processor: createTaskProcessor({
       registry: new AgentRegistry(builtinAgents),
       logger,
@@ -106,12 +100,11 @@ async function agentq(prefix, concurrency, count) {
     metrics: new WorkerMetrics(),
     logger,
   });
-  const start = performance.now();
-  await worker.start();
-  await finished;
-  const seconds = (performance.now() - start) / 1000;
-  await worker.close();
-  return count / seconds;
+  const start = (callback) => {
+    notify = callback;
+    return worker.start();
+  };
+  return rate(count, start, () => worker.close());
 }
 
 async function measure(run, concurrency, count) {

@@ -9,30 +9,16 @@ const durationBuckets = [0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600
 export class WorkerMetrics {
   readonly registry = new Registry();
 
-  readonly started = new Counter({
-    name: 'agentq_worker_tasks_started_total',
-    help: 'Task attempts started.',
-    labelNames: taskLabels,
-    registers: [this.registry],
-  });
-  readonly completed = new Counter({
-    name: 'agentq_worker_tasks_completed_total',
-    help: 'Tasks completed.',
-    labelNames: taskLabels,
-    registers: [this.registry],
-  });
-  readonly failed = new Counter({
-    name: 'agentq_worker_tasks_failed_total',
-    help: 'Tasks failed for good (dead-lettered unless cancelled).',
-    labelNames: taskLabels,
-    registers: [this.registry],
-  });
-  readonly retried = new Counter({
-    name: 'agentq_worker_tasks_retried_total',
-    help: 'Failed attempts that will be retried.',
-    labelNames: taskLabels,
-    registers: [this.registry],
-  });
+  readonly started = this.taskCounter('tasks_started_total', 'Task attempts started.');
+  readonly completed = this.taskCounter('tasks_completed_total', 'Tasks completed.');
+  readonly failed = this.taskCounter(
+    'tasks_failed_total',
+    'Tasks failed for good (dead-lettered unless cancelled).',
+  );
+  readonly retried = this.taskCounter(
+    'tasks_retried_total',
+    'Failed attempts that will be retried.',
+  );
   readonly deadLetterErrors = new Counter({
     name: 'agentq_worker_dead_letter_errors_total',
     help: 'Failed tasks that could not be written to the dead-letter list (see the logs).',
@@ -53,21 +39,14 @@ export class WorkerMetrics {
     buckets: durationBuckets,
     registers: [this.registry],
   });
-  readonly active = new Gauge({
-    name: 'agentq_worker_active_tasks',
-    help: 'Tasks running in this process.',
-    labelNames: ['pool'],
-    registers: [this.registry],
-  });
-  readonly concurrency = new Gauge({
-    name: 'agentq_worker_concurrency_limit',
-    help: 'Tasks this process runs at once at most.',
-    labelNames: ['pool'],
-    registers: [this.registry],
-  });
+  readonly active = this.poolGauge('active_tasks', 'Tasks running in this process.');
+  readonly concurrency = this.poolGauge(
+    'concurrency_limit',
+    'Tasks this process runs at once at most.',
+  );
   readonly eventLoopLag = new Gauge({
     name: 'agentq_worker_event_loop_lag_seconds',
-    help: 'Largest event-loop delay seen since the last scrape.',
+    help: 'Largest event-loop delay in the last 5 s window.',
     registers: [this.registry],
   });
   readonly eventLoopStalls = new Counter({
@@ -75,4 +54,22 @@ export class WorkerMetrics {
     help: 'Event-loop stalls at least AGENTQ_WORKER_STALL_WARN_MS long (locks at risk).',
     registers: [this.registry],
   });
+
+  private taskCounter(name: string, help: string) {
+    return new Counter({
+      name: `agentq_worker_${name}`,
+      help,
+      labelNames: taskLabels,
+      registers: [this.registry],
+    });
+  }
+
+  private poolGauge(name: string, help: string) {
+    return new Gauge({
+      name: `agentq_worker_${name}`,
+      help,
+      labelNames: ['pool'],
+      registers: [this.registry],
+    });
+  }
 }

@@ -1,26 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, QueueEvents, type Job } from 'bullmq';
 import { z } from 'zod';
 import type { Agent } from '@agentq/agents';
-import { TaskSpecSchema, queueName, type TaskJobData } from '@agentq/contracts';
-import {
-  createRedis,
-  deleteKeysByPrefix,
-  listDeadLetters,
-  requestCancel,
-  taskJobOptions,
-  toTaskView,
-} from '@agentq/queue';
+import { TaskSpecSchema, type TaskJobData } from '@agentq/contracts';
+import { createRedis, listDeadLetters, requestCancel, taskJobOptions } from '@agentq/queue';
 import { CancelListener } from '../src/cancel-listener.js';
-import { REDIS_URL, poolWorker } from './pool-fixture.js';
+import { REDIS_URL, testPool } from './pool-fixture.js';
 import { LogCapture } from './log-capture.js';
-
-const prefix = `agentq-test-cancel-${randomUUID().slice(0, 8)}`;
-const connection = createRedis(REDIS_URL, 'worker', 'test-cancel');
-const subscriber = createRedis(REDIS_URL, 'worker', 'test-cancel-sub');
-const eventsConnection = createRedis(REDIS_URL, 'worker', 'test-cancel-events');
-const queue = new Queue(queueName('default'), { connection, prefix });
-const events = new QueueEvents(queueName('default'), { connection: eventsConnection, prefix });
 
 const started = new Map<string, () => void>();
 const runs: string[] = [];
@@ -40,34 +25,30 @@ const waitingAgent: Agent<unknown, unknown> = {
 };
 
 const logs = new LogCapture();
-const worker = poolWorker({ connection, prefix, agents: [waitingAgent], logger: logs.logger });
-const listener = new CancelListener({ subscriber, prefix, targets: [worker], logger: logs.logger });
+const pool = testPool('cancel', { agents: [waitingAgent], logger: logs.logger });
+const { connection, prefix } = pool;
+const subscriber = createRedis(REDIS_URL, 'worker', 'test-cancel-sub');
+const listener = new CancelListener({
+  subscriber,
+  prefix,
+  targets: [pool.worker],
+  logger: logs.logger,
+});
 
 beforeAll(async () => {
-  await events.waitUntilReady();
-  await worker.start();
+  await pool.start();
   await listener.start();
 });
 afterAll(async () => {
   await listener.close();
-  await worker.close();
-  await events.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  await deleteKeysByPrefix(connection, prefix);
-  await Promise.all([connection, subscriber, eventsConnection].map((client) => client.quit()));
+  await subscriber.quit();
+  await pool.stop();
 });
 
-async function add(id: string): Promise<Job<TaskJobData>> {
+function add(id: string) {
   const spec = TaskSpecSchema.parse({ agent: 'test.waits', attempts: 5 });
   const data: TaskJobData = { v: 1, agent: spec.agent, input: {}, tenant: 't' };
-  return (await queue.add('test.waits', data, taskJobOptions(spec, id))) as Job<TaskJobData>;
-}
-
-async function finished(job: Job<TaskJobData>) {
-  await job.waitUntilFinished(events).catch(() => undefined);
-  const stored = (await queue.getJob(job.id ?? '')) as Job<TaskJobData>;
-  return toTaskView(stored, await stored.getState(), 'default');
+  return pool.queue.add('test.waits', data, taskJobOptions(spec, id));
 }
 
 describe(CancelListener.name, () => {
@@ -78,7 +59,7 @@ describe(CancelListener.name, () => {
     await running;
     await requestCancel(connection, prefix, id);
 
-    expect(await finished(job)).toMatchObject({
+    expect(await pool.settle(job)).toMatchObject({
       state: 'cancelled',
       attemptsMade: 1,
       error: { code: 'CANCELLED', message: 'task cancelled' },
@@ -92,7 +73,7 @@ describe(CancelListener.name, () => {
     await requestCancel(connection, prefix, id);
     const job = await add(id);
 
-    expect(await finished(job)).toMatchObject({
+    expect(await pool.settle(job)).toMatchObject({
       state: 'cancelled',
       attemptsMade: 1,
       error: { code: 'CANCELLED', message: 'task cancelled before it started' },

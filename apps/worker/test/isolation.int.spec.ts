@@ -1,17 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { Queue, QueueEvents, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { z } from 'zod';
 import type { Agent } from '@agentq/agents';
-import { queueName, type TaskJobData } from '@agentq/contracts';
-import { createRedis, deleteKeysByPrefix, toTaskView } from '@agentq/queue';
+import type { TaskJobData } from '@agentq/contracts';
 import { runAgentInThread } from '../src/agent-thread.js';
-import { REDIS_URL, poolWorker } from './pool-fixture.js';
-
-const prefix = `agentq-test-isolation-${randomUUID().slice(0, 8)}`;
-const connection = createRedis(REDIS_URL, 'worker', 'test-isolation');
-const eventsConnection = createRedis(REDIS_URL, 'worker', 'test-isolation-events');
-const queue = new Queue(queueName('default'), { connection, prefix });
-const events = new QueueEvents(queueName('default'), { connection: eventsConnection, prefix });
+import { testPool } from './pool-fixture.js';
 
 /** The parent's view of the fixture agents: schema only; they must run in the thread. */
 const inParent = (name: string): Agent<unknown, unknown> => ({
@@ -22,35 +14,21 @@ const inParent = (name: string): Agent<unknown, unknown> => ({
   run: () => Promise.reject(new Error(`${name} ran in the worker's process`)),
 });
 const names = ['test.exits', 'test.spins', 'test.threaded'];
-const worker = poolWorker({
-  connection,
-  prefix,
+const pool = testPool('isolation', {
   agents: names.map(inParent),
   isolation: {
     agents: new Set(names),
     moduleUrl: new URL('./fixtures/unruly-agents.mjs', import.meta.url).href,
   },
 });
+const { queue } = pool;
 
-beforeAll(async () => {
-  await events.waitUntilReady();
-  await worker.start();
-});
-afterAll(async () => {
-  await worker.close();
-  await events.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  await deleteKeysByPrefix(connection, prefix);
-  await Promise.all([connection, eventsConnection].map((client) => client.quit()));
-});
+beforeAll(() => pool.start());
+afterAll(() => pool.stop());
 
 async function run(agent: string, input: unknown, timeoutMs?: number) {
   const data: TaskJobData = { v: 1, agent, input, tenant: 't', timeoutMs };
-  const job = (await queue.add(agent, data, { attempts: 1 })) as Job<TaskJobData>;
-  await job.waitUntilFinished(events).catch(() => undefined);
-  const stored = (await queue.getJob(job.id ?? '')) as Job<TaskJobData>;
-  return toTaskView(stored, await stored.getState(), 'default');
+  return pool.settle((await queue.add(agent, data, { attempts: 1 })) as Job<TaskJobData>);
 }
 
 describe(runAgentInThread.name, () => {

@@ -1,42 +1,28 @@
-import { randomUUID } from 'node:crypto';
-import { Queue, QueueEvents } from 'bullmq';
-import { queueName } from '@agentq/contracts';
-import { createRedis, deleteKeysByPrefix } from '@agentq/queue';
 import { EventLoopMonitor } from '../src/event-loop-monitor.js';
 import { HealthServer } from '../src/health-server.js';
 import { WorkerMetrics } from '../src/metrics.js';
-import { REDIS_URL, poolWorker } from './pool-fixture.js';
+import { testPool } from './pool-fixture.js';
 import { LogCapture } from './log-capture.js';
 
-const prefix = `agentq-test-obs-${randomUUID().slice(0, 8)}`;
-const connection = createRedis(REDIS_URL, 'worker', 'test-obs');
-const eventsConnection = createRedis(REDIS_URL, 'worker', 'test-obs-events');
-const queue = new Queue(queueName('default'), { connection, prefix });
-const events = new QueueEvents(queueName('default'), { connection: eventsConnection, prefix });
 const metrics = new WorkerMetrics();
 const logs = new LogCapture();
-const worker = poolWorker({ connection, prefix, metrics, logger: logs.logger });
+const pool = testPool('obs', { metrics, logger: logs.logger });
+const { connection, queue, events } = pool;
 const http = new HealthServer({
   port: 0,
   host: '127.0.0.1',
   registry: metrics.registry,
-  isReady: () => connection.status === 'ready' && worker.isRunning(),
+  isReady: () => connection.status === 'ready' && pool.worker.isRunning(),
 });
 let base = '';
 
 beforeAll(async () => {
-  await events.waitUntilReady();
-  await worker.start();
+  await pool.start();
   base = `http://127.0.0.1:${await http.start()}`;
 });
 afterAll(async () => {
   await http.close();
-  await worker.close();
-  await events.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  await deleteKeysByPrefix(connection, prefix);
-  await Promise.all([connection, eventsConnection].map((client) => client.quit()));
+  await pool.stop();
 });
 
 describe(HealthServer.name, () => {

@@ -1,16 +1,17 @@
-import type { Redis } from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { Queue, QueueEvents, type Job } from 'bullmq';
 import { pino, type Logger } from 'pino';
 import { AgentRegistry, builtinAgents, type AnyAgent } from '@agentq/agents';
+import { queueName, type TaskJobData } from '@agentq/contracts';
+import { createRedis, deleteKeysByPrefix, toTaskView } from '@agentq/queue';
+import { loadConfig, type PoolSettings } from '../src/config.js';
 import { PoolWorker } from '../src/pool-worker.js';
-import type { PoolSettings } from '../src/config.js';
 import { WorkerMetrics } from '../src/metrics.js';
 import { createTaskProcessor } from '../src/run-task.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 export interface FixtureOptions {
-  connection: Redis;
-  prefix: string;
   /** Agents besides the built-in ones. */
   agents?: AnyAgent[];
   settings?: Partial<PoolSettings>;
@@ -20,35 +21,59 @@ export interface FixtureOptions {
   isolation?: { agents: ReadonlySet<string>; moduleUrl: string };
 }
 
-/** A pool worker for the default pool as main.ts builds it, with test-sized settings. */
-export function poolWorker(options: FixtureOptions): PoolWorker {
+/**
+ * A pool worker for the default pool as main.ts builds it (default settings, concurrency 4,
+ * short backoff), with a queue and QueueEvents under a key prefix of its own.
+ */
+export function testPool(name: string, options: FixtureOptions = {}) {
+  const prefix = `agentq-test-${name}-${randomUUID().slice(0, 8)}`;
+  const connection = createRedis(REDIS_URL, 'worker', `test-${name}`);
+  const eventsConnection = createRedis(REDIS_URL, 'worker', `test-${name}-events`);
+  const queue = new Queue(queueName('default'), { connection, prefix });
+  const events = new QueueEvents(queueName('default'), { connection: eventsConnection, prefix });
   const logger = options.logger ?? pino({ level: 'silent' });
-  return new PoolWorker({
-    settings: {
-      pool: 'default',
-      profile: 'short',
-      concurrency: 4,
-      lockDurationMs: 10_000,
-      stalledIntervalMs: 5000,
-      maxStalledCount: 1,
-      drainTimeoutMs: 5000,
-      rateLimit: undefined,
-      globalConcurrency: undefined,
-      ...options.settings,
-    },
+  const defaults = loadConfig({}).pools[0] as PoolSettings;
+  const worker = new PoolWorker({
+    settings: { ...defaults, concurrency: 4, drainTimeoutMs: 5000, ...options.settings },
     processor: createTaskProcessor({
       registry: new AgentRegistry([...builtinAgents, ...(options.agents ?? [])]),
       logger,
       defaultTimeoutMs: 60_000,
-      redis: options.connection,
-      prefix: options.prefix,
+      redis: connection,
+      prefix,
       isolation: options.isolation,
     }),
-    connection: options.connection,
-    prefix: options.prefix,
+    connection,
+    prefix,
     workerName: `test:${process.pid}`,
     backoff: options.backoff ?? { baseMs: 10, capMs: 100 },
     metrics: options.metrics ?? new WorkerMetrics(),
     logger,
   });
+
+  return {
+    prefix,
+    connection,
+    queue,
+    events,
+    worker,
+    async start(): Promise<void> {
+      await events.waitUntilReady();
+      await worker.start();
+    },
+    /** Waits for the task to finish, whatever the outcome, and reads it back. */
+    async settle(job: Job) {
+      await job.waitUntilFinished(events).catch(() => undefined);
+      const stored = (await queue.getJob(job.id ?? '')) as Job<TaskJobData>;
+      return toTaskView(stored, await stored.getState(), 'default');
+    },
+    async stop(): Promise<void> {
+      await worker.close();
+      await events.close();
+      await queue.obliterate({ force: true });
+      await queue.close();
+      await deleteKeysByPrefix(connection, prefix);
+      await Promise.all([connection, eventsConnection].map((client) => client.quit()));
+    },
+  };
 }

@@ -1,14 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { Queue, QueueEvents, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { z } from 'zod';
 import { RateLimitedError, type Agent } from '@agentq/agents';
-import { queueName } from '@agentq/contracts';
-import { createRedis, deleteKeysByPrefix } from '@agentq/queue';
-import type { PoolWorker } from '../src/pool-worker.js';
-import { REDIS_URL, poolWorker } from './pool-fixture.js';
-
-const connection = createRedis(REDIS_URL, 'worker', 'test-rate');
-const eventsConnection = createRedis(REDIS_URL, 'worker', 'test-rate-events');
+import type { PoolSettings } from '../src/config.js';
+import { testPool } from './pool-fixture.js';
 
 const calls: number[] = [];
 /** Told "429, come back in 300 ms" on its first call, fine after. */
@@ -25,31 +19,16 @@ const limitedAgent: Agent<unknown, unknown> = {
   },
 };
 
-/** A worker, queue and events under a prefix of their own; closed and deleted by `end`. */
-async function setUp(settings: Parameters<typeof poolWorker>[0]['settings']) {
-  const prefix = `agentq-test-rate-${randomUUID().slice(0, 8)}`;
-  const queue = new Queue(queueName('default'), { connection, prefix });
-  const events = new QueueEvents(queueName('default'), { connection: eventsConnection, prefix });
-  const worker: PoolWorker = poolWorker({ connection, prefix, agents: [limitedAgent], settings });
-  await events.waitUntilReady();
-  await worker.start();
-  const end = async () => {
-    await worker.close();
-    await events.close();
-    await queue.obliterate({ force: true });
-    await queue.close();
-    await deleteKeysByPrefix(connection, prefix);
-  };
-  return { queue, events, end };
+/** A pool of its own for one test. */
+async function setUp(settings: Partial<PoolSettings> = {}) {
+  const pool = testPool('rate', { agents: [limitedAgent], settings });
+  await pool.start();
+  return pool;
 }
-
-afterAll(async () => {
-  await Promise.all([connection, eventsConnection].map((client) => client.quit()));
-});
 
 describe('rate limits', () => {
   it('pauses the pool for the time the provider gives, without using an attempt', async () => {
-    const { queue, events, end } = await setUp({});
+    const { queue, events, stop } = await setUp();
     try {
       const job = await queue.add(
         'test.limited',
@@ -62,12 +41,12 @@ describe('rate limits', () => {
       expect(calls).toHaveLength(2);
       expect((calls[1] ?? 0) - (calls[0] ?? 0)).toBeGreaterThanOrEqual(250);
     } finally {
-      await end();
+      await stop();
     }
   });
 
   it('starts at most max tasks per window across the pool', async () => {
-    const { queue, events, end } = await setUp({ rateLimit: { max: 2, durationMs: 400 } });
+    const { queue, events, stop } = await setUp({ rateLimit: { max: 2, durationMs: 400 } });
     try {
       const jobs = await queue.addBulk(
         Array.from({ length: 6 }, (_, i) => ({
@@ -82,7 +61,7 @@ describe('rate limits', () => {
       // Windows of 2: the 5th task cannot start before two windows have passed.
       expect((startedAt[4] ?? 0) - (startedAt[0] ?? 0)).toBeGreaterThanOrEqual(750);
     } finally {
-      await end();
+      await stop();
     }
   });
 });

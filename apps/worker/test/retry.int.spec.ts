@@ -1,25 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, QueueEvents, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import { z } from 'zod';
 import { TransientError, type Agent } from '@agentq/agents';
-import { TaskSpecSchema, queueName, type TaskJobData, type TaskSpecInput } from '@agentq/contracts';
+import { TaskSpecSchema, type TaskJobData, type TaskSpecInput } from '@agentq/contracts';
 import {
   backoffCeilingMs,
-  createRedis,
-  deleteKeysByPrefix,
   getDeadLetter,
   readAttempts,
   redriveDeadLetter,
   taskJobOptions,
 } from '@agentq/queue';
-import { REDIS_URL, poolWorker } from './pool-fixture.js';
+import { testPool } from './pool-fixture.js';
 import { LogCapture } from './log-capture.js';
-
-const prefix = `agentq-test-retry-${randomUUID().slice(0, 8)}`;
-const connection = createRedis(REDIS_URL, 'worker', 'test-retry');
-const eventsConnection = createRedis(REDIS_URL, 'worker', 'test-retry-events');
-const queue = new Queue(queueName('default'), { connection, prefix });
-const events = new QueueEvents(queueName('default'), { connection: eventsConnection, prefix });
 
 let failing = true;
 /** Fails with a transient error while `failing` is set. */
@@ -36,26 +28,11 @@ const flakyAgent: Agent<unknown, unknown> = {
 
 const backoff = { baseMs: 50, capMs: 120 };
 const logs = new LogCapture();
-const worker = poolWorker({
-  connection,
-  prefix,
-  agents: [flakyAgent],
-  backoff,
-  logger: logs.logger,
-});
+const pool = testPool('retry', { agents: [flakyAgent], backoff, logger: logs.logger });
+const { connection, prefix, queue, events } = pool;
 
-beforeAll(async () => {
-  await events.waitUntilReady();
-  await worker.start();
-});
-afterAll(async () => {
-  await worker.close();
-  await events.close();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  await deleteKeysByPrefix(connection, prefix);
-  await Promise.all([connection, eventsConnection].map((client) => client.quit()));
-});
+beforeAll(() => pool.start());
+afterAll(() => pool.stop());
 
 async function run(spec: TaskSpecInput): Promise<Job<TaskJobData>> {
   const parsed = TaskSpecSchema.parse(spec);

@@ -1,12 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { Queue, QueueEvents, type Job } from 'bullmq';
 import { z } from 'zod';
 import type { Agent } from '@agentq/agents';
-import { TaskSpecSchema, queueName, type TaskJobData, type TaskSpecInput } from '@agentq/contracts';
-import { createRedis, taskJobOptions, toTaskView } from '@agentq/queue';
+import { TaskSpecSchema, type TaskSpecInput } from '@agentq/contracts';
+import { taskJobOptions } from '@agentq/queue';
 import { createTaskProcessor } from '../src/run-task.js';
-import { REDIS_URL, poolWorker } from './pool-fixture.js';
-const prefix = `agentq-test-worker-${randomUUID().slice(0, 8)}`;
+import { testPool } from './pool-fixture.js';
 
 /** An agent that never looks at its signal and never finishes. */
 const stubbornAgent: Agent<unknown, unknown> = {
@@ -17,44 +15,25 @@ const stubbornAgent: Agent<unknown, unknown> = {
   run: () => new Promise(() => undefined),
 };
 
-const connection = createRedis(REDIS_URL, 'worker', 'test-worker');
-const queue = new Queue(queueName('default'), { connection, prefix });
-const eventsConnection = createRedis(REDIS_URL, 'worker', 'test-events');
-const events = new QueueEvents(queueName('default'), { connection: eventsConnection, prefix });
-const worker = poolWorker({ connection, prefix, agents: [stubbornAgent] });
+const pool = testPool('worker', { agents: [stubbornAgent] });
+const { queue } = pool;
 
-beforeAll(async () => {
-  await events.waitUntilReady();
-  await worker.start();
-});
-afterAll(async () => {
-  await worker.close();
-  await events.close();
-  await eventsConnection.quit();
-  await queue.obliterate({ force: true });
-  await queue.close();
-  await connection.quit();
-});
+beforeAll(() => pool.start());
+afterAll(() => pool.stop());
 
-async function run(spec: TaskSpecInput): Promise<Job<TaskJobData>> {
+async function run(spec: TaskSpecInput) {
   const parsed = TaskSpecSchema.parse(spec);
   const job = await queue.add(
     parsed.agent,
     { v: 1, agent: parsed.agent, input: parsed.input, tenant: 't', timeoutMs: parsed.timeoutMs },
     taskJobOptions(parsed, randomUUID()),
   );
-  await job.waitUntilFinished(events).catch(() => undefined);
-  return (await queue.getJob(job.id ?? '')) as Job<TaskJobData>;
-}
-
-async function view(job: Job<TaskJobData>) {
-  return toTaskView(job, await job.getState(), 'default');
+  return pool.settle(job);
 }
 
 describe(createTaskProcessor.name, () => {
   it('stores the agent result on the task', async () => {
-    const job = await run({ agent: 'echo', input: { n: 1 } });
-    expect(await view(job)).toMatchObject({
+    expect(await run({ agent: 'echo', input: { n: 1 } })).toMatchObject({
       state: 'completed',
       result: { n: 1 },
       attemptsMade: 1,
@@ -62,15 +41,14 @@ describe(createTaskProcessor.name, () => {
   });
 
   it('passes progress and log lines to the task', async () => {
-    const job = await run({ agent: 'sim', input: { steps: 2 } });
-    expect((await view(job)).progress).toBe(100);
-    const { logs } = await queue.getJobLogs(job.id ?? '');
+    const view = await run({ agent: 'sim', input: { steps: 2 } });
+    expect(view.progress).toBe(100);
+    const { logs } = await queue.getJobLogs(view.id);
     expect(logs).toEqual(['step 1 of 2', 'step 2 of 2']);
   });
 
   it('retries a transient failure until attempts run out', async () => {
-    const job = await run({ agent: 'sim', input: { failProbability: 1 }, attempts: 3 });
-    expect(await view(job)).toMatchObject({
+    expect(await run({ agent: 'sim', input: { failProbability: 1 }, attempts: 3 })).toMatchObject({
       state: 'failed',
       attemptsMade: 3,
       error: { code: 'TRANSIENT', message: 'simulated failure on attempt 3' },
@@ -83,9 +61,7 @@ describe(createTaskProcessor.name, () => {
       { v: 1, agent: 'sim', input: { latencyMs: 'x' }, tenant: 't' },
       { attempts: 5 },
     );
-    await job.waitUntilFinished(events).catch(() => undefined);
-    const stored = (await queue.getJob(job.id ?? '')) as Job<TaskJobData>;
-    expect(await view(stored)).toMatchObject({
+    expect(await pool.settle(job)).toMatchObject({
       state: 'failed',
       attemptsMade: 1,
       error: { code: 'INVALID_INPUT', message: 'invalid input: latencyMs' },
@@ -94,9 +70,7 @@ describe(createTaskProcessor.name, () => {
 
   it('fails job data that breaks the task contract without retrying', async () => {
     const job = await queue.add('echo', { agent: 'echo' }, { attempts: 5 });
-    await job.waitUntilFinished(events).catch(() => undefined);
-    const stored = (await queue.getJob(job.id ?? '')) as Job<TaskJobData>;
-    expect(await view(stored)).toMatchObject({
+    expect(await pool.settle(job)).toMatchObject({
       state: 'failed',
       attemptsMade: 1,
       error: { code: 'INVALID_INPUT' },
@@ -104,13 +78,12 @@ describe(createTaskProcessor.name, () => {
   });
 
   it('times out an attempt even when the agent ignores its signal', async () => {
-    const job = await run({ agent: 'test.stubborn', timeoutMs: 200, attempts: 2 });
-    expect(await view(job)).toMatchObject({
+    expect(await run({ agent: 'test.stubborn', timeoutMs: 200, attempts: 2 })).toMatchObject({
       state: 'failed',
       attemptsMade: 2,
       error: { code: 'TIMEOUT', message: 'timed out after 200 ms' },
     });
     // The slots were freed: the worker still runs new tasks.
-    expect((await view(await run({ agent: 'echo', input: 'after' }))).result).toBe('after');
+    expect((await run({ agent: 'echo', input: 'after' })).result).toBe('after');
   });
 });
