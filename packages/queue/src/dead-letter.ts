@@ -46,16 +46,22 @@ function member(pool: PoolName, taskId: string): string {
   return `${pool}:${taskId}`;
 }
 
-/** Puts a task on the dead-letter list (again: the newer failure replaces the older). */
+/**
+ * Puts a task on the dead-letter list. A newer failure of the same task replaces the older
+ * one, unless `keepExisting` (used by sweeps, which must not overwrite a fuller entry).
+ */
 export async function addDeadLetter(
   redis: Redis,
   prefix: string,
   entry: DeadLetter,
+  options: { keepExisting?: boolean } = {},
 ): Promise<void> {
   const id = member(entry.pool, entry.taskId);
-  await redis
-    .multi()
-    .hset(entriesKey(prefix), id, JSON.stringify(DeadLetterSchema.parse(entry)))
+  const json = JSON.stringify(DeadLetterSchema.parse(entry));
+  const multi = redis.multi();
+  if (options.keepExisting) multi.hsetnx(entriesKey(prefix), id, json);
+  else multi.hset(entriesKey(prefix), id, json);
+  await multi
     .zadd(indexKey(prefix), entry.failedAt, id)
     .zadd(indexKey(prefix, entry.pool), entry.failedAt, id)
     .exec();
@@ -70,6 +76,21 @@ export async function getDeadLetter(
 ): Promise<DeadLetter | undefined> {
   const raw = await redis.hget(entriesKey(prefix), member(pool, taskId));
   return raw === null ? undefined : DeadLetterSchema.parse(JSON.parse(raw));
+}
+
+/** Those of the pool's task ids that have no dead letter. */
+export async function withoutDeadLetter(
+  redis: Redis,
+  prefix: string,
+  pool: PoolName,
+  taskIds: readonly string[],
+): Promise<string[]> {
+  if (taskIds.length === 0) return [];
+  const found = await redis.hmget(
+    entriesKey(prefix),
+    ...taskIds.map((taskId) => member(pool, taskId)),
+  );
+  return taskIds.filter((_, i) => found[i] === null);
 }
 
 export interface DeadLetterPage {

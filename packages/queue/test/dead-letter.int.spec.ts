@@ -6,6 +6,7 @@ import {
   getDeadLetter,
   listDeadLetters,
   redriveDeadLetter,
+  withoutDeadLetter,
   type DeadLetter,
 } from '../src/dead-letter.js';
 import { readAttempts, recordAttempt, clearAttempts } from '../src/task-attempts.js';
@@ -75,6 +76,27 @@ describe(listDeadLetters.name, () => {
 
     const large = await listDeadLetters(redis, prefix, { offset: 0, limit: 10, pool: 'large' });
     expect(large).toEqual({ total: 1, items: [letter('p-3', 2000, 'large')] });
+  });
+});
+
+describe(addDeadLetter.name, () => {
+  it('replaces an entry, or keeps it when asked to', async () => {
+    await addDeadLetter(redis, prefix, letter('k-1', 100));
+    await addDeadLetter(
+      redis,
+      prefix,
+      { ...letter('k-1', 100), attempts: [] },
+      { keepExisting: true },
+    );
+    expect((await getDeadLetter(redis, prefix, 'default', 'k-1'))?.attempts).toHaveLength(3);
+    await addDeadLetter(redis, prefix, { ...letter('k-1', 100), attempts: [] });
+    expect((await getDeadLetter(redis, prefix, 'default', 'k-1'))?.attempts).toEqual([]);
+  });
+
+  it('tells which tasks have no dead letter', async () => {
+    await addDeadLetter(redis, prefix, letter('w-1', 100));
+    expect(await withoutDeadLetter(redis, prefix, 'default', ['w-1', 'w-2'])).toEqual(['w-2']);
+    expect(await withoutDeadLetter(redis, prefix, 'large', ['w-1'])).toEqual(['w-1']);
   });
 });
 
