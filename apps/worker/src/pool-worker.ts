@@ -10,7 +10,7 @@ import {
 } from '@agentq/queue';
 import type { Cancellable } from './cancel-listener.js';
 import type { PoolSettings } from './config.js';
-import { deadLetterTask } from './dead-letter-task.js';
+import { deadLetterTask, sweepFailedTasks } from './dead-letter-task.js';
 import { HAND_BACK_REASON } from './hand-back.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { PoolHooks } from './run-task.js';
@@ -38,7 +38,10 @@ export interface PoolWorkerOptions {
 /** One BullMQ worker serving one pool's queue, with its bookkeeping and drain. */
 export class PoolWorker implements Cancellable {
   private worker: TaskWorker | undefined;
+  private queue: Queue | undefined;
   private readonly inFlight = new Set<string>();
+  /** Dead letters and attempt records being written; close() waits for them. */
+  private readonly bookkeeping = new Set<Promise<void>>();
 
   constructor(private readonly options: PoolWorkerOptions) {}
 
@@ -63,7 +66,11 @@ export class PoolWorker implements Cancellable {
   async start(): Promise<void> {
     const { settings, connection, prefix, logger, metrics } = this.options;
     const { pool } = settings;
-    if (settings.globalConcurrency !== undefined) await this.setGlobalConcurrency();
+    const queue = new Queue(queueName(pool), { connection, prefix });
+    this.queue = queue;
+    if (settings.globalConcurrency !== undefined) {
+      await queue.setGlobalConcurrency(settings.globalConcurrency);
+    }
     const worker: TaskWorker = new TaskWorker(queueName(pool), this.instrument(), {
       connection,
       prefix,
@@ -79,13 +86,36 @@ export class PoolWorker implements Cancellable {
       settings: { backoffStrategy: createBackoffStrategy(this.options.backoff) },
     });
     worker.on('error', (err) => logger.error({ pool, err: err.message }, 'worker error'));
-    worker.on('stalled', (taskId) => void this.onStalled(taskId));
+    worker.on('stalled', (taskId) => this.track(this.onStalled(taskId)));
     worker.on('completed', (job) => this.onCompleted(job));
-    worker.on('failed', (job, err) => void this.onFailed(job, err));
+    worker.on('failed', (job, err) => this.track(this.onFailed(job, err)));
     this.worker = worker;
     metrics.concurrency.set({ pool }, settings.concurrency);
     worker.run().catch((err: unknown) => logger.error({ pool, err }, 'worker stopped'));
     await worker.waitUntilReady();
+    this.track(this.sweep());
+  }
+
+  /** Runs bookkeeping in the background; close() waits for it. */
+  private track(work: Promise<void>): void {
+    this.bookkeeping.add(work);
+    void work.finally(() => this.bookkeeping.delete(work));
+  }
+
+  private async sweep(): Promise<void> {
+    const { settings, connection, prefix, logger } = this.options;
+    if (!this.queue) return;
+    try {
+      const added = await sweepFailedTasks(this.queue, connection, prefix, settings.pool);
+      if (added.length > 0) {
+        logger.warn(
+          { pool: settings.pool, taskIds: added },
+          'dead-lettered failed tasks found without a dead letter',
+        );
+      }
+    } catch (err) {
+      logger.error({ pool: settings.pool, err }, 'dead-letter sweep failed');
+    }
   }
 
   /**
@@ -114,6 +144,8 @@ export class PoolWorker implements Cancellable {
       worker.cancelAllJobs(HAND_BACK_REASON);
       await closed;
     }
+    await Promise.allSettled(this.bookkeeping);
+    await this.queue?.close();
   }
 
   /** Pauses the whole pool: every worker, through the shared limiter key. */
@@ -149,23 +181,15 @@ export class PoolWorker implements Cancellable {
     };
   }
 
-  private async setGlobalConcurrency(): Promise<void> {
-    const { settings, connection, prefix } = this.options;
-    const queue = new Queue(queueName(settings.pool), { connection, prefix });
-    try {
-      await queue.setGlobalConcurrency(settings.globalConcurrency ?? 0);
-    } finally {
-      await queue.close();
-    }
-  }
-
   private onCompleted(job: Job): void {
     const { settings, connection, prefix, metrics, logger } = this.options;
     metrics.completed.inc({ pool: settings.pool, agent: job.name });
     logger.info({ pool: settings.pool, taskId: job.id }, 'task completed');
     if (job.attemptsMade > 0 || job.stalledCounter > 0) {
-      clearAttempts(connection, prefix, job.queueName, job.id ?? '').catch((err: unknown) =>
-        logger.warn({ taskId: job.id, err }, 'could not clear attempt records'),
+      this.track(
+        clearAttempts(connection, prefix, job.queueName, job.id ?? '').catch((err: unknown) =>
+          logger.warn({ taskId: job.id, err }, 'could not clear attempt records'),
+        ),
       );
     }
   }
