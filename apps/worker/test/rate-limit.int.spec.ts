@@ -26,7 +26,7 @@ async function setUp(settings: Partial<PoolSettings> = {}) {
   return pool;
 }
 
-describe('rate limits', () => {
+describe('rate and concurrency limits', () => {
   it('pauses the pool for the time the provider gives, without using an attempt', async () => {
     const { queue, events, stop } = await setUp();
     try {
@@ -60,6 +60,29 @@ describe('rate limits', () => {
         .sort((a, b) => a - b);
       // Windows of 2: the 5th task cannot start before two windows have passed.
       expect((startedAt[4] ?? 0) - (startedAt[0] ?? 0)).toBeGreaterThanOrEqual(750);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('runs at most the global concurrency at once across the pool', async () => {
+    const { queue, events, stop } = await setUp({ globalConcurrency: 1 });
+    try {
+      expect(await queue.getGlobalConcurrency()).toBe(1);
+      const jobs = await queue.addBulk(
+        [1, 2, 3].map((n) => ({
+          name: 'sim',
+          data: { v: 1, agent: 'sim', input: { latencyMs: 100, output: n }, tenant: 't' },
+        })),
+      );
+      await Promise.all(jobs.map((job) => job.waitUntilFinished(events)));
+      const runs = (await Promise.all(jobs.map((job) => queue.getJob(job.id ?? ''))))
+        .map((job) => [job?.processedOn ?? 0, job?.finishedOn ?? 0] as const)
+        .sort((a, b) => a[0] - b[0]);
+      // The worker's own concurrency is 4; still no two ran at the same time.
+      for (let i = 1; i < runs.length; i++) {
+        expect(runs[i]?.[0]).toBeGreaterThanOrEqual(runs[i - 1]?.[1] ?? Infinity);
+      }
     } finally {
       await stop();
     }
