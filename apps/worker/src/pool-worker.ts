@@ -45,10 +45,6 @@ export class PoolWorker implements Cancellable {
 
   constructor(private readonly options: PoolWorkerOptions) {}
 
-  get pool(): string {
-    return this.options.settings.pool;
-  }
-
   /** Ids of the tasks this worker runs now. */
   tasksInFlight(): string[] {
     return [...this.inFlight];
@@ -98,8 +94,11 @@ export class PoolWorker implements Cancellable {
 
   /** Runs bookkeeping in the background; close() waits for it. */
   private track(work: Promise<void>): void {
-    this.bookkeeping.add(work);
-    void work.finally(() => this.bookkeeping.delete(work));
+    const { settings, logger } = this.options;
+    const guarded = work
+      .catch((err: unknown) => logger.error({ pool: settings.pool, err }, 'bookkeeping failed'))
+      .finally(() => this.bookkeeping.delete(guarded));
+    this.bookkeeping.add(guarded);
   }
 
   private async sweep(): Promise<void> {
