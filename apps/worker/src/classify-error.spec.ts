@@ -6,7 +6,7 @@ import {
   TransientError,
 } from '@agentq/agents';
 import { classifyError } from './classify-error.js';
-import { HandBackError } from './hand-back.js';
+import { HandBackError, InterruptedError } from './hand-back.js';
 
 describe(classifyError.name, () => {
   it.each([
@@ -30,6 +30,10 @@ describe(classifyError.name, () => {
 
   it('hands a task back when the worker shuts down', () => {
     expect(classifyError(new HandBackError('draining'))).toEqual({ action: 'hand-back' });
+    expect(classifyError(new InterruptedError('draining'))).toEqual({
+      action: 'fail',
+      code: 'AGENT_FAILED',
+    });
   });
 
   it('looks at the class, not the message', () => {

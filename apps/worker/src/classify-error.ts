@@ -1,6 +1,6 @@
 import { AgentError, RateLimitedError, type AgentErrorCode } from '@agentq/agents';
 import { ErrorCode } from '@agentq/contracts';
-import { HandBackError } from './hand-back.js';
+import { HandBackError, InterruptedError } from './hand-back.js';
 
 type Code = AgentErrorCode | typeof ErrorCode.AgentFailed;
 
@@ -23,6 +23,8 @@ export type FailureAction = Classification['action'];
  */
 export function classifyError(error: unknown): Classification {
   if (error instanceof HandBackError) return { action: 'hand-back' };
+  // Interrupted by a shutdown in a pool that never reruns tasks: like a crash, no retry.
+  if (error instanceof InterruptedError) return { action: 'fail', code: ErrorCode.AgentFailed };
   if (!(error instanceof AgentError)) return { action: 'retry', code: ErrorCode.AgentFailed };
   const code = error.code;
   switch (code) {

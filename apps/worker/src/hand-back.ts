@@ -6,5 +6,16 @@ export class HandBackError extends Error {
   override readonly name = 'HandBackError';
 }
 
-/** Passed to `worker.cancelAllJobs` on shutdown, to tell it apart from a user's cancel. */
-export const HAND_BACK_REASON = 'agentq:worker-shutdown';
+/**
+ * The same, in a pool that never runs a task twice (maxStalledCount 0): the interrupted task
+ * fails instead of going back, as it would had the worker crashed.
+ */
+export class InterruptedError extends Error {
+  override readonly name = 'InterruptedError';
+}
+
+/** Passed to `worker.cancelAllJobs` at the end of a drain, to tell it from a user's cancel. */
+export const SHUTDOWN_REASON = {
+  handBack: 'agentq:worker-shutdown',
+  fail: 'agentq:worker-shutdown-no-rerun',
+} as const;

@@ -11,7 +11,7 @@ import {
 import type { Cancellable } from './cancel-listener.js';
 import type { PoolSettings } from './config.js';
 import { deadLetterTask, sweepFailedTasks } from './dead-letter-task.js';
-import { HAND_BACK_REASON } from './hand-back.js';
+import { SHUTDOWN_REASON } from './hand-back.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { PoolHooks } from './run-task.js';
 import { TaskWorker } from './task-worker.js';
@@ -120,7 +120,8 @@ export class PoolWorker implements Cancellable {
   /**
    * Stops taking tasks and gives the running ones the pool's drain time; then aborts those
    * still running and hands them back to the queue (no attempt used), so another worker
-   * starts them at once instead of after the lock expires.
+   * starts them at once instead of after the lock expires. A pool that never runs a task
+   * twice (maxStalledCount 0) fails them instead.
    */
   async close(): Promise<void> {
     const worker = this.worker;
@@ -136,11 +137,12 @@ export class PoolWorker implements Cancellable {
     ]);
     clearTimeout(timer);
     if (!drained) {
+      const handBack = settings.maxStalledCount > 0;
       logger.warn(
-        { pool: settings.pool, taskIds: this.tasksInFlight() },
-        'drain time over; handing running tasks back',
+        { pool: settings.pool, taskIds: this.tasksInFlight(), handBack },
+        'drain time over; stopping running tasks',
       );
-      worker.cancelAllJobs(HAND_BACK_REASON);
+      worker.cancelAllJobs(handBack ? SHUTDOWN_REASON.handBack : SHUTDOWN_REASON.fail);
       await closed;
     }
     await Promise.allSettled(this.bookkeeping);

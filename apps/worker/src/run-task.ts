@@ -7,7 +7,7 @@ import { TaskJobDataSchema, encodeTaskError } from '@agentq/contracts';
 import { isCancelRequested, recordAttempt } from '@agentq/queue';
 import { runAgentInThread } from './agent-thread.js';
 import { classifyError } from './classify-error.js';
-import { HAND_BACK_REASON, HandBackError } from './hand-back.js';
+import { HandBackError, InterruptedError, SHUTDOWN_REASON } from './hand-back.js';
 
 export interface RunTaskOptions {
   registry: AgentRegistry;
@@ -53,9 +53,16 @@ function parseJob(job: Job, registry: AgentRegistry) {
 
 /** The abort reason for the agent when BullMQ aborts the job's signal. */
 function cancelReason(signal: AbortSignal): Error {
-  return signal.reason === HAND_BACK_REASON
-    ? new HandBackError('the worker is shutting down')
-    : new CancelledError('task cancelled');
+  switch (signal.reason) {
+    case SHUTDOWN_REASON.handBack:
+      return new HandBackError('the worker is shutting down');
+    case SHUTDOWN_REASON.fail:
+      return new InterruptedError(
+        'the worker shut down while the task ran; not run again (maxStalledCount 0)',
+      );
+    default:
+      return new CancelledError('task cancelled');
+  }
 }
 
 /**
