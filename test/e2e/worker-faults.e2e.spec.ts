@@ -75,7 +75,8 @@ describe('worker faults', () => {
   });
 
   it('fails a task with a clear error once its workers stopped more than maxStalledCount', async () => {
-    const env = { ...FAST_LOCKS, AGENTQ_WORKER_MAX_STALLED_COUNT: '0' };
+    // The batch profile never runs a task twice (maxStalledCount 0); locks shortened.
+    const env = { ...FAST_LOCKS, AGENTQ_POOL_PROFILES: 'default:batch' };
     const first = startWorker(env);
     await first.waitForMessage('ready');
     const id = await submit({ agent: 'sim', input: { latencyMs: 60_000 } });
