@@ -1,28 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import type { Agent } from '@agentq/agents';
 import { TaskSpecSchema, type TaskJobData } from '@agentq/contracts';
 import { createRedis, listDeadLetters, requestCancel, taskJobOptions } from '@agentq/queue';
 import { CancelListener } from '../src/cancel-listener.js';
-import { REDIS_URL, testPool } from './pool-fixture.js';
+import { REDIS_URL, testAgent, testPool } from './pool-fixture.js';
 import { LogCapture } from './log-capture.js';
 
 const started = new Map<string, () => void>();
 const runs: string[] = [];
 /** Runs until its signal aborts; tells the test when it has started. */
-const waitingAgent: Agent<unknown, unknown> = {
-  name: 'test.waits',
-  version: '1.0.0',
-  description: 'waits for its signal',
-  inputSchema: z.unknown(),
-  run: (_input, ctx) => {
-    runs.push(ctx.taskId);
-    started.get(ctx.taskId)?.();
-    return new Promise((_, reject) =>
-      ctx.signal.addEventListener('abort', () => reject(new Error('aborted by signal'))),
-    );
-  },
-};
+const waitingAgent = testAgent('test.waits', (_input, ctx) => {
+  runs.push(ctx.taskId);
+  started.get(ctx.taskId)?.();
+  return new Promise((_, reject) =>
+    ctx.signal.addEventListener('abort', () => reject(new Error('aborted by signal'))),
+  );
+});
 
 const logs = new LogCapture();
 const pool = testPool('cancel', { agents: [waitingAgent], logger: logs.logger });

@@ -1,23 +1,15 @@
-import { z } from 'zod';
-import type { Agent } from '@agentq/agents';
 import type { PoolSettings } from '../src/config.js';
-import { testPool } from './pool-fixture.js';
+import { testAgent, testPool } from './pool-fixture.js';
 import { LogCapture } from './log-capture.js';
 
 let onStart: () => void = () => undefined;
 /** Runs until its signal aborts. */
-const longAgent: Agent<unknown, unknown> = {
-  name: 'test.long',
-  version: '1.0.0',
-  description: 'runs until stopped',
-  inputSchema: z.unknown(),
-  run: (_input, ctx) => {
-    onStart();
-    return new Promise((_, reject) =>
-      ctx.signal.addEventListener('abort', () => reject(new Error('stopped'))),
-    );
-  },
-};
+const longAgent = testAgent('test.long', (_input, ctx) => {
+  onStart();
+  return new Promise((_, reject) =>
+    ctx.signal.addEventListener('abort', () => reject(new Error('stopped'))),
+  );
+});
 
 /** Starts a pool, starts one long task, closes the pool past its drain time. */
 async function drainWithRunningTask(settings: Partial<PoolSettings>) {

@@ -1,18 +1,11 @@
 import type { Job } from 'bullmq';
-import { z } from 'zod';
-import type { Agent } from '@agentq/agents';
 import type { TaskJobData } from '@agentq/contracts';
 import { runAgentInThread } from '../src/agent-thread.js';
-import { testPool } from './pool-fixture.js';
+import { testAgent, testPool } from './pool-fixture.js';
 
 /** The parent's view of the fixture agents: schema only; they must run in the thread. */
-const inParent = (name: string): Agent<unknown, unknown> => ({
-  name,
-  version: '1.0.0',
-  description: 'runs in a thread',
-  inputSchema: z.unknown(),
-  run: () => Promise.reject(new Error(`${name} ran in the worker's process`)),
-});
+const inParent = (name: string) =>
+  testAgent(name, () => Promise.reject(new Error(`${name} ran in the worker's process`)));
 const names = ['test.exits', 'test.spins', 'test.threaded'];
 const pool = testPool('isolation', {
   agents: names.map(inParent),

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { pino, type Logger } from 'pino';
-import { AgentRegistry, builtinAgents, type AnyAgent } from '@agentq/agents';
+import { z } from 'zod';
+import { AgentRegistry, builtinAgents, type Agent, type AnyAgent } from '@agentq/agents';
 import { queueName, type TaskJobData } from '@agentq/contracts';
 import { createRedis, deleteKeysByPrefix, toTaskView } from '@agentq/queue';
 import { loadConfig, type PoolSettings } from '../src/config.js';
@@ -10,6 +11,20 @@ import { WorkerMetrics } from '../src/metrics.js';
 import { createTaskProcessor } from '../src/run-task.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** An agent for a test: any input, the behaviour given. */
+export function testAgent(
+  name: string,
+  run: Agent<unknown, unknown>['run'],
+): Agent<unknown, unknown> {
+  return {
+    name,
+    version: '1.0.0',
+    description: `test agent ${name}`,
+    inputSchema: z.unknown(),
+    run,
+  };
+}
 
 export interface FixtureOptions {
   /** Agents besides the built-in ones. */

@@ -1,23 +1,16 @@
 import type { Job } from 'bullmq';
-import { z } from 'zod';
-import { RateLimitedError, type Agent } from '@agentq/agents';
+import { RateLimitedError } from '@agentq/agents';
 import type { PoolSettings } from '../src/config.js';
-import { testPool } from './pool-fixture.js';
+import { testAgent, testPool } from './pool-fixture.js';
 
 const calls: number[] = [];
 /** Told "429, come back in 300 ms" on its first call, fine after. */
-const limitedAgent: Agent<unknown, unknown> = {
-  name: 'test.limited',
-  version: '1.0.0',
-  description: 'rate-limited once',
-  inputSchema: z.unknown(),
-  run: () => {
-    calls.push(Date.now());
-    return calls.length === 1
-      ? Promise.reject(new RateLimitedError('429 from the provider', 300))
-      : Promise.resolve('ok');
-  },
-};
+const limitedAgent = testAgent('test.limited', () => {
+  calls.push(Date.now());
+  return calls.length === 1
+    ? Promise.reject(new RateLimitedError('429 from the provider', 300))
+    : Promise.resolve('ok');
+});
 
 /** A pool of its own for one test. */
 async function setUp(settings: Partial<PoolSettings> = {}) {

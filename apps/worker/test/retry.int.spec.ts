@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Job } from 'bullmq';
-import { z } from 'zod';
-import { TransientError, type Agent } from '@agentq/agents';
+import { TransientError } from '@agentq/agents';
 import { TaskSpecSchema, type TaskJobData, type TaskSpecInput } from '@agentq/contracts';
 import {
   backoffCeilingMs,
@@ -10,21 +9,16 @@ import {
   redriveDeadLetter,
   taskJobOptions,
 } from '@agentq/queue';
-import { testPool } from './pool-fixture.js';
+import { testAgent, testPool } from './pool-fixture.js';
 import { LogCapture } from './log-capture.js';
 
 let failing = true;
 /** Fails with a transient error while `failing` is set. */
-const flakyAgent: Agent<unknown, unknown> = {
-  name: 'test.flaky',
-  version: '1.0.0',
-  description: 'fails while told to',
-  inputSchema: z.unknown(),
-  run: (_input, ctx) =>
-    failing
-      ? Promise.reject(new TransientError(`down on attempt ${ctx.attempt}`))
-      : Promise.resolve('up'),
-};
+const flakyAgent = testAgent('test.flaky', (_input, ctx) =>
+  failing
+    ? Promise.reject(new TransientError(`down on attempt ${ctx.attempt}`))
+    : Promise.resolve('up'),
+);
 
 const backoff = { baseMs: 50, capMs: 120 };
 const logs = new LogCapture();

@@ -1,19 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { z } from 'zod';
-import type { Agent } from '@agentq/agents';
 import { TaskSpecSchema, type TaskSpecInput } from '@agentq/contracts';
 import { taskJobOptions } from '@agentq/queue';
 import { createTaskProcessor } from '../src/run-task.js';
-import { testPool } from './pool-fixture.js';
+import { testAgent, testPool } from './pool-fixture.js';
 
 /** An agent that never looks at its signal and never finishes. */
-const stubbornAgent: Agent<unknown, unknown> = {
-  name: 'test.stubborn',
-  version: '1.0.0',
-  description: 'ignores its signal',
-  inputSchema: z.unknown(),
-  run: () => new Promise(() => undefined),
-};
+const stubbornAgent = testAgent('test.stubborn', () => new Promise(() => undefined));
 
 const pool = testPool('worker', { agents: [stubbornAgent] });
 const { queue } = pool;
