@@ -47,7 +47,7 @@ describe('worker operations', () => {
       { v: 1, agent: 'sim', input: spec.input, tenant: 't' },
       taskJobOptions(spec, id),
     );
-    await worker.waitFor(about('task started', id), 'the task to start');
+    await worker.waitFor(about('agent started', id), 'the agent to start');
 
     await requestCancel(redis, prefix, id);
     await worker.waitFor(about('task settled', id), 'the cancel');

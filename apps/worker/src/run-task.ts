@@ -74,7 +74,11 @@ function cancelReason(signal: AbortSignal): Error {
 export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks) => Processor {
   const { registry, logger, defaultTimeoutMs, redis, prefix, isolation } = options;
 
-  async function runAgent(job: Job, cancelSignal: AbortSignal | undefined): Promise<unknown> {
+  async function runAgent(
+    job: Job,
+    cancelSignal: AbortSignal | undefined,
+    log: Logger,
+  ): Promise<unknown> {
     const { data, agent, input } = parseJob(job, registry);
     // A cancel published while the task was being fetched reached no one: check the marker.
     if (await isCancelRequested(redis, prefix, job.id ?? '')) {
@@ -98,9 +102,12 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
         await job.log(line);
       },
     };
-    const run = isolation?.agents.has(agent.name)
-      ? runAgentInThread({ moduleUrl: isolation.moduleUrl, agentName: agent.name, input, ctx })
-      : agent.run(input, ctx);
+    const isolated = isolation?.agents.has(agent.name) ?? false;
+    log.debug({ attempt: ctx.attempt, isolated }, 'agent started');
+    const run =
+      isolated && isolation
+        ? runAgentInThread({ moduleUrl: isolation.moduleUrl, agentName: agent.name, input, ctx })
+        : agent.run(input, ctx);
     try {
       return await Promise.race([run, rejectOnAbort(controller.signal)]);
     } catch (error) {
@@ -119,7 +126,7 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
     const startedAt = Date.now();
     try {
       log.debug({ attempt }, 'task started');
-      return await runAgent(job, cancelSignal);
+      return await runAgent(job, cancelSignal, log);
     } catch (error) {
       const decision = classifyError(error);
       switch (decision.action) {
