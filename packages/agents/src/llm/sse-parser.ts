@@ -16,7 +16,6 @@ export async function* sseData(body: AsyncIterable<Uint8Array>): AsyncGenerator<
     if (final && buffer.length > 0) {
       yield buffer.replace(/\r$/, '');
       buffer = '';
-      yield '';
     }
   };
   const take = function* (line: string) {
@@ -33,5 +32,5 @@ export async function* sseData(body: AsyncIterable<Uint8Array>): AsyncGenerator<
   }
   buffer += decoder.decode();
   for (const line of lines(true)) yield* take(line);
-  yield* take('');
+  yield* take(''); // the stream's end also ends the last event
 }
