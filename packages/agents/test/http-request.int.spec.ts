@@ -61,6 +61,14 @@ describe('http.request', () => {
     await expect(failure).rejects.toThrow('not on the allowlist');
   });
 
+  it('refuses a Host header that could name another site', async () => {
+    const failure = send(
+      { url: `http://127.0.0.1:${port}/`, headers: { Host: 'internal.example' } },
+      loopbackAllowed,
+    );
+    await expect(failure).rejects.toThrow('Host header');
+  });
+
   it('refuses a loopback address unless it is explicitly allowed', async () => {
     const failure = send({ url: `http://127.0.0.1:${port}/` }, { allowHosts: ['127.0.0.1'] });
     await expect(failure).rejects.toBeInstanceOf(InvalidInputError);

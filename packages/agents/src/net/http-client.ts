@@ -98,6 +98,10 @@ export class GuardedHttpClient implements HttpClient {
       throw new InvalidInputError(`not a URL: ${req.url}`);
     }
     this.check(url);
+    if (Object.keys(req.headers ?? {}).some((name) => name.toLowerCase() === 'host')) {
+      // The URL's host is what the allowlist checked; a Host header could name another site.
+      throw new InvalidInputError('the Host header is set from the URL and cannot be given');
+    }
     const timeout = AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs);
     const signal = AbortSignal.any([options.signal, timeout]);
     try {
