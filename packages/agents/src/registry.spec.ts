@@ -5,7 +5,12 @@ import { echoAgent } from './builtin/echo.agent.js';
 
 describe(AgentRegistry.name, () => {
   it('knows the built-in agents', () => {
-    expect(new AgentRegistry(builtinAgents).names()).toEqual(['echo', 'http.request', 'llm.chat', 'sim']);
+    expect(new AgentRegistry(builtinAgents).names()).toEqual([
+      'echo',
+      'http.request',
+      'llm.chat',
+      'sim',
+    ]);
   });
 
   it('refuses to register a name twice', () => {
