@@ -76,6 +76,32 @@ describe('llm.chat', () => {
     expect(server.requests.at(-1)).toMatchObject({ stream: true });
   });
 
+  it('fails a stream with a malformed chunk or an error event as transient', async () => {
+    server.answer((_, res) =>
+      res.writeHead(200, { 'content-type': 'text/event-stream' }).end('data: {"choices": [\n\n'),
+    );
+    await expect(run({ prompt: 'Hi', stream: true }).result).rejects.toThrow(
+      'malformed JSON in its stream chunk',
+    );
+    server.answer((_, res) =>
+      res
+        .writeHead(200, { 'content-type': 'text/event-stream' })
+        .end('data: {"error": {"message": "overloaded"}}\n\n'),
+    );
+    const failure = run({ prompt: 'Hi', stream: true }).result;
+    await expect(failure).rejects.toBeInstanceOf(TransientError);
+    await expect(failure).rejects.toThrow('overloaded');
+  });
+
+  it('accepts a JSON answer to a streaming request and estimates missing usage', async () => {
+    server.answer((_, res) =>
+      json(res, 200, { choices: [{ message: { content: 'abcdefgh' }, finish_reason: 'stop' }] }),
+    );
+    const answer = await run({ prompt: 'Hi', stream: true }).result;
+    expect(answer.message.content).toBe('abcdefgh');
+    expect(answer.usage).toMatchObject({ outputTokens: 2, estimated: true });
+  });
+
   it('turns a 429 with Retry-After into a rate-limit delay', async () => {
     server.answer((_, res) =>
       json(res, 429, { error: { message: 'slow down' } }, { 'retry-after': '7' }),
