@@ -39,6 +39,8 @@ export const llmEnvShape = {
   AGENTQ_LLM_API_KEY: z.string().optional(),
   /** Model used when a task names none. */
   AGENTQ_LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  /** Time until the provider starts answering (all of a non-streamed answer). */
+  AGENTQ_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   /** Completion token budget of a task that sets none. */
   AGENTQ_LLM_MAX_TOKENS: z.coerce.number().int().min(1).default(1024),
   /** Prices, JSON: {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}. */
@@ -61,6 +63,7 @@ export function llmConfigFromEnv(env: LlmEnv): LlmConfig {
     baseUrl: env.AGENTQ_LLM_BASE_URL,
     apiKey: env.AGENTQ_LLM_API_KEY || undefined,
     model: env.AGENTQ_LLM_MODEL,
+    timeoutMs: env.AGENTQ_LLM_TIMEOUT_MS,
     maxTokens: env.AGENTQ_LLM_MAX_TOKENS,
     prices: env.AGENTQ_LLM_PRICES,
     presets: env.AGENTQ_LLM_PRESETS,

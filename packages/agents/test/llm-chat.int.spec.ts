@@ -157,6 +157,13 @@ describe('llm.chat', () => {
     await expect(pending).rejects.toThrow('cancelled by test');
   });
 
+  it('fails a provider that does not answer in time as transient', async () => {
+    server.answer(() => undefined); // never answers
+    const failure = run({ prompt: 'Hi' }, service({ timeoutMs: 100 })).result;
+    await expect(failure).rejects.toBeInstanceOf(TransientError);
+    await expect(failure).rejects.toThrow('did not answer within 100 ms');
+  });
+
   it('rejects an unknown role preset and accepts one added by config', async () => {
     server.answer((_, res) => json(res, 200, completion('ok')));
     await expect(run({ role: 'poet', prompt: 'Hi' }).result).rejects.toBeInstanceOf(

@@ -16,6 +16,8 @@ export interface LlmConfig {
   apiKey?: string;
   /** Used when a request names no model. */
   model: string;
+  /** Time until the provider starts answering (all of a non-streamed answer). @defaultValue 120000 */
+  timeoutMs?: number;
   /** Completion budget of a request that sets none. @defaultValue 1024 */
   maxTokens?: number;
   /** USD per 1M input/output tokens by model. @defaultValue {} */
@@ -60,7 +62,7 @@ export class LlmService implements LlmClient {
     deps: { redis: Redis; prefix: string; metrics?: Registry },
   ) {
     this.defaultModel = config.model;
-    this.provider = new OpenAiProvider(config.baseUrl, config.apiKey);
+    this.provider = new OpenAiProvider(config.baseUrl, config.apiKey, config.timeoutMs);
     this.providerId = new URL(config.baseUrl).host;
     this.breaker = new ProviderBreaker(this.providerId, config.breaker);
     this.limiter = new RateLimiter(deps.redis, deps.prefix, config.limits ?? {});

@@ -89,6 +89,8 @@ export class OpenAiProvider {
   constructor(
     baseUrl: string,
     private readonly apiKey?: string,
+    /** Time until the provider starts answering (all of a non-streamed answer). */
+    private readonly timeoutMs = 120_000,
   ) {
     this.url = `${baseUrl.replace(/\/+$/, '')}/chat/completions`;
   }
@@ -98,6 +100,10 @@ export class OpenAiProvider {
     options: { signal: AbortSignal; onDelta?: (text: string) => void },
   ): Promise<ChatCompletion> {
     const { signal } = options;
+    // A provider that hangs must fail (and count towards the breaker) before the task's
+    // own time limit; once it answers, only the task's signal bounds a long stream.
+    const answered = new AbortController();
+    const timer = setTimeout(() => answered.abort(), this.timeoutMs);
     try {
       const response = await fetch(this.url, {
         method: 'POST',
@@ -113,8 +119,9 @@ export class OpenAiProvider {
           stream: request.stream,
           ...(request.stream ? { stream_options: { include_usage: true } } : {}),
         }),
-        signal,
+        signal: AbortSignal.any([signal, answered.signal]),
       });
+      clearTimeout(timer);
       if (!response.ok) {
         const body = await response.text();
         const what = `LLM provider (${errorMessage(body)})`;
@@ -131,7 +138,12 @@ export class OpenAiProvider {
     } catch (error) {
       if (signal.aborted) throw signal.reason;
       if (error instanceof AgentError) throw error;
+      if (answered.signal.aborted) {
+        throw new TransientError(`LLM provider did not answer within ${this.timeoutMs} ms`);
+      }
       throw new TransientError('LLM provider could not be reached', { cause: error });
+    } finally {
+      clearTimeout(timer);
     }
   }
 
