@@ -76,6 +76,18 @@ describe('withLock', () => {
     );
   });
 
+  it('stops waiting for a busy lock when its signal aborts', async () => {
+    const contender = new RedisAgentState(other, prefix, 'tenant-a');
+    await state.withLock('waited', 5000, async () => {
+      const controller = new AbortController();
+      const waiting = contender.withLock('waited', 5000, () => Promise.resolve(), {
+        signal: controller.signal,
+      });
+      controller.abort(new Error('task cancelled'));
+      await expect(waiting).rejects.toThrow('task cancelled');
+    });
+  });
+
   it('does not release a lock that another holder has taken over', async () => {
     const key = `${prefix}:state:tenant-a:lock:taken`;
     await state.withLock('taken', 5000, async () => {

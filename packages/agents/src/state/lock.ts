@@ -43,7 +43,11 @@ async function acquire(
     // waiters neither hammer Redis nor march in step.
     const pttl = await redis.pttl(key);
     const waitMs = Math.min(leftMs, pttl > 0 ? pttl : delayMs, delayMs * (0.5 + Math.random()));
-    await sleep(Math.max(1, waitMs), undefined, { signal: options.signal });
+    await sleep(Math.max(1, waitMs), undefined, { signal: options.signal }).catch(
+      (error: unknown) => {
+        throw options.signal?.aborted ? options.signal.reason : error;
+      },
+    );
     delayMs = Math.min(delayMs * 2, 200);
   }
 }
@@ -80,14 +84,22 @@ export async function withLock<T>(
     }
   };
   const timer = setInterval(() => void renew(), Math.max(1, Math.floor(ttlMs / 3)));
-  try {
-    const result = await fn({ token, signal: lost.signal });
-    // The section finished, but not alone: report it rather than pretend it was exclusive.
-    lost.signal.throwIfAborted();
-    return result;
-  } finally {
+  const stop = () => {
     clearInterval(timer);
     options.signal?.removeEventListener('abort', onAbort);
-    await redis.eval(RELEASE, 1, key, token);
+    return redis.eval(RELEASE, 1, key, token);
+  };
+  let result: T;
+  try {
+    result = await fn({ token, signal: lost.signal });
+  } catch (error) {
+    // The section's own failure is what the caller needs; a failed release only means the
+    // lock lives until its TTL.
+    await stop().catch(() => undefined);
+    throw error;
   }
+  await stop();
+  // The section finished, but not alone: report it rather than pretend it was exclusive.
+  lost.signal.throwIfAborted();
+  return result;
 }
