@@ -1,4 +1,7 @@
 import type { z } from 'zod';
+import type { LlmClient } from './llm/llm-client.js';
+import type { HttpClient } from './net/http-client.js';
+import type { AgentState } from './state/agent-state.js';
 
 /** What an agent can use while it runs one task. */
 export interface AgentContext {
@@ -6,12 +9,20 @@ export interface AgentContext {
   taskId: string;
   /** 1 on the first run, 2 on the first retry ... */
   attempt: number;
+  /** The tenant that owns the task; `state` is scoped to it. */
+  tenant: string;
   /** Aborted when the task times out, is cancelled, or the worker shuts down. */
   signal: AbortSignal;
   /** Reports progress: a number (percent) or a small JSON object. */
   progress(value: number | Record<string, unknown>): Promise<void>;
   /** Adds a line to the task's log. */
   log(line: string): Promise<void>;
+  /** Shared state in Redis (values, counters, sets, locks), namespaced per tenant. */
+  state: AgentState;
+  /** Chat completions against the configured provider, rate-limited and metered. */
+  llm: LlmClient;
+  /** Outbound HTTP restricted to allowed hosts and public addresses. */
+  http: HttpClient;
 }
 
 /** A named, versioned handler; its input schema is checked before a task is enqueued. */
@@ -20,6 +31,8 @@ export interface Agent<Input = unknown, Output = unknown> {
   version: string;
   description: string;
   inputSchema: z.ZodType<Input>;
+  /** When given, the result is checked against it before it is stored. */
+  outputSchema?: z.ZodType<Output>;
   run(input: Input, ctx: AgentContext): Promise<Output>;
 }
 

@@ -1,10 +1,16 @@
+import { z } from 'zod';
 import { AgentRegistry } from './registry.js';
 import { builtinAgents } from './builtin/builtin-agents.js';
 import { echoAgent } from './builtin/echo.agent.js';
 
 describe(AgentRegistry.name, () => {
   it('knows the built-in agents', () => {
-    expect(new AgentRegistry(builtinAgents).names()).toEqual(['echo', 'sim']);
+    expect(new AgentRegistry(builtinAgents).names()).toEqual([
+      'echo',
+      'http.request',
+      'llm.chat',
+      'sim',
+    ]);
   });
 
   it('refuses to register a name twice', () => {
@@ -32,5 +38,13 @@ describe(AgentRegistry.name, () => {
       ok: true,
       input: { latencyMs: 0, failProbability: 0, cpuBurnMs: 0, steps: 0 },
     });
+  });
+
+  it('checks a result against the output schema of an agent that has one', () => {
+    const registry = new AgentRegistry(builtinAgents);
+    const typed = { ...echoAgent, name: 'typed', outputSchema: z.object({ n: z.number() }) };
+    expect(registry.checkOutput(typed, { n: 1 })).toEqual({ ok: true, output: { n: 1 } });
+    expect(registry.checkOutput(typed, { n: 'one' }).ok).toBe(false);
+    expect(registry.checkOutput(echoAgent, 'anything')).toEqual({ ok: true, output: 'anything' });
   });
 });

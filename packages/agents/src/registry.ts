@@ -7,6 +7,9 @@ export type InputCheck =
   | { ok: false; reason: 'unknown-agent' }
   | { ok: false; reason: 'invalid-input'; issues: z.core.$ZodIssue[] };
 
+/** The result of checking an agent's result against its output schema (if it has one). */
+export type OutputCheck = { ok: true; output: unknown } | { ok: false; issues: z.core.$ZodIssue[] };
+
 /** The agents a process knows, by name. Registering a name twice is a startup error. */
 export class AgentRegistry {
   private readonly agents = new Map<string, AnyAgent>();
@@ -38,5 +41,17 @@ export class AgentRegistry {
     return parsed.success
       ? { ok: true, input: parsed.data }
       : { ok: false, reason: 'invalid-input', issues: parsed.error.issues };
+  }
+
+  /**
+   * Checks an agent's result against its output schema; an agent without one passes as is.
+   * A mismatch is a bug in the agent, so retrying will not help.
+   */
+  checkOutput(agent: AnyAgent, output: unknown): OutputCheck {
+    if (!agent.outputSchema) return { ok: true, output };
+    const parsed = agent.outputSchema.safeParse(output);
+    return parsed.success
+      ? { ok: true, output: parsed.data }
+      : { ok: false, issues: parsed.error.issues };
   }
 }

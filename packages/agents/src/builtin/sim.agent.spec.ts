@@ -1,22 +1,6 @@
-import type { AgentContext } from '../agent.js';
 import { TransientError } from '../errors.js';
+import { createTestContext as context } from '../testing/test-context.js';
 import { simAgent, SimInputSchema } from './sim.agent.js';
-
-function context(overrides: Partial<AgentContext> = {}): AgentContext & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    taskId: 't1',
-    attempt: 1,
-    signal: new AbortController().signal,
-    progress: () => Promise.resolve(),
-    log: (line) => {
-      lines.push(line);
-      return Promise.resolve();
-    },
-    lines,
-    ...overrides,
-  };
-}
 
 const run = (input: unknown, ctx = context()) => simAgent.run(SimInputSchema.parse(input), ctx);
 
@@ -53,7 +37,7 @@ describe('simAgent', () => {
   it('reports each step as progress and a log line', async () => {
     const ctx = context();
     await run({ latencyMs: 3, steps: 3 }, ctx);
-    expect(ctx.lines).toEqual(['step 1 of 3', 'step 2 of 3', 'step 3 of 3']);
+    expect(ctx.logs).toEqual(['step 1 of 3', 'step 2 of 3', 'step 3 of 3']);
   });
 
   it('stops when its signal is aborted', async () => {

@@ -1,0 +1,108 @@
+import { z } from 'zod';
+import type { LlmConfig } from './llm/llm-client.js';
+import type { HttpPolicy } from './net/http-client.js';
+
+/** A comma-separated list, trimmed; empty means none. */
+const list = z
+  .string()
+  .default('')
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part.length > 0),
+  );
+
+/** A JSON object given in one variable. */
+function jsonRecord<T extends z.ZodType>(value: T) {
+  return z
+    .string()
+    .default('{}')
+    .transform((text, ctx) => {
+      try {
+        return JSON.parse(text) as unknown;
+      } catch {
+        ctx.addIssue({ code: 'custom', message: 'must be a JSON object' });
+        return z.NEVER;
+      }
+    })
+    .pipe(z.record(z.string(), value));
+}
+
+const count = z.coerce.number().int().min(0);
+
+/** AGENTQ_LLM_* variables; spread into an app's config schema, then pass to {@link llmConfigFromEnv}. */
+export const llmEnvShape = {
+  /** OpenAI-compatible API root (OpenAI, vLLM, Ollama, LM Studio ...). */
+  AGENTQ_LLM_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
+  /** Bearer token; empty for local servers. */
+  AGENTQ_LLM_API_KEY: z.string().optional(),
+  /** Model used when a task names none. */
+  AGENTQ_LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  /** Time until the provider starts answering (all of a non-streamed answer). */
+  AGENTQ_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
+  /** Completion token budget of a task that sets none. */
+  AGENTQ_LLM_MAX_TOKENS: z.coerce.number().int().min(1).default(1024),
+  /** Prices, JSON: {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}. */
+  AGENTQ_LLM_PRICES: jsonRecord(z.object({ input: z.number().min(0), output: z.number().min(0) })),
+  /** Role presets added or replaced, JSON: {"name": "system prompt"}. */
+  AGENTQ_LLM_PRESETS: jsonRecord(z.string().min(1)),
+  /** Requests per minute per model, shared by all workers; 0 = no limit. */
+  AGENTQ_LLM_RPM: count.default(0),
+  /** Tokens per minute per model, shared by all workers; 0 = no limit. */
+  AGENTQ_LLM_TPM: count.default(0),
+  /** Failures in a row that open the provider's circuit. */
+  AGENTQ_LLM_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
+  /** How long an open circuit fails calls fast. */
+  AGENTQ_LLM_BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(30_000),
+};
+type LlmEnv = z.output<z.ZodObject<typeof llmEnvShape>>;
+
+export function llmConfigFromEnv(env: LlmEnv): LlmConfig {
+  return {
+    baseUrl: env.AGENTQ_LLM_BASE_URL,
+    apiKey: env.AGENTQ_LLM_API_KEY || undefined,
+    model: env.AGENTQ_LLM_MODEL,
+    timeoutMs: env.AGENTQ_LLM_TIMEOUT_MS,
+    maxTokens: env.AGENTQ_LLM_MAX_TOKENS,
+    prices: env.AGENTQ_LLM_PRICES,
+    presets: env.AGENTQ_LLM_PRESETS,
+    limits: { requestsPerMinute: env.AGENTQ_LLM_RPM, tokensPerMinute: env.AGENTQ_LLM_TPM },
+    breaker: {
+      consecutiveFailures: env.AGENTQ_LLM_BREAKER_FAILURES,
+      halfOpenAfterMs: env.AGENTQ_LLM_BREAKER_OPEN_MS,
+    },
+  };
+}
+
+/** AGENTQ_HTTP_* variables of `http.request` (and `ctx.http`). */
+export const httpEnvShape = {
+  /** Hosts agents may call: `api.example.com`, `*.example.com`; empty = none. */
+  AGENTQ_HTTP_ALLOW: list,
+  /** Loopback/private IPs or CIDRs agents may still connect to (e.g. 10.1.2.0/24); empty = none. */
+  AGENTQ_HTTP_ALLOW_ADDRESSES: list,
+  /** Largest response body read. */
+  AGENTQ_HTTP_MAX_RESPONSE_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .default(1024 * 1024),
+  /** Time limit of a request that sets none. */
+  AGENTQ_HTTP_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
+};
+type HttpEnv = z.output<z.ZodObject<typeof httpEnvShape>>;
+
+export function httpPolicyFromEnv(env: HttpEnv): HttpPolicy {
+  return {
+    allowHosts: env.AGENTQ_HTTP_ALLOW,
+    allowAddresses: env.AGENTQ_HTTP_ALLOW_ADDRESSES,
+    maxResponseBytes: env.AGENTQ_HTTP_MAX_RESPONSE_BYTES,
+    timeoutMs: env.AGENTQ_HTTP_TIMEOUT_MS,
+  };
+}
+
+/** AGENTQ_AGENT_MODULES: plugins, for `loadAgentModules` (gateway and worker alike). */
+export const agentModulesEnvShape = {
+  /** Comma-separated module paths (relative to the working directory) or package names. */
+  AGENTQ_AGENT_MODULES: list,
+};

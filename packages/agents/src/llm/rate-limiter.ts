@@ -1,0 +1,93 @@
+import type { Redis } from 'ioredis';
+import { RateLimitedError } from '../errors.js';
+
+/** Per provider+model limits, shared by every worker. 0 (or absent) means no limit. */
+export interface RateLimits {
+  requestsPerMinute?: number;
+  tokensPerMinute?: number;
+}
+
+// Two token buckets in one hash (req, tok), refilled continuously at limit/60 s, capped at
+// the limit. Refill uses Redis' clock so workers with skewed clocks agree. Reserve takes 1
+// request and the estimated tokens, or nothing and returns how long until both fit.
+const REFILL = `
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function level(field, limit)
+  local v = redis.call('HMGET', KEYS[1], field, field .. ':ts')
+  local value = tonumber(v[1]) or limit
+  local ts = tonumber(v[2]) or now
+  return math.min(limit, value + math.max(0, now - ts) * limit / 60000)
+end
+`;
+
+const RESERVE = `${REFILL}
+local rpm, tpm, want = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
+local wait = 0
+local r, k
+if rpm > 0 then
+  r = level('req', rpm)
+  if r < 1 then wait = math.ceil((1 - r) * 60000 / rpm) end
+end
+if tpm > 0 then
+  k = level('tok', tpm)
+  want = math.min(want, tpm)
+  if k < want then wait = math.max(wait, math.ceil((want - k) * 60000 / tpm)) end
+end
+if wait > 0 then return wait end
+if r then redis.call('HSET', KEYS[1], 'req', tostring(r - 1), 'req:ts', now) end
+if k then redis.call('HSET', KEYS[1], 'tok', tostring(k - want), 'tok:ts', now) end
+redis.call('PEXPIRE', KEYS[1], 120000)
+return 0
+`;
+
+// Gives back (or takes more of) the token bucket once the real count is known; the level
+// may go below zero, which delays the next calls by the overrun.
+const SETTLE = `${REFILL}
+local tpm, delta = tonumber(ARGV[1]), tonumber(ARGV[2])
+local k = level('tok', tpm)
+redis.call('HSET', KEYS[1], 'tok', tostring(math.min(tpm, k + delta)), 'tok:ts', now)
+redis.call('PEXPIRE', KEYS[1], 120000)
+return 0
+`;
+
+/** Held between the call and its settlement. */
+export interface Reservation {
+  /** Records the tokens the call really used (0 if it failed before using any). */
+  settle(actualTokens: number): Promise<void>;
+}
+
+const NOTHING_TO_SETTLE: Reservation = { settle: () => Promise.resolve() };
+
+/** Requests and tokens per minute per provider and model, across all workers, in Redis. */
+export class RateLimiter {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly limits: RateLimits,
+  ) {}
+
+  private key(provider: string, model: string): string {
+    return `${this.prefix}:llm:limit:${provider}:${model}`;
+  }
+
+  /** Takes one request and `tokens` from the budget, or throws RateLimitedError with the wait. */
+  async reserve(provider: string, model: string, tokens: number): Promise<Reservation> {
+    const rpm = this.limits.requestsPerMinute ?? 0;
+    const tpm = this.limits.tokensPerMinute ?? 0;
+    if (rpm <= 0 && tpm <= 0) return NOTHING_TO_SETTLE;
+    const key = this.key(provider, model);
+    const waitMs = Number(await this.redis.eval(RESERVE, 1, key, rpm, tpm, tokens));
+    if (waitMs > 0) {
+      throw new RateLimitedError(`rate limit of ${provider} ${model} reached`, waitMs);
+    }
+    if (tpm <= 0) return NOTHING_TO_SETTLE;
+    const reserved = Math.min(tokens, tpm);
+    return {
+      settle: async (actualTokens) => {
+        if (actualTokens !== reserved)
+          await this.redis.eval(SETTLE, 1, key, tpm, reserved - actualTokens);
+      },
+    };
+  }
+}
