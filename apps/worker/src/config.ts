@@ -1,5 +1,12 @@
 import { z } from 'zod';
 import { PoolNameSchema, type PoolName } from '@agentq/contracts';
+import {
+  agentModulesEnvShape,
+  httpEnvShape,
+  httpPolicyFromEnv,
+  llmConfigFromEnv,
+  llmEnvShape,
+} from '@agentq/agents';
 import { commaList, parseEnv, sharedEnvShape } from '@agentq/queue';
 import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles.js';
 
@@ -39,6 +46,9 @@ const rateLimit = z
 export const configSchema = z
   .object({
     ...sharedEnvShape,
+    ...llmEnvShape,
+    ...httpEnvShape,
+    ...agentModulesEnvShape,
     /** Pools (queues) this process serves. */
     AGENTQ_POOLS: commaList(PoolNameSchema).default(['default']),
     /** Execution profile per pool (short, llm-stream, batch); unnamed pools use short. */
@@ -133,6 +143,9 @@ export const configSchema = z
       http: { port: env.AGENTQ_WORKER_HTTP_PORT, host: env.AGENTQ_WORKER_HTTP_HOST },
       stallWarnMs: env.AGENTQ_WORKER_STALL_WARN_MS,
       isolatedAgents: new Set(env.AGENTQ_WORKER_ISOLATED_AGENTS ?? []),
+      agentModules: env.AGENTQ_AGENT_MODULES,
+      llm: llmConfigFromEnv(env),
+      agentHttp: httpPolicyFromEnv(env),
     };
   });
 

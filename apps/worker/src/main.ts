@@ -1,6 +1,11 @@
 import { hostname } from 'node:os';
 import { pino } from 'pino';
-import { AgentRegistry, builtinAgents } from '@agentq/agents';
+import {
+  AgentRegistry,
+  builtinAgents,
+  createAgentServices,
+  loadAgentModules,
+} from '@agentq/agents';
 import { loadConfigOrExit, createRedis } from '@agentq/queue';
 import { CancelListener } from './cancel-listener.js';
 import { loadConfig } from './config.js';
@@ -19,13 +24,24 @@ async function main(): Promise<void> {
 
   const connection = createRedis(config.redisUrl, 'worker', 'agentq-worker');
   const subscriber = createRedis(config.redisUrl, 'worker', 'agentq-worker-cancel');
-  for (const client of [connection, subscriber]) {
+  const agentsConnection = createRedis(config.redisUrl, 'worker', 'agentq-worker-agents');
+  for (const client of [connection, subscriber, agentsConnection]) {
     client.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   }
 
   const metrics = new WorkerMetrics();
+  // A plugin that does not load stops the start, naming the module.
+  const plugins = await loadAgentModules(config.agentModules, process.cwd());
+  const services = createAgentServices({
+    redis: agentsConnection,
+    prefix: config.prefix,
+    llm: config.llm,
+    http: config.agentHttp,
+    metrics: metrics.registry,
+  });
   const processor = createTaskProcessor({
-    registry: new AgentRegistry(builtinAgents),
+    registry: new AgentRegistry([...builtinAgents, ...plugins]),
+    services,
     logger,
     defaultTimeoutMs: config.defaultTimeoutMs,
     redis: connection,
@@ -87,8 +103,11 @@ async function main(): Promise<void> {
       await cancels.close();
       monitor.close();
       await http.close();
+      await services.close();
       await Promise.all(
-        [connection, subscriber].map((client) => client.quit().catch(() => client.disconnect())),
+        [connection, subscriber, agentsConnection].map((client) =>
+          client.quit().catch(() => client.disconnect()),
+        ),
       );
       logger.info('stopped');
     })();

@@ -2,7 +2,13 @@ import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AgentRegistry } from '@agentq/agents';
-import { CancelledError, InvalidInputError, TimeoutError, type AgentContext } from '@agentq/agents';
+import {
+  CancelledError,
+  InvalidInputError,
+  TimeoutError,
+  type AgentContext,
+  type AgentServices,
+} from '@agentq/agents';
 import { TaskJobDataSchema, encodeTaskError } from '@agentq/contracts';
 import { isCancelRequested, recordAttempt } from '@agentq/queue';
 import { runAgentInThread } from './agent-thread.js';
@@ -17,6 +23,8 @@ export interface RunTaskOptions {
   /** For cancel markers and attempt records. */
   redis: Redis;
   prefix: string;
+  /** State, LLM and HTTP for the agents, scoped per task to its tenant. */
+  services: AgentServices;
   /** Agents run in a worker thread of their own, loaded from `moduleUrl`. */
   isolation?: { agents: ReadonlySet<string>; moduleUrl: string };
 }
@@ -72,7 +80,7 @@ function cancelReason(signal: AbortSignal): Error {
  * is recorded for the dead-letter list.
  */
 export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks) => Processor {
-  const { registry, logger, defaultTimeoutMs, redis, prefix, isolation } = options;
+  const { registry, logger, defaultTimeoutMs, redis, prefix, isolation, services } = options;
 
   async function runAgent(
     job: Job,
@@ -101,6 +109,7 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
       log: async (line) => {
         await job.log(line);
       },
+      ...services.forTask({ tenant: data.tenant }),
     };
     const isolated = isolation?.agents.has(agent.name) ?? false;
     log.debug({ attempt: ctx.attempt, isolated }, 'agent started');

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { Queue, QueueEvents, type Job } from 'bullmq';
 import { pino, type Logger } from 'pino';
 import { z } from 'zod';
-import { AgentRegistry, builtinAgents, type Agent, type AnyAgent } from '@agentq/agents';
+import {
+  AgentRegistry,
+  builtinAgents,
+  createAgentServices,
+  type Agent,
+  type AnyAgent,
+} from '@agentq/agents';
 import { queueName, type TaskJobData } from '@agentq/contracts';
 import { createRedis, deleteKeysByPrefix, toTaskView } from '@agentq/queue';
 import { loadConfig, type PoolSettings } from '../src/config.js';
@@ -48,6 +54,7 @@ export function testPool(name: string, options: FixtureOptions = {}) {
   const events = new QueueEvents(queueName('default'), { connection: eventsConnection, prefix });
   const logger = options.logger ?? pino({ level: 'silent' });
   const defaults = loadConfig({}).pools[0] as PoolSettings;
+  const services = createAgentServices({ redis: connection, prefix, llm: loadConfig({}).llm });
   const worker = new PoolWorker({
     settings: { ...defaults, concurrency: 4, drainTimeoutMs: 5000, ...options.settings },
     processor: createTaskProcessor({
@@ -57,6 +64,7 @@ export function testPool(name: string, options: FixtureOptions = {}) {
       redis: connection,
       prefix,
       isolation: options.isolation,
+      services,
     }),
     connection,
     prefix,
@@ -84,6 +92,7 @@ export function testPool(name: string, options: FixtureOptions = {}) {
     },
     async stop(): Promise<void> {
       await worker.close();
+      await services.close();
       await events.close();
       await queue.obliterate({ force: true });
       await queue.close();
