@@ -1,0 +1,98 @@
+import type { Queue } from 'bullmq';
+
+/** What one tick reads of one pool's queue: raw counts and samples, not yet smoothed. */
+export interface PoolReading {
+  /** When it was read (ms since the epoch, this machine's clock). */
+  at: number;
+  waiting: number;
+  prioritized: number;
+  /** Delayed tasks (retries included) whose time has come; they run next. */
+  delayedDue: number;
+  /** Delayed tasks still in the future. */
+  delayedLater: number;
+  active: number;
+  waitingChildren: number;
+  /** Tasks that completed / failed for good after `since` (from the finished sets' scores). */
+  completedSince: number;
+  failedSince: number;
+  /** Since when the head-of-line task of the wait list or the priority set has waited. */
+  oldestWaitingSince: number | undefined;
+  /** Run times (finishedOn − processedOn) of the most recently completed tasks, in ms. */
+  durationsMs: number[];
+  /** Live BullMQ worker connections on the queue. */
+  workers: number;
+}
+
+/** Delayed-set scores are `dueTimestamp * 0x1000 + counter` (bullmq getDelayedScore.lua). */
+const DELAYED_SCORE_FACTOR = 0x1000;
+
+function count(result: [Error | null, unknown] | undefined): number {
+  return Number(result?.[1] ?? 0);
+}
+
+/**
+ * Reads one pool with a fixed number of Redis calls, whatever the queue holds: one
+ * getJobCounts script, one CLIENT LIST (getWorkers), one pipeline of six commands and one
+ * pipeline of `2 + sampleSize` HMGETs. Never one call per waiting task.
+ */
+export async function readPool(
+  queue: Queue,
+  now: number,
+  since: number,
+  sampleSize: number,
+): Promise<PoolReading> {
+  const client = await queue.client;
+  const keys = queue.keys;
+  const [counts, workers, first] = await Promise.all([
+    queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'waiting-children'),
+    queue.getWorkers(),
+    client
+      .pipeline()
+      .zcount(keys.delayed, 0, (now + 1) * DELAYED_SCORE_FACTOR - 1)
+      .zcount(keys.completed, `(${since}`, '+inf')
+      .zcount(keys.failed, `(${since}`, '+inf')
+      .lindex(keys.wait, -1)
+      .zrange(keys.prioritized, 0, 0)
+      .zrevrange(keys.completed, 0, sampleSize - 1)
+      .exec(),
+  ]);
+  if (!first) throw new Error('pipeline aborted');
+  const waitHead = first[3]?.[1] as string | null;
+  const priorityHead = (first[4]?.[1] as string[] | undefined)?.[0];
+  const recent = (first[5]?.[1] as string[] | undefined) ?? [];
+
+  const heads = [waitHead, priorityHead].filter((id): id is string => !!id);
+  const second = client.pipeline();
+  for (const id of heads) second.hmget(queue.toKey(id), 'timestamp', 'delay');
+  for (const id of recent) second.hmget(queue.toKey(id), 'processedOn', 'finishedOn');
+  const details = (await second.exec()) ?? [];
+  const fields = details.map(([, value]) =>
+    (value as (string | null)[]).map((v) => (v === null ? NaN : Number(v))),
+  );
+
+  let oldestWaitingSince: number | undefined;
+  for (const [timestamp = NaN, delay = 0] of fields.slice(0, heads.length)) {
+    const readyAt = timestamp + (Number.isFinite(delay) ? delay : 0);
+    if (Number.isFinite(readyAt)) oldestWaitingSince = Math.min(oldestWaitingSince ?? readyAt, readyAt);
+  }
+  const durationsMs = fields
+    .slice(heads.length)
+    .map(([processedOn = NaN, finishedOn = NaN]) => finishedOn - processedOn)
+    .filter((ms) => Number.isFinite(ms) && ms >= 0);
+
+  const delayedDue = count(first[0]);
+  return {
+    at: now,
+    waiting: counts.waiting ?? 0,
+    prioritized: counts.prioritized ?? 0,
+    delayedDue,
+    delayedLater: Math.max(0, (counts.delayed ?? 0) - delayedDue),
+    active: counts.active ?? 0,
+    waitingChildren: counts['waiting-children'] ?? 0,
+    completedSince: count(first[1]),
+    failedSince: count(first[2]),
+    oldestWaitingSince,
+    durationsMs,
+    workers: workers.length,
+  };
+}
