@@ -154,8 +154,11 @@ describe(decide.name, () => {
   });
 
   it('scales down only to the highest recommendation of the stabilization window', () => {
-    let history = decide(input({ current: 4, obs: { active: 30 }, now: 0 }), policy, emptyHistory)
-      .history;
+    let history = decide(
+      input({ current: 4, obs: { active: 30 }, now: 0 }),
+      policy,
+      emptyHistory,
+    ).history;
     const held = decide(input({ current: 4, now: 60_000 }), policy, history);
     expect(held.decision).toMatchObject({ desired: 4, reason: 'stabilization' });
     history = held.history;
@@ -206,7 +209,11 @@ describe(decide.name, () => {
       upCooldownS: fc.nat(60),
       downStabilizationS: fc.nat(600),
     })
-    .map(({ span, ...rest }) => ({ ...policy, ...rest, maxReplicas: rest.minReplicas + span || 1 }));
+    .map(({ span, ...rest }) => ({
+      ...policy,
+      ...rest,
+      maxReplicas: rest.minReplicas + span || 1,
+    }));
 
   it('never leaves [min, max] and respects the step limits (property)', () => {
     fc.assert(

@@ -136,7 +136,13 @@ export function decide(
   const notes: string[] = [];
 
   const dtS = history.forecastAt === undefined ? 0 : (now - history.forecastAt) / 1000;
-  const holt = holtUpdate(history.forecast, obs.arrivalRate, dtS, policy.holtAlpha, policy.holtBeta);
+  const holt = holtUpdate(
+    history.forecast,
+    obs.arrivalRate,
+    dtS,
+    policy.holtAlpha,
+    policy.holtBeta,
+  );
   const forecastRate = holtForecast(holt, policy.workerStartupS);
   const taskS = obs.durationMeanS ?? policy.defaultTaskS;
   const perReplicaRate = policy.concurrency / Math.max(taskS, 0.001);
@@ -208,9 +214,7 @@ export function decide(
     if (desired > current && obs.failureRate > policy.failureRateMax) {
       desired = Math.max(current, minReplicas);
       reason = 'failure-storm';
-      notes.push(
-        `failure rate ${fmt(obs.failureRate)} > ${policy.failureRateMax}: no scale-up`,
-      );
+      notes.push(`failure rate ${fmt(obs.failureRate)} > ${policy.failureRateMax}: no scale-up`);
     }
     // 4. Smooth.
     if (desired < current) {

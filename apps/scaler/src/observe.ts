@@ -1,4 +1,5 @@
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 
 /** What one tick reads of one pool's queue: raw counts and samples, not yet smoothed. */
 export interface PoolReading {
@@ -37,23 +38,23 @@ function count(result: [Error | null, unknown] | undefined): number {
  */
 export async function readPool(
   queue: Queue,
+  client: Redis,
   now: number,
   since: number,
   sampleSize: number,
 ): Promise<PoolReading> {
-  const client = await queue.client;
-  const keys = queue.keys;
+  const key = (type: string) => queue.toKey(type);
   const [counts, workers, first] = await Promise.all([
     queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'waiting-children'),
     queue.getWorkers(),
     client
       .pipeline()
-      .zcount(keys.delayed, 0, (now + 1) * DELAYED_SCORE_FACTOR - 1)
-      .zcount(keys.completed, `(${since}`, '+inf')
-      .zcount(keys.failed, `(${since}`, '+inf')
-      .lindex(keys.wait, -1)
-      .zrange(keys.prioritized, 0, 0)
-      .zrevrange(keys.completed, 0, sampleSize - 1)
+      .zcount(key('delayed'), 0, (now + 1) * DELAYED_SCORE_FACTOR - 1)
+      .zcount(key('completed'), `(${since}`, '+inf')
+      .zcount(key('failed'), `(${since}`, '+inf')
+      .lindex(key('wait'), -1)
+      .zrange(key('prioritized'), '0', '0')
+      .zrevrange(key('completed'), 0, sampleSize - 1)
       .exec(),
   ]);
   if (!first) throw new Error('pipeline aborted');
@@ -65,7 +66,7 @@ export async function readPool(
   const second = client.pipeline();
   for (const id of heads) second.hmget(queue.toKey(id), 'timestamp', 'delay');
   for (const id of recent) second.hmget(queue.toKey(id), 'processedOn', 'finishedOn');
-  const details = (await second.exec()) ?? [];
+  const details: [Error | null, unknown][] = (await second.exec()) ?? [];
   const fields = details.map(([, value]) =>
     (value as (string | null)[]).map((v) => (v === null ? NaN : Number(v))),
   );
@@ -73,11 +74,12 @@ export async function readPool(
   let oldestWaitingSince: number | undefined;
   for (const [timestamp = NaN, delay = 0] of fields.slice(0, heads.length)) {
     const readyAt = timestamp + (Number.isFinite(delay) ? delay : 0);
-    if (Number.isFinite(readyAt)) oldestWaitingSince = Math.min(oldestWaitingSince ?? readyAt, readyAt);
+    if (Number.isFinite(readyAt))
+      oldestWaitingSince = Math.min(oldestWaitingSince ?? readyAt, readyAt);
   }
   const durationsMs = fields
     .slice(heads.length)
-    .map(([processedOn = NaN, finishedOn = NaN]) => finishedOn - processedOn)
+    .map(([processedOn = NaN, finishedOn = NaN]): number => finishedOn - processedOn)
     .filter((ms) => Number.isFinite(ms) && ms >= 0);
 
   const delayedDue = count(first[0]);

@@ -31,7 +31,7 @@ export function parseSchedule(text: string, tz: string): ScheduleWindow[] {
       try {
         CronExpressionParser.parse(cron, { tz });
       } catch (error) {
-        throw new Error(`"${part}": ${(error as Error).message}`);
+        throw new Error(`"${part}": ${(error as Error).message}`, { cause: error });
       }
       return { cron, durationMs: durationMin * 60_000, minReplicas, tz };
     });

@@ -62,7 +62,6 @@ export function simulate(
   let peakReplicas = ready;
   let arrivalRate: number | undefined;
   let arrivedSinceTick = 0;
-  let active = 0;
 
   for (let t = 0; t < pool.durationS; t++) {
     // Workers whose start-up is over.
@@ -80,7 +79,7 @@ export function simulate(
 
     // Service, oldest first.
     let capacity = ready * perWorkerRate;
-    active = 0;
+    let active = 0;
     while (capacity >= 1 && queue.length > 0) {
       const head = queue[0] as [number, number];
       const take = Math.min(head[1], Math.floor(capacity));
