@@ -90,7 +90,7 @@ export class LocalActuator implements Actuator {
     if (live.length > want) {
       for (const worker of pickForScaleIn(live, live.length - want)) {
         this.options.logger.info(
-          { pool, pid: worker.pid, state: worker.state, running: worker.running },
+          { pool, workerPid: worker.pid, state: worker.state, running: worker.running },
           'stopping worker',
         );
         worker.stop();
@@ -129,7 +129,7 @@ export class LocalActuator implements Actuator {
     });
     this.workers.get(pool)?.add(worker);
     worker.start();
-    this.options.logger.info({ pool, pid: worker.pid }, 'worker started');
+    this.options.logger.info({ pool, workerPid: worker.pid }, 'worker started');
   }
 
   private onLine(worker: WorkerProcess, line: string): void {
@@ -146,7 +146,7 @@ export class LocalActuator implements Actuator {
     const pool = worker.pool;
     this.workers.get(pool)?.delete(worker);
     if (worker.state === 'stopping') {
-      this.options.logger.info({ pool, pid: worker.pid, code, signal }, 'worker stopped');
+      this.options.logger.info({ pool, workerPid: worker.pid, code, signal }, 'worker stopped');
       return;
     }
     if (this.closing) return;
@@ -155,7 +155,7 @@ export class LocalActuator implements Actuator {
     const backoffMs = Math.min(MAX_BACKOFF_MS, this.options.restartBackoffMs * 2 ** (crashes - 1));
     this.notBefore.set(pool, Date.now() + backoffMs);
     this.options.logger.warn(
-      { pool, pid: worker.pid, code, signal, restartInMs: backoffMs },
+      { pool, workerPid: worker.pid, code, signal, restartInMs: backoffMs },
       'worker exited unexpectedly; restarting',
     );
     this.reconcile(pool);

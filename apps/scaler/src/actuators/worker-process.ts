@@ -38,6 +38,9 @@ export class WorkerProcess {
     const child = spawn(process.execPath, [this.options.script], {
       env: this.options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
+      // Its own process group: a Ctrl-C in the terminal reaches the scaler, which then
+      // drains its workers in order, instead of every worker at once.
+      detached: true,
     });
     this.child = child;
     this.exitedPromise = new Promise((resolve) => {
