@@ -23,7 +23,7 @@ export const configSchema = z
     AGENTQ_POOLS: commaList(PoolNameSchema).default(['default']),
     /** Time between two observations, in milliseconds. */
     AGENTQ_SCALER_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
-    /** Who applies decisions: local (worker processes here), kubernetes, none (publish only). */
+    /** Who applies decisions: local (worker processes here), kubernetes (Deployments), none. */
     AGENTQ_SCALER_ACTUATOR: z.enum(['local', 'kubernetes', 'none']).default('local'),
     /** Fewest workers per pool; 0 lets an idle pool scale to zero. */
     AGENTQ_SCALER_MIN_REPLICAS: z.coerce.number().int().min(0).default(1),
@@ -81,6 +81,10 @@ export const configSchema = z
     AGENTQ_SCALER_WORKER_LOGS: flag.default(true),
     /** First delay before restarting a crashed worker; doubles up to 30 s (ms). */
     AGENTQ_SCALER_RESTART_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
+    /** Namespace of the worker Deployments (kubernetes actuator). */
+    AGENTQ_SCALER_K8S_NAMESPACE: z.string().min(1).default('default'),
+    /** Worker Deployment of a pool; `{pool}` is replaced by the pool's name. */
+    AGENTQ_SCALER_K8S_DEPLOYMENT: z.string().min(1).default('agentq-worker-{pool}'),
   })
   .superRefine((env, ctx) => {
     if (env.AGENTQ_SCALER_MIN_REPLICAS > env.AGENTQ_SCALER_MAX_REPLICAS) {
@@ -99,11 +103,11 @@ export const configSchema = z
         message: (error as Error).message,
       });
     }
-    if (env.AGENTQ_SCALER_ACTUATOR === 'kubernetes') {
+    if (!env.AGENTQ_SCALER_K8S_DEPLOYMENT.includes('{pool}') && env.AGENTQ_POOLS.length > 1) {
       ctx.addIssue({
         code: 'custom',
-        path: ['AGENTQ_SCALER_ACTUATOR'],
-        message: 'kubernetes is not implemented yet; use local or none (KEDA metrics-api)',
+        path: ['AGENTQ_SCALER_K8S_DEPLOYMENT'],
+        message: 'must contain {pool} when several pools are scaled',
       });
     }
   })
@@ -143,6 +147,10 @@ export const configSchema = z
     workerScript: env.AGENTQ_SCALER_WORKER_SCRIPT,
     forwardWorkerLogs: env.AGENTQ_SCALER_WORKER_LOGS,
     restartBackoffMs: env.AGENTQ_SCALER_RESTART_BACKOFF_MS,
+    kubernetes: {
+      namespace: env.AGENTQ_SCALER_K8S_NAMESPACE,
+      deployment: env.AGENTQ_SCALER_K8S_DEPLOYMENT,
+    },
   }));
 
 export type ScalerConfig = z.output<typeof configSchema>;

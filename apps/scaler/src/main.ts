@@ -16,7 +16,7 @@ const WORKER_CLOSE_TIMEOUT_MS = 60_000;
 /** Everything must have stopped this long after SIGTERM. */
 const SHUTDOWN_DEADLINE_MS = WORKER_CLOSE_TIMEOUT_MS + 10_000;
 
-function createActuator(config: ScalerConfig, logger: pino.Logger): Actuator {
+async function createActuator(config: ScalerConfig, logger: pino.Logger): Promise<Actuator> {
   switch (config.actuator) {
     case 'local':
       return new LocalActuator({
@@ -34,8 +34,22 @@ function createActuator(config: ScalerConfig, logger: pino.Logger): Actuator {
         closeTimeoutMs: WORKER_CLOSE_TIMEOUT_MS,
         logger,
       });
+    case 'kubernetes': {
+      // Loaded only when used: the client takes over a second to import.
+      const { KubeConfig } = await import('@kubernetes/client-node');
+      const { KubernetesActuator } = await import('./actuators/kubernetes.actuator.js');
+      // In a pod: the service account; elsewhere: KUBECONFIG or ~/.kube/config.
+      const kubeConfig = new KubeConfig();
+      try {
+        kubeConfig.loadFromDefault();
+      } catch (error) {
+        throw new Error(`cannot load the Kubernetes configuration: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      return new KubernetesActuator({ kubeConfig, ...config.kubernetes, logger });
+    }
     case 'none':
-    case 'kubernetes':
       return new NoopActuator();
   }
 }
@@ -55,7 +69,7 @@ async function main(): Promise<void> {
     ttlMs: config.leaseTtlMs,
     logger,
   });
-  const actuator = createActuator(config, logger);
+  const actuator = await createActuator(config, logger);
   const loop = new ControlLoop({
     pools: config.pools,
     read: (pool, now, since) => {
@@ -130,4 +144,8 @@ async function main(): Promise<void> {
   );
 }
 
-await main();
+await main().catch((error: unknown) => {
+  // Start-up failed (Kubernetes configuration, HTTP port in use ...): say why, exit 1.
+  process.stderr.write(`scaler: ${(error as Error).message}\n`);
+  process.exit(1);
+});
