@@ -5,45 +5,20 @@ import { ControlLoop, type ControlLoopOptions } from './control-loop.js';
 import type { ScalingPolicy } from './decide.js';
 import { ScalerMetrics } from './metrics.js';
 import type { PoolReading } from './observe.js';
+import { testPolicy, testReading } from '../test/fixtures/policy.js';
 
 const policy: ScalingPolicy = {
-  minReplicas: 1,
+  ...testPolicy,
   maxReplicas: 6,
-  concurrency: 10,
-  targetUtilization: 0.8,
   backlogDrainS: 10,
-  maxWaitS: 30,
   defaultTaskS: 0.1,
-  stepUp: 2,
-  stepDown: 1,
   upCooldownS: 0,
   downStabilizationS: 10,
-  predictive: false,
   workerStartupS: 2,
-  holtAlpha: 0.5,
-  holtBeta: 0.3,
-  failureRateMax: 0.5,
-  costPerReplicaHour: 0,
-  budgetPerHour: 0,
 };
 
-function reading(partial: Partial<PoolReading> = {}): PoolReading {
-  return {
-    at: 0,
-    waiting: 0,
-    prioritized: 0,
-    delayedDue: 0,
-    delayedLater: 0,
-    active: 0,
-    waitingChildren: 0,
-    completedSince: 0,
-    failedSince: 0,
-    oldestWaitingSince: undefined,
-    durationsMs: [100],
-    workers: 0,
-    ...partial,
-  };
-}
+const reading = (partial: Partial<PoolReading> = {}) =>
+  testReading({ durationsMs: [100], ...partial });
 
 class FakeActuator implements Actuator {
   readonly kind = 'none';

@@ -1,46 +1,10 @@
 import fc from 'fast-check';
 import { decide, emptyHistory, type DecideInput, type ScalingPolicy } from './decide.js';
 import type { PoolObservation } from './rates.js';
+import { testObservation, testPolicy } from '../test/fixtures/policy.js';
 
-const policy: ScalingPolicy = {
-  minReplicas: 1,
-  maxReplicas: 10,
-  concurrency: 10,
-  targetUtilization: 0.8,
-  backlogDrainS: 60,
-  maxWaitS: 30,
-  defaultTaskS: 1,
-  stepUp: 2,
-  stepDown: 1,
-  upCooldownS: 15,
-  downStabilizationS: 120,
-  predictive: false,
-  workerStartupS: 5,
-  holtAlpha: 0.5,
-  holtBeta: 0.3,
-  failureRateMax: 0.5,
-  costPerReplicaHour: 0,
-  budgetPerHour: 0,
-};
-
-function observation(partial: Partial<PoolObservation> = {}): PoolObservation {
-  return {
-    at: 0,
-    backlog: 0,
-    delayedLater: 0,
-    active: 0,
-    oldestWaitS: 0,
-    arrivalRate: 0,
-    completionRate: 0,
-    failureRate: 0,
-    durationP50S: 1,
-    durationP95S: 1,
-    durationMeanS: 1,
-    workers: 0,
-    slots: 0,
-    ...partial,
-  };
-}
+const policy = testPolicy;
+const observation = testObservation;
 
 function input(partial: Partial<DecideInput> & { obs?: Partial<PoolObservation> }): DecideInput {
   return {

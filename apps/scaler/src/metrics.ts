@@ -11,33 +11,25 @@ export class ScalerMetrics {
     registers: [this.registry],
   });
 
-  readonly desired = new Gauge({
-    name: 'agentq_scaler_desired_replicas',
-    help: 'Workers the scaler wants for the pool.',
-    labelNames: ['pool'] as const,
-    registers: [this.registry],
-  });
+  readonly desired = this.poolGauge(
+    'agentq_scaler_desired_replicas',
+    'Workers the scaler wants for the pool.',
+  );
 
-  readonly current = new Gauge({
-    name: 'agentq_scaler_current_replicas',
-    help: 'Workers the actuator reports for the pool.',
-    labelNames: ['pool'] as const,
-    registers: [this.registry],
-  });
+  readonly current = this.poolGauge(
+    'agentq_scaler_current_replicas',
+    'Workers the actuator reports for the pool.',
+  );
 
-  readonly backlog = new Gauge({
-    name: 'agentq_scaler_backlog_tasks',
-    help: 'Tasks waiting to run: waiting + prioritized + delayed already due + waiting-children.',
-    labelNames: ['pool'] as const,
-    registers: [this.registry],
-  });
+  readonly backlog = this.poolGauge(
+    'agentq_scaler_backlog_tasks',
+    'Tasks waiting to run: waiting + prioritized + delayed already due + waiting-children.',
+  );
 
-  readonly oldestWait = new Gauge({
-    name: 'agentq_scaler_oldest_wait_seconds',
-    help: 'How long the head-of-line waiting task has waited.',
-    labelNames: ['pool'] as const,
-    registers: [this.registry],
-  });
+  readonly oldestWait = this.poolGauge(
+    'agentq_scaler_oldest_wait_seconds',
+    'How long the head-of-line waiting task has waited.',
+  );
 
   readonly observation = new Histogram({
     name: 'agentq_scaler_observation_duration_seconds',
@@ -55,5 +47,9 @@ export class ScalerMetrics {
 
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'agentq_scaler_' });
+  }
+
+  private poolGauge(name: string, help: string): Gauge<'pool'> {
+    return new Gauge({ name, help, labelNames: ['pool'] as const, registers: [this.registry] });
   }
 }

@@ -1,20 +1,7 @@
-import type { PoolReading } from './observe.js';
 import { quantile, summarize } from './rates.js';
+import { testReading } from '../test/fixtures/policy.js';
 
-const base: PoolReading = {
-  at: 0,
-  waiting: 0,
-  prioritized: 0,
-  delayedDue: 0,
-  delayedLater: 0,
-  active: 0,
-  waitingChildren: 0,
-  completedSince: 0,
-  failedSince: 0,
-  oldestWaitingSince: undefined,
-  durationsMs: [],
-  workers: 0,
-};
+const base = testReading();
 
 describe(summarize.name, () => {
   it('counts waiting, prioritized, due delayed and waiting-children as backlog', () => {

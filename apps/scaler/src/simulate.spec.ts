@@ -1,25 +1,16 @@
 import type { ScalingPolicy } from './decide.js';
+import { testPolicy } from '../test/fixtures/policy.js';
 import { simulate, traces, type SimulatedPool, type SimulationSummary } from './simulate.js';
 
 const policy: ScalingPolicy = {
-  minReplicas: 1,
+  ...testPolicy,
   maxReplicas: 20,
-  concurrency: 10,
-  targetUtilization: 0.8,
   backlogDrainS: 30,
   maxWaitS: 20,
-  defaultTaskS: 1,
   stepUp: 4,
-  stepDown: 1,
   upCooldownS: 10,
   downStabilizationS: 60,
-  predictive: false,
   workerStartupS: 10,
-  holtAlpha: 0.5,
-  holtBeta: 0.3,
-  failureRateMax: 0.5,
-  costPerReplicaHour: 0,
-  budgetPerHour: 0,
 };
 
 const pool: SimulatedPool = {

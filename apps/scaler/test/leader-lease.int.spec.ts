@@ -1,12 +1,16 @@
 import { pino } from 'pino';
-import { createRedis, waitUntilReady } from '@agentq/queue';
+import { createRedis, deleteKeysByPrefix, waitUntilReady } from '@agentq/queue';
 import { LeaderLease } from '../src/leader-lease.js';
-import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-env.js';
+import { REDIS_URL, uniquePrefix } from './redis-env.js';
 
 const prefix = uniquePrefix('lease');
 const logger = pino({ level: 'silent' });
 
-afterAll(() => deletePrefix(prefix));
+afterAll(async () => {
+  const redis = createRedis(REDIS_URL, 'worker', 'test-cleanup');
+  await deleteKeysByPrefix(redis, prefix);
+  await redis.quit();
+});
 
 /** A lease on its own connection, and a promise of its next change of leadership. */
 async function candidate(ttlMs: number) {

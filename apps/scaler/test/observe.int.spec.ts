@@ -1,8 +1,8 @@
 import { Worker } from 'bullmq';
-import { createRedis, createTaskQueue } from '@agentq/queue';
+import { createRedis, createTaskQueue, deleteKeysByPrefix } from '@agentq/queue';
 import { queueName } from '@agentq/contracts';
 import { readPool } from '../src/observe.js';
-import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-env.js';
+import { REDIS_URL, uniquePrefix } from './redis-env.js';
 
 const prefix = uniquePrefix('observe');
 const redis = createRedis(REDIS_URL, 'worker', 'test-observe');
@@ -10,7 +10,7 @@ const queue = createTaskQueue('default', { connection: redis, prefix });
 
 afterAll(async () => {
   await queue.close();
-  await deletePrefix(prefix);
+  await deleteKeysByPrefix(redis, prefix);
   await redis.quit();
 });
 
