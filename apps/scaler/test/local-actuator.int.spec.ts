@@ -5,18 +5,19 @@ import { LocalActuator } from '../src/actuators/local.actuator.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const lines: string[] = [];
-const waiters = new Set<{ match: (line: string) => boolean; resolve: () => void }>();
+const waiters = new Set<{ done: () => boolean; resolve: () => void }>();
 
-/** Resolves once a forwarded worker line (past or future) contains every part. */
-function forwarded(...parts: string[]): Promise<void> {
-  const match = (line: string) => parts.every((part) => line.includes(part));
-  if (lines.some(match)) return Promise.resolve();
-  return new Promise((resolve) => waiters.add({ match, resolve }));
+/** Resolves once the forwarded worker lines satisfy the check (checked on every line). */
+function whenLines(check: (all: string[]) => boolean): Promise<void> {
+  if (check(lines)) return Promise.resolve();
+  return new Promise((resolve) => waiters.add({ done: () => check(lines), resolve }));
 }
 
-function readyCount(): number {
-  return lines.filter((line) => line.includes('"msg":"ready"')).length;
-}
+const count =
+  (...parts: string[]) =>
+  (all: string[]) =>
+    all.filter((line) => parts.every((part) => line.includes(part))).length;
+const forwarded = (...parts: string[]) => whenLines((all) => count(...parts)(all) > 0);
 
 const actuator = new LocalActuator({
   pools: ['default'],
@@ -25,11 +26,12 @@ const actuator = new LocalActuator({
   concurrency: 7,
   restartBackoffMs: 50,
   forward: {
-    minLevel: 30,
+    // Debug too, so the test sees "task started" (the actuator counts it either way).
+    minLevel: 20,
     write: (line) => {
       lines.push(line);
       for (const waiter of waiters) {
-        if (waiter.match(line)) {
+        if (waiter.done()) {
           waiters.delete(waiter);
           waiter.resolve();
         }
@@ -42,25 +44,21 @@ const actuator = new LocalActuator({
 
 afterAll(() => actuator.close());
 
-async function until(check: () => boolean): Promise<void> {
-  // Worker processes report through their output; poll the actuator's view of it.
-  while (!check()) await new Promise((resolve) => setTimeout(resolve, 20));
-}
-
 describe(LocalActuator.name, () => {
   it('starts workers, stops idle ones first, restarts a crashed one and drains on close', async () => {
     await actuator.start();
     await actuator.setReplicas('default', 3);
     expect(await actuator.currentReplicas('default')).toBe(3);
-    await until(() => readyCount() === 3);
-    expect(lines.every((line) => !line.includes('task started'))).toBe(true); // debug: not forwarded
+    await whenLines((all) => count('"msg":"ready"')(all) === 3);
     expect(lines[0]).toContain('"concurrency":"7"');
 
     // Two workers get a task; the third stays idle and is the one stopped.
     const [busy1, busy2, idle] = actuator.describe('default');
     process.kill(busy1?.pid ?? 0, 'SIGUSR2');
     process.kill(busy2?.pid ?? 0, 'SIGUSR2');
-    await until(() => actuator.describe('default').filter((w) => w.running === 1).length === 2);
+    await forwarded('task started', `"pid":${busy1?.pid}`);
+    await forwarded('task started', `"pid":${busy2?.pid}`);
+    expect(actuator.describe('default').map((w) => w.running)).toEqual([1, 1, 0]);
     await actuator.setReplicas('default', 2);
     expect(await actuator.currentReplicas('default')).toBe(2);
     await forwarded('"msg":"stopped"', `"pid":${idle?.pid}`);
@@ -70,14 +68,14 @@ describe(LocalActuator.name, () => {
 
     // A worker that dies is replaced.
     process.kill(busy1?.pid ?? 0, 'SIGKILL');
-    await until(() => readyCount() === 4);
+    await whenLines((all) => count('"msg":"ready"')(all) === 4);
     expect(await actuator.currentReplicas('default')).toBe(2);
     expect(actuator.describe('default').map((w) => w.pid)).not.toContain(busy1?.pid);
 
     // Scale in while a task runs: SIGTERM lets it finish.
     const [first] = actuator.describe('default');
     process.kill(first?.pid ?? 0, 'SIGUSR2');
-    await until(() => actuator.describe('default').some((w) => w.running === 1));
+    await whenLines((all) => count('task started')(all) === 3);
     await actuator.close();
     await forwarded('task completed', `"pid":${first?.pid}`);
     expect(lines.filter((line) => line.includes('"msg":"stopped"'))).toHaveLength(3);
