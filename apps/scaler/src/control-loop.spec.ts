@@ -127,4 +127,16 @@ describe(ControlLoop.name, () => {
     );
     expect(text).toContain('agentq_scaler_desired_replicas{pool="default"} 1');
   });
+
+  it('keeps scaling the other pools when one fails', async () => {
+    const { loop, actuator } = setup({
+      pools: ['default', 'gpu'],
+      read: (pool, at) =>
+        pool === 'gpu'
+          ? Promise.reject(new Error('no such deployment'))
+          : Promise.resolve(reading({ at })),
+    });
+    await loop.tick();
+    expect(actuator.calls).toEqual([['default', 1]]);
+  });
 });

@@ -113,7 +113,14 @@ export class ControlLoop {
       return;
     }
     const pins = await this.options.readPins(this.options.pools);
-    await Promise.all(this.options.pools.map((pool) => this.tickPool(pool, pins.get(pool))));
+    // One pool's failure (its Deployment missing, say) does not stop the others.
+    await Promise.all(
+      this.options.pools.map((pool) =>
+        this.tickPool(pool, pins.get(pool)).catch((err: unknown) =>
+          this.options.logger.warn({ pool, err: (err as Error).message }, 'pool tick failed'),
+        ),
+      ),
+    );
   }
 
   private async tickPool(pool: PoolName, pinned: number | undefined): Promise<void> {
