@@ -42,6 +42,21 @@ async function startScaler(name: string, env: Record<string, string> = {}) {
 
 const isWorker = (msg: string) => (line: LogLine) => line.app === 'worker' && line.msg === msg;
 
+/** SIGTERM to a process that is not our child, then wait until it is gone. */
+async function stopOrphan(pid: number): Promise<void> {
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  if (alive()) process.kill(pid, 'SIGTERM');
+  // Not our child: there is no exit event to await, so look every 50 ms.
+  while (alive()) await new Promise((resolve) => setTimeout(resolve, 50));
+}
+
 function addSimTasks(count: number) {
   return queue.addBulk(
     Array.from({ length: count }, () => ({
@@ -108,6 +123,9 @@ describe('scaler with the local actuator', () => {
     const status = await http('GET', `${url}/status`);
     expect(status.body).toMatchObject({ leader: true, pools: { default: { desired: 1 } } });
     expect(status.body.decisions.length).toBeGreaterThan(0);
+    expect(status.body.pools.default.workers).toContainEqual(
+      expect.objectContaining({ state: 'ready', running: 0 }),
+    );
     const metrics = await fetch(`${url}/metrics`).then((r) => r.text());
     expect(metrics).toMatch(/agentq_scaler_decisions_total\{pool="default",direction="up"/);
 
@@ -131,12 +149,9 @@ describe('scaler with the local actuator', () => {
     await second.scaler.waitForMessage('leadership acquired');
     expect(Date.now() - killedAt).toBeLessThan(5000);
     await second.scaler.waitFor(isWorker('ready'), 'a worker of the new leader');
-    // The killed leader's worker was its own process group; stop it here.
-    try {
-      process.kill(Number(orphan.pid), 'SIGTERM');
-    } catch {
-      // It may have exited when its output pipe closed.
-    }
+    // The killed leader's worker is in its own process group and outlives it: stop it, so
+    // every task below runs on the new leader's worker.
+    await stopOrphan(Number(orphan.pid));
 
     const jobs = await addSimTasks(20);
     await Promise.all(

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PoolName } from '@agentq/contracts';
-import type { Actuator } from './actuators/actuator.js';
+import type { Actuator, WorkerInfo } from './actuators/actuator.js';
 import {
   decide,
   emptyHistory,
@@ -45,6 +45,8 @@ export interface PoolStatus {
   desired: number;
   pinned: number | undefined;
   observation: PoolObservation | undefined;
+  /** The actuator's workers, when it knows them (local). */
+  workers?: WorkerInfo[];
 }
 
 interface PoolState {
@@ -96,7 +98,9 @@ export class ControlLoop {
   /** Per-pool status and the last decisions, newest last. */
   status(): { pools: Record<string, PoolStatus>; decisions: DecisionRecord[] } {
     const pools: Record<string, PoolStatus> = {};
-    for (const [pool, state] of this.state) pools[pool] = state.status;
+    for (const [pool, state] of this.state) {
+      pools[pool] = { ...state.status, workers: this.options.actuator.describe?.(pool) };
+    }
     return { pools, decisions: [...this.log] };
   }
 

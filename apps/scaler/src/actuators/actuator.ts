@@ -14,6 +14,15 @@ export interface Actuator {
   setReplicas(pool: PoolName, replicas: number): Promise<void>;
   /** Workers the pool has now (starting and running, not those shutting down). */
   currentReplicas(pool: PoolName): Promise<number>;
+  /** What the actuator knows of each worker (local: pid, state, running tasks), for /status. */
+  describe?(pool: PoolName): WorkerInfo[];
   /** Stops acting; the local actuator drains and stops its workers. */
   close(): Promise<void>;
+}
+
+export interface WorkerInfo {
+  pid: number | undefined;
+  state: 'starting' | 'ready' | 'stopping';
+  /** Tasks running, from the worker's own log lines. */
+  running: number;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { PoolName } from '@agentq/contracts';
-import type { Actuator } from './actuator.js';
+import type { Actuator, WorkerInfo } from './actuator.js';
 import { WorkerProcess } from './worker-process.js';
 
 export interface LocalActuatorOptions {
@@ -58,8 +58,8 @@ export class LocalActuator implements Actuator {
     return Promise.resolve(this.live(pool).length);
   }
 
-  /** The workers of a pool that are not shutting down (for /status and tests). */
-  describe(pool: PoolName): { pid: number | undefined; state: string; running: number }[] {
+  /** Every worker process of the pool, draining ones included. */
+  describe(pool: PoolName): WorkerInfo[] {
     return [...(this.workers.get(pool) ?? [])].map((w) => ({
       pid: w.pid,
       state: w.state,
