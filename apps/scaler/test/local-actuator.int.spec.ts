@@ -80,4 +80,18 @@ describe(LocalActuator.name, () => {
     await forwarded('task completed', `"pid":${first?.pid}`);
     expect(lines.filter((line) => line.includes('"msg":"stopped"'))).toHaveLength(3);
   });
+
+  it('refuses to start without a worker script', async () => {
+    const missing = new LocalActuator({
+      pools: ['default'],
+      workerScript: path.join(here, 'fixtures', 'no-such-worker.mjs'),
+      env: {},
+      concurrency: 1,
+      restartBackoffMs: 50,
+      forward: null,
+      closeTimeoutMs: 1000,
+      logger: pino({ level: 'silent' }),
+    });
+    await expect(missing.start()).rejects.toThrow(/no-such-worker\.mjs not found/);
+  });
 });

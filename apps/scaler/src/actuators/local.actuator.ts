@@ -1,3 +1,4 @@
+import { access } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import type { PoolName } from '@agentq/contracts';
 import type { Actuator, WorkerInfo } from './actuator.js';
@@ -43,9 +44,15 @@ export class LocalActuator implements Actuator {
 
   constructor(private readonly options: LocalActuatorOptions) {}
 
-  start(): Promise<void> {
+  /** Fails at once when the worker script is missing (not built yet, wrong path). */
+  async start(): Promise<void> {
+    await access(this.options.workerScript).catch((error: unknown) => {
+      throw new Error(
+        `worker script ${this.options.workerScript} not found (build the worker, or set AGENTQ_SCALER_WORKER_SCRIPT)`,
+        { cause: error },
+      );
+    });
     for (const pool of this.options.pools) this.workers.set(pool, new Set());
-    return Promise.resolve();
   }
 
   setReplicas(pool: PoolName, replicas: number): Promise<void> {
