@@ -1,4 +1,7 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
+import type { PoolName } from '@agentq/contracts';
 import { loadConfigOrExit, createRedis, createTaskQueues } from '@agentq/queue';
 import type { Actuator } from './actuators/actuator.js';
 import { LocalActuator } from './actuators/local.actuator.js';
@@ -7,7 +10,7 @@ import { loadConfig, type ScalerConfig } from './config.js';
 import { ControlLoop } from './control-loop.js';
 import { LeaderLease } from './leader-lease.js';
 import { ScalerMetrics } from './metrics.js';
-import { readPool } from './observe.js';
+import { readBusyWorkers, readPool } from './observe.js';
 import { PinStore } from './pin-store.js';
 import { StatusServer } from './status-server.js';
 
@@ -16,7 +19,12 @@ const WORKER_CLOSE_TIMEOUT_MS = 60_000;
 /** Everything must have stopped this long after SIGTERM. */
 const SHUTDOWN_DEADLINE_MS = WORKER_CLOSE_TIMEOUT_MS + 10_000;
 
-async function createActuator(config: ScalerConfig, logger: pino.Logger): Promise<Actuator> {
+async function createActuator(
+  config: ScalerConfig,
+  logger: pino.Logger,
+  redis: Redis,
+  queues: ReadonlyMap<PoolName, Queue>,
+): Promise<Actuator> {
   switch (config.actuator) {
     case 'local':
       return new LocalActuator({
@@ -47,7 +55,16 @@ async function createActuator(config: ScalerConfig, logger: pino.Logger): Promis
           cause: error,
         });
       }
-      return new KubernetesActuator({ kubeConfig, ...config.kubernetes, logger });
+      return new KubernetesActuator({
+        kubeConfig,
+        ...config.kubernetes,
+        // Workers named after their pod (BullMQ `name`) tell which pods are idle.
+        busyWorkers: (pool) => {
+          const queue = queues.get(pool);
+          return queue ? readBusyWorkers(queue, redis, 1000) : Promise.resolve(undefined);
+        },
+        logger,
+      });
     }
     case 'none':
       return new NoopActuator();
@@ -69,7 +86,7 @@ async function main(): Promise<void> {
     ttlMs: config.leaseTtlMs,
     logger,
   });
-  const actuator = await createActuator(config, logger);
+  const actuator = await createActuator(config, logger, redis, queues);
   const loop = new ControlLoop({
     pools: config.pools,
     read: (pool, now, since) => {

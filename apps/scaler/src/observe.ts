@@ -98,3 +98,23 @@ export async function readPool(
     workers: workers.length,
   };
 }
+
+/**
+ * Tasks running per worker name (BullMQ's `processedBy`, set when a worker has a `name`,
+ * e.g. its pod name), from at most `limit` active tasks: one LRANGE and one pipeline.
+ * Undefined when some active task has no `processedBy`: then who is idle is unknown.
+ */
+export async function readBusyWorkers(
+  queue: Queue,
+  client: Redis,
+  limit: number,
+): Promise<Map<string, number> | undefined> {
+  const active = await client.lrange(queue.toKey('active'), 0, limit - 1);
+  const pipeline = client.pipeline();
+  for (const id of active) pipeline.hget(queue.toKey(id), 'pb');
+  const names = ((await pipeline.exec()) ?? []).map(([, value]) => value as string | null);
+  if (names.some((name) => !name)) return undefined;
+  const busy = new Map<string, number>();
+  for (const name of names) if (name) busy.set(name, (busy.get(name) ?? 0) + 1);
+  return busy;
+}

@@ -8,6 +8,13 @@ import { KubernetesActuator } from '../src/actuators/kubernetes.actuator.js';
 const requests: { method: string; url: string; type: string | undefined; body: string }[] = [];
 let replicas = 1;
 const scalePath = '/apis/apps/v1/namespaces/agentq/deployments/agentq-worker-default/scale';
+const podsPath = '/api/v1/namespaces/agentq/pods';
+const pods: Record<string, Record<string, string>> = {
+  'worker-a': {},
+  'worker-b': {},
+  'worker-c': { 'controller.kubernetes.io/pod-deletion-cost': '0' },
+};
+let busy: Map<string, number> | undefined = undefined;
 const server = http.createServer((req, res) => {
   let body = '';
   req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -19,6 +26,28 @@ const server = http.createServer((req, res) => {
       body,
     });
     const path = (req.url ?? '').split('?')[0];
+    if (req.method === 'GET' && path === podsPath) {
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(
+        JSON.stringify({
+          kind: 'PodList',
+          apiVersion: 'v1',
+          metadata: {},
+          items: Object.entries(pods).map(([name, annotations]) => ({
+            metadata: { name, namespace: 'agentq', annotations },
+          })),
+        }),
+      );
+      return;
+    }
+    const pod = /^\/api\/v1\/namespaces\/agentq\/pods\/([^/]+)$/.exec(path ?? '')?.[1];
+    if (req.method === 'PATCH' && pod && pods[pod]) {
+      const patch = JSON.parse(body) as { metadata: { annotations: Record<string, string> } };
+      Object.assign(pods[pod], patch.metadata.annotations);
+      res.writeHead(200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify({ metadata: { name: pod, annotations: pods[pod] } }));
+      return;
+    }
     if (path !== scalePath) {
       res.writeHead(404, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: 404 }));
@@ -62,6 +91,7 @@ beforeAll(async () => {
     kubeConfig,
     namespace: 'agentq',
     deployment: 'agentq-worker-{pool}',
+    busyWorkers: () => Promise.resolve(busy),
     logger: pino({ level: 'silent' }),
   });
   await actuator.start();
@@ -81,6 +111,35 @@ describe(KubernetesActuator.name, () => {
     const patch = requests.find((r) => r.method === 'PATCH');
     expect(patch).toMatchObject({ url: scalePath, type: 'application/merge-patch+json' });
     expect(JSON.parse(patch?.body ?? '{}')).toEqual({ spec: { replicas: 4 } });
+  });
+
+  it('marks idle pods cheapest to delete before a scale-down', async () => {
+    busy = new Map([['worker-a', 3]]);
+    requests.length = 0;
+    await actuator.setReplicas('default', 2);
+    expect(pods).toEqual({
+      'worker-a': { 'controller.kubernetes.io/pod-deletion-cost': '3' },
+      'worker-b': { 'controller.kubernetes.io/pod-deletion-cost': '0' },
+      'worker-c': { 'controller.kubernetes.io/pod-deletion-cost': '0' },
+    });
+    // Listed by the Deployment's selector; unchanged annotations are not patched again.
+    expect(requests.find((r) => r.url.startsWith(podsPath))?.url).toContain(
+      'labelSelector=app%3Dagentq-worker%2Cpool%3Ddefault',
+    );
+    expect(requests.filter((r) => r.method === 'PATCH' && r.url.startsWith(podsPath))).toHaveLength(
+      2,
+    );
+    expect(replicas).toBe(2);
+  });
+
+  it('leaves pods alone when it is not known who is idle, or when scaling up', async () => {
+    busy = undefined;
+    requests.length = 0;
+    await actuator.setReplicas('default', 1);
+    busy = new Map();
+    await actuator.setReplicas('default', 3);
+    expect(requests.some((r) => r.url.startsWith(podsPath))).toBe(false);
+    expect(replicas).toBe(3);
   });
 
   it('fails when the pool has no Deployment', async () => {

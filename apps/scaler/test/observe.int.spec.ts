@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import { createRedis, createTaskQueue, deleteKeysByPrefix } from '@agentq/queue';
 import { queueName } from '@agentq/contracts';
-import { readPool } from '../src/observe.js';
+import { readBusyWorkers, readPool } from '../src/observe.js';
 import { REDIS_URL, uniquePrefix } from './redis-env.js';
 
 const prefix = uniquePrefix('observe');
@@ -83,5 +83,44 @@ describe(readPool.name, () => {
     const many = await calls();
     expect(many).toBe(few);
     expect(few).toBeLessThanOrEqual(4 + 6 + 2 + 10);
+  });
+
+  it('tells how many tasks each named worker runs, or that it cannot tell', async () => {
+    const busyPrefix = uniquePrefix('busy');
+    const busyQueue = createTaskQueue('default', { connection: redis, prefix: busyPrefix });
+    const connection = createRedis(REDIS_URL, 'worker', 'test-busy-worker');
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    /** Starts a worker; resolves once it runs `tasks` tasks. */
+    const start = (name: string | undefined, tasks: number) => {
+      const worker = new Worker(queueName('default'), () => held, {
+        connection,
+        prefix: busyPrefix,
+        name,
+        autorun: false,
+        concurrency: 2,
+      });
+      let active = 0;
+      const running = new Promise<void>((resolve) =>
+        worker.on('active', () => ++active === tasks && resolve()),
+      );
+      void worker.run();
+      return { worker, running };
+    };
+    await busyQueue.addBulk([1, 2].map(() => ({ name: 'sim', data: {} })));
+    const named = start('pod-a', 2);
+    await named.running;
+    expect(await readBusyWorkers(busyQueue, redis, 100)).toEqual(new Map([['pod-a', 2]]));
+
+    await busyQueue.add('sim', {});
+    const unnamed = start(undefined, 1);
+    await unnamed.running;
+    expect(await readBusyWorkers(busyQueue, redis, 100)).toBeUndefined();
+
+    release();
+    await Promise.all([named.worker.close(), unnamed.worker.close()]);
+    await connection.quit();
+    await busyQueue.close();
+    await deleteKeysByPrefix(redis, busyPrefix);
   });
 });

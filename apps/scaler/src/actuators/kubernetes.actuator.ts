@@ -1,5 +1,6 @@
 import {
   AppsV1Api,
+  CoreV1Api,
   PatchStrategy,
   setHeaderOptions,
   type KubeConfig,
@@ -14,8 +15,18 @@ export interface KubernetesActuatorOptions {
   namespace: string;
   /** Deployment name per pool; `{pool}` is replaced by the pool's name. */
   deployment: string;
+  /**
+   * Tasks running per worker name (= pod name), or undefined when unknown. Before a
+   * scale-down, pods get `controller.kubernetes.io/pod-deletion-cost` = their running
+   * tasks, so the ReplicaSet removes idle pods first.
+   */
+  busyWorkers?: (pool: PoolName) => Promise<Map<string, number> | undefined>;
   logger: Logger;
 }
+
+/** Pods with the lower cost are deleted first when a ReplicaSet shrinks. */
+export const DELETION_COST = 'controller.kubernetes.io/pod-deletion-cost';
+const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 /**
  * `kubernetes`: one Deployment per pool, resized through the `apps/v1` scale subresource
@@ -26,19 +37,29 @@ export interface KubernetesActuatorOptions {
 export class KubernetesActuator implements Actuator {
   readonly kind = 'kubernetes';
   private api: AppsV1Api | undefined;
+  private core: CoreV1Api | undefined;
 
   constructor(private readonly options: KubernetesActuatorOptions) {}
 
   start(): Promise<void> {
     this.api = this.options.kubeConfig.makeApiClient(AppsV1Api);
+    this.core = this.options.kubeConfig.makeApiClient(CoreV1Api);
     return Promise.resolve();
   }
 
   async setReplicas(pool: PoolName, replicas: number): Promise<void> {
     const name = this.name(pool);
+    const { namespace } = this.options;
+    if (this.options.busyWorkers) {
+      const scale = await this.client().readNamespacedDeploymentScale({ name, namespace });
+      const selector = scale.status?.selector;
+      if ((scale.spec?.replicas ?? 0) > replicas && selector) {
+        await this.markDeletionCosts(pool, selector);
+      }
+    }
     await this.client().patchNamespacedDeploymentScale(
-      { name, namespace: this.options.namespace, body: { spec: { replicas } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      { name, namespace, body: { spec: { replicas } } },
+      mergePatch(),
     );
     this.options.logger.info({ pool, deployment: name, replicas }, 'deployment scaled');
   }
@@ -51,8 +72,30 @@ export class KubernetesActuator implements Actuator {
     return scale.spec?.replicas ?? 0;
   }
 
+  /** Annotates each pod of the Deployment with its running tasks (only where it changed). */
+  private async markDeletionCosts(pool: PoolName, labelSelector: string): Promise<void> {
+    const busy = await this.options.busyWorkers?.(pool);
+    const core = this.core;
+    if (!busy || !core) return;
+    const { namespace } = this.options;
+    const pods = await core.listNamespacedPod({ namespace, labelSelector });
+    await Promise.all(
+      pods.items.map(async (pod) => {
+        const name = pod.metadata?.name;
+        if (!name) return;
+        const cost = String(busy.get(name) ?? 0);
+        if (pod.metadata?.annotations?.[DELETION_COST] === cost) return;
+        await core.patchNamespacedPod(
+          { name, namespace, body: { metadata: { annotations: { [DELETION_COST]: cost } } } },
+          mergePatch(),
+        );
+      }),
+    );
+  }
+
   close(): Promise<void> {
     this.api = undefined;
+    this.core = undefined;
     return Promise.resolve();
   }
 
