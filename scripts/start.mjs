@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // Brings the whole system up on this machine: Redis (started here when none answers and a
-// redis-server binary is on the PATH), the gateway, one worker and the scaler, with their
-// logs prefixed. Ctrl-C (or SIGTERM) stops them all, Redis last.
+// redis-server binary is on the PATH), the gateway and the scaler, with their logs
+// prefixed. The scaler (local actuator, at least one worker) starts and stops the workers
+// and forwards their log lines, shown here as [worker]. Ctrl-C (or SIGTERM) stops them
+// all, Redis last.
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import net from 'node:net';
@@ -52,10 +54,12 @@ function run(name, command, args, env = {}) {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const prefix = `\x1b[${colors[name]}m[${name}]\x1b[0m `;
+  const prefix = (who) => `\x1b[${colors[who]}m[${who}]\x1b[0m `;
   for (const stream of [child.stdout, child.stderr]) {
     readline.createInterface({ input: stream }).on('line', (line) => {
-      process.stdout.write(prefix + line + '\n');
+      // The scaler forwards its workers' lines; show them as the workers'.
+      const who = name === 'scaler' && line.includes('"app":"worker"') ? 'worker' : name;
+      process.stdout.write(prefix(who) + line + '\n');
     });
   }
   child.on('exit', (code, signal) => {
@@ -130,6 +134,5 @@ process.on('SIGTERM', () => void stopAll(0));
 
 await ensureRedis();
 run('gateway', 'node', ['apps/gateway/dist/main.js'], { PORT: gatewayPort });
-run('worker', 'node', ['apps/worker/dist/main.js']);
 run('scaler', 'node', ['apps/scaler/dist/main.js']);
 say(`gateway on http://localhost:${gatewayPort}; Ctrl-C stops everything`);

@@ -8,13 +8,17 @@ describe('pnpm start (scripts/start.mjs)', () => {
   it('starts Redis when none answers, serves the README example, and Ctrl-C stops everything', async () => {
     const redisPort = await freePort();
     const gatewayPort = await freePort();
+    const scalerPort = await freePort();
     const system = AppProcess.node('start', ['scripts/start.mjs'], {
       REDIS_URL: `redis://127.0.0.1:${redisPort}`,
       PORT: String(gatewayPort),
+      // Not the default 9465: another checkout may be running its own system.
+      AGENTQ_SCALER_HTTP_PORT: String(scalerPort),
     });
     try {
       await system.waitForOutput(['[redis]', 'Ready to accept connections']);
       await system.waitForOutput(['[gateway]', '"msg":"ready"']);
+      // The scaler starts the worker (minimum 1) and forwards its lines as [worker].
       await system.waitForOutput(['[worker]', '"msg":"ready"']);
 
       const submitted = await http('POST', `http://127.0.0.1:${gatewayPort}/v1/tasks`, {
@@ -33,6 +37,7 @@ describe('pnpm start (scripts/start.mjs)', () => {
     }
     // Nothing is left behind: no gateway and no Redis listening.
     expect(await isListening(gatewayPort)).toBe(false);
+    expect(await isListening(scalerPort)).toBe(false);
     expect(await isListening(redisPort)).toBe(false);
     rmSync(path.join(ROOT, '.data', `redis-${redisPort}`), { recursive: true, force: true });
   });

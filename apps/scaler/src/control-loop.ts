@@ -1,27 +1,88 @@
-import type { Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import type { PoolName } from '@agentq/contracts';
-import { readPoolCounts, type PoolCounts } from '@agentq/queue';
+import type { Actuator, WorkerInfo } from './actuators/actuator.js';
+import {
+  decide,
+  emptyHistory,
+  type Decision,
+  type DecisionHistory,
+  type ScalingPolicy,
+} from './decide.js';
+import type { ScalerMetrics } from './metrics.js';
+import type { PoolReading } from './observe.js';
+import { summarize, type PoolObservation, type RateState } from './rates.js';
+import { scheduledMinimum, type ScheduleWindow } from './schedule.js';
 
 export interface ControlLoopOptions {
-  queues: ReadonlyMap<PoolName, Queue>;
+  pools: readonly PoolName[];
+  /** Reads one pool (observe.ts readPool in production, a fake in unit tests). */
+  read: (pool: PoolName, now: number, since: number) => Promise<PoolReading>;
+  /** Every pool's operator pin. */
+  readPins: (pools: readonly PoolName[]) => Promise<Map<PoolName, number>>;
+  actuator: Actuator;
+  /** Whether this instance may act (leader lease). */
+  isLeader: () => boolean;
+  fencingToken: () => number | undefined;
+  policy: ScalingPolicy;
+  schedule: readonly ScheduleWindow[];
   intervalMs: number;
+  rateHalfLifeS: number;
+  metrics: ScalerMetrics;
   logger: Logger;
+  /** Time source (ms); injected so tests drive the loop without waiting. */
+  now?: () => number;
 }
 
-/** One observation of every pool. */
-export type Observation = Map<PoolName, PoolCounts>;
+/** A decision as /status shows it. */
+export interface DecisionRecord extends Decision {
+  at: string;
+  pool: PoolName;
+  fencingToken: number | undefined;
+}
+
+export interface PoolStatus {
+  current: number;
+  desired: number;
+  pinned: number | undefined;
+  observation: PoolObservation | undefined;
+  /** The actuator's workers, when it knows them (local). */
+  workers?: WorkerInfo[];
+}
+
+interface PoolState {
+  rates: RateState | undefined;
+  history: DecisionHistory;
+  lastReadAt: number | undefined;
+  status: PoolStatus;
+}
+
+/** How many decisions /status keeps. */
+const DECISION_LOG_SIZE = 100;
 
 /**
- * Observes every pool on a fixed interval. Ticks never overlap: the next one is scheduled
- * when the previous finished, so a slow Redis slows the loop instead of piling up reads.
+ * read -> decide -> actuate -> decision log, every interval, for every pool. Ticks never
+ * overlap: the next is scheduled when the previous finished, so a slow Redis slows the
+ * loop instead of piling up reads. Only the leader reads and acts; a standby waits.
  */
 export class ControlLoop {
   private timer: NodeJS.Timeout | undefined;
   private running = false;
   private current: Promise<void> | undefined;
+  private readonly state = new Map<PoolName, PoolState>();
+  private readonly log: DecisionRecord[] = [];
+  private readonly now: () => number;
 
-  constructor(private readonly options: ControlLoopOptions) {}
+  constructor(private readonly options: ControlLoopOptions) {
+    this.now = options.now ?? Date.now;
+    for (const pool of options.pools) {
+      this.state.set(pool, {
+        rates: undefined,
+        history: emptyHistory,
+        lastReadAt: undefined,
+        status: { current: 0, desired: 0, pinned: undefined, observation: undefined },
+      });
+    }
+  }
 
   start(): void {
     this.running = true;
@@ -34,31 +95,110 @@ export class ControlLoop {
     await this.current;
   }
 
-  /** Reads every pool's counts once. */
-  async observe(): Promise<Observation> {
-    const entries = await Promise.all(
-      [...this.options.queues].map(
-        async ([pool, queue]) => [pool, await readPoolCounts(queue)] as const,
+  /** Per-pool status and the last decisions, newest last. */
+  status(): { pools: Record<string, PoolStatus>; decisions: DecisionRecord[] } {
+    const pools: Record<string, PoolStatus> = {};
+    for (const [pool, state] of this.state) {
+      pools[pool] = { ...state.status, workers: this.options.actuator.describe?.(pool) };
+    }
+    return { pools, decisions: [...this.log] };
+  }
+
+  /** One round over every pool; public so tests run it without timers. */
+  async tick(): Promise<void> {
+    const leader = this.options.isLeader();
+    this.options.metrics.leader.set(leader ? 1 : 0);
+    if (!leader) {
+      // A standby forgets its smoothing: rates restart when it takes over.
+      for (const state of this.state.values()) {
+        state.rates = undefined;
+        state.lastReadAt = undefined;
+      }
+      return;
+    }
+    const pins = await this.options.readPins(this.options.pools);
+    // One pool's failure (its Deployment missing, say) does not stop the others.
+    await Promise.all(
+      this.options.pools.map((pool) =>
+        this.tickPool(pool, pins.get(pool)).catch((err: unknown) =>
+          this.options.logger.warn({ pool, err: (err as Error).message }, 'pool tick failed'),
+        ),
       ),
     );
-    return new Map(entries);
+  }
+
+  private async tickPool(pool: PoolName, pinned: number | undefined): Promise<void> {
+    const { metrics, policy, intervalMs } = this.options;
+    const state = this.state.get(pool);
+    if (!state) return;
+    const now = this.now();
+    const stopTimer = metrics.observation.startTimer({ pool });
+    const reading = await this.options.read(pool, now, state.lastReadAt ?? now - intervalMs);
+    stopTimer();
+    const { observation, state: rates } = summarize(
+      reading,
+      state.rates,
+      this.options.rateHalfLifeS,
+      policy.concurrency,
+    );
+    state.rates = rates;
+    state.lastReadAt = now;
+
+    const current = await this.options.actuator.currentReplicas(pool);
+    const { decision, history } = decide(
+      {
+        observation,
+        current,
+        scheduledMin: scheduledMinimum(this.options.schedule, now),
+        pinned,
+        now,
+      },
+      policy,
+      state.history,
+    );
+    state.history = history;
+    if (decision.desired !== current) {
+      await this.options.actuator.setReplicas(pool, decision.desired);
+    }
+    state.status = { current, desired: decision.desired, pinned, observation };
+
+    const record: DecisionRecord = {
+      ...decision,
+      at: new Date(now).toISOString(),
+      pool,
+      fencingToken: this.options.fencingToken(),
+    };
+    this.log.push(record);
+    if (this.log.length > DECISION_LOG_SIZE) this.log.shift();
+    metrics.decisions.inc({ pool, direction: decision.direction, reason: decision.reason });
+    metrics.desired.set({ pool }, decision.desired);
+    metrics.current.set({ pool }, current);
+    metrics.backlog.set({ pool }, observation.backlog);
+    metrics.oldestWait.set({ pool }, observation.oldestWaitS);
+    const level = decision.direction === 'none' ? 'debug' : 'info';
+    this.options.logger[level](
+      {
+        pool,
+        current,
+        desired: decision.desired,
+        reason: decision.reason,
+        rationale: decision.rationale,
+        backlog: observation.backlog,
+        active: observation.active,
+        workers: observation.workers,
+      },
+      decision.direction === 'none' ? 'decision' : `scale ${decision.direction}`,
+    );
   }
 
   private schedule(delayMs: number): void {
     if (!this.running) return;
     this.timer = setTimeout(() => {
-      this.current = this.tick().finally(() => this.schedule(this.options.intervalMs));
+      this.current = this.tick()
+        .catch((err: unknown) =>
+          this.options.logger.warn({ err: (err as Error).message }, 'tick failed'),
+        )
+        .finally(() => this.schedule(this.options.intervalMs));
     }, delayMs);
-  }
-
-  private async tick(): Promise<void> {
-    try {
-      const observation = await this.observe();
-      for (const [pool, counts] of observation) {
-        this.options.logger.info({ pool, ...counts }, 'pool observed');
-      }
-    } catch (err) {
-      this.options.logger.warn({ err: (err as Error).message }, 'observation failed');
-    }
   }
 }

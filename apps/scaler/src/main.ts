@@ -1,33 +1,168 @@
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
+import type { PoolName } from '@agentq/contracts';
 import { loadConfigOrExit, createRedis, createTaskQueues } from '@agentq/queue';
-import { loadConfig } from './config.js';
+import type { Actuator } from './actuators/actuator.js';
+import { LocalActuator } from './actuators/local.actuator.js';
+import { NoopActuator } from './actuators/noop.actuator.js';
+import { loadConfig, type ScalerConfig } from './config.js';
 import { ControlLoop } from './control-loop.js';
+import { LeaderLease } from './leader-lease.js';
+import { ScalerMetrics } from './metrics.js';
+import { readBusyWorkers, readPool } from './observe.js';
+import { PinStore } from './pin-store.js';
+import { StatusServer } from './status-server.js';
 
-function main(): void {
+/** How long close() waits for draining local workers before SIGKILL. */
+const WORKER_CLOSE_TIMEOUT_MS = 60_000;
+/** Everything must have stopped this long after SIGTERM. */
+const SHUTDOWN_DEADLINE_MS = WORKER_CLOSE_TIMEOUT_MS + 10_000;
+
+async function createActuator(
+  config: ScalerConfig,
+  logger: pino.Logger,
+  redis: Redis,
+  queues: ReadonlyMap<PoolName, Queue>,
+): Promise<Actuator> {
+  switch (config.actuator) {
+    case 'local':
+      return new LocalActuator({
+        pools: config.pools,
+        workerScript: config.workerScript,
+        env: process.env,
+        concurrency: config.policy.concurrency,
+        restartBackoffMs: config.restartBackoffMs,
+        forward: config.forwardWorkerLogs
+          ? {
+              write: (line) => process.stdout.write(line),
+              minLevel: logger.levels.values[config.logLevel] ?? 30,
+            }
+          : null,
+        closeTimeoutMs: WORKER_CLOSE_TIMEOUT_MS,
+        logger,
+      });
+    case 'kubernetes': {
+      // Loaded only when used: the client takes over a second to import.
+      const { KubeConfig } = await import('@kubernetes/client-node');
+      const { KubernetesActuator } = await import('./actuators/kubernetes.actuator.js');
+      // In a pod: the service account; elsewhere: KUBECONFIG or ~/.kube/config.
+      const kubeConfig = new KubeConfig();
+      try {
+        kubeConfig.loadFromDefault();
+      } catch (error) {
+        throw new Error(`cannot load the Kubernetes configuration: ${(error as Error).message}`, {
+          cause: error,
+        });
+      }
+      return new KubernetesActuator({
+        kubeConfig,
+        ...config.kubernetes,
+        // Workers named after their pod (BullMQ `name`) tell which pods are idle.
+        busyWorkers: (pool) => {
+          const queue = queues.get(pool);
+          return queue ? readBusyWorkers(queue, redis, 1000) : Promise.resolve(undefined);
+        },
+        logger,
+      });
+    }
+    case 'none':
+      return new NoopActuator();
+  }
+}
+
+async function main(): Promise<void> {
   const config = loadConfigOrExit('scaler', loadConfig, process.env);
-  const logger = pino({ level: config.logLevel, base: { app: 'scaler' } });
+  const logger = pino({ level: config.logLevel, base: { app: 'scaler', pid: process.pid } });
   const redis = createRedis(config.redisUrl, 'worker', 'agentq-scaler');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = createTaskQueues(config.pools, { connection: redis, prefix: config.prefix });
-  const loop = new ControlLoop({ queues, intervalMs: config.intervalMs, logger });
+
+  const metrics = new ScalerMetrics();
+  const pins = new PinStore(redis, config.prefix);
+  const lease = new LeaderLease({
+    redis,
+    key: `${config.prefix}:scaler:leader`,
+    ttlMs: config.leaseTtlMs,
+    logger,
+  });
+  const actuator = await createActuator(config, logger, redis, queues);
+  const loop = new ControlLoop({
+    pools: config.pools,
+    read: (pool, now, since) => {
+      const queue = queues.get(pool);
+      if (!queue) throw new Error(`no queue for pool ${pool}`);
+      return readPool(queue, redis, now, since, config.durationSample);
+    },
+    readPins: (pools) => pins.read(pools),
+    actuator,
+    isLeader: () => lease.isLeader(),
+    fencingToken: () => lease.fencingToken(),
+    policy: config.policy,
+    schedule: config.schedule,
+    intervalMs: config.intervalMs,
+    rateHalfLifeS: config.rateHalfLifeS,
+    metrics,
+    logger,
+  });
+  const server = new StatusServer({
+    host: config.httpHost,
+    port: config.httpPort,
+    pools: config.pools,
+    loop,
+    pins,
+    metrics,
+    isLeader: () => lease.isLeader(),
+    ready: () =>
+      redis.ping().then(
+        () => true,
+        () => false,
+      ),
+    maxReplicas: config.policy.maxReplicas,
+  });
 
   let closing = false;
   const shutdown = (signal: NodeJS.Signals): void => {
     if (closing) return;
     closing = true;
     logger.info({ signal }, 'shutting down');
+    const deadline = setTimeout(() => {
+      logger.warn('shutdown deadline passed; exiting');
+      process.exit(1);
+    }, SHUTDOWN_DEADLINE_MS);
+    deadline.unref();
     void (async () => {
       await loop.close();
+      await actuator.close();
+      await lease.close();
+      await server.close();
       await Promise.all([...queues.values()].map((queue) => queue.close()));
       await redis.quit().catch(() => redis.disconnect());
+      clearTimeout(deadline);
       logger.info('stopped');
     })();
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 
+  await actuator.start();
+  await lease.start();
+  await server.start();
   loop.start();
-  logger.info({ pools: config.pools, intervalMs: config.intervalMs }, 'ready');
+  logger.info(
+    {
+      pools: config.pools,
+      actuator: actuator.kind,
+      port: server.port,
+      leader: lease.isLeader(),
+      intervalMs: config.intervalMs,
+    },
+    'ready',
+  );
 }
 
-main();
+await main().catch((error: unknown) => {
+  // Start-up failed (Kubernetes configuration, HTTP port in use ...): say why, exit 1.
+  process.stderr.write(`scaler: ${(error as Error).message}\n`);
+  process.exit(1);
+});

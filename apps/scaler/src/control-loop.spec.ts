@@ -1,0 +1,142 @@
+import { pino } from 'pino';
+import type { PoolName } from '@agentq/contracts';
+import type { Actuator } from './actuators/actuator.js';
+import { ControlLoop, type ControlLoopOptions } from './control-loop.js';
+import type { ScalingPolicy } from './decide.js';
+import { ScalerMetrics } from './metrics.js';
+import type { PoolReading } from './observe.js';
+import { testPolicy, testReading } from '../test/fixtures/policy.js';
+
+const policy: ScalingPolicy = {
+  ...testPolicy,
+  maxReplicas: 6,
+  backlogDrainS: 10,
+  defaultTaskS: 0.1,
+  upCooldownS: 0,
+  downStabilizationS: 10,
+  workerStartupS: 2,
+};
+
+const reading = (partial: Partial<PoolReading> = {}) =>
+  testReading({ durationsMs: [100], ...partial });
+
+class FakeActuator implements Actuator {
+  readonly kind = 'none';
+  readonly replicas = new Map<PoolName, number>();
+  readonly calls: [PoolName, number][] = [];
+  start = () => Promise.resolve();
+  close = () => Promise.resolve();
+  setReplicas(pool: PoolName, n: number): Promise<void> {
+    this.calls.push([pool, n]);
+    this.replicas.set(pool, n);
+    return Promise.resolve();
+  }
+  currentReplicas(pool: PoolName): Promise<number> {
+    return Promise.resolve(this.replicas.get(pool) ?? 0);
+  }
+}
+
+function setup(overrides: Partial<ControlLoopOptions> = {}) {
+  let now = 1_000_000;
+  let next = reading();
+  const actuator = new FakeActuator();
+  const metrics = new ScalerMetrics();
+  const loop = new ControlLoop({
+    pools: ['default'],
+    read: (_pool, at) => Promise.resolve({ ...next, at }),
+    readPins: () => Promise.resolve(new Map()),
+    actuator,
+    isLeader: () => true,
+    fencingToken: () => 7,
+    policy,
+    schedule: [],
+    intervalMs: 1000,
+    rateHalfLifeS: 2,
+    metrics,
+    logger: pino({ level: 'silent' }),
+    now: () => now,
+    ...overrides,
+  });
+  return {
+    loop,
+    actuator,
+    metrics,
+    advance: (ms: number) => (now += ms),
+    set: (r: Partial<PoolReading>) => (next = reading(r)),
+  };
+}
+
+describe(ControlLoop.name, () => {
+  it('scales up on a backlog, then back to the minimum once it drained', async () => {
+    const { loop, actuator, advance, set } = setup();
+    await loop.tick();
+    expect(actuator.replicas.get('default')).toBe(1);
+    set({ prioritized: 6000, active: 10, workers: 1 });
+    for (let i = 0; i < 3; i++) {
+      advance(1000);
+      await loop.tick();
+    }
+    expect(actuator.replicas.get('default')).toBe(6);
+    set({ workers: 6 });
+    for (let i = 0; i < 30; i++) {
+      advance(1000);
+      await loop.tick();
+    }
+    expect(actuator.replicas.get('default')).toBe(1);
+    const directions = actuator.calls.map(([, n]) => n);
+    expect(directions).toEqual([1, 3, 5, 6, 5, 4, 3, 2, 1]);
+  });
+
+  it('does nothing but wait while another scaler leads', async () => {
+    const { loop, actuator, metrics } = setup({ isLeader: () => false });
+    await loop.tick();
+    expect(actuator.calls).toEqual([]);
+    expect(loop.status().decisions).toEqual([]);
+    expect(await metrics.registry.getSingleMetricAsString('agentq_scaler_leader')).toContain(
+      'agentq_scaler_leader 0',
+    );
+  });
+
+  it('follows a pin', async () => {
+    const { loop, actuator } = setup({
+      readPins: () => Promise.resolve(new Map([['default', 2]])),
+    });
+    await loop.tick();
+    expect(actuator.replicas.get('default')).toBe(2);
+    expect(loop.status().pools.default).toMatchObject({ pinned: 2, desired: 2 });
+  });
+
+  it('keeps the last 100 decisions with their rationale and fencing token', async () => {
+    const { loop, advance } = setup();
+    for (let i = 0; i < 120; i++) {
+      advance(1000);
+      await loop.tick();
+    }
+    const { decisions } = loop.status();
+    expect(decisions).toHaveLength(100);
+    expect(decisions[0]).toMatchObject({ pool: 'default', fencingToken: 7, reason: 'min' });
+    expect(decisions[0]?.rationale).toContain('minimum 1');
+  });
+
+  it('counts decisions by pool, direction and reason', async () => {
+    const { loop, metrics } = setup();
+    await loop.tick();
+    const text = await metrics.registry.metrics();
+    expect(text).toContain(
+      'agentq_scaler_decisions_total{pool="default",direction="up",reason="min"} 1',
+    );
+    expect(text).toContain('agentq_scaler_desired_replicas{pool="default"} 1');
+  });
+
+  it('keeps scaling the other pools when one fails', async () => {
+    const { loop, actuator } = setup({
+      pools: ['default', 'gpu'],
+      read: (pool, at) =>
+        pool === 'gpu'
+          ? Promise.reject(new Error('no such deployment'))
+          : Promise.resolve(reading({ at })),
+    });
+    await loop.tick();
+    expect(actuator.calls).toEqual([['default', 1]]);
+  });
+});

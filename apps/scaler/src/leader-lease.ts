@@ -1,0 +1,110 @@
+import { randomUUID } from 'node:crypto';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+
+export interface LeaderLeaseOptions {
+  redis: Redis;
+  /** Redis key of the lease; `<key>:fence` counts acquisitions. */
+  key: string;
+  /** Lease time; renewed every third of it. */
+  ttlMs: number;
+  logger: Logger;
+  /** Called on every change of leadership. */
+  onChange?: (leader: boolean) => void;
+}
+
+/** Extends the lease only if this holder still owns it. */
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+/** Deletes the lease only if this holder still owns it. */
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/**
+ * Leader election with a Redis lease: `SET key <holder> NX PX ttl`, renewed every ttl/3
+ * by a compare-and-extend script, released on close by compare-and-delete. Each
+ * acquisition takes a fencing token (INCR `<key>:fence`), logged and published with
+ * every decision. A holder that cannot renew within the ttl steps down by itself, so two
+ * scalers never act at once for longer than a renewal round trip; when the leader dies,
+ * another takes over within one ttl.
+ */
+export class LeaderLease {
+  readonly holder = `${process.pid}-${randomUUID().slice(0, 8)}`;
+  private leader = false;
+  private token: number | undefined;
+  private renewedAt = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private current: Promise<void> | undefined;
+  private closed = false;
+
+  constructor(private readonly options: LeaderLeaseOptions) {}
+
+  isLeader(): boolean {
+    // Without a renewal within the ttl the lease may have passed to someone else.
+    if (this.leader && Date.now() - this.renewedAt >= this.options.ttlMs) this.setLeader(false);
+    return this.leader;
+  }
+
+  /** Fencing token of the current leadership (undefined when not leader). */
+  fencingToken(): number | undefined {
+    return this.leader ? this.token : undefined;
+  }
+
+  /** Tries once at once, then every ttl/3. */
+  async start(): Promise<void> {
+    await this.round();
+    this.schedule();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.timer);
+    await this.current;
+    if (this.leader) {
+      await this.options.redis.eval(RELEASE, 1, this.options.key, this.holder).catch(() => 0);
+      this.setLeader(false);
+    }
+  }
+
+  private schedule(): void {
+    if (this.closed) return;
+    this.timer = setTimeout(
+      () => {
+        this.current = this.round().finally(() => this.schedule());
+      },
+      Math.max(100, Math.floor(this.options.ttlMs / 3)),
+    );
+  }
+
+  private async round(): Promise<void> {
+    const { redis, key, ttlMs, logger } = this.options;
+    const startedAt = Date.now();
+    try {
+      if (this.leader) {
+        const renewed = await redis.eval(RENEW, 1, key, this.holder, String(ttlMs));
+        if (renewed === 1) this.renewedAt = startedAt;
+        else this.setLeader(false);
+      } else {
+        const acquired = await redis.set(key, this.holder, 'PX', ttlMs, 'NX');
+        if (acquired === 'OK') {
+          this.token = await redis.incr(`${key}:fence`);
+          this.renewedAt = startedAt;
+          this.setLeader(true);
+        }
+      }
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, 'leader lease round failed');
+      this.isLeader();
+    }
+  }
+
+  private setLeader(leader: boolean): void {
+    if (leader === this.leader) return;
+    this.leader = leader;
+    this.options.logger.info(
+      { holder: this.holder, fencingToken: this.token },
+      leader ? 'leadership acquired' : 'leadership lost',
+    );
+    this.options.onChange?.(leader);
+  }
+}

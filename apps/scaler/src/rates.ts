@@ -1,0 +1,104 @@
+import { ewma } from './forecast.js';
+import type { PoolReading } from './observe.js';
+
+/** One pool as the policy sees it: counts, ages and smoothed rates. */
+export interface PoolObservation {
+  at: number;
+  /** waiting + prioritized + delayed-already-due + waiting-children. */
+  backlog: number;
+  /** Delayed tasks still in the future (not counted in the backlog). */
+  delayedLater: number;
+  active: number;
+  /** How long the head-of-line waiting task has waited (s); 0 when nothing waits. */
+  oldestWaitS: number;
+  /** Tasks arriving per second (smoothed). */
+  arrivalRate: number;
+  /** Tasks completing per second (smoothed). */
+  completionRate: number;
+  /** Fraction of finishing tasks that fail for good (smoothed, 0..1). */
+  failureRate: number;
+  /** Run time of recent completed tasks (s), undefined before any was seen. */
+  durationP50S: number | undefined;
+  durationP95S: number | undefined;
+  durationMeanS: number | undefined;
+  /** Live BullMQ workers and their task slots (workers × configured concurrency). */
+  workers: number;
+  slots: number;
+}
+
+/** Smoothing state carried from one tick to the next. */
+export interface RateState {
+  at: number;
+  inSystem: number;
+  arrivalRate: number;
+  completionRate: number;
+  failRate: number;
+}
+
+/** The q-quantile (0..1) of the values, nearest-rank; undefined for none. */
+export function quantile(values: readonly number[], q: number): number | undefined {
+  if (values.length === 0) return undefined;
+  const sorted = [...values].sort((a, b) => a - b);
+  const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[rank];
+}
+
+/**
+ * Turns a reading into an observation. Arrivals are not counted by Redis, so they are
+ * derived by conservation: what entered = growth of the tasks in the system (backlog,
+ * future delayed, active) + what left (completed and failed since the last tick).
+ */
+export function summarize(
+  reading: PoolReading,
+  previous: RateState | undefined,
+  halfLifeS: number,
+  concurrency: number,
+): { observation: PoolObservation; state: RateState } {
+  const backlog =
+    reading.waiting + reading.prioritized + reading.delayedDue + reading.waitingChildren;
+  const inSystem = backlog + reading.delayedLater + reading.active;
+  const dtS = previous ? (reading.at - previous.at) / 1000 : 0;
+  let state: RateState = {
+    at: reading.at,
+    inSystem,
+    arrivalRate: 0,
+    completionRate: 0,
+    failRate: 0,
+  };
+  if (previous && dtS > 0) {
+    const left = reading.completedSince + reading.failedSince;
+    const arrived = Math.max(0, inSystem - previous.inSystem + left);
+    state = {
+      ...state,
+      arrivalRate: ewma(previous.arrivalRate, arrived / dtS, dtS, halfLifeS),
+      completionRate: ewma(previous.completionRate, reading.completedSince / dtS, dtS, halfLifeS),
+      failRate: ewma(previous.failRate, reading.failedSince / dtS, dtS, halfLifeS),
+    };
+  }
+  const finishing = state.completionRate + state.failRate;
+  const durations = reading.durationsMs;
+  const mean =
+    durations.length > 0 ? durations.reduce((a, b) => a + b, 0) / durations.length : undefined;
+  const seconds = (ms: number | undefined) => (ms === undefined ? undefined : ms / 1000);
+  return {
+    state,
+    observation: {
+      at: reading.at,
+      backlog,
+      delayedLater: reading.delayedLater,
+      active: reading.active,
+      oldestWaitS:
+        reading.oldestWaitingSince === undefined || backlog === 0
+          ? 0
+          : Math.max(0, (reading.at - reading.oldestWaitingSince) / 1000),
+      arrivalRate: state.arrivalRate,
+      completionRate: state.completionRate,
+      failureRate: finishing > 0 ? state.failRate / finishing : 0,
+      durationP50S: seconds(quantile(durations, 0.5)),
+      durationP95S: seconds(quantile(durations, 0.95)),
+      durationMeanS: seconds(mean),
+      workers: reading.workers,
+      slots: reading.workers * concurrency,
+    },
+  };
+}

@@ -1,0 +1,126 @@
+import { Worker } from 'bullmq';
+import { createRedis, createTaskQueue, deleteKeysByPrefix } from '@agentq/queue';
+import { queueName } from '@agentq/contracts';
+import { readBusyWorkers, readPool } from '../src/observe.js';
+import { REDIS_URL, uniquePrefix } from './redis-env.js';
+
+const prefix = uniquePrefix('observe');
+const redis = createRedis(REDIS_URL, 'worker', 'test-observe');
+const queue = createTaskQueue('default', { connection: redis, prefix });
+
+afterAll(async () => {
+  await queue.close();
+  await deleteKeysByPrefix(redis, prefix);
+  await redis.quit();
+});
+
+describe(readPool.name, () => {
+  it('reads counts, due delayed tasks, the head-of-line wait, durations and workers', async () => {
+    const before = Date.now();
+    // Three finish first, so there are durations to sample.
+    await queue.addBulk([1, 2, 3].map((i) => ({ name: 'sim', data: { i } })));
+    const connection = createRedis(REDIS_URL, 'worker', 'test-observe-worker');
+    const worker = new Worker(
+      queueName('default'),
+      () => new Promise((resolve) => setTimeout(resolve, 20)),
+      { connection, prefix, autorun: false },
+    );
+    const done = new Promise<void>((resolve) => {
+      let count = 0;
+      worker.on('completed', () => ++count === 3 && resolve());
+    });
+    void worker.run();
+    await done;
+    await worker.close();
+    await connection.quit();
+
+    const waitingSince = Date.now();
+    await queue.add('sim', {}, { priority: 3, timestamp: waitingSince - 5000 });
+    await queue.add('sim', {}, { priority: 1 });
+    await queue.add('sim', {}, { delay: 60_000 });
+    await queue.add('sim', {}, { delay: 1 });
+    await new Promise((resolve) => setTimeout(resolve, 5));
+
+    const now = Date.now();
+    const reading = await readPool(queue, redis, now, before - 1, 10);
+    expect(reading).toMatchObject({
+      prioritized: 2,
+      delayedDue: 1,
+      delayedLater: 1,
+      active: 0,
+      completedSince: 3,
+      failedSince: 0,
+      workers: 0,
+    });
+    expect(reading.durationsMs).toHaveLength(3);
+    for (const ms of reading.durationsMs) expect(ms).toBeGreaterThanOrEqual(15);
+    // The head of the priority set is the priority-1 task, added just now.
+    expect(now - (reading.oldestWaitingSince ?? 0)).toBeLessThan(5000);
+
+    const nothingSince = await readPool(queue, redis, Date.now(), Date.now(), 10);
+    expect(nothingSince.completedSince).toBe(0);
+  });
+
+  it('makes the same number of Redis calls for 10 and for 2,000 waiting tasks', async () => {
+    const calls = async () => {
+      // Every command, pipelined or not, goes through sendCommand.
+      const original = redis.sendCommand.bind(redis);
+      let count = 0;
+      redis.sendCommand = (...args: Parameters<typeof original>) => {
+        count++;
+        return original(...args);
+      };
+      try {
+        await readPool(queue, redis, Date.now(), Date.now() - 1000, 10);
+      } finally {
+        redis.sendCommand = original;
+      }
+      return count;
+    };
+    await queue.addBulk(Array.from({ length: 10 }, () => ({ name: 'sim', data: {} })));
+    const few = await calls();
+    await queue.addBulk(Array.from({ length: 2000 }, () => ({ name: 'sim', data: {} })));
+    const many = await calls();
+    expect(many).toBe(few);
+    expect(few).toBeLessThanOrEqual(4 + 6 + 2 + 10);
+  });
+
+  it('tells how many tasks each named worker runs, or that it cannot tell', async () => {
+    const busyPrefix = uniquePrefix('busy');
+    const busyQueue = createTaskQueue('default', { connection: redis, prefix: busyPrefix });
+    const connection = createRedis(REDIS_URL, 'worker', 'test-busy-worker');
+    let release: () => void = () => undefined;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    /** Starts a worker; resolves once it runs `tasks` tasks. */
+    const start = (name: string | undefined, tasks: number) => {
+      const worker = new Worker(queueName('default'), () => held, {
+        connection,
+        prefix: busyPrefix,
+        name,
+        autorun: false,
+        concurrency: 2,
+      });
+      let active = 0;
+      const running = new Promise<void>((resolve) =>
+        worker.on('active', () => ++active === tasks && resolve()),
+      );
+      void worker.run();
+      return { worker, running };
+    };
+    await busyQueue.addBulk([1, 2].map(() => ({ name: 'sim', data: {} })));
+    const named = start('pod-a', 2);
+    await named.running;
+    expect(await readBusyWorkers(busyQueue, redis, 100)).toEqual(new Map([['pod-a', 2]]));
+
+    await busyQueue.add('sim', {});
+    const unnamed = start(undefined, 1);
+    await unnamed.running;
+    expect(await readBusyWorkers(busyQueue, redis, 100)).toBeUndefined();
+
+    release();
+    await Promise.all([named.worker.close(), unnamed.worker.close()]);
+    await connection.quit();
+    await busyQueue.close();
+    await deleteKeysByPrefix(redis, busyPrefix);
+  });
+});
