@@ -4,7 +4,9 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { AppModule } from './app.module.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { ErrorBodyFilter } from './http/error-body.filter.js';
+import { recordHttpMetrics } from './http/http-metrics.js';
 import { PinoNestLogger } from './http/pino-nest-logger.js';
+import { GatewayMetrics } from './metrics.js';
 
 /**
  * Builds the gateway app (routes, filters) without listening, for main.ts and tests.
@@ -20,7 +22,9 @@ export async function createGateway(deps: GatewayDeps): Promise<NestFastifyAppli
   });
   // Nest routes Fastify's own errors (bad JSON, body too large, wrong content type)
   // through this filter too, so every error gets the same body.
-  app.useGlobalFilters(new ErrorBodyFilter(deps.logger));
+  const metrics = app.get(GatewayMetrics);
+  app.useGlobalFilters(new ErrorBodyFilter(deps.logger, metrics));
+  recordHttpMetrics(adapter.getInstance(), metrics);
   await app.init();
   return app;
 }

@@ -6,3 +6,4 @@ export * from './key-space.js';
 export * from './queue-factory.js';
 export * from './queue-stats.js';
 export * from './task-view.js';
+export * from './oldest-waiting.js';
