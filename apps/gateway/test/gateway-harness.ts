@@ -129,7 +129,7 @@ export async function startGateway(env: Record<string, string> = {}) {
 export interface StreamEvent {
   id: string | undefined;
   event: string;
-  data: any;
+  data: Record<string, unknown>;
 }
 
 /** Parses a text/event-stream body (comments skipped) as it arrives. */
@@ -153,7 +153,7 @@ export async function* readEvents(response: Response): AsyncGenerator<StreamEven
       yield {
         id: fields.get('id'),
         event: fields.get('event') ?? '',
-        data: JSON.parse(fields.get('data') ?? 'null'),
+        data: JSON.parse(fields.get('data') ?? '{}') as Record<string, unknown>,
       };
     }
   }

@@ -54,7 +54,7 @@ describe('POST /v1/tasks with an idempotency key', () => {
     );
     expect(answers.filter((a) => a.status === 201)).toHaveLength(1);
     expect(answers.filter((a) => a.status === 200)).toHaveLength(11);
-    expect(new Set(answers.map((a) => a.body.id)).size).toBe(1);
+    expect(new Set(answers.map((a) => a.body.id as string)).size).toBe(1);
     expect(await backlog()).toBe(before + 1);
   });
 

@@ -159,9 +159,13 @@ export class TasksService {
 
   /** The view of a task (its tombstone if it was cancelled before starting), if any. */
   async read(tenant: string, id: string): Promise<TaskView | undefined> {
-    const found = await this.find(tenant, id);
-    if (found) return toTaskView(found.job, await found.job.getState(), found.pool);
-    return isPlausibleTaskId(id) ? this.tombstones.get(tenant, id) : undefined;
+    if (!isPlausibleTaskId(id)) return undefined;
+    assertRedisReady(this.redis);
+    for (const pool of this.queues.keys()) {
+      const view = await this.readJob(tenant, id, pool);
+      if (view) return view;
+    }
+    return this.tombstones.get(tenant, id);
   }
 
   private async readInPool(
@@ -169,9 +173,19 @@ export class TasksService {
     id: string,
     pool: PoolName,
   ): Promise<TaskView | undefined> {
-    const job = await this.queues.get(pool)?.getJob(id);
-    if (job && ownedBy(job, tenant)) return toTaskView(job, await job.getState(), pool);
-    return this.tombstones.get(tenant, id);
+    return (await this.readJob(tenant, id, pool)) ?? this.tombstones.get(tenant, id);
+  }
+
+  /**
+   * State first, then the job: a job read after its state is at least as new, so a view
+   * never says `completed` without the result (the other order can).
+   */
+  private async readJob(tenant: string, id: string, pool: PoolName): Promise<TaskView | undefined> {
+    const queue = this.queueOf(pool);
+    const state = await queue.getJobState(id);
+    if (state === 'unknown') return undefined;
+    const job = await queue.getJob(id);
+    return job && ownedBy(job, tenant) ? toTaskView(job, state, pool) : undefined;
   }
 
   private async find(tenant: string, id: string): Promise<Found | undefined> {
