@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { DocsController } from './docs/docs.controller.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics.controller.js';
@@ -33,7 +34,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [DepsModule.register(deps), TasksModule],
-      controllers: [HealthController, PoolsController, MetricsController],
+      controllers: [HealthController, PoolsController, MetricsController, DocsController],
     };
   }
 }

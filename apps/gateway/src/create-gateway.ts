@@ -25,6 +25,11 @@ export async function createGateway(deps: GatewayDeps): Promise<NestFastifyAppli
   const metrics = app.get(GatewayMetrics);
   app.useGlobalFilters(new ErrorBodyFilter(deps.logger, metrics));
   recordHttpMetrics(adapter.getInstance(), metrics);
+  if (deps.config.adminUi) {
+    // Loaded only when enabled: Bull Board brings a UI bundle and its own Fastify plugins.
+    const { mountBullBoard } = await import('./admin/bull-board.js');
+    await mountBullBoard(adapter.getInstance(), deps.queues, deps.config.adminUiReadOnly);
+  }
   await app.init();
   return app;
 }
