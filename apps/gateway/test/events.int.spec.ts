@@ -89,7 +89,7 @@ describe('event streams at shutdown', () => {
       const stream = await own.openEvents(id);
       const events = stream.events();
       expect((await events.next()).value?.event).toBe('state');
-      const closing = own.app.close();
+      const closing = own.close();
       const rest = await collect(events);
       await closing;
       expect(rest.map((e) => e.event)).toEqual(['shutdown']);

@@ -70,6 +70,7 @@ export async function startGateway(env: Record<string, string> = {}) {
     return { status: response.status, headers: response.headers, body, text };
   }
 
+  let closed: Promise<void> | undefined;
   const workers: { worker: Worker; connection: ReturnType<typeof createRedis> }[] = [];
   /**
    * A bare BullMQ worker on one pool of this gateway (the worker app is not under test
@@ -110,20 +111,26 @@ export async function startGateway(env: Record<string, string> = {}) {
     prefix,
     queues,
     redis,
-    async close(): Promise<void> {
-      await Promise.all(
-        workers.map(async ({ worker, connection }) => {
-          await worker.close();
-          await connection.quit();
-        }),
-      );
-      await app.close();
-      for (const queue of queues.values()) await queue.obliterate({ force: true });
-      await deleteKeysByPrefix(redis, prefix);
-      await Promise.all([...queues.values()].map((queue) => queue.close()));
-      await redis.quit();
+    /** Closes everything once; later calls wait for the first. */
+    close(): Promise<void> {
+      closed ??= closeAll();
+      return closed;
     },
   };
+
+  async function closeAll(): Promise<void> {
+    await Promise.all(
+      workers.map(async ({ worker, connection }) => {
+        await worker.close();
+        await connection.quit();
+      }),
+    );
+    await app.close();
+    for (const queue of queues.values()) await queue.obliterate({ force: true });
+    await deleteKeysByPrefix(redis, prefix);
+    await Promise.all([...queues.values()].map((queue) => queue.close()));
+    await redis.quit();
+  }
 }
 
 export interface StreamEvent {

@@ -73,3 +73,24 @@ describe('?wait=', () => {
     expect(response.body.error.details[0].path).toBe('query.wait');
   });
 });
+
+describe('?wait= at shutdown', () => {
+  it('answers a held request with the current state when the gateway closes', async () => {
+    const own = await startGateway();
+    try {
+      const { id } = (await own.request('POST', '/v1/tasks', { agent: 'echo' })).body;
+      const held = own.request('GET', `/v1/tasks/${id}?wait=60`);
+      // Held once the gauge says so; then close while it waits.
+      while (!(await own.request('GET', '/metrics')).text.includes('wait_requests_open 1')) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      const closing = own.close();
+      const answer = await held;
+      await closing;
+      expect(answer.status).toBe(200);
+      expect(answer.body.state).toBe('waiting');
+    } finally {
+      await own.close();
+    }
+  });
+});

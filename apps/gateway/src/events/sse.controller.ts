@@ -106,6 +106,8 @@ export class SseController {
       clearInterval(keepAlive);
       this.metrics.openStreams.dec();
       raw.end();
+      // At shutdown, do not leave a kept-alive connection holding the server open.
+      if (this.events.isClosing) raw.socket?.end();
     }
   }
 }

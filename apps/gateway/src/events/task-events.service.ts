@@ -34,6 +34,7 @@ const READY_WAIT_MS = 3000;
 export class TaskEvents implements OnModuleInit, OnModuleDestroy {
   private readonly listeners = new Map<string, Set<TaskChangeListener>>();
   private readonly streams: { events: QueueEvents; connection: Redis }[] = [];
+  private closing = false;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -51,6 +52,7 @@ export class TaskEvents implements OnModuleInit, OnModuleDestroy {
 
   /** Nest calls this before the HTTP server closes, so waiters and streams answer first. */
   async onModuleDestroy(): Promise<void> {
+    this.closing = true;
     for (const set of [...this.listeners.values()]) {
       for (const listener of [...set]) listener({ type: 'closing' });
     }
@@ -63,8 +65,18 @@ export class TaskEvents implements OnModuleInit, OnModuleDestroy {
     );
   }
 
+  /** Whether shutdown began; answers sent from now on close their connection. */
+  get isClosing(): boolean {
+    return this.closing;
+  }
+
   /** Calls `listener` with every change of the task until the returned function is called. */
   subscribe(taskId: string, listener: TaskChangeListener): () => void {
+    // A request arriving while the gateway shuts down is answered at once, never held.
+    if (this.closing) {
+      queueMicrotask(() => listener({ type: 'closing' }));
+      return () => {};
+    }
     let set = this.listeners.get(taskId);
     if (!set) {
       set = new Set();
