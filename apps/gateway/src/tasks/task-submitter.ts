@@ -95,23 +95,25 @@ export class TaskSubmitter {
       await this.idempotency.release(claimed);
       throw error;
     });
+    const now = Date.now();
     try {
-      await Promise.all(
-        [...groupBy(fresh, (task) => task.queue)].map(([queue, tasks]) =>
+      // The index entry is written alongside the jobs (one round trip less): if enqueueing
+      // fails, the entry points at nothing and list reads skip it.
+      await Promise.all([
+        ...[...groupBy(fresh, (task) => task.queue)].map(([queue, tasks]) =>
           queue.addBulk(tasks.map((t) => ({ name: t.spec.agent, data: t.data, opts: t.opts }))),
         ),
-      );
+        this.index.add(
+          tenant,
+          fresh.map((task) => ({ pool: task.spec.pool, taskId: task.id, submittedAt: now })),
+        ),
+      ]);
     } catch (error) {
       await this.idempotency.release(claimed);
       throw error;
     } finally {
       admission.release();
     }
-    const now = Date.now();
-    await this.index.add(
-      tenant,
-      fresh.map((task) => ({ pool: task.spec.pool, taskId: task.id, submittedAt: now })),
-    );
     for (const { spec } of fresh) {
       this.metrics.tasksSubmitted.inc({
         pool: spec.pool,
