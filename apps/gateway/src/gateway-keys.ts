@@ -4,6 +4,6 @@ export const gatewayKeys = {
   idempotency: (prefix: string, taskId: string) => `${prefix}:gw:idem:${taskId}`,
   /** What GET answers for a task cancelled before it started (its job is gone). */
   tombstone: (prefix: string, taskId: string) => `${prefix}:gw:tombstone:${taskId}`,
-  /** A tenant's tasks, newest last: sorted set of `<pool>/<taskId>` scored by submit time. */
+  /** A tenant's tasks: sorted set of `<submit time>/<pool>/<taskId>` members, all scored 0. */
   tenantTasks: (prefix: string, tenant: string) => `${prefix}:gw:tenant:${tenant}:tasks`,
 };

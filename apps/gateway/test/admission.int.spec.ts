@@ -1,15 +1,9 @@
-import { startGateway } from './gateway-harness.js';
+import { useGateway } from './gateway-harness.js';
 
-let gateway: Awaited<ReturnType<typeof startGateway>>;
-beforeAll(async () => {
-  gateway = await startGateway({
-    AGENTQ_GATEWAY_MAX_BACKLOG_HIGH: '3',
-    AGENTQ_GATEWAY_MAX_BACKLOG_LOW: '5',
-    AGENTQ_GATEWAY_RETRY_AFTER_S: '7',
-  });
-});
-afterAll(async () => {
-  await gateway.close();
+const gateway = useGateway({
+  AGENTQ_GATEWAY_MAX_BACKLOG_HIGH: '3',
+  AGENTQ_GATEWAY_MAX_BACKLOG_LOW: '5',
+  AGENTQ_GATEWAY_RETRY_AFTER_S: '7',
 });
 
 const post = (payload: unknown) => gateway.request('POST', '/v1/tasks', payload);

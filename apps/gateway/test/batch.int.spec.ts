@@ -1,12 +1,6 @@
-import { startGateway } from './gateway-harness.js';
+import { useGateway } from './gateway-harness.js';
 
-let gateway: Awaited<ReturnType<typeof startGateway>>;
-beforeAll(async () => {
-  gateway = await startGateway();
-});
-afterAll(async () => {
-  await gateway.close();
-});
+const gateway = useGateway();
 
 const batch = (tasks: unknown) => gateway.request('POST', '/v1/tasks/batch', { tasks });
 const total = async () => {

@@ -1,8 +1,8 @@
 import { UnrecoverableError } from 'bullmq';
 import { createRedis, onCancelRequest } from '@agentq/queue';
-import { REDIS_URL, startGateway } from './gateway-harness.js';
+import { REDIS_URL, useGateway } from './gateway-harness.js';
 
-let gateway: Awaited<ReturnType<typeof startGateway>>;
+const gateway = useGateway();
 const subscriber = createRedis(REDIS_URL, 'worker', 'test-cancel-sub');
 let stopListening: () => Promise<void>;
 /** Cancel requests seen, as the worker app would receive them. */
@@ -11,7 +11,6 @@ const cancelWaiters = new Map<string, () => void>();
 const runs = new Map<string, number>();
 
 beforeAll(async () => {
-  gateway = await startGateway();
   stopListening = await onCancelRequest(subscriber, gateway.prefix, (taskId) =>
     cancelWaiters.get(taskId)?.(),
   );
@@ -36,7 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopListening();
   await subscriber.quit();
-  await gateway.close();
 });
 
 const submit = async (spec: object, wait = '') =>

@@ -1,13 +1,7 @@
-import { startGateway } from './gateway-harness.js';
+import { startGateway, useGateway } from './gateway-harness.js';
 
 describe('API documentation', () => {
-  let gateway: Awaited<ReturnType<typeof startGateway>>;
-  beforeAll(async () => {
-    gateway = await startGateway();
-  });
-  afterAll(async () => {
-    await gateway.close();
-  });
+  const gateway = useGateway();
 
   it('serves an OpenAPI document generated from the contracts', async () => {
     const response = await gateway.request('GET', '/docs/openapi.json');

@@ -1,14 +1,8 @@
 import type { Job } from 'bullmq';
 import type { TaskJobData } from '@agentq/contracts';
-import { startGateway, type StreamEvent } from './gateway-harness.js';
+import { startGateway, useGateway, type StreamEvent } from './gateway-harness.js';
 
-let gateway: Awaited<ReturnType<typeof startGateway>>;
-beforeAll(async () => {
-  gateway = await startGateway();
-});
-afterAll(async () => {
-  await gateway.close();
-});
+const gateway = useGateway();
 
 async function collect(events: AsyncGenerator<StreamEvent>): Promise<StreamEvent[]> {
   const all: StreamEvent[] = [];

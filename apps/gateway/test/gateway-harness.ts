@@ -133,6 +133,28 @@ export async function startGateway(env: Record<string, string> = {}) {
   }
 }
 
+export type Gateway = Awaited<ReturnType<typeof startGateway>>;
+
+/**
+ * One gateway for a test file (or describe block): started in beforeAll, closed in afterAll.
+ * The returned object forwards to it, so tests write `gateway.request(...)` as usual.
+ */
+export function useGateway(env: Record<string, string> = {}): Gateway {
+  let current: Gateway | undefined;
+  beforeAll(async () => {
+    current = await startGateway(env);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return new Proxy({} as Gateway, {
+    get(_target, key) {
+      if (!current) throw new Error('the gateway starts in beforeAll');
+      return Reflect.get(current, key) as unknown;
+    },
+  });
+}
+
 export interface StreamEvent {
   id: string | undefined;
   event: string;

@@ -1,12 +1,6 @@
-import { startGateway } from './gateway-harness.js';
+import { useGateway } from './gateway-harness.js';
 
-let gateway: Awaited<ReturnType<typeof startGateway>>;
-beforeAll(async () => {
-  gateway = await startGateway();
-});
-afterAll(async () => {
-  await gateway.close();
-});
+const gateway = useGateway();
 
 const get = (path: string) => gateway.request('GET', path);
 

@@ -1,18 +1,14 @@
 import { UnrecoverableError } from 'bullmq';
-import { startGateway } from './gateway-harness.js';
+import { startGateway, useGateway } from './gateway-harness.js';
 
-let gateway: Awaited<ReturnType<typeof startGateway>>;
+const gateway = useGateway();
 beforeAll(async () => {
-  gateway = await startGateway();
   // Only the default pool has a worker: tasks on `large` stay waiting.
   await gateway.startWorker('default', (job) =>
     job.data.metadata?.fail === true
       ? Promise.reject(new UnrecoverableError('[AGENT_FAILED] no luck'))
       : Promise.resolve(job.data.input),
   );
-});
-afterAll(async () => {
-  await gateway.close();
 });
 
 describe('?wait=', () => {

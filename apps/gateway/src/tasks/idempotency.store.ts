@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
 import { gatewayKeys } from '../gateway-keys.js';
 import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
+import { longestRetentionSeconds } from './retention.js';
 
 /** What a claim found: the key is new (this request enqueues), a repeat, or a different body. */
 export type ClaimOutcome = 'new' | 'repeat' | 'conflict';
@@ -25,8 +26,7 @@ export class IdempotencyStore {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
-    const { completedAgeSeconds, failedAgeSeconds } = config.retention;
-    this.ttlSeconds = Math.max(completedAgeSeconds, failedAgeSeconds, 60);
+    this.ttlSeconds = longestRetentionSeconds(config.retention);
   }
 
   /** Claims every key in one round trip; earlier items win over later ones with the same key. */

@@ -5,6 +5,7 @@ import type { GatewayConfig } from '../config.js';
 import { gatewayKeys } from '../gateway-keys.js';
 import { ApiError } from '../http/api-error.js';
 import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
+import { longestRetentionSeconds } from './retention.js';
 
 export interface IndexedTask {
   pool: PoolName;
@@ -13,9 +14,10 @@ export interface IndexedTask {
 }
 
 /**
- * Each tenant's tasks, newest first, for `GET /v1/tasks`: a sorted set of `<pool>/<id>`
- * scored by submit time. Trimmed on every write to the longest retention and to
- * `taskIndexMax` entries, so it stays bounded; entries whose task is gone are skipped on read.
+ * Each tenant's tasks, newest first, for `GET /v1/tasks`: a sorted set of
+ * `<time>/<pool>/<id>` members (see below). Trimmed on every write to the longest retention
+ * and to `taskIndexMax` entries, so it stays bounded; entries whose task is gone are skipped
+ * on read.
  */
 @Injectable()
 export class TaskIndex {
@@ -25,8 +27,7 @@ export class TaskIndex {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
-    const { completedAgeSeconds, failedAgeSeconds } = config.retention;
-    this.maxAgeMs = Math.max(completedAgeSeconds, failedAgeSeconds) * 1000;
+    this.maxAgeMs = longestRetentionSeconds(config.retention) * 1000;
   }
 
   async add(tenant: string, tasks: readonly IndexedTask[]): Promise<void> {
