@@ -24,9 +24,9 @@ export async function oldestWaitingTimestamp(queue: Queue, client: Redis): Promi
     );
   }
   const ids = ((await heads.exec()) ?? [])
-    .flatMap(([error, reply]) => {
+    .flatMap(([error, reply]): unknown[] => {
       if (error) throw error;
-      return Array.isArray(reply) ? reply : [reply];
+      return Array.isArray(reply) ? (reply as unknown[]) : [reply];
     })
     .filter((id): id is string => typeof id === 'string');
   if (ids.length === 0) return null;
