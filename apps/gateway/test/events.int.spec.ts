@@ -92,3 +92,29 @@ describe('event streams at shutdown', () => {
     }
   });
 });
+
+describe('event stream connections', () => {
+  it('carry keep-alive comments and are released when the client goes away', async () => {
+    const own = await startGateway({ AGENTQ_GATEWAY_SSE_KEEPALIVE_MS: '100' });
+    try {
+      const { id } = (await own.request('POST', '/v1/tasks', { agent: 'echo' })).body;
+      const stream = await own.openEvents(id);
+      const reader = stream.response.body!.getReader();
+      const decoder = new TextDecoder();
+      let text = '';
+      while (!text.includes(': keep-alive')) {
+        const { value } = await reader.read();
+        text += decoder.decode(value, { stream: true });
+      }
+      expect((await own.request('GET', '/metrics')).text).toContain('sse_streams_open 1');
+      stream.abort();
+      await reader.cancel().catch(() => undefined);
+      // The server notices the closed socket on its own schedule: wait for the gauge.
+      while (!(await own.request('GET', '/metrics')).text.includes('sse_streams_open 0')) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+    } finally {
+      await own.close();
+    }
+  });
+});
