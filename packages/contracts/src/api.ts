@@ -75,7 +75,7 @@ export type PoolStats = z.infer<typeof PoolStatsSchema>;
 
 /**
  * Server-Sent Event names of `GET /v1/tasks/:id/events`. The stream ends after one of
- * the final three.
+ * `completed`, `failed`, `cancelled`, or `shutdown` (the gateway is stopping: reconnect).
  */
 export const TASK_STREAM_EVENTS = [
   'state',
@@ -84,5 +84,6 @@ export const TASK_STREAM_EVENTS = [
   'completed',
   'failed',
   'cancelled',
+  'shutdown',
 ] as const;
 export type TaskStreamEvent = (typeof TASK_STREAM_EVENTS)[number];

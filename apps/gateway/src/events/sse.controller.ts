@@ -62,7 +62,7 @@ export class SseController {
     raw.on('close', () => inbox.close());
 
     let logsSent = Math.max(0, Number.parseInt(lastEventId ?? '0', 10) || 0);
-    const send = (event: TaskStreamEvent | 'shutdown', data: unknown) => {
+    const send = (event: TaskStreamEvent, data: unknown) => {
       raw.write(`id: ${logsSent}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     };
     const queue = this.queues.get(view.pool);
@@ -98,9 +98,9 @@ export class SseController {
         if (!final) send('state', view);
       }
       if (final) send(finalEvent(view), view);
-    } catch (error) {
-      // Redis failed mid-stream: say so and end; the client may reconnect.
-      send('shutdown', { message: error instanceof Error ? error.message : 'stream failed' });
+    } catch {
+      // Redis failed mid-stream: say so (without internals) and end; the client may reconnect.
+      send('shutdown', { message: 'the task store is unavailable; reconnect later' });
     } finally {
       unsubscribe();
       clearInterval(keepAlive);
