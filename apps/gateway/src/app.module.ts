@@ -1,6 +1,10 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { DocsController } from './docs/docs.controller.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { HealthController } from './health/health.controller.js';
+import { MetricsController } from './metrics.controller.js';
+import { GatewayMetrics } from './metrics.js';
+import { PoolsController } from './pools/pools.controller.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES } from './tokens.js';
 
@@ -17,8 +21,9 @@ class DepsModule {
         { provide: REDIS, useValue: deps.redis },
         { provide: TASK_QUEUES, useValue: deps.queues },
         { provide: AGENT_REGISTRY, useValue: deps.registry },
+        GatewayMetrics,
       ],
-      exports: [GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES, AGENT_REGISTRY],
+      exports: [GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES, AGENT_REGISTRY, GatewayMetrics],
     };
   }
 }
@@ -29,7 +34,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [DepsModule.register(deps), TasksModule],
-      controllers: [HealthController],
+      controllers: [HealthController, PoolsController, MetricsController, DocsController],
     };
   }
 }

@@ -1,8 +1,10 @@
 import { z } from 'zod';
-import { PoolNameSchema } from '@agentq/contracts';
+import { PoolNameSchema, type PriorityLevel } from '@agentq/contracts';
 import { DEFAULT_RETENTION, commaList, parseEnv, sharedEnvShape } from '@agentq/queue';
 
 const seconds = z.coerce.number().int().min(0);
+const count = z.coerce.number().int().min(0);
+const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 
 export const configSchema = z
   .object({
@@ -23,6 +25,24 @@ export const configSchema = z
     AGENTQ_RETENTION_FAILED_AGE_S: seconds.default(DEFAULT_RETENTION.failedAgeSeconds),
     /** ... and at most this many per pool. */
     AGENTQ_RETENTION_FAILED_COUNT: seconds.default(DEFAULT_RETENTION.failedCount),
+    /** Most critical tasks waiting per pool before submits get 429 (0 = no limit). */
+    AGENTQ_GATEWAY_MAX_BACKLOG_CRITICAL: count.default(0),
+    /** Most high-priority tasks waiting per pool (0 = no limit). */
+    AGENTQ_GATEWAY_MAX_BACKLOG_HIGH: count.default(100),
+    /** Most normal-priority tasks waiting per pool (0 = no limit). */
+    AGENTQ_GATEWAY_MAX_BACKLOG_NORMAL: count.default(500),
+    /** Most low-priority tasks waiting per pool (0 = no limit). */
+    AGENTQ_GATEWAY_MAX_BACKLOG_LOW: count.default(1000),
+    /** Retry-After (seconds) sent with a 429 for a full backlog. */
+    AGENTQ_GATEWAY_RETRY_AFTER_S: z.coerce.number().int().min(1).default(5),
+    /** Tasks listed per tenant by GET /v1/tasks; older entries are trimmed. */
+    AGENTQ_GATEWAY_TASK_INDEX_MAX: z.coerce.number().int().min(1).default(100_000),
+    /** Interval of keep-alive comments on event streams (ms). */
+    AGENTQ_GATEWAY_SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15_000),
+    /** Serve Bull Board at /admin/queues (no auth yet: keep off in production). */
+    AGENTQ_GATEWAY_ADMIN_UI: flag.default(false),
+    /** Bull Board shows queues but offers no retry/remove/clean buttons. */
+    AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: flag.default(true),
   })
   .transform((env) => ({
     redisUrl: env.REDIS_URL,
@@ -38,6 +58,17 @@ export const configSchema = z
       failedAgeSeconds: env.AGENTQ_RETENTION_FAILED_AGE_S,
       failedCount: env.AGENTQ_RETENTION_FAILED_COUNT,
     },
+    maxBacklog: {
+      critical: env.AGENTQ_GATEWAY_MAX_BACKLOG_CRITICAL,
+      high: env.AGENTQ_GATEWAY_MAX_BACKLOG_HIGH,
+      normal: env.AGENTQ_GATEWAY_MAX_BACKLOG_NORMAL,
+      low: env.AGENTQ_GATEWAY_MAX_BACKLOG_LOW,
+    } satisfies Record<PriorityLevel, number>,
+    retryAfterSeconds: env.AGENTQ_GATEWAY_RETRY_AFTER_S,
+    taskIndexMax: env.AGENTQ_GATEWAY_TASK_INDEX_MAX,
+    sseKeepAliveMs: env.AGENTQ_GATEWAY_SSE_KEEPALIVE_MS,
+    adminUi: env.AGENTQ_GATEWAY_ADMIN_UI,
+    adminUiReadOnly: env.AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY,
   }));
 
 export type GatewayConfig = z.output<typeof configSchema>;

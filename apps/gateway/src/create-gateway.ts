@@ -1,10 +1,14 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { FastifyInstance } from 'fastify';
 import { AppModule } from './app.module.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { ErrorBodyFilter } from './http/error-body.filter.js';
+import { TaskEvents } from './events/task-events.service.js';
+import { recordHttpMetrics } from './http/http-metrics.js';
 import { PinoNestLogger } from './http/pino-nest-logger.js';
+import { GatewayMetrics } from './metrics.js';
 
 /**
  * Builds the gateway app (routes, filters) without listening, for main.ts and tests.
@@ -20,7 +24,28 @@ export async function createGateway(deps: GatewayDeps): Promise<NestFastifyAppli
   });
   // Nest routes Fastify's own errors (bad JSON, body too large, wrong content type)
   // through this filter too, so every error gets the same body.
-  app.useGlobalFilters(new ErrorBodyFilter(deps.logger));
+  const metrics = app.get(GatewayMetrics);
+  app.useGlobalFilters(new ErrorBodyFilter(deps.logger, metrics));
+  recordHttpMetrics(adapter.getInstance(), metrics);
+  closeConnectionsWhenClosing(adapter.getInstance(), app.get(TaskEvents));
+  if (deps.config.adminUi) {
+    // Loaded only when enabled: Bull Board brings a UI bundle and its own Fastify plugins.
+    const { mountBullBoard } = await import('./admin/bull-board.js');
+    await mountBullBoard(adapter.getInstance(), deps.queues, deps.config.adminUiReadOnly);
+  }
   await app.init();
   return app;
+}
+
+/**
+ * Answers sent once shutdown began (held ?wait= requests being released) say
+ * `Connection: close`, so the server is not kept open by idle keep-alive connections until
+ * Fastify's 72 s keep-alive timeout.
+ */
+function closeConnectionsWhenClosing(fastify: FastifyInstance, events: TaskEvents): void {
+  fastify.addHook('onSend', (request, reply, payload, done) => {
+    if (events.isClosing && request.raw.httpVersionMajor === 1)
+      void reply.header('connection', 'close');
+    done(null, payload);
+  });
 }

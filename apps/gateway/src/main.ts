@@ -34,6 +34,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }, SHUTDOWN_DEADLINE_MS).unref();
     void (async () => {
+      // Open ?wait= requests answer with the current state and event streams get a
+      // `shutdown` event (TaskEvents' destroy hook), then the HTTP server stops accepting and
+      // finishes in-flight requests; the queues and Redis close last.
       await app.close();
       await Promise.all([...queues.values()].map((queue) => queue.close()));
       await redis.quit().catch(() => redis.disconnect());

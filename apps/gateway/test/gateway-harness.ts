@@ -1,8 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { Worker, type Processor } from 'bullmq';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
-import { createRedis, createTaskQueues } from '@agentq/queue';
+import { queueName, type TaskJobData } from '@agentq/contracts';
+import { createRedis, createTaskQueues, deleteKeysByPrefix } from '@agentq/queue';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/create-gateway.js';
 
@@ -68,17 +70,120 @@ export async function startGateway(env: Record<string, string> = {}) {
     return { status: response.status, headers: response.headers, body, text };
   }
 
+  let closed: Promise<void> | undefined;
+  const workers: { worker: Worker; connection: ReturnType<typeof createRedis> }[] = [];
+  /**
+   * A bare BullMQ worker on one pool of this gateway (the worker app is not under test
+   * here); closed by `close()`.
+   */
+  async function startWorker(
+    pool: string,
+    processor: Processor<TaskJobData>,
+    concurrency = 4,
+  ): Promise<Worker<TaskJobData>> {
+    const connection = createRedis(REDIS_URL, 'worker', 'test-worker');
+    const worker = new Worker<TaskJobData>(queueName(pool), processor, {
+      connection,
+      prefix,
+      concurrency,
+    });
+    workers.push({ worker: worker as Worker, connection });
+    await worker.waitUntilReady();
+    return worker;
+  }
+
+  /** Opens the task's event stream; `events()` yields parsed events until the server ends it. */
+  async function openEvents(id: string, headers: Record<string, string> = {}) {
+    const controller = new AbortController();
+    const response = await fetch(`${baseUrl}/v1/tasks/${id}/events`, {
+      headers,
+      signal: controller.signal,
+    });
+    return { response, events: () => readEvents(response), abort: () => controller.abort() };
+  }
+
   return {
     app,
+    baseUrl,
     request,
+    startWorker,
+    openEvents,
     prefix,
     queues,
     redis,
-    async close(): Promise<void> {
-      await app.close();
-      for (const queue of queues.values()) await queue.obliterate({ force: true });
-      await Promise.all([...queues.values()].map((queue) => queue.close()));
-      await redis.quit();
+    /** Closes everything once; later calls wait for the first. */
+    close(): Promise<void> {
+      closed ??= closeAll();
+      return closed;
     },
   };
+
+  async function closeAll(): Promise<void> {
+    await Promise.all(
+      workers.map(async ({ worker, connection }) => {
+        await worker.close();
+        await connection.quit();
+      }),
+    );
+    await app.close();
+    for (const queue of queues.values()) await queue.obliterate({ force: true });
+    await deleteKeysByPrefix(redis, prefix);
+    await Promise.all([...queues.values()].map((queue) => queue.close()));
+    await redis.quit();
+  }
+}
+
+export type Gateway = Awaited<ReturnType<typeof startGateway>>;
+
+/**
+ * One gateway for a test file (or describe block): started in beforeAll, closed in afterAll.
+ * The returned object forwards to it, so tests write `gateway.request(...)` as usual.
+ */
+export function useGateway(env: Record<string, string> = {}): Gateway {
+  let current: Gateway | undefined;
+  beforeAll(async () => {
+    current = await startGateway(env);
+  });
+  afterAll(async () => {
+    await current?.close();
+  });
+  return new Proxy({} as Gateway, {
+    get(_target, key) {
+      if (!current) throw new Error('the gateway starts in beforeAll');
+      return Reflect.get(current, key) as unknown;
+    },
+  });
+}
+
+export interface StreamEvent {
+  id: string | undefined;
+  event: string;
+  data: Record<string, unknown>;
+}
+
+/** Parses a text/event-stream body (comments skipped) as it arrives. */
+export async function* readEvents(response: Response): AsyncGenerator<StreamEvent> {
+  if (!response.body) return;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body) {
+    buffer += decoder.decode(chunk as Uint8Array, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const block = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      const fields = new Map<string, string>();
+      for (const line of block.split('\n')) {
+        if (line.startsWith(':')) continue;
+        const colon = line.indexOf(':');
+        fields.set(line.slice(0, colon), line.slice(colon + 1).trimStart());
+      }
+      if (!fields.has('event')) continue;
+      yield {
+        id: fields.get('id'),
+        event: fields.get('event') ?? '',
+        data: JSON.parse(fields.get('data') ?? '{}') as Record<string, unknown>,
+      };
+    }
+  }
 }

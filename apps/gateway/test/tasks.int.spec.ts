@@ -1,15 +1,8 @@
 import type { Job } from 'bullmq';
 import type { TaskJobData } from '@agentq/contracts';
-import { startGateway } from './gateway-harness.js';
+import { useGateway } from './gateway-harness.js';
 
-let gateway: Awaited<ReturnType<typeof startGateway>>;
-
-beforeAll(async () => {
-  gateway = await startGateway();
-});
-afterAll(async () => {
-  await gateway.close();
-});
+const gateway = useGateway();
 
 const post = (payload: unknown, headers: Record<string, string> = {}) =>
   gateway.request('POST', '/v1/tasks', payload, headers);

@@ -1,3 +1,4 @@
+export * from './api.js';
 export * from './error-body.js';
 export * from './error-code.js';
 export * from './pool.js';

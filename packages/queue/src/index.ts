@@ -9,3 +9,4 @@ export * from './queue-factory.js';
 export * from './queue-stats.js';
 export * from './task-attempts.js';
 export * from './task-view.js';
+export * from './oldest-waiting.js';

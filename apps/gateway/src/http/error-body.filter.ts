@@ -1,17 +1,22 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
+import type { GatewayMetrics } from '../metrics.js';
 import { toErrorResponse } from './error-response.js';
 
 /** Answers every error thrown in a route with the standard error body. */
 @Catch()
 export class ErrorBodyFilter implements ExceptionFilter {
-  constructor(private readonly logger: Logger) {}
+  constructor(
+    private readonly logger: Logger,
+    private readonly metrics: GatewayMetrics,
+  ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body } = toErrorResponse(error);
+    const { status, body, headers = {} } = toErrorResponse(error);
     if (status >= 500) this.logger.error({ err: error }, 'request failed');
-    void reply.status(status).send(body);
+    else this.metrics.rejections.inc({ reason: body.error.code });
+    void reply.status(status).headers(headers).send(body);
   }
 }

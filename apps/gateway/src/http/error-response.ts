@@ -6,6 +6,7 @@ import { errorCodeOfStatus, errorStatus } from './error-status.js';
 export interface ErrorResponse {
   status: number;
   body: ErrorBody;
+  headers?: Readonly<Record<string, string>>;
 }
 
 function body(code: ErrorCode, message: string, details?: unknown): ErrorBody {
@@ -46,6 +47,7 @@ export function toErrorResponse(error: unknown): ErrorResponse {
     return {
       status: errorStatus[error.code],
       body: body(error.code, error.message, error.details),
+      headers: error.headers,
     };
   }
   if (error instanceof HttpException) {

@@ -1,20 +1,116 @@
-import { Body, Controller, Get, HttpCode, Param, Post } from '@nestjs/common';
-import { TaskSpecSchema, type TaskAccepted, type TaskView } from '@agentq/contracts';
+import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
+import {
+  BatchSubmitSchema,
+  ErrorCode,
+  TaskListQuerySchema,
+  TaskSpecSchema,
+  WaitQuerySchema,
+  type BatchAccepted,
+  type TaskAccepted,
+  type TaskLogs,
+  type TaskPage,
+  type TaskView,
+} from '@agentq/contracts';
+import { ApiError } from '../http/api-error.js';
 import { parseOrThrow } from '../http/parse-or-throw.js';
+import { Tenant } from '../tenant.decorator.js';
+import { TaskSubmitter } from './task-submitter.js';
 import { TasksService } from './tasks.service.js';
+
+const SINGLE = { body: 'body', input: 'input' };
 
 @Controller('v1/tasks')
 export class TasksController {
-  constructor(private readonly tasks: TasksService) {}
+  constructor(
+    private readonly tasks: TasksService,
+    private readonly submitter: TaskSubmitter,
+  ) {}
 
+  /** 201 for a new task, 200 with the first task for a repeated idempotency key. */
   @Post()
+  async submit(
+    @Tenant() tenant: string,
+    @Body() body: unknown,
+    @Headers('idempotency-key') headerKey: string | undefined,
+    @Query() query: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TaskAccepted | TaskView> {
+    const { wait } = parseOrThrow(WaitQuerySchema, query, 'query');
+    const spec = parseOrThrow(TaskSpecSchema, withHeaderKey(body, headerKey), 'body');
+    const [submitted] = await this.submitter.submit(tenant, [spec], () => SINGLE);
+    if (!submitted) throw new Error('submit answered nothing');
+    void reply.status(submitted.repeat ? 200 : 201);
+    if (wait !== undefined) return this.tasks.waitFor(tenant, submitted.id, wait);
+    if (!submitted.repeat) return { id: submitted.id, state: submitted.state };
+    const current = await this.tasks.read(tenant, submitted.id);
+    return { id: submitted.id, state: current?.state ?? submitted.state };
+  }
+
+  /** Up to 1,000 tasks: all are validated and admitted, or none is queued. */
+  @Post('batch')
   @HttpCode(201)
-  submit(@Body() body: unknown): Promise<TaskAccepted> {
-    return this.tasks.submit(parseOrThrow(TaskSpecSchema, body, 'body'));
+  async submitBatch(@Tenant() tenant: string, @Body() body: unknown): Promise<BatchAccepted> {
+    const { tasks } = parseOrThrow(BatchSubmitSchema, body, 'body');
+    const submitted = await this.submitter.submit(tenant, tasks, (index) => ({
+      body: `body.tasks.${index}`,
+      input: `body.tasks.${index}.input`,
+    }));
+    return { tasks: submitted.map(({ id, state }) => ({ id, state })) };
+  }
+
+  @Get()
+  list(@Tenant() tenant: string, @Query() query: unknown): Promise<TaskPage> {
+    return this.tasks.list(tenant, parseOrThrow(TaskListQuerySchema, query, 'query'));
   }
 
   @Get(':id')
-  get(@Param('id') id: string): Promise<TaskView> {
-    return this.tasks.get(id);
+  get(
+    @Tenant() tenant: string,
+    @Param('id') id: string,
+    @Query() query: unknown,
+  ): Promise<TaskView> {
+    const { wait } = parseOrThrow(WaitQuerySchema, query, 'query');
+    return wait === undefined ? this.tasks.get(tenant, id) : this.tasks.waitFor(tenant, id, wait);
   }
+
+  @Get(':id/logs')
+  logs(@Tenant() tenant: string, @Param('id') id: string): Promise<TaskLogs> {
+    return this.tasks.logs(tenant, id);
+  }
+
+  /** 200 when the task was removed before it started, 202 when its worker was asked to stop. */
+  @Post(':id/cancel')
+  async cancel(
+    @Tenant() tenant: string,
+    @Param('id') id: string,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<TaskView> {
+    const { accepted, view } = await this.tasks.cancel(tenant, id);
+    void reply.status(accepted ? 202 : 200);
+    return view;
+  }
+
+  @Post(':id/retry')
+  @HttpCode(200)
+  retry(@Tenant() tenant: string, @Param('id') id: string): Promise<TaskView> {
+    return this.tasks.retry(tenant, id);
+  }
+}
+
+/** The `Idempotency-Key` header stands for the body field; both at once must agree. */
+function withHeaderKey(body: unknown, headerKey: string | undefined): unknown {
+  if (headerKey === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
+    return body;
+  }
+  const fieldKey = (body as { idempotencyKey?: unknown }).idempotencyKey;
+  if (fieldKey !== undefined && fieldKey !== headerKey) {
+    throw new ApiError(ErrorCode.ValidationFailed, 'Idempotency-Key header and body field differ', [
+      {
+        path: 'headers.idempotency-key',
+        message: 'must equal body.idempotencyKey when both are given',
+      },
+    ]);
+  }
+  return { ...body, idempotencyKey: headerKey };
 }

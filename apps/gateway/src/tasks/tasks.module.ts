@@ -1,6 +1,24 @@
 import { Module } from '@nestjs/common';
+import { AdmissionService } from '../admission/admission.service.js';
+import { SseController } from '../events/sse.controller.js';
+import { TaskEvents } from '../events/task-events.service.js';
+import { IdempotencyStore } from './idempotency.store.js';
+import { TaskIndex } from './task-index.js';
+import { TaskSubmitter } from './task-submitter.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
+import { Tombstones } from './tombstones.js';
 
-@Module({ controllers: [TasksController], providers: [TasksService] })
+@Module({
+  controllers: [TasksController, SseController],
+  providers: [
+    TasksService,
+    TaskSubmitter,
+    TaskEvents,
+    IdempotencyStore,
+    AdmissionService,
+    TaskIndex,
+    Tombstones,
+  ],
+})
 export class TasksModule {}

@@ -1,100 +1,228 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Job, Queue } from 'bullmq';
+import type { Job, JobState, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { AgentRegistry } from '@agentq/agents';
 import {
   ErrorCode,
-  TASK_JOB_DATA_VERSION,
+  isFinalState,
   type PoolName,
-  type TaskAccepted,
   type TaskJobData,
-  type TaskSpec,
+  type TaskListQuery,
+  type TaskLogs,
+  type TaskPage,
   type TaskView,
 } from '@agentq/contracts';
-import { taskJobOptions, toTaskView } from '@agentq/queue';
+import { requestCancel, toTaskView } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
+import { TaskEvents } from '../events/task-events.service.js';
 import { ApiError } from '../http/api-error.js';
-import { issueDetails } from '../http/parse-or-throw.js';
-import { AGENT_REGISTRY, GATEWAY_CONFIG, REDIS, TASK_QUEUES } from '../tokens.js';
-import { isPlausibleTaskId, newTaskId } from './task-id.js';
+import { assertRedisReady } from '../http/assert-redis-ready.js';
+import { GatewayMetrics } from '../metrics.js';
+import { GATEWAY_CONFIG, REDIS, TASK_QUEUES } from '../tokens.js';
+import { TaskIndex } from './task-index.js';
+import { isPlausibleTaskId } from './task-id.js';
+import { Tombstones } from './tombstones.js';
 
-/** Until API keys arrive every task belongs to one tenant. */
-const DEFAULT_TENANT = 'default';
+/** Index entries one list request reads at most, however few match its filters. */
+const LIST_SCAN_BUDGET = 1000;
 
+const NOT_STARTED: readonly JobState[] = ['waiting', 'prioritized', 'delayed', 'waiting-children'];
+
+interface Found {
+  job: Job<TaskJobData>;
+  pool: PoolName;
+}
+
+/** Reads and acts on a tenant's tasks; a task of another tenant is answered as unknown. */
 @Injectable()
 export class TasksService {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
-    @Inject(AGENT_REGISTRY) private readonly registry: AgentRegistry,
+    private readonly events: TaskEvents,
+    private readonly tombstones: Tombstones,
+    private readonly index: TaskIndex,
+    private readonly metrics: GatewayMetrics,
   ) {}
 
-  /** Validates the input against its agent and enqueues the task on its pool. */
-  async submit(spec: TaskSpec): Promise<TaskAccepted> {
-    const queue = this.queueOf(spec.pool);
-    const check = this.registry.checkInput(spec.agent, spec.input);
-    if (!check.ok) {
-      if (check.reason === 'unknown-agent') {
-        throw new ApiError(ErrorCode.UnknownAgent, `unknown agent "${spec.agent}"`, {
-          known: this.registry.names(),
-        });
-      }
-      const details = issueDetails(check.issues, 'input');
-      throw new ApiError(
-        ErrorCode.ValidationFailed,
-        `invalid input for agent "${spec.agent}": ${details.map((d) => d.path).join(', ')}`,
-        details,
-      );
-    }
-    this.assertRedisReady();
-    const id = newTaskId(DEFAULT_TENANT, spec.idempotencyKey);
-    const data: TaskJobData = {
-      v: TASK_JOB_DATA_VERSION,
-      agent: spec.agent,
-      input: check.input,
-      tenant: DEFAULT_TENANT,
-      ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
-      ...(spec.metadata === undefined ? {} : { metadata: spec.metadata }),
-    };
-    await queue.add(spec.agent, data, taskJobOptions(spec, id, this.config.retention));
-    return { id, state: spec.delayMs > 0 ? 'delayed' : 'waiting' };
-  }
-
   /** The task's view, or 404. */
-  async get(id: string): Promise<TaskView> {
-    const found = await this.find(id);
-    if (!found) throw new ApiError(ErrorCode.NotFound, `task ${id} not found`);
-    const state = await found.job.getState();
-    return toTaskView(found.job, state, found.pool);
+  async get(tenant: string, id: string): Promise<TaskView> {
+    const view = await this.read(tenant, id);
+    if (!view) throw notFound(id);
+    return view;
   }
 
-  private async find(id: string): Promise<{ job: Job<TaskJobData>; pool: PoolName } | undefined> {
+  /**
+   * The task's view once it finished, or after `seconds` whatever its state. The waiter is
+   * registered before the state is read, so a task finishing in between still wakes it.
+   */
+  async waitFor(tenant: string, id: string, seconds: number): Promise<TaskView> {
+    const waiter = this.events.nextFinal(id);
+    let timer: NodeJS.Timeout | undefined;
+    this.metrics.waitingRequests.inc();
+    try {
+      const view = await this.get(tenant, id);
+      if (isFinalState(view.state) || seconds <= 0) return view;
+      await Promise.race([
+        waiter.finished,
+        new Promise((resolve) => (timer = setTimeout(resolve, seconds * 1000))),
+      ]);
+      return await this.get(tenant, id);
+    } finally {
+      waiter.cancel();
+      clearTimeout(timer);
+      this.metrics.waitingRequests.dec();
+    }
+  }
+
+  async logs(tenant: string, id: string): Promise<TaskLogs> {
+    const found = await this.find(tenant, id);
+    if (!found) {
+      if (await this.tombstones.get(tenant, id)) return { logs: [], count: 0 };
+      throw notFound(id);
+    }
+    return this.queueOf(found.pool).getJobLogs(id);
+  }
+
+  /**
+   * Cancels a task: one not started yet is removed from its queue (a tombstone keeps its
+   * `cancelled` state); a running one is asked to stop, and ends `cancelled` once its worker
+   * aborts it. 409 for a finished task.
+   */
+  async cancel(tenant: string, id: string): Promise<{ accepted: boolean; view: TaskView }> {
+    const found = await this.find(tenant, id);
+    if (!found) {
+      if (await this.tombstones.get(tenant, id)) throw finished(id, 'cancelled');
+      throw notFound(id);
+    }
+    const { job, pool } = found;
+    const state = await job.getState();
+    if (NOT_STARTED.includes(state as JobState)) {
+      const view: TaskView = {
+        ...toTaskView(job, state, pool),
+        state: 'cancelled',
+        error: { code: ErrorCode.Cancelled, message: 'cancelled before it started' },
+        finishedAt: new Date().toISOString(),
+      };
+      // Tombstone first: a reader never sees the task vanish.
+      await this.tombstones.put(tenant, view);
+      try {
+        await job.remove();
+        return { accepted: false, view };
+      } catch {
+        // A worker took it meanwhile (the job is locked): cancel it as a running task.
+        await this.tombstones.delete(id);
+      }
+    }
+    const current = toTaskView(job, await job.getState(), pool);
+    if (isFinalState(current.state)) throw finished(id, current.state);
+    await requestCancel(this.redis, this.config.prefix, id);
+    return { accepted: true, view: current };
+  }
+
+  /** Runs a failed task again with all its attempts; 409 unless it failed. */
+  async retry(tenant: string, id: string): Promise<TaskView> {
+    const found = await this.find(tenant, id);
+    if (!found) {
+      if (await this.tombstones.get(tenant, id)) throw notFailed(id, 'cancelled');
+      throw notFound(id);
+    }
+    const view = toTaskView(found.job, await found.job.getState(), found.pool);
+    if (view.state !== 'failed') throw notFailed(id, view.state);
+    await found.job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    return this.get(tenant, id);
+  }
+
+  /** The tenant's tasks, newest first, filtered; pages by an opaque cursor. */
+  async list(tenant: string, query: TaskListQuery): Promise<TaskPage> {
+    const tasks: TaskView[] = [];
+    let cursor: string | null | undefined = query.cursor;
+    let scanned = 0;
+    do {
+      const page = await this.index.page(tenant, cursor, query.limit - tasks.length);
+      scanned += page.entries.length;
+      cursor = page.next;
+      const views = await Promise.all(
+        page.entries
+          .filter((entry) => query.pool === undefined || entry.pool === query.pool)
+          .map((entry) => this.readInPool(tenant, entry.taskId, entry.pool)),
+      );
+      for (const view of views) {
+        if (!view) continue;
+        if (query.state !== undefined && view.state !== query.state) continue;
+        if (query.agent !== undefined && view.agent !== query.agent) continue;
+        tasks.push(view);
+      }
+    } while (tasks.length < query.limit && cursor !== null && scanned < LIST_SCAN_BUDGET);
+    return { tasks, nextCursor: cursor ?? null };
+  }
+
+  /** The view of a task (its tombstone if it was cancelled before starting), if any. */
+  async read(tenant: string, id: string): Promise<TaskView | undefined> {
     if (!isPlausibleTaskId(id)) return undefined;
-    this.assertRedisReady();
+    assertRedisReady(this.redis);
+    for (const pool of this.queues.keys()) {
+      const view = await this.readJob(tenant, id, pool);
+      if (view) return view;
+    }
+    return this.tombstones.get(tenant, id);
+  }
+
+  private async readInPool(
+    tenant: string,
+    id: string,
+    pool: PoolName,
+  ): Promise<TaskView | undefined> {
+    return (await this.readJob(tenant, id, pool)) ?? this.tombstones.get(tenant, id);
+  }
+
+  /**
+   * State first, then the job: a job read after its state is at least as new, so a view
+   * never says `completed` without the result (the other order can).
+   */
+  private async readJob(tenant: string, id: string, pool: PoolName): Promise<TaskView | undefined> {
+    const queue = this.queueOf(pool);
+    const state = await queue.getJobState(id);
+    if (state === 'unknown') return undefined;
+    const job = await queue.getJob(id);
+    return job && ownedBy(job, tenant) ? toTaskView(job, state, pool) : undefined;
+  }
+
+  private async find(tenant: string, id: string): Promise<Found | undefined> {
+    if (!isPlausibleTaskId(id)) return undefined;
+    assertRedisReady(this.redis);
     for (const [pool, queue] of this.queues) {
-      const job = (await queue.getJob(id)) as Job<TaskJobData> | undefined;
-      if (job) return { job, pool };
+      const job = await queue.getJob(id);
+      if (job && ownedBy(job, tenant)) return { job, pool };
     }
     return undefined;
   }
 
   private queueOf(pool: PoolName): Queue {
     const queue = this.queues.get(pool);
-    if (!queue) {
-      throw new ApiError(ErrorCode.ValidationFailed, `unknown pool "${pool}"`, [
-        {
-          path: 'body.pool',
-          message: `pool must be one of: ${[...this.queues.keys()].join(', ')}`,
-        },
-      ]);
-    }
+    if (!queue) throw new Error(`no queue for pool ${pool}`);
     return queue;
   }
+}
 
-  private assertRedisReady(): void {
-    if (this.redis.status !== 'ready') {
-      throw new ApiError(ErrorCode.Unavailable, 'Redis is unavailable; retry later');
-    }
-  }
+function ownedBy(job: Job, tenant: string): job is Job<TaskJobData> {
+  return (job.data as Partial<TaskJobData> | undefined)?.tenant === tenant;
+}
+
+function notFound(id: string): ApiError {
+  return new ApiError(ErrorCode.NotFound, `task ${id} not found`);
+}
+
+function finished(id: string, state: string): ApiError {
+  return new ApiError(ErrorCode.Conflict, `task ${id} already finished (${state})`, { state });
+}
+
+function notFailed(id: string, state: string): ApiError {
+  return new ApiError(
+    ErrorCode.Conflict,
+    `task ${id} is ${state}; only failed tasks can be retried`,
+    {
+      state,
+    },
+  );
 }

@@ -1,0 +1,182 @@
+import { z } from 'zod';
+import {
+  ApiLimits,
+  BatchAcceptedSchema,
+  BatchSubmitSchema,
+  ErrorBodySchema,
+  PoolStatsSchema,
+  TaskAcceptedSchema,
+  TaskLogsSchema,
+  TaskPageSchema,
+  TaskSpecSchema,
+  TaskViewSchema,
+} from '@agentq/contracts';
+
+/** JSON Schema of a zod schema, as a client writes it (input) or reads it (output). */
+const schema = (type: z.ZodType, io: 'input' | 'output' = 'output') =>
+  z.toJSONSchema(type, { io, target: 'openapi-3.0', unrepresentable: 'any' });
+
+const json = (type: z.ZodType, io: 'input' | 'output' = 'output') => ({
+  content: { 'application/json': { schema: schema(type, io) } },
+});
+
+const error = (description: string) => ({ description, ...json(ErrorBodySchema) });
+
+const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const waitParam = {
+  name: 'wait',
+  in: 'query',
+  description: `Hold the answer until the task finished, at most this many seconds (≤ ${ApiLimits.maxWaitSeconds}).`,
+  schema: { type: 'number', minimum: 0, maximum: ApiLimits.maxWaitSeconds },
+};
+const query = (name: string, description: string, extra: object = {}) => ({
+  name,
+  in: 'query',
+  description,
+  schema: { type: 'string', ...extra },
+});
+
+/** The OpenAPI 3.0 document of the HTTP API, built from the contracts' zod schemas. */
+export function openApiDocument(): Record<string, unknown> {
+  return {
+    openapi: '3.0.3',
+    info: {
+      title: 'agentq gateway',
+      version: '1',
+      description:
+        'Submit AI-agent tasks and follow them. Every error answers {"error": {code, message, details}}.',
+    },
+    paths: {
+      '/v1/tasks': {
+        post: {
+          summary: 'Submit a task',
+          parameters: [
+            waitParam,
+            { name: 'Idempotency-Key', in: 'header', schema: { type: 'string' } },
+          ],
+          requestBody: { required: true, ...json(TaskSpecSchema, 'input') },
+          responses: {
+            '201': {
+              description: 'Queued (the task view with ?wait=)',
+              ...json(TaskAcceptedSchema),
+            },
+            '200': {
+              description: 'A repeat of an idempotency key: the first task',
+              ...json(TaskAcceptedSchema),
+            },
+            '400': error('Invalid spec or input'),
+            '409': error('Idempotency key used with a different body'),
+            '413': error('Body too large'),
+            '422': error('Unknown agent'),
+            '429': error('Backlog full; see Retry-After'),
+            '503': error('Redis unavailable'),
+          },
+        },
+        get: {
+          summary: "List the tenant's tasks, newest first",
+          parameters: [
+            query('state', 'waiting, delayed, active, completed, failed or cancelled'),
+            query('pool', 'only this pool'),
+            query('agent', 'only this agent'),
+            query('limit', `page size (1-${ApiLimits.maxListLimit})`),
+            query('cursor', 'nextCursor of the previous page'),
+          ],
+          responses: {
+            '200': { description: 'A page', ...json(TaskPageSchema) },
+            '400': error('Bad filter or cursor'),
+          },
+        },
+      },
+      '/v1/tasks/batch': {
+        post: {
+          summary: `Submit up to ${ApiLimits.maxBatchTasks} tasks, all or none`,
+          requestBody: { required: true, ...json(BatchSubmitSchema, 'input') },
+          responses: {
+            '201': { description: 'All queued', ...json(BatchAcceptedSchema) },
+            '400': error('A task is invalid (details name its index)'),
+            '409': error('An idempotency key was used with a different body'),
+            '429': error('Backlog full; see Retry-After'),
+          },
+        },
+      },
+      '/v1/tasks/{id}': {
+        get: {
+          summary: 'Read a task',
+          parameters: [idParam, waitParam],
+          responses: {
+            '200': { description: 'The task', ...json(TaskViewSchema) },
+            '404': error('Unknown task'),
+          },
+        },
+      },
+      '/v1/tasks/{id}/events': {
+        get: {
+          summary: 'Follow a task as Server-Sent Events',
+          description:
+            'Events: state, progress, log, then one of completed, failed, cancelled (or shutdown), then the stream ends. Send Last-Event-ID to resume.',
+          parameters: [
+            idParam,
+            { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': {
+              description: 'The event stream',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            '404': error('Unknown task'),
+          },
+        },
+      },
+      '/v1/tasks/{id}/logs': {
+        get: {
+          summary: "A task's log lines",
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The lines', ...json(TaskLogsSchema) },
+            '404': error('Unknown task'),
+          },
+        },
+      },
+      '/v1/tasks/{id}/cancel': {
+        post: {
+          summary: 'Cancel a task',
+          parameters: [idParam],
+          responses: {
+            '200': {
+              description: 'Removed before it started: now cancelled',
+              ...json(TaskViewSchema),
+            },
+            '202': {
+              description: 'Running: its worker was asked to stop',
+              ...json(TaskViewSchema),
+            },
+            '404': error('Unknown task'),
+            '409': error('Already finished'),
+          },
+        },
+      },
+      '/v1/tasks/{id}/retry': {
+        post: {
+          summary: 'Run a failed task again',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'Queued again', ...json(TaskViewSchema) },
+            '404': error('Unknown task'),
+            '409': error('Not failed'),
+          },
+        },
+      },
+      '/v1/pools': {
+        get: {
+          summary: 'Backlog and workers of each pool',
+          responses: {
+            '200': {
+              description: 'The pools',
+              ...json(z.object({ pools: z.array(PoolStatsSchema) })),
+            },
+          },
+        },
+      },
+    },
+  };
+}

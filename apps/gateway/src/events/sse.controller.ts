@@ -1,0 +1,147 @@
+import { Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { FastifyReply } from 'fastify';
+import {
+  isFinalState,
+  type PoolName,
+  type TaskStreamEvent,
+  type TaskView,
+} from '@agentq/contracts';
+import type { GatewayConfig } from '../config.js';
+import { GatewayMetrics } from '../metrics.js';
+import { TasksService } from '../tasks/tasks.service.js';
+import { Tenant } from '../tenant.decorator.js';
+import { GATEWAY_CONFIG, TASK_QUEUES } from '../tokens.js';
+import { TaskEvents, isFinalChange, type TaskChange } from './task-events.service.js';
+
+/**
+ * `GET /v1/tasks/:id/events`: the task as Server-Sent Events. It sends the log lines not
+ * yet seen, the current state, then each change (state, progress, log) as it happens, and
+ * ends with one `completed`, `failed` or `cancelled` event. An event's id is the number of
+ * log lines sent so far, so a client reconnecting with Last-Event-ID gets only newer lines;
+ * one connecting after the task finished gets its final event at once.
+ */
+@Controller('v1/tasks')
+export class SseController {
+  constructor(
+    private readonly tasks: TasksService,
+    private readonly events: TaskEvents,
+    private readonly metrics: GatewayMetrics,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
+  ) {}
+
+  @Get(':id/events')
+  async stream(
+    @Tenant() tenant: string,
+    @Param('id') id: string,
+    @Headers('last-event-id') lastEventId: string | undefined,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    // Listen before the first read, so nothing that happens in between is lost.
+    const inbox = new Inbox();
+    const unsubscribe = this.events.subscribe(id, (change) => inbox.push(change));
+    let view: TaskView;
+    try {
+      view = await this.tasks.get(tenant, id);
+    } catch (error) {
+      unsubscribe();
+      throw error; // Not streaming yet: the error filter answers 404 / 503 as JSON.
+    }
+
+    reply.hijack();
+    const raw = reply.raw;
+    raw.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    this.metrics.openStreams.inc();
+    const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), this.config.sseKeepAliveMs);
+    raw.on('close', () => inbox.close());
+
+    let logsSent = Math.max(0, Number.parseInt(lastEventId ?? '0', 10) || 0);
+    const send = (event: TaskStreamEvent, data: unknown) => {
+      raw.write(`id: ${logsSent}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    };
+    const queue = this.queues.get(view.pool);
+    const sendNewLogs = async () => {
+      if (!queue) return;
+      const { logs } = await queue.getJobLogs(id, logsSent, -1);
+      for (const line of logs) {
+        logsSent += 1;
+        send('log', { line });
+      }
+    };
+
+    try {
+      await sendNewLogs();
+      send('state', view);
+      let final = isFinalState(view.state);
+      while (!final) {
+        const change = await inbox.next();
+        if (change === undefined) break; // client went away
+        if (change.type === 'closing') {
+          send('shutdown', { message: 'the gateway is restarting; reconnect' });
+          break;
+        }
+        await sendNewLogs();
+        if (change.type === 'progress') {
+          send('progress', { progress: change.progress });
+          continue;
+        }
+        const current = await this.tasks.read(tenant, id);
+        // Removed without a tombstone (by an operator): it will never run, as if cancelled.
+        view = current ?? { ...view, state: 'cancelled' };
+        final = isFinalChange(change) || isFinalState(view.state);
+        if (!final) send('state', view);
+      }
+      if (final) send(finalEvent(view), view);
+    } catch {
+      // Redis failed mid-stream: say so (without internals) and end; the client may reconnect.
+      send('shutdown', { message: 'the task store is unavailable; reconnect later' });
+    } finally {
+      unsubscribe();
+      clearInterval(keepAlive);
+      this.metrics.openStreams.dec();
+      raw.end();
+      // At shutdown, do not leave a kept-alive connection holding the server open.
+      if (this.events.isClosing) raw.socket?.end();
+    }
+  }
+}
+
+/** A final change whose job reads as not finished yet (re-queued at once) counts as failed. */
+function finalEvent(view: TaskView): 'completed' | 'failed' | 'cancelled' {
+  return view.state === 'completed' || view.state === 'cancelled' ? view.state : 'failed';
+}
+
+/** Changes in arrival order; `next` waits for one, and gives undefined once closed. */
+class Inbox {
+  private readonly items: TaskChange[] = [];
+  private waiting: ((change: TaskChange | undefined) => void) | undefined;
+  private closed = false;
+
+  push(change: TaskChange): void {
+    if (this.closed) return;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    if (waiting) waiting(change);
+    else this.items.push(change);
+  }
+
+  close(): void {
+    this.closed = true;
+    const waiting = this.waiting;
+    this.waiting = undefined;
+    waiting?.(undefined);
+  }
+
+  next(): Promise<TaskChange | undefined> {
+    const item = this.items.shift();
+    if (item !== undefined) return Promise.resolve(item);
+    if (this.closed) return Promise.resolve(undefined);
+    return new Promise((resolve) => (this.waiting = resolve));
+  }
+}

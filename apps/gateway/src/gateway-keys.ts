@@ -1,0 +1,9 @@
+/** Redis keys the gateway owns (beside BullMQ's), all under the configured prefix. */
+export const gatewayKeys = {
+  /** Hash of the spec first submitted with an idempotency key (the task id is derived from it). */
+  idempotency: (prefix: string, taskId: string) => `${prefix}:gw:idem:${taskId}`,
+  /** What GET answers for a task cancelled before it started (its job is gone). */
+  tombstone: (prefix: string, taskId: string) => `${prefix}:gw:tombstone:${taskId}`,
+  /** A tenant's tasks: sorted set of `<submit time>/<pool>/<taskId>` members, all scored 0. */
+  tenantTasks: (prefix: string, tenant: string) => `${prefix}:gw:tenant:${tenant}:tasks`,
+};

@@ -1,0 +1,39 @@
+import { Controller, Get, Inject } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { PoolName, PoolStats } from '@agentq/contracts';
+import { oldestWaitingTimestamp, readPoolCounts } from '@agentq/queue';
+import { assertRedisReady } from '../http/assert-redis-ready.js';
+import { REDIS, TASK_QUEUES } from '../tokens.js';
+
+/** `GET /v1/pools`: each pool's backlog and workers, for dashboards and clients backing off. */
+@Controller('v1/pools')
+export class PoolsController {
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
+  ) {}
+
+  @Get()
+  async list(): Promise<{ pools: PoolStats[] }> {
+    assertRedisReady(this.redis);
+    const now = Date.now();
+    const pools = await Promise.all(
+      [...this.queues].map(async ([pool, queue]): Promise<PoolStats> => {
+        const [counts, oldest, workers] = await Promise.all([
+          readPoolCounts(queue),
+          oldestWaitingTimestamp(queue, this.redis),
+          queue.getWorkersCount(),
+        ]);
+        const { waiting, prioritized, delayed, active, completed, failed } = counts;
+        return {
+          pool,
+          counts: { waiting, prioritized, delayed, active, completed, failed },
+          oldestWaitingAgeSeconds: oldest === null ? null : Math.max(0, (now - oldest) / 1000),
+          workers,
+        };
+      }),
+    );
+    return { pools };
+  }
+}

@@ -1,0 +1,88 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import { ErrorCode, type PoolName } from '@agentq/contracts';
+import type { GatewayConfig } from '../config.js';
+import { gatewayKeys } from '../gateway-keys.js';
+import { ApiError } from '../http/api-error.js';
+import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
+import { longestRetentionSeconds } from './retention.js';
+
+export interface IndexedTask {
+  pool: PoolName;
+  taskId: string;
+  submittedAt: number;
+}
+
+/**
+ * Each tenant's tasks, newest first, for `GET /v1/tasks`: a sorted set of
+ * `<time>/<pool>/<id>` members (see below). Trimmed on every write to the longest retention
+ * and to `taskIndexMax` entries, so it stays bounded; entries whose task is gone are skipped
+ * on read.
+ */
+@Injectable()
+export class TaskIndex {
+  private readonly maxAgeMs: number;
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {
+    this.maxAgeMs = longestRetentionSeconds(config.retention) * 1000;
+  }
+
+  async add(tenant: string, tasks: readonly IndexedTask[]): Promise<void> {
+    if (tasks.length === 0) return;
+    const key = gatewayKeys.tenantTasks(this.config.prefix, tenant);
+    const members = tasks.flatMap((task) => [0, memberOf(task)]);
+    await this.redis
+      .multi()
+      .zadd(key, ...members)
+      .zremrangebylex(key, '-', `(${timePart(Date.now() - this.maxAgeMs)}`)
+      .zremrangebyrank(key, 0, -this.config.taskIndexMax - 1)
+      .exec();
+  }
+
+  /**
+   * Up to `count` entries older than the cursor, newest first, and the cursor after the last
+   * one (null when there are no more).
+   */
+  async page(
+    tenant: string,
+    cursor: string | undefined,
+    count: number,
+  ): Promise<{ entries: IndexedTask[]; next: string | null }> {
+    const key = gatewayKeys.tenantTasks(this.config.prefix, tenant);
+    const max = cursor === undefined ? '+' : `(${decodeCursor(cursor)}`;
+    const members = await this.redis.zrevrangebylex(key, max, '-', 'LIMIT', 0, count + 1);
+    const page = members.slice(0, count);
+    const last = page.at(-1);
+    return {
+      entries: page.map(parseMember),
+      next: members.length > count && last !== undefined ? encodeCursor(last) : null,
+    };
+  }
+}
+
+/*
+ * Members sort by time because every score is 0 and they start with the zero-padded submit
+ * time; a member is unique, so it is an exact, exclusive cursor.
+ */
+const timePart = (ms: number) => String(Math.max(0, ms)).padStart(15, '0');
+const memberOf = (task: IndexedTask) => `${timePart(task.submittedAt)}/${task.pool}/${task.taskId}`;
+
+function parseMember(member: string): IndexedTask {
+  const [time = '0', pool = '', taskId = ''] = member.split('/');
+  return { pool, taskId, submittedAt: Number(time) };
+}
+
+function encodeCursor(member: string): string {
+  return Buffer.from(member).toString('base64url');
+}
+
+function decodeCursor(cursor: string): string {
+  const member = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (/^\d{15}\/[a-z0-9-]+\/[A-Za-z0-9_-]+$/.test(member)) return member;
+  throw new ApiError(ErrorCode.ValidationFailed, 'invalid cursor', [
+    { path: 'query.cursor', message: 'pass back the nextCursor of a previous page' },
+  ]);
+}
