@@ -1,0 +1,223 @@
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { parseAllDocuments } from 'yaml';
+import { ROOT } from '../helpers/app-process.js';
+
+// No Docker engine or cluster runs here: these checks keep docker/ honest offline.
+
+type Doc = Record<string, unknown> & { apiVersion?: string; kind?: string };
+type App = 'gateway' | 'worker' | 'scaler';
+const APPS: App[] = ['gateway', 'worker', 'scaler'];
+/** Where each app serves HTTP (the variable that sets it, and its default). */
+const HTTP_PORT: Record<App, { variable: string; port: number }> = {
+  gateway: { variable: 'PORT', port: 3000 },
+  worker: { variable: 'AGENTQ_WORKER_HTTP_PORT', port: 9464 },
+  scaler: { variable: 'AGENTQ_SCALER_HTTP_PORT', port: 9465 },
+};
+const PROBE_PATHS = ['/health', '/ready'];
+const DOCKER = path.join(ROOT, 'docker');
+
+function filesUnder(dir: string, ext: RegExp): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? filesUnder(full, ext) : ext.test(name) ? [full] : [];
+  });
+}
+
+function yamlDocs(file: string): Doc[] {
+  const docs = parseAllDocuments(readFileSync(file, 'utf8'), { merge: true });
+  for (const doc of docs) {
+    if (doc.errors.length > 0) throw new Error(`${file}: ${doc.errors[0]?.message}`);
+  }
+  return docs.map((doc) => doc.toJSON() as Doc).filter((doc) => doc !== null);
+}
+
+const yamlFiles = filesUnder(DOCKER, /\.ya?ml$/);
+const kubeDocs = filesUnder(path.join(DOCKER, 'kubernetes'), /\.ya?ml$/).flatMap((file) =>
+  yamlDocs(file).map((doc) => ({ file, doc })),
+);
+const compose = yamlDocs(path.join(DOCKER, 'compose.yml'))[0] as {
+  services: Record<
+    string,
+    {
+      environment?: Record<string, string>;
+      ports?: string[];
+      build?: { dockerfile: string };
+      volumes?: string[];
+    }
+  >;
+  'x-agentq-env': Record<string, string>;
+};
+
+/** Every variable an app's config (and the shared fragments it spreads) can read. */
+function variablesRead(app: App): Set<string> {
+  const sources = [
+    path.join(ROOT, 'apps', app, 'src', 'config.ts'),
+    ...filesUnder(path.join(ROOT, 'packages'), /env[^/]*\.ts$/).filter(
+      (file) => !file.includes('node_modules'),
+    ),
+  ];
+  const names = sources.flatMap(
+    (file) => readFileSync(file, 'utf8').match(/\b(AGENTQ_[A-Z0-9_]+|REDIS_URL|PORT)\b/g) ?? [],
+  );
+  return new Set(names);
+}
+
+async function loadAppConfig(app: App, env: Record<string, string>): Promise<unknown> {
+  const module = (await import(path.join(ROOT, 'apps', app, 'dist', 'config.js'))) as {
+    loadConfig: (env: Record<string, string>) => unknown;
+  };
+  return module.loadConfig(env);
+}
+
+/** Containers of the Deployments, by app (from the image name). */
+function kubeContainers(app: App) {
+  return kubeDocs
+    .filter(({ doc }) => doc.kind === 'Deployment')
+    .flatMap(({ file, doc }) => {
+      const spec = doc.spec as { template?: { spec?: { containers?: Record<string, unknown>[] } } };
+      return (spec.template?.spec?.containers ?? []).map((container) => ({ file, container }));
+    })
+    .filter(({ container }) =>
+      ((container.image as string | undefined) ?? '').startsWith(`agentq-${app}:`),
+    );
+}
+
+function kubeEnv(container: Record<string, unknown>): Record<string, string> {
+  const configMap = kubeDocs.find(({ doc }) => doc.kind === 'ConfigMap')?.doc.data as Record<
+    string,
+    string
+  >;
+  const secret = kubeDocs.find(({ doc }) => doc.kind === 'Secret')?.doc.stringData as Record<
+    string,
+    string
+  >;
+  const own = (container.env as { name: string; value?: string }[] | undefined) ?? [];
+  return {
+    ...configMap,
+    ...secret,
+    ...Object.fromEntries(
+      own
+        .filter((entry) => entry.value !== undefined)
+        .map((entry) => [entry.name, entry.value as string]),
+    ),
+  };
+}
+
+describe('docker/ and docker/kubernetes', () => {
+  it('holds only YAML files that parse', () => {
+    expect(yamlFiles.length).toBeGreaterThan(10);
+    for (const file of yamlFiles) expect(() => yamlDocs(file)).not.toThrow();
+  });
+
+  it('has Kubernetes manifests that validate against their schemas', async () => {
+    const checked: string[] = [];
+    for (const { file, doc } of kubeDocs) {
+      if (!doc.kind || !doc.apiVersion || doc.apiVersion.startsWith('kustomize.config.k8s.io'))
+        continue;
+      const isPatch = file.includes('overlays') && !(doc.kind === 'ScaledObject');
+      if (isPatch) continue;
+      const modulePath = doc.apiVersion.startsWith('keda.sh/')
+        ? `@kubernetes-models/keda/${doc.apiVersion}`
+        : `kubernetes-models/${doc.apiVersion}`;
+      const models = (await import(modulePath)) as Record<
+        string,
+        new (value: unknown) => { validate(): void }
+      >;
+      const Model = models[doc.kind];
+      if (!Model) throw new Error(`${file}: no schema for ${doc.apiVersion} ${doc.kind}`);
+      expect(() => new Model(doc).validate()).not.toThrow();
+      checked.push(`${doc.kind}/${String((doc.metadata as { name: string }).name)}`);
+    }
+    expect(checked).toEqual(
+      expect.arrayContaining([
+        'Deployment/agentq-gateway',
+        'Deployment/agentq-worker-default',
+        'Deployment/agentq-scaler',
+        'PodDisruptionBudget/agentq-worker-default',
+        'Role/agentq-scaler',
+        'ScaledObject/agentq-worker-default',
+      ]),
+    );
+  });
+
+  it('names in kustomizations only files that exist', () => {
+    for (const { file, doc } of kubeDocs.filter(({ doc }) =>
+      String(doc.apiVersion).startsWith('kustomize'),
+    )) {
+      const listed = [
+        ...((doc.resources as string[] | undefined) ?? []),
+        ...((doc.patches as { path: string }[] | undefined) ?? []).map((patch) => patch.path),
+      ];
+      for (const entry of listed)
+        expect(existsSync(path.resolve(path.dirname(file), entry))).toBe(true);
+    }
+  });
+
+  it.each(APPS)(
+    'sets for the %s only variables it reads, with values its config accepts',
+    async (app) => {
+      const known = variablesRead(app);
+      const composeEnv = { ...compose['x-agentq-env'], ...compose.services[app]?.environment };
+      const environments = [
+        composeEnv,
+        ...kubeContainers(app).map(({ container }) => kubeEnv(container)),
+      ];
+      expect(environments.length).toBeGreaterThan(1);
+      for (const env of environments) {
+        const unknown = Object.keys(env).filter((name) => !known.has(name));
+        expect(unknown).toEqual([]);
+        await expect(loadAppConfig(app, env)).resolves.toBeDefined();
+      }
+      // And nothing needs setting: every variable has a default.
+      await expect(loadAppConfig(app, {})).resolves.toBeDefined();
+    },
+  );
+
+  it.each(APPS)('points the %s ports and probes at where the app serves', (app) => {
+    const { variable, port } = HTTP_PORT[app];
+    const dockerfile = readFileSync(path.join(DOCKER, `${app}.Dockerfile`), 'utf8');
+    expect(dockerfile).toContain(`EXPOSE ${port}`);
+    expect(dockerfile).toContain(`${variable}=${port}`);
+    for (const { container } of kubeContainers(app)) {
+      const ports = container.ports as { name: string; containerPort: number }[];
+      expect(ports).toContainEqual({ name: 'http', containerPort: port });
+      const env = kubeEnv(container);
+      if (variable in env) expect(Number(env[variable])).toBe(port);
+      for (const probe of ['readinessProbe', 'livenessProbe']) {
+        const httpGet = (container[probe] as { httpGet: { path: string; port: string } }).httpGet;
+        expect(PROBE_PATHS).toContain(httpGet.path);
+        expect(httpGet.port).toBe('http');
+      }
+    }
+    const composeEnv = compose.services[app]?.environment ?? {};
+    if (variable in composeEnv) expect(Number(composeEnv[variable])).toBe(port);
+    const prometheus = readFileSync(path.join(DOCKER, 'prometheus', 'prometheus.yml'), 'utf8');
+    expect(prometheus).toMatch(new RegExp(`(${app}:${port}|port: ${port})`));
+  });
+
+  it('copies into images only files that exist, and builds from Dockerfiles that exist', () => {
+    for (const app of APPS) {
+      const dockerfile = readFileSync(path.join(DOCKER, `${app}.Dockerfile`), 'utf8');
+      const copies = [...dockerfile.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+) \S+$/gm)];
+      expect(copies.length).toBeGreaterThan(0);
+      for (const copy of copies) {
+        for (const source of (copy[1] ?? '').split(' '))
+          expect(existsSync(path.join(ROOT, source))).toBe(true);
+      }
+      expect(dockerfile).toMatch(/^USER node$/m);
+      expect(dockerfile).toMatch(/^HEALTHCHECK /m);
+      expect(
+        existsSync(
+          path.join(DOCKER, path.basename(compose.services[app]?.build?.dockerfile ?? '')),
+        ),
+      ).toBe(true);
+    }
+    for (const service of Object.values(compose.services)) {
+      for (const volume of service.volumes ?? []) {
+        const source = volume.split(':')[0] ?? '';
+        if (source.startsWith('.')) expect(existsSync(path.join(DOCKER, source))).toBe(true);
+      }
+    }
+  });
+});
