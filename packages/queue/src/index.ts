@@ -6,3 +6,5 @@ export * from './key-space.js';
 export * from './queue-factory.js';
 export * from './queue-stats.js';
 export * from './task-view.js';
+export * from './workflow/workflow-engine.js';
+export { stepTaskId } from './workflow/workflow-keys.js';
