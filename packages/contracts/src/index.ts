@@ -5,3 +5,4 @@ export * from './pool.js';
 export * from './priority.js';
 export * from './task.js';
 export * from './task-error.js';
+export * from './workflow.js';

@@ -84,6 +84,10 @@ export type TaskSpec = z.output<typeof TaskSpecSchema>;
 /** Version of {@link TaskJobDataSchema}; bump with a migration note when its shape changes. */
 export const TASK_JOB_DATA_VERSION = 1;
 
+/** Set on a workflow step's task: which workflow and step it runs. */
+export const WorkflowRefSchema = z.object({ id: z.string().min(1), step: z.string().min(1) });
+export type WorkflowRef = z.infer<typeof WorkflowRefSchema>;
+
 /** What is stored in `job.data`: what the worker needs to run the task. */
 export const TaskJobDataSchema = z.object({
   v: z.literal(TASK_JOB_DATA_VERSION),
@@ -92,6 +96,7 @@ export const TaskJobDataSchema = z.object({
   tenant: z.string().min(1),
   timeoutMs: z.number().int().positive().optional(),
   metadata: MetadataSchema.optional(),
+  workflow: WorkflowRefSchema.optional(),
 });
 export type TaskJobData = z.infer<typeof TaskJobDataSchema>;
 

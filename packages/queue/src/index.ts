@@ -10,3 +10,5 @@ export * from './queue-stats.js';
 export * from './task-attempts.js';
 export * from './task-view.js';
 export * from './oldest-waiting.js';
+export * from './workflow/workflow-engine.js';
+export { stepTaskId } from './workflow/workflow-keys.js';

@@ -1,0 +1,257 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Worker, type Job } from 'bullmq';
+import {
+  WorkflowSpecSchema,
+  queueName,
+  type TaskJobData,
+  type WorkflowSpecInput,
+  type WorkflowView,
+} from '@agentq/contracts';
+import { onCancelRequest } from '../src/cancellation.js';
+import { createRedis } from '../src/connection.js';
+import { createTaskQueue } from '../src/queue-factory.js';
+import { WorkflowEngine } from '../src/workflow/workflow-engine.js';
+import { stepTaskId } from '../src/workflow/workflow-keys.js';
+import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-test-env.js';
+
+type StepInput = { value?: unknown; fail?: boolean; hang?: boolean; parts?: unknown[] };
+
+const prefix = uniquePrefix('workflow');
+const redis = createRedis(REDIS_URL, 'worker', 'test-wf');
+const subscriber = createRedis(REDIS_URL, 'worker', 'test-wf-sub');
+const queue = createTaskQueue('default', { connection: redis, prefix });
+/** A pool no worker serves. */
+const idleQueue = createTaskQueue('idle', { connection: redis, prefix });
+const engine = new WorkflowEngine({
+  redis,
+  prefix,
+  queueFor: (pool) => (pool === 'idle' ? idleQueue : queue),
+});
+/** How many times each task id ran (to show every step starts once). */
+const runs = new Map<string, number>();
+const finished = new Map<string, () => void>();
+let worker: Worker<TaskJobData>;
+let unsubscribe: () => Promise<void>;
+
+/** What a step does in these tests: echo, fail, or hang until aborted. */
+async function stepBehaviour(
+  job: Job<TaskJobData>,
+  signal: AbortSignal | undefined,
+): Promise<unknown> {
+  const input = job.data.input as StepInput;
+  runs.set(job.id ?? '', (runs.get(job.id ?? '') ?? 0) + 1);
+  if (input.fail) throw new Error('step failed on purpose');
+  if (input.hang) {
+    await sleep(60_000, undefined, { signal });
+  }
+  return input.value ?? input.parts ?? job.data.workflow?.step;
+}
+
+beforeAll(async () => {
+  const workerConnection = createRedis(REDIS_URL, 'worker', 'test-wf-worker');
+  worker = new Worker<TaskJobData>(
+    queueName('default'),
+    async (job, _token, signal) => {
+      const ref = job.data.workflow;
+      if (!ref) throw new Error('not a workflow step');
+      try {
+        return await engine.runStep(
+          ref,
+          job.id ?? '',
+          () => stepBehaviour(job, signal),
+          (error) =>
+            job.attemptsMade + 1 >= (job.opts.attempts ?? 1) || signal?.aborted
+              ? {
+                  code: signal?.aborted ? 'CANCELLED' : 'AGENT_FAILED',
+                  message: (error as Error).message,
+                }
+              : undefined,
+        );
+      } finally {
+        const view = await engine.get(ref.id);
+        if (view && view.state !== 'running') finished.get(ref.id)?.();
+      }
+    },
+    { connection: workerConnection, prefix, concurrency: 50 },
+  );
+  worker.on('closed', () => void workerConnection.quit());
+  unsubscribe = await onCancelRequest(subscriber, prefix, (taskId) => worker.cancelJob(taskId));
+});
+
+afterAll(async () => {
+  await unsubscribe();
+  await worker.close();
+  await Promise.all([queue.close(), idleQueue.close()]);
+  await Promise.all([redis.quit(), subscriber.quit()]);
+  await deletePrefix(prefix);
+});
+
+/** Creates a workflow and resolves with its view once it is no longer running. */
+async function runWorkflow(input: WorkflowSpecInput): Promise<WorkflowView> {
+  const spec = WorkflowSpecSchema.parse(input);
+  let done: () => void = () => undefined;
+  const ended = new Promise<void>((resolve) => (done = resolve));
+  const id = crypto.randomUUID();
+  finished.set(id, done);
+  await engine.create(spec, 'tenant-a', id);
+  await ended;
+  const view = await engine.get(id);
+  if (!view) throw new Error('workflow vanished');
+  return view;
+}
+
+const states = (view: WorkflowView) =>
+  Object.fromEntries(view.steps.map((step) => [step.id, step.state]));
+const echo = (id: string, dependsOn: string[] = [], input: unknown = {}, attempts = 1) => ({
+  id,
+  agent: 'echo',
+  dependsOn,
+  input,
+  attempts,
+});
+
+describe(WorkflowEngine.name, () => {
+  it('runs a diamond, passing outputs to the steps that reference them', async () => {
+    const view = await runWorkflow({
+      steps: [
+        echo('plan', [], { value: { tasks: ['x', 'y'] } }),
+        echo('left', ['plan'], { value: { $ref: 'steps.plan.output.tasks' } }),
+        echo('right', ['plan'], { value: 'R' }),
+        echo('merge', ['left', 'right'], {
+          parts: [{ $ref: 'steps.left.output' }, { $ref: 'steps.right.output' }],
+        }),
+      ],
+    });
+    expect(view.state).toBe('completed');
+    expect(view.steps.find((step) => step.id === 'merge')?.output).toEqual([['x', 'y'], 'R']);
+    expect(view.steps.every((step) => step.attempts === 1 && step.finishedAt !== null)).toBe(true);
+  });
+
+  it('fans out to 100 steps and back into one step that depends on all of them', async () => {
+    const middles = Array.from({ length: 100 }, (_, i) => echo(`m${i}`, ['root'], { value: i }));
+    const view = await runWorkflow({
+      steps: [
+        echo('root'),
+        ...middles,
+        echo(
+          'join',
+          middles.map((step) => step.id),
+          { parts: middles.map((step) => ({ $ref: `steps.${step.id}.output` })) },
+        ),
+      ],
+    });
+    expect(view.state).toBe('completed');
+    expect(view.steps.find((step) => step.id === 'join')?.output).toEqual(
+      Array.from({ length: 100 }, (_, i) => i),
+    );
+    expect(runs.get(stepTaskId(view.id, 'join'))).toBe(1);
+  });
+
+  it('starts a child once when its two parents complete at the same moment, every time', async () => {
+    const views = await Promise.all(
+      Array.from({ length: 25 }, () =>
+        runWorkflow({ steps: [echo('p1'), echo('p2'), echo('child', ['p1', 'p2'])] }),
+      ),
+    );
+    for (const view of views) {
+      expect(view.state).toBe('completed');
+      expect(runs.get(stepTaskId(view.id, 'child'))).toBe(1);
+    }
+  });
+
+  it('fail-fast: a failed step ends the workflow, aborts running steps and cancels pending ones', async () => {
+    const view = await runWorkflow({
+      onFailure: 'fail-fast',
+      steps: [
+        echo('slow', [], { hang: true }),
+        echo('bad', [], { fail: true }),
+        echo('after', ['slow']),
+      ],
+    });
+    expect(view.state).toBe('failed');
+    expect(states(view)).toEqual({ slow: 'cancelled', bad: 'failed', after: 'cancelled' });
+    expect(view.steps.find((step) => step.id === 'bad')?.error).toEqual({
+      code: 'AGENT_FAILED',
+      message: 'step failed on purpose',
+    });
+  });
+
+  it('continue: runs every step whose dependencies succeeded and skips the others', async () => {
+    const view = await runWorkflow({
+      onFailure: 'continue',
+      steps: [
+        echo('bad', [], { fail: true }),
+        echo('good'),
+        echo('child', ['bad']),
+        echo('grandchild', ['child', 'good']),
+        echo('other', ['good']),
+      ],
+    });
+    expect(view.state).toBe('failed');
+    expect(states(view)).toEqual({
+      bad: 'failed',
+      good: 'completed',
+      child: 'skipped',
+      grandchild: 'skipped',
+      other: 'completed',
+    });
+  });
+
+  it("lets a step's own retries come before the workflow counts it failed", async () => {
+    const view = await runWorkflow({
+      steps: [echo('flaky', [], { fail: true }, 3), echo('after', ['flaky'])],
+    });
+    expect(states(view)).toEqual({ flaky: 'failed', after: 'cancelled' });
+    expect(view.steps[0]?.attempts).toBe(3);
+  });
+
+  it('records a step output once and releases its dependents once when its task runs twice', async () => {
+    // In a pool no worker serves, the test plays the worker: step a completes twice.
+    const spec = WorkflowSpecSchema.parse({
+      steps: [
+        { ...echo('a'), pool: 'idle' },
+        { ...echo('b', ['a']), pool: 'idle' },
+      ],
+    });
+    const id = await engine.create(spec, 'tenant-a');
+    expect(await engine.onStepStart({ id, step: 'a' }, stepTaskId(id, 'a'))).toBe(true);
+    await engine.onStepSuccess({ id, step: 'a' }, 'first');
+    await engine.onStepSuccess({ id, step: 'a' }, 'second');
+
+    const view = await engine.get(id);
+    expect(view?.steps.map((step) => [step.id, step.state, step.output])).toEqual([
+      ['a', 'completed', 'first'],
+      ['b', 'queued', null],
+    ]);
+    const idle = await idleQueue.getJobs(['prioritized', 'waiting']);
+    expect(idle.map((job) => job.id).sort()).toEqual(
+      [stepTaskId(id, 'a'), stepTaskId(id, 'b')].sort(),
+    );
+    expect(idle.find((job) => job.id === stepTaskId(id, 'b'))?.data.input).toEqual({});
+  });
+
+  it('cancels a running workflow: the running step is aborted and pending steps end cancelled', async () => {
+    const id = crypto.randomUUID();
+    const started = new Promise<void>((resolve) => {
+      const onActive = (job: Job<TaskJobData>) => {
+        if (job.id !== stepTaskId(id, 'hang')) return;
+        worker.off('active', onActive);
+        resolve();
+      };
+      worker.on('active', onActive);
+    });
+    const ended = new Promise<void>((resolve) => finished.set(id, resolve));
+    const spec = WorkflowSpecSchema.parse({
+      steps: [echo('hang', [], { hang: true }), echo('next', ['hang'])],
+    });
+    await engine.create(spec, 'tenant-a', id);
+    await started;
+
+    expect(await engine.cancel(id)).toBe('cancelled');
+    expect(await engine.cancel(id)).toBe('not-running');
+    await ended;
+    const view = await engine.get(id);
+    expect(view?.state).toBe('cancelled');
+    expect(states(view as WorkflowView)).toEqual({ hang: 'cancelled', next: 'cancelled' });
+  });
+});
