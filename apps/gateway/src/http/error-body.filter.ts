@@ -11,7 +11,9 @@ export class ErrorBodyFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body } = toErrorResponse(error);
-    if (status >= 500) this.logger.error({ err: error }, 'request failed');
+    // Only the unexpected is an error; a 503 (Redis away) is an expected, passing state.
+    if (status === 500) this.logger.error({ err: error }, 'request failed');
+    else if (status >= 500) this.logger.warn({ code: body.error.code }, 'request refused');
     void reply.status(status).send(body);
   }
 }
