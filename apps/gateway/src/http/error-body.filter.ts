@@ -15,8 +15,12 @@ export class ErrorBodyFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
     const { status, body, headers = {} } = toErrorResponse(error);
-    if (status >= 500) this.logger.error({ err: error }, 'request failed');
-    else this.metrics.rejections.inc({ reason: body.error.code });
+    // Only the unexpected is an error; a 503 (Redis away) is an expected, passing state.
+    if (status === 500) this.logger.error({ err: error }, 'request failed');
+    else {
+      if (status > 500) this.logger.warn({ code: body.error.code }, 'request refused');
+      this.metrics.rejections.inc({ reason: body.error.code });
+    }
     void reply.status(status).headers(headers).send(body);
   }
 }

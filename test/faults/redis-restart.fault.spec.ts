@@ -1,0 +1,72 @@
+import { AppProcess } from '../helpers/app-process.js';
+import { submitLoad } from '../helpers/load-client.js';
+import { TestRedisServer } from '../helpers/redis-server.js';
+import { TaskOutcomes } from '../helpers/task-outcomes.js';
+
+// Redis restarts (AOF on, appendfsync always) while tasks are submitted and run: clients get
+// 503 during the outage, never a hang or a 500, and every task the gateway acknowledged
+// completes.
+
+const TASKS = 1500;
+const PREFIX = 'agentq-fault';
+let redis: TestRedisServer;
+let outcomes: TaskOutcomes;
+const apps: AppProcess[] = [];
+
+beforeAll(async () => {
+  redis = await TestRedisServer.create();
+  await redis.start();
+  outcomes = new TaskOutcomes(redis.url, PREFIX);
+  await outcomes.start();
+});
+
+afterAll(async () => {
+  await Promise.all(apps.map((app) => app.stop()));
+  await outcomes.close();
+  await redis.remove();
+});
+
+it('completes every acknowledged task across a Redis restart, answering 503 meanwhile', async () => {
+  const env = { REDIS_URL: redis.url, AGENTQ_PREFIX: PREFIX };
+  const gateway = AppProcess.app('gateway', {
+    ...env,
+    PORT: '0',
+    AGENTQ_GATEWAY_HOST: '127.0.0.1',
+  });
+  const worker = AppProcess.app('worker', { ...env, AGENTQ_CONCURRENCY: '50' });
+  apps.push(gateway, worker);
+  const url = String((await gateway.waitForMessage('ready')).url);
+  await worker.waitForMessage('ready');
+
+  let restart: Promise<void> | undefined;
+  const stats = await submitLoad({
+    url: `${url}/v1/tasks`,
+    count: TASKS,
+    concurrency: 10,
+    body: (i) => ({ agent: 'sim', input: { latencyMs: 5, output: i } }),
+    onAnswer: (acknowledged) => {
+      // A third of the way in, restart Redis under the load.
+      if (acknowledged === Math.floor(TASKS / 3) && !restart) {
+        restart = redis.stop().then(() => redis.start());
+      }
+    },
+  });
+  await restart;
+  await outcomes.waitForAll(stats.acknowledged);
+  const result = await outcomes.outcomes(stats.acknowledged);
+  const statuses = Object.fromEntries(stats.statuses);
+  process.stdout.write(
+    `redis-restart: submitted ${stats.submitted} / acknowledged ${stats.acknowledged.length} / completed ${result.completed} / lost ${result.lost.length} / ran-twice ${result.ranTwice} (answers ${JSON.stringify(statuses)}, hangs ${stats.hangs})\n`,
+  );
+
+  expect(result.lost).toEqual([]);
+  expect(stats.hangs).toBe(0);
+  expect(stats.refused).toBe(0);
+  // Every answer is a success or a 503, nothing else.
+  expect(Object.keys(statuses).filter((status) => status !== '201' && status !== '503')).toEqual(
+    [],
+  );
+  expect(stats.acknowledged.length).toBeGreaterThan(TASKS / 2);
+  // The gateway is ready again by itself.
+  expect((await fetch(`${url}/ready`)).status).toBe(200);
+});
