@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { PoolNameSchema, type PriorityLevel } from '@agentq/contracts';
+import { agentModulesEnvShape } from '@agentq/agents';
 import { DEFAULT_RETENTION, commaList, parseEnv, sharedEnvShape } from '@agentq/queue';
 
 const seconds = z.coerce.number().int().min(0);
@@ -9,6 +10,7 @@ const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 export const configSchema = z
   .object({
     ...sharedEnvShape,
+    ...agentModulesEnvShape,
     /** Port to listen on (0 picks a free one). */
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     /** Address to listen on. */
@@ -46,6 +48,7 @@ export const configSchema = z
   })
   .transform((env) => ({
     redisUrl: env.REDIS_URL,
+    agentModules: env.AGENTQ_AGENT_MODULES,
     prefix: env.AGENTQ_PREFIX,
     logLevel: env.AGENTQ_LOG_LEVEL,
     port: env.PORT,

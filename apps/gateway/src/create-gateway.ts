@@ -25,7 +25,7 @@ export async function createGateway(deps: GatewayDeps): Promise<NestFastifyAppli
   // Nest routes Fastify's own errors (bad JSON, body too large, wrong content type)
   // through this filter too, so every error gets the same body.
   const metrics = app.get(GatewayMetrics);
-  app.useGlobalFilters(new ErrorBodyFilter(deps.logger, metrics));
+  app.useGlobalFilters(new ErrorBodyFilter(deps.logger, metrics, deps.redis));
   recordHttpMetrics(adapter.getInstance(), metrics);
   closeConnectionsWhenClosing(adapter.getInstance(), app.get(TaskEvents));
   if (deps.config.adminUi) {

@@ -1,5 +1,5 @@
 import { pino } from 'pino';
-import { AgentRegistry, builtinAgents } from '@agentq/agents';
+import { AgentRegistry, builtinAgents, loadAgentModules } from '@agentq/agents';
 import { loadConfigOrExit, createRedis, createTaskQueues, waitUntilReady } from '@agentq/queue';
 import { loadConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
@@ -13,7 +13,9 @@ async function main(): Promise<void> {
   const redis = createRedis(config.redisUrl, 'client', 'agentq-gateway');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = createTaskQueues(config.pools, { connection: redis, prefix: config.prefix });
-  const registry = new AgentRegistry(builtinAgents);
+  // The gateway validates plugin agents' input too, so it loads the same modules.
+  const plugins = await loadAgentModules(config.agentModules, process.cwd());
+  const registry = new AgentRegistry([...builtinAgents, ...plugins]);
 
   // Serve once Redis is ready, so the first requests are not refused; if it stays away,
   // serve anyway: /ready answers 503 and submits 503 until it is back.

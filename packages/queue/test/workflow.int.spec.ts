@@ -7,6 +7,7 @@ import {
   type WorkflowSpecInput,
   type WorkflowView,
 } from '@agentq/contracts';
+import { createBackoffStrategy } from '../src/backoff.js';
 import { onCancelRequest } from '../src/cancellation.js';
 import { createRedis } from '../src/connection.js';
 import { createTaskQueue } from '../src/queue-factory.js';
@@ -72,7 +73,12 @@ beforeAll(async () => {
         if (view && view.state !== 'running') finished.get(ref.id)?.();
       }
     },
-    { connection: workerConnection, prefix, concurrency: 50 },
+    {
+      connection: workerConnection,
+      prefix,
+      concurrency: 50,
+      settings: { backoffStrategy: createBackoffStrategy({ baseMs: 10, capMs: 50 }) },
+    },
   );
   worker.on('closed', () => void workerConnection.quit());
   unsubscribe = await onCancelRequest(subscriber, prefix, (taskId) => worker.cancelJob(taskId));

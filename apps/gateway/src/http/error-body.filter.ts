@@ -1,5 +1,6 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics.js';
 import { toErrorResponse } from './error-response.js';
@@ -10,11 +11,12 @@ export class ErrorBodyFilter implements ExceptionFilter {
   constructor(
     private readonly logger: Logger,
     private readonly metrics: GatewayMetrics,
+    private readonly redis: Redis,
   ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
     const reply = host.switchToHttp().getResponse<FastifyReply>();
-    const { status, body, headers = {} } = toErrorResponse(error);
+    const { status, body, headers = {} } = toErrorResponse(error, this.redis.status === 'ready');
     // Only the unexpected is an error; a 503 (Redis away) is an expected, passing state.
     if (status === 500) this.logger.error({ err: error }, 'request failed');
     else {

@@ -42,7 +42,7 @@ function httpExceptionMessage(error: HttpException): string {
  * The one translation from anything thrown to an HTTP answer. Client mistakes keep their
  * message; anything unexpected is a bare 500 (the caller logs it) so no internals leak.
  */
-export function toErrorResponse(error: unknown): ErrorResponse {
+export function toErrorResponse(error: unknown, redisReady = true): ErrorResponse {
   if (error instanceof ApiError) {
     return {
       status: errorStatus[error.code],
@@ -60,7 +60,9 @@ export function toErrorResponse(error: unknown): ErrorResponse {
       body: body(errorCodeOfStatus(error.statusCode), error.message),
     };
   }
-  if (isRedisUnavailable(error)) {
+  // A command that failed because the connection dropped under it (ioredis says so only in
+  // message text) is an outage, not a bug: judge by the connection's state instead.
+  if (isRedisUnavailable(error) || !redisReady) {
     return { status: 503, body: body(ErrorCode.Unavailable, 'Redis is unavailable; retry later') };
   }
   return { status: 500, body: body(ErrorCode.Internal, 'internal error') };
