@@ -56,6 +56,15 @@ export const MetadataSchema = z
   });
 export type Metadata = z.infer<typeof MetadataSchema>;
 
+/** Runs before a task fails for good (a task's or a workflow step's own setting). */
+export const AttemptsSchema = z.number().int().min(1).max(TaskLimits.maxAttempts);
+/** Time limit of one attempt, in milliseconds. */
+export const TimeoutMsSchema = z
+  .number()
+  .int()
+  .min(TaskLimits.minTimeoutMs)
+  .max(TaskLimits.maxTimeoutMs);
+
 /** What a client submits: one agent run. */
 export const TaskSpecSchema = z
   .object({
@@ -64,14 +73,9 @@ export const TaskSpecSchema = z
     priority: PriorityLevelSchema.default(DEFAULT_PRIORITY),
     pool: PoolNameSchema.default(DEFAULT_POOL),
     delayMs: z.number().int().min(0).max(TaskLimits.maxDelayMs).default(0),
-    attempts: z.number().int().min(1).max(TaskLimits.maxAttempts).optional(),
+    attempts: AttemptsSchema.optional(),
     backoff: BackoffSchema.optional(),
-    timeoutMs: z
-      .number()
-      .int()
-      .min(TaskLimits.minTimeoutMs)
-      .max(TaskLimits.maxTimeoutMs)
-      .optional(),
+    timeoutMs: TimeoutMsSchema.optional(),
     idempotencyKey: IdempotencyKeySchema.optional(),
     metadata: MetadataSchema.optional(),
   })

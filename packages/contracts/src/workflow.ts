@@ -1,7 +1,13 @@
 import { z } from 'zod';
 import { PoolNameSchema } from './pool.js';
 import { PriorityLevelSchema } from './priority.js';
-import { AgentNameSchema, MetadataSchema, TaskLimits, TaskErrorSchema } from './task.js';
+import {
+  AgentNameSchema,
+  AttemptsSchema,
+  MetadataSchema,
+  TaskErrorSchema,
+  TimeoutMsSchema,
+} from './task.js';
 
 export const WorkflowLimits = { maxSteps: 1000 } as const;
 
@@ -19,13 +25,8 @@ export const WorkflowStepSchema = z
     dependsOn: z.array(StepIdSchema).max(WorkflowLimits.maxSteps).default([]),
     pool: PoolNameSchema.optional(),
     priority: PriorityLevelSchema.optional(),
-    attempts: z.number().int().min(1).max(TaskLimits.maxAttempts).optional(),
-    timeoutMs: z
-      .number()
-      .int()
-      .min(TaskLimits.minTimeoutMs)
-      .max(TaskLimits.maxTimeoutMs)
-      .optional(),
+    attempts: AttemptsSchema.optional(),
+    timeoutMs: TimeoutMsSchema.optional(),
   })
   .strict();
 export type WorkflowStep = z.output<typeof WorkflowStepSchema>;
