@@ -10,6 +10,7 @@ import {
 import type { GatewayConfig } from '../config.js';
 import { GatewayMetrics } from '../metrics.js';
 import { TasksService } from '../tasks/tasks.service.js';
+import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { Tenant } from '../tenant.decorator.js';
 import { GATEWAY_CONFIG, TASK_QUEUES } from '../tokens.js';
 import { TaskEvents, isFinalChange, type TaskChange } from './task-events.service.js';
@@ -32,6 +33,7 @@ export class SseController {
   ) {}
 
   @Get(':id/events')
+  @RequireScopes('tasks:read')
   async stream(
     @Tenant() tenant: string,
     @Param('id') id: string,

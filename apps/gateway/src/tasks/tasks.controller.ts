@@ -14,6 +14,7 @@ import {
 } from '@agentq/contracts';
 import { ApiError } from '../http/api-error.js';
 import { parseOrThrow } from '../http/parse-or-throw.js';
+import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { Tenant } from '../tenant.decorator.js';
 import { TaskSubmitter } from './task-submitter.js';
 import { TasksService } from './tasks.service.js';
@@ -29,6 +30,7 @@ export class TasksController {
 
   /** 201 for a new task, 200 with the first task for a repeated idempotency key. */
   @Post()
+  @RequireScopes('tasks:write')
   async submit(
     @Tenant() tenant: string,
     @Body() body: unknown,
@@ -49,6 +51,7 @@ export class TasksController {
 
   /** Up to 1,000 tasks: all are validated and admitted, or none is queued. */
   @Post('batch')
+  @RequireScopes('tasks:write')
   @HttpCode(201)
   async submitBatch(@Tenant() tenant: string, @Body() body: unknown): Promise<BatchAccepted> {
     const { tasks } = parseOrThrow(BatchSubmitSchema, body, 'body');
@@ -60,11 +63,13 @@ export class TasksController {
   }
 
   @Get()
+  @RequireScopes('tasks:read')
   list(@Tenant() tenant: string, @Query() query: unknown): Promise<TaskPage> {
     return this.tasks.list(tenant, parseOrThrow(TaskListQuerySchema, query, 'query'));
   }
 
   @Get(':id')
+  @RequireScopes('tasks:read')
   get(
     @Tenant() tenant: string,
     @Param('id') id: string,
@@ -75,12 +80,14 @@ export class TasksController {
   }
 
   @Get(':id/logs')
+  @RequireScopes('tasks:read')
   logs(@Tenant() tenant: string, @Param('id') id: string): Promise<TaskLogs> {
     return this.tasks.logs(tenant, id);
   }
 
   /** 200 when the task was removed before it started, 202 when its worker was asked to stop. */
   @Post(':id/cancel')
+  @RequireScopes('tasks:write')
   async cancel(
     @Tenant() tenant: string,
     @Param('id') id: string,
@@ -92,6 +99,7 @@ export class TasksController {
   }
 
   @Post(':id/retry')
+  @RequireScopes('tasks:write')
   @HttpCode(200)
   retry(@Tenant() tenant: string, @Param('id') id: string): Promise<TaskView> {
     return this.tasks.retry(tenant, id);
