@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { SecurityModule } from './auth/security.module.js';
 import { DocsController } from './docs/docs.controller.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { HealthController } from './health/health.controller.js';
@@ -33,7 +34,7 @@ export class AppModule {
   static register(deps: GatewayDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [DepsModule.register(deps), TasksModule],
+      imports: [DepsModule.register(deps), SecurityModule, TasksModule],
       controllers: [HealthController, PoolsController, MetricsController, DocsController],
     };
   }

@@ -1,11 +1,58 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PoolNameSchema, type PriorityLevel } from '@agentq/contracts';
 import { agentModulesEnvShape } from '@agentq/agents';
 import { DEFAULT_RETENTION, commaList, parseEnv, sharedEnvShape } from '@agentq/queue';
+import { parseApiKeyLines, type RateLimit } from './auth/api-key.js';
 
 const seconds = z.coerce.number().int().min(0);
 const count = z.coerce.number().int().min(0);
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
+const perMinute = z.coerce.number().int().min(1);
+
+/** Keys in their file form (one JSON object per line), checked entry by entry. */
+const apiKeyLines = z.string().transform((text, ctx) => {
+  try {
+    return parseApiKeyLines(text);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: (error as Error).message });
+    return z.NEVER;
+  }
+});
+
+/** A keys file, read once at start. */
+const apiKeysFile = z
+  .string()
+  .min(1)
+  .transform((file, ctx) => {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot read ${file}: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+    return text;
+  })
+  .pipe(apiKeyLines);
+
+/** Origins allowed to call from a browser: `*` or a list of exact origins. */
+const corsOrigins = z
+  .string()
+  .transform((value) =>
+    value
+      .split(',')
+      .map((part) => part.trim())
+      .filter((part) => part !== ''),
+  )
+  .pipe(
+    z.array(
+      z.union([
+        z.literal('*'),
+        z.url().refine((url) => new URL(url).origin === url, 'an origin: scheme://host[:port]'),
+      ]),
+    ),
+  );
 
 export const configSchema = z
   .object({
@@ -41,10 +88,39 @@ export const configSchema = z
     AGENTQ_GATEWAY_TASK_INDEX_MAX: z.coerce.number().int().min(1).default(100_000),
     /** Interval of keep-alive comments on event streams (ms). */
     AGENTQ_GATEWAY_SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15_000),
-    /** Serve Bull Board at /admin/queues (no auth yet: keep off in production). */
+    /** `on`: every non-public route needs an API key. `off` (local development only): no keys, everything acts as tenant `default`. */
+    AGENTQ_AUTH: z.enum(['on', 'off']).default('on'),
+    /** API keys, one JSON object per line (see `keys:create`); added to the keys file's. */
+    AGENTQ_API_KEYS: apiKeyLines.default([]),
+    /** File with API keys, one JSON object per line; read at start. */
+    AGENTQ_API_KEYS_FILE: apiKeysFile.optional(),
+    /** Requests per minute per key (token bucket refill) unless the key sets its own. */
+    AGENTQ_GATEWAY_RATE_LIMIT_PER_MIN: perMinute.default(1000),
+    /** Requests a key may make at once (token bucket size). */
+    AGENTQ_GATEWAY_RATE_LIMIT_BURST: perMinute.default(100),
+    /** Tasks submitted per minute per key (a batch counts each task). */
+    AGENTQ_GATEWAY_TASK_RATE_LIMIT_PER_MIN: perMinute.default(10_000),
+    /** Tasks a key may submit at once; also the largest batch it can send. */
+    AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST: perMinute.default(1000),
+    /** Most unfinished (waiting, delayed or active) tasks per tenant (0 = no limit). */
+    AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED: count.default(10_000),
+    /** Browser origins allowed by CORS, comma-separated, or `*`; empty: CORS off. */
+    AGENTQ_CORS_ORIGINS: corsOrigins.default([]),
+    /** Serve Bull Board at /admin/queues (needs a key with the `admin` scope). */
     AGENTQ_GATEWAY_ADMIN_UI: flag.default(false),
     /** Bull Board shows queues but offers no retry/remove/clean buttons. */
     AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: flag.default(true),
+  })
+  .superRefine((env, ctx) => {
+    const keys = env.AGENTQ_API_KEYS.length + (env.AGENTQ_API_KEYS_FILE?.length ?? 0);
+    if (env.AGENTQ_AUTH === 'on' && keys === 0) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['AGENTQ_API_KEYS'],
+        message:
+          'no API keys: set AGENTQ_API_KEYS or AGENTQ_API_KEYS_FILE (create one with `pnpm --filter @agentq/gateway keys:create`), or AGENTQ_AUTH=off for local development',
+      });
+    }
   })
   .transform((env) => ({
     redisUrl: env.REDIS_URL,
@@ -72,6 +148,18 @@ export const configSchema = z
     sseKeepAliveMs: env.AGENTQ_GATEWAY_SSE_KEEPALIVE_MS,
     adminUi: env.AGENTQ_GATEWAY_ADMIN_UI,
     adminUiReadOnly: env.AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY,
+    auth: env.AGENTQ_AUTH,
+    apiKeys: [...env.AGENTQ_API_KEYS, ...(env.AGENTQ_API_KEYS_FILE ?? [])],
+    rateLimit: {
+      perMinute: env.AGENTQ_GATEWAY_RATE_LIMIT_PER_MIN,
+      burst: env.AGENTQ_GATEWAY_RATE_LIMIT_BURST,
+    } satisfies RateLimit,
+    taskRateLimit: {
+      perMinute: env.AGENTQ_GATEWAY_TASK_RATE_LIMIT_PER_MIN,
+      burst: env.AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST,
+    } satisfies RateLimit,
+    tenantMaxUnfinished: env.AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED,
+    corsOrigins: env.AGENTQ_CORS_ORIGINS,
   }));
 
 export type GatewayConfig = z.output<typeof configSchema>;

@@ -1,13 +1,17 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import type { FastifyInstance } from 'fastify';
+import { LogController, type FastifyInstance } from 'fastify';
 import { AppModule } from './app.module.js';
+import { Authenticator } from './auth/authenticator.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { ErrorBodyFilter } from './http/error-body.filter.js';
 import { TaskEvents } from './events/task-events.service.js';
+import { logRequests } from './http/access-log.js';
 import { recordHttpMetrics } from './http/http-metrics.js';
 import { PinoNestLogger } from './http/pino-nest-logger.js';
+import { echoRequestId, requestIdOf } from './http/request-id.js';
+import { registerSecurityHeaders } from './http/security-headers.js';
 import { GatewayMetrics } from './metrics.js';
 
 /**
@@ -16,7 +20,17 @@ import { GatewayMetrics } from './metrics.js';
  * Redis, in that order (Nest's hooks would re-raise the signal before those close).
  */
 export async function createGateway(deps: GatewayDeps): Promise<NestFastifyApplication> {
-  const adapter = new FastifyAdapter({ bodyLimit: deps.config.bodyLimitBytes });
+  const adapter = new FastifyAdapter({
+    bodyLimit: deps.config.bodyLimitBytes,
+    // request.log: a child of the app's logger carrying the request id.
+    loggerInstance: deps.logger,
+    genReqId: requestIdOf,
+    // Fastify's two lines per request give way to one of ours (src/http/access-log.ts).
+    logController: new LogController({
+      requestIdLogLabel: 'requestId',
+      disableRequestLogging: true,
+    }),
+  });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(deps), adapter, {
     logger: new PinoNestLogger(deps.logger),
     // Report a failed start to the caller instead of exiting the process.
@@ -26,12 +40,16 @@ export async function createGateway(deps: GatewayDeps): Promise<NestFastifyAppli
   // through this filter too, so every error gets the same body.
   const metrics = app.get(GatewayMetrics);
   app.useGlobalFilters(new ErrorBodyFilter(deps.logger, metrics, deps.redis));
-  recordHttpMetrics(adapter.getInstance(), metrics);
-  closeConnectionsWhenClosing(adapter.getInstance(), app.get(TaskEvents));
+  const fastify = adapter.getInstance();
+  echoRequestId(fastify);
+  logRequests(fastify);
+  recordHttpMetrics(fastify, metrics);
+  closeConnectionsWhenClosing(fastify, app.get(TaskEvents));
+  await registerSecurityHeaders(app, deps.config.corsOrigins);
   if (deps.config.adminUi) {
     // Loaded only when enabled: Bull Board brings a UI bundle and its own Fastify plugins.
     const { mountBullBoard } = await import('./admin/bull-board.js');
-    await mountBullBoard(adapter.getInstance(), deps.queues, deps.config.adminUiReadOnly);
+    await mountBullBoard(fastify, deps.queues, deps.config.adminUiReadOnly, app.get(Authenticator));
   }
   await app.init();
   return app;

@@ -6,4 +6,9 @@ export const gatewayKeys = {
   tombstone: (prefix: string, taskId: string) => `${prefix}:gw:tombstone:${taskId}`,
   /** A tenant's tasks: sorted set of `<submit time>/<pool>/<taskId>` members, all scored 0. */
   tenantTasks: (prefix: string, tenant: string) => `${prefix}:gw:tenant:${tenant}:tasks`,
+  /** A key's token bucket (`requests` or `tasks`): hash of tokens left and when counted. */
+  rateLimit: (prefix: string, kind: 'requests' | 'tasks', keyId: string) =>
+    `${prefix}:gw:ratelimit:${kind}:${keyId}`,
+  /** A tenant's unfinished tasks: sorted set of BullMQ job keys scored by submit time. */
+  tenantUnfinished: (prefix: string, tenant: string) => `${prefix}:gw:tenant:${tenant}:unfinished`,
 };

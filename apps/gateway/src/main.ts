@@ -3,13 +3,17 @@ import { AgentRegistry, builtinAgents, loadAgentModules } from '@agentq/agents';
 import { loadConfigOrExit, createRedis, createTaskQueues, waitUntilReady } from '@agentq/queue';
 import { loadConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
+import { LOG_REDACTION } from './http/log-redaction.js';
 
 const SHUTDOWN_DEADLINE_MS = 10_000;
 const REDIS_STARTUP_WAIT_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('gateway', loadConfig, process.env);
-  const logger = pino({ level: config.logLevel, base: { app: 'gateway' } });
+  const logger = pino({ level: config.logLevel, base: { app: 'gateway' }, redact: LOG_REDACTION });
+  if (config.auth === 'off') {
+    logger.warn('AGENTQ_AUTH=off: no API keys checked, every request acts as tenant "default"');
+  }
   const redis = createRedis(config.redisUrl, 'client', 'agentq-gateway');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = createTaskQueues(config.pools, { connection: redis, prefix: config.prefix });
@@ -48,7 +52,7 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 
-  logger.info({ url, pools: config.pools }, 'ready');
+  logger.info({ url, pools: config.pools, apiKeys: config.apiKeys.length }, 'ready');
 }
 
 await main();

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Worker, type Processor } from 'bullmq';
+import type { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
-import { queueName, type TaskJobData } from '@agentq/contracts';
+import { SCOPES, queueName, type Scope, type TaskJobData } from '@agentq/contracts';
 import { createRedis, createTaskQueues, deleteKeysByPrefix } from '@agentq/queue';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/create-gateway.js';
+import { createKey, formatApiKeyLine } from '../src/auth/api-key.js';
+import { LOG_REDACTION } from '../src/http/log-redaction.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -18,16 +21,81 @@ export interface HttpAnswer {
   text: string;
 }
 
-/** A gateway on a key prefix of its own, listening on a free loopback port. */
-export async function startGateway(env: Record<string, string> = {}) {
-  const prefix = `agentq-test-gw-${randomUUID().slice(0, 8)}`;
+/** An API key a test gateway is started with. */
+export interface KeySpec {
+  tenant: string;
+  scopes: readonly Scope[];
+  /** Requests per minute and burst of this key (else the gateway's default). */
+  rateLimit?: { perMinute: number; burst: number };
+  /** Tasks per minute and burst of this key (else the gateway's default). */
+  taskRateLimit?: { perMinute: number; burst: number };
+}
+
+export interface GatewayOptions {
+  /** More keys, by a name the test picks; `gateway.keys[name]` is the key. */
+  keys?: Record<string, KeySpec>;
+  /** Where the gateway's log lines go (level debug); silent when absent. */
+  logs?: Writable;
+  /** The key prefix, to run two gateways on one Redis namespace. */
+  prefix?: string;
+}
+
+/** The key `request()` sends unless told otherwise: tenant `default`, every scope. */
+export const DEFAULT_KEY: KeySpec = { tenant: 'default', scopes: SCOPES };
+
+/**
+ * Limits high enough that no functional test meets them; tests of the limits set their own
+ * (by env or per key).
+ */
+const UNLIMITED_ENV = {
+  AGENTQ_GATEWAY_RATE_LIMIT_PER_MIN: '1000000',
+  AGENTQ_GATEWAY_RATE_LIMIT_BURST: '1000000',
+  AGENTQ_GATEWAY_TASK_RATE_LIMIT_PER_MIN: '1000000',
+  AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST: '1000000',
+};
+
+/** New keys for the specs given, and their keys-file lines. */
+export function makeKeys(specs: Record<string, KeySpec>): {
+  keys: Record<string, string>;
+  lines: string[];
+} {
+  const keys: Record<string, string> = {};
+  const lines: string[] = [];
+  for (const [name, spec] of Object.entries(specs)) {
+    const created = createKey({ tenant: spec.tenant, scopes: [...spec.scopes] });
+    if (!created.ok) throw new Error(created.error);
+    const entry = {
+      ...created.entry,
+      ...(spec.rateLimit ? { rateLimit: spec.rateLimit } : {}),
+      ...(spec.taskRateLimit ? { taskRateLimit: spec.taskRateLimit } : {}),
+    };
+    keys[name] = created.key;
+    lines.push(formatApiKeyLine(entry));
+  }
+  return { keys, lines };
+}
+
+/** How a request authenticates: a key, or `null` for none at all. */
+export type Credential = string | null;
+
+/**
+ * A gateway on a key prefix of its own, listening on a free loopback port, with an API key
+ * for tenant `default` holding every scope (`keys.default`), which `request()` sends.
+ */
+export async function startGateway(env: Record<string, string> = {}, options: GatewayOptions = {}) {
+  const prefix = options.prefix ?? `agentq-test-gw-${randomUUID().slice(0, 8)}`;
+  const { keys, lines } = makeKeys({ default: DEFAULT_KEY, ...options.keys });
   const config = loadConfig({
     REDIS_URL,
     AGENTQ_PREFIX: prefix,
     AGENTQ_POOLS: 'default,large',
+    AGENTQ_API_KEYS: lines.join('\n'),
+    ...UNLIMITED_ENV,
     ...env,
   });
-  const logger = pino({ level: 'silent' });
+  const logger = options.logs
+    ? pino({ level: 'debug', redact: LOG_REDACTION }, options.logs)
+    : pino({ level: 'silent' });
   const redis = createRedis(config.redisUrl, 'client', 'test-gateway');
   await new Promise<void>((resolve, reject) => {
     redis.once('ready', resolve);
@@ -44,8 +112,9 @@ export async function startGateway(env: Record<string, string> = {}) {
   await app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = await app.getUrl();
 
-  /** Real HTTP; an object body is sent as JSON, a string as-is. */
-  async function request(
+  /** Real HTTP with the key given (`null`: none); an object body is sent as JSON, a string as-is. */
+  async function requestWith(
+    credential: Credential,
     method: string,
     path: string,
     payload?: unknown,
@@ -54,10 +123,11 @@ export async function startGateway(env: Record<string, string> = {}) {
     const isString = typeof payload === 'string';
     const response = await fetch(`${baseUrl}${path}`, {
       method,
-      headers:
-        payload === undefined || isString
-          ? headers
-          : { 'content-type': 'application/json', ...headers },
+      headers: {
+        ...(credential === null ? {} : { authorization: `Bearer ${credential}` }),
+        ...(payload === undefined || isString ? {} : { 'content-type': 'application/json' }),
+        ...headers,
+      },
       body: payload === undefined ? undefined : isString ? payload : JSON.stringify(payload),
     });
     const text = await response.text();
@@ -68,6 +138,16 @@ export async function startGateway(env: Record<string, string> = {}) {
       // Not JSON: the test reads `text`.
     }
     return { status: response.status, headers: response.headers, body, text };
+  }
+
+  /** Real HTTP with the default key (headers given win, so a test may send another). */
+  function request(
+    method: string,
+    path: string,
+    payload?: unknown,
+    headers: Record<string, string> = {},
+  ): Promise<HttpAnswer> {
+    return requestWith(keys.default ?? null, method, path, payload, headers);
   }
 
   let closed: Promise<void> | undefined;
@@ -93,10 +173,17 @@ export async function startGateway(env: Record<string, string> = {}) {
   }
 
   /** Opens the task's event stream; `events()` yields parsed events until the server ends it. */
-  async function openEvents(id: string, headers: Record<string, string> = {}) {
+  async function openEvents(
+    id: string,
+    headers: Record<string, string> = {},
+    credential: Credential = keys.default ?? null,
+  ) {
     const controller = new AbortController();
     const response = await fetch(`${baseUrl}/v1/tasks/${id}/events`, {
-      headers,
+      headers: {
+        ...(credential === null ? {} : { authorization: `Bearer ${credential}` }),
+        ...headers,
+      },
       signal: controller.signal,
     });
     return { response, events: () => readEvents(response), abort: () => controller.abort() };
@@ -106,6 +193,8 @@ export async function startGateway(env: Record<string, string> = {}) {
     app,
     baseUrl,
     request,
+    requestWith,
+    keys,
     startWorker,
     openEvents,
     prefix,
@@ -139,10 +228,13 @@ export type Gateway = Awaited<ReturnType<typeof startGateway>>;
  * One gateway for a test file (or describe block): started in beforeAll, closed in afterAll.
  * The returned object forwards to it, so tests write `gateway.request(...)` as usual.
  */
-export function useGateway(env: Record<string, string> = {}): Gateway {
+export function useGateway(
+  env: Record<string, string> = {},
+  options: GatewayOptions = {},
+): Gateway {
   let current: Gateway | undefined;
   beforeAll(async () => {
-    current = await startGateway(env);
+    current = await startGateway(env, options);
   });
   afterAll(async () => {
     await current?.close();

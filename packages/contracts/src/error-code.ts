@@ -13,6 +13,8 @@ export const ErrorCode = {
   UnsupportedMediaType: 'UNSUPPORTED_MEDIA_TYPE',
   UnknownAgent: 'UNKNOWN_AGENT',
   RateLimited: 'RATE_LIMITED',
+  /** A tenant holds as many unfinished tasks as it may. */
+  QuotaExceeded: 'QUOTA_EXCEEDED',
   Unavailable: 'UNAVAILABLE',
   Internal: 'INTERNAL',
   // Task outcomes (worker).

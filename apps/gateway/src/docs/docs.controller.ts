@@ -4,6 +4,7 @@ import path from 'node:path';
 import { Controller, Get, Header, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { ErrorCode } from '@agentq/contracts';
+import { Public } from '../auth/public.decorator.js';
 import { ApiError } from '../http/api-error.js';
 import { openApiDocument } from './openapi.js';
 
@@ -22,11 +23,18 @@ const PAGE = `<!doctype html>
 <link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
 <body><div id="ui"></div>
 <script src="/docs/assets/swagger-ui-bundle.js"></script>
-<script>window.ui = SwaggerUIBundle({ url: '/docs/openapi.json', dom_id: '#ui' });</script>
+<script src="/docs/init.js"></script>
 </body></html>`;
 
-/** `/docs`: the API browsable; `/docs/openapi.json`: the document itself. */
+/** A file rather than an inline script, so the Content-Security-Policy can forbid inline ones. */
+const INIT_SCRIPT = `window.ui = SwaggerUIBundle({ url: '/docs/openapi.json', dom_id: '#ui' });\n`;
+
+/**
+ * `/docs`: the API browsable; `/docs/openapi.json`: the document itself. Public: it
+ * describes the API, holds no data.
+ */
 @Controller('docs')
+@Public()
 export class DocsController {
   private readonly document = openApiDocument();
   private readonly assets = new Map<string, Buffer>();
@@ -35,6 +43,12 @@ export class DocsController {
   @Header('content-type', 'text/html; charset=utf-8')
   page(): string {
     return PAGE;
+  }
+
+  @Get('init.js')
+  @Header('content-type', 'text/javascript; charset=utf-8')
+  init(): string {
+    return INIT_SCRIPT;
   }
 
   @Get('openapi.json')

@@ -1,12 +1,15 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import { ErrorCode } from '@agentq/contracts';
+import { Public } from '../auth/public.decorator.js';
 import { ApiError } from '../http/api-error.js';
 import { REDIS } from '../tokens.js';
 
 const READY_TIMEOUT_MS = 1000;
 
+/** Public: probes and load balancers call these without a key. */
 @Controller()
+@Public()
 export class HealthController {
   constructor(@Inject(REDIS) private readonly redis: Redis) {}
 

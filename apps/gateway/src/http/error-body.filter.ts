@@ -1,5 +1,5 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics.js';
@@ -15,12 +15,15 @@ export class ErrorBodyFilter implements ExceptionFilter {
   ) {}
 
   catch(error: unknown, host: ArgumentsHost): void {
-    const reply = host.switchToHttp().getResponse<FastifyReply>();
+    const http = host.switchToHttp();
+    const reply = http.getResponse<FastifyReply>();
+    // The request's own logger carries its request id.
+    const logger = http.getRequest<FastifyRequest | undefined>()?.log ?? this.logger;
     const { status, body, headers = {} } = toErrorResponse(error, this.redis.status === 'ready');
     // Only the unexpected is an error; a 503 (Redis away) is an expected, passing state.
-    if (status === 500) this.logger.error({ err: error }, 'request failed');
+    if (status === 500) logger.error({ err: error }, 'request failed');
     else {
-      if (status > 500) this.logger.warn({ code: body.error.code }, 'request refused');
+      if (status > 500) logger.warn({ code: body.error.code }, 'request refused');
       this.metrics.rejections.inc({ reason: body.error.code });
     }
     void reply.status(status).headers(headers).send(body);

@@ -11,6 +11,7 @@ export const errorStatus: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.UnsupportedMediaType]: 415,
   [ErrorCode.UnknownAgent]: 422,
   [ErrorCode.RateLimited]: 429,
+  [ErrorCode.QuotaExceeded]: 429,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.Internal]: 500,
   // Task outcomes never reach HTTP as errors, but keep the map total.

@@ -3,11 +3,13 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PoolName, PoolStats } from '@agentq/contracts';
 import { oldestWaitingTimestamp, readPoolCounts } from '@agentq/queue';
+import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { REDIS, TASK_QUEUES } from '../tokens.js';
 
 /** `GET /v1/pools`: each pool's backlog and workers, for dashboards and clients backing off. */
 @Controller('v1/pools')
+@RequireScopes('tasks:read')
 export class PoolsController {
   constructor(
     @Inject(REDIS) private readonly redis: Redis,

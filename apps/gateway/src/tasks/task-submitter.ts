@@ -17,6 +17,7 @@ import { ApiError } from '../http/api-error.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { issueDetails } from '../http/parse-or-throw.js';
 import { GatewayMetrics } from '../metrics.js';
+import { UnfinishedTasks } from '../tenant-cap/unfinished-tasks.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, REDIS, TASK_QUEUES } from '../tokens.js';
 import { IdempotencyStore } from './idempotency.store.js';
 import { specHash } from './spec-hash.js';
@@ -58,6 +59,7 @@ export class TaskSubmitter {
     private readonly admission: AdmissionService,
     private readonly index: TaskIndex,
     private readonly metrics: GatewayMetrics,
+    private readonly unfinished: UnfinishedTasks,
   ) {}
 
   async submit(
@@ -91,8 +93,21 @@ export class TaskSubmitter {
     }
 
     const fresh = prepared.filter((task) => !repeats.has(task));
+    // The tenant's cap first: its reservation is undone with the claims if anything fails.
+    const tenantCap = await this.unfinished
+      .reserve(
+        tenant,
+        fresh.map((task) => ({ pool: task.spec.pool, id: task.id })),
+      )
+      .catch(async (error: unknown) => {
+        await this.idempotency.release(claimed);
+        throw error;
+      });
+    const releaseClaims = async () => {
+      await Promise.all([this.idempotency.release(claimed), tenantCap.release()]);
+    };
     const admission = await this.admission.admit(demandsOf(fresh)).catch(async (error: unknown) => {
-      await this.idempotency.release(claimed);
+      await releaseClaims();
       throw error;
     });
     const now = Date.now();
@@ -109,7 +124,7 @@ export class TaskSubmitter {
         ),
       ]);
     } catch (error) {
-      await this.idempotency.release(claimed);
+      await releaseClaims();
       throw error;
     } finally {
       admission.release();

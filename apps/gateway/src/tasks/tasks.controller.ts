@@ -15,7 +15,9 @@ import {
 import { ApiError } from '../http/api-error.js';
 import { parseOrThrow } from '../http/parse-or-throw.js';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
-import { Tenant } from '../tenant.decorator.js';
+import type { Principal } from '../auth/key-store.js';
+import { RateLimits } from '../rate-limit/rate-limits.service.js';
+import { CurrentPrincipal, Tenant } from '../tenant.decorator.js';
 import { TaskSubmitter } from './task-submitter.js';
 import { TasksService } from './tasks.service.js';
 
@@ -26,13 +28,14 @@ export class TasksController {
   constructor(
     private readonly tasks: TasksService,
     private readonly submitter: TaskSubmitter,
+    private readonly rateLimits: RateLimits,
   ) {}
 
   /** 201 for a new task, 200 with the first task for a repeated idempotency key. */
   @Post()
   @RequireScopes('tasks:write')
   async submit(
-    @Tenant() tenant: string,
+    @CurrentPrincipal() principal: Principal,
     @Body() body: unknown,
     @Headers('idempotency-key') headerKey: string | undefined,
     @Query() query: unknown,
@@ -40,6 +43,8 @@ export class TasksController {
   ): Promise<TaskAccepted | TaskView> {
     const { wait } = parseOrThrow(WaitQuerySchema, query, 'query');
     const spec = parseOrThrow(TaskSpecSchema, withHeaderKey(body, headerKey), 'body');
+    const tenant = principal.tenant;
+    await this.rateLimits.takeTasks(principal, 1);
     const [submitted] = await this.submitter.submit(tenant, [spec], () => SINGLE);
     if (!submitted) throw new Error('submit answered nothing');
     void reply.status(submitted.repeat ? 200 : 201);
@@ -53,9 +58,14 @@ export class TasksController {
   @Post('batch')
   @RequireScopes('tasks:write')
   @HttpCode(201)
-  async submitBatch(@Tenant() tenant: string, @Body() body: unknown): Promise<BatchAccepted> {
+  async submitBatch(
+    @CurrentPrincipal() principal: Principal,
+    @Body() body: unknown,
+  ): Promise<BatchAccepted> {
     const { tasks } = parseOrThrow(BatchSubmitSchema, body, 'body');
-    const submitted = await this.submitter.submit(tenant, tasks, (index) => ({
+    // Each task of a batch counts toward the key's task budget.
+    await this.rateLimits.takeTasks(principal, tasks.length);
+    const submitted = await this.submitter.submit(principal.tenant, tasks, (index) => ({
       body: `body.tasks.${index}`,
       input: `body.tasks.${index}.input`,
     }));
