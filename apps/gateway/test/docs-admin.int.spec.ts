@@ -37,19 +37,47 @@ describe('API documentation', () => {
 });
 
 describe('Bull Board', () => {
-  it('shows every pool queue at /admin/queues when enabled', async () => {
-    const gateway = await startGateway({ AGENTQ_GATEWAY_ADMIN_UI: 'true' });
+  it('shows every pool queue at /admin/queues to a key with the admin scope', async () => {
+    const gateway = await startGateway(
+      { AGENTQ_GATEWAY_ADMIN_UI: 'true' },
+      { keys: { operator: { tenant: 'ops', scopes: ['admin'] } } },
+    );
     try {
-      const page = await gateway.request('GET', '/admin/queues');
+      const page = await gateway.requestWith(gateway.keys.operator ?? '', 'GET', '/admin/queues');
       expect(page.status).toBe(200);
       expect(page.headers.get('content-type')).toContain('text/html');
-      const api = await gateway.request('GET', '/admin/queues/api/queues');
+      const basic = Buffer.from(`ops:${gateway.keys.operator}`).toString('base64');
+      const api = await gateway.requestWith(null, 'GET', '/admin/queues/api/queues', undefined, {
+        authorization: `Basic ${basic}`,
+      });
       expect(api.status).toBe(200);
       const names = (api.body.queues as { name: string; readOnlyMode: boolean }[]).map(
         (q) => q.name,
       );
       expect(names.sort()).toEqual(['agentq-default', 'agentq-large']);
       expect(api.body.queues[0].readOnlyMode).toBe(true);
+    } finally {
+      await gateway.close();
+    }
+  });
+
+  it('asks a browser for the key (401, Basic) and refuses keys without the admin scope', async () => {
+    const gateway = await startGateway(
+      { AGENTQ_GATEWAY_ADMIN_UI: 'true' },
+      { keys: { worker: { tenant: 'default', scopes: ['tasks:read', 'tasks:write'] } } },
+    );
+    try {
+      const anonymous = await gateway.requestWith(null, 'GET', '/admin/queues');
+      expect(anonymous.status).toBe(401);
+      expect(anonymous.headers.get('www-authenticate')).toBe('Basic realm="agentq admin"');
+      expect(anonymous.body.error.code).toBe('UNAUTHENTICATED');
+      const api = await gateway.requestWith(
+        gateway.keys.worker ?? '',
+        'PUT',
+        '/admin/queues/api/queues/pause',
+      );
+      expect(api.status).toBe(403);
+      expect(api.body.error.code).toBe('FORBIDDEN');
     } finally {
       await gateway.close();
     }

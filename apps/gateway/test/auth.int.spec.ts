@@ -1,0 +1,204 @@
+import { SCOPES, type Scope } from '@agentq/contracts';
+import { useGateway, type HttpAnswer } from './gateway-harness.js';
+
+/** Every scope but one: the key that must be refused a route needing `scope`. */
+const allBut = (scope: Scope) => SCOPES.filter((s) => s !== scope);
+
+interface Endpoint {
+  method: string;
+  path: (id: string) => string;
+  scope: Scope;
+  body?: unknown;
+}
+
+/** Every API route, with a request that would succeed for the right key. */
+const ENDPOINTS: Endpoint[] = [
+  { method: 'POST', path: () => '/v1/tasks', scope: 'tasks:write', body: { agent: 'echo' } },
+  {
+    method: 'POST',
+    path: () => '/v1/tasks/batch',
+    scope: 'tasks:write',
+    body: { tasks: [{ agent: 'echo' }] },
+  },
+  { method: 'GET', path: () => '/v1/tasks', scope: 'tasks:read' },
+  { method: 'GET', path: (id) => `/v1/tasks/${id}`, scope: 'tasks:read' },
+  { method: 'GET', path: (id) => `/v1/tasks/${id}/logs`, scope: 'tasks:read' },
+  { method: 'GET', path: (id) => `/v1/tasks/${id}/events`, scope: 'tasks:read' },
+  { method: 'POST', path: (id) => `/v1/tasks/${id}/cancel`, scope: 'tasks:write' },
+  { method: 'POST', path: (id) => `/v1/tasks/${id}/retry`, scope: 'tasks:write' },
+  { method: 'GET', path: () => '/v1/pools', scope: 'tasks:read' },
+];
+
+const keys = {
+  other: { tenant: 'other', scopes: SCOPES },
+  ...Object.fromEntries(
+    SCOPES.map((scope) => [`only ${scope}`, { tenant: 'default', scopes: [scope] }]),
+  ),
+  ...Object.fromEntries(
+    SCOPES.map((scope) => [`all but ${scope}`, { tenant: 'default', scopes: allBut(scope) }]),
+  ),
+};
+
+function parse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function expectError(answer: HttpAnswer, status: number, code: string): void {
+  expect({ status: answer.status, code: answer.body?.error?.code }).toEqual({ status, code });
+  expect(typeof answer.body.error.message).toBe('string');
+}
+
+describe('API key authentication', () => {
+  const gateway = useGateway({ AGENTQ_GATEWAY_ADMIN_UI: 'true' }, { keys });
+  let taskId: string;
+
+  beforeAll(async () => {
+    taskId = (await gateway.request('POST', '/v1/tasks', { agent: 'echo' })).body.id as string;
+  });
+
+  describe.each(ENDPOINTS)('$method $scope', ({ method, path, scope, body }) => {
+    const call = async (key: string | null, headers: Record<string, string> = {}) => {
+      if (!path('').endsWith('/events')) {
+        return gateway.requestWith(key, method, path(taskId), body, headers);
+      }
+      // An event stream that opens does not end: read its status, then hang up.
+      const credential = key === null ? {} : { authorization: `Bearer ${key}` };
+      const { response, abort } = await gateway.openEvents(
+        taskId,
+        { ...credential, ...headers },
+        null,
+      );
+      const text = response.status === 200 ? '' : await response.text();
+      abort();
+      return { status: response.status, headers: response.headers, body: parse(text), text };
+    };
+
+    it('answers 401 without a key', async () => {
+      expectError(await call(null), 401, 'UNAUTHENTICATED');
+    });
+
+    it('answers 401 for an unknown key, in either header', async () => {
+      const bad = 'aq_not-a-key-this-gateway-knows';
+      expectError(await call(bad), 401, 'UNAUTHENTICATED');
+      expectError(await call(null, { 'x-api-key': bad }), 401, 'UNAUTHENTICATED');
+      expectError(await call(null, { authorization: `Basic ${bad}` }), 401, 'UNAUTHENTICATED');
+    });
+
+    it('answers 403 for a key without the scope', async () => {
+      const answer = await call(gateway.keys[`all but ${scope}`] ?? null);
+      expectError(answer, 403, 'FORBIDDEN');
+      expect(answer.body.error.details).toEqual({ missing: [scope] });
+    });
+
+    it('serves a key with the scope, sent as Bearer or as X-API-Key', async () => {
+      const key = gateway.keys[`only ${scope}`] ?? '';
+      for (const answer of [await call(key), await call(null, { 'x-api-key': key })]) {
+        // Served: whatever the task's state makes of it (a second cancel is a 409).
+        expect([200, 201, 202, 409]).toContain(answer.status);
+      }
+    });
+  });
+
+  it('leaves health, readiness, metrics and docs public', async () => {
+    for (const path of ['/health', '/ready', '/metrics', '/docs', '/docs/openapi.json']) {
+      expect((await gateway.requestWith(null, 'GET', path)).status).toBe(200);
+    }
+  });
+
+  it('asks for a key on every route but the public ones, routes added later included', async () => {
+    const fastify = gateway.app.getHttpAdapter().getInstance();
+    const routes = listRoutes(fastify.printRoutes({ commonPrefix: false }));
+    expect(routes.length).toBeGreaterThan(40); // the board's API is there too
+    const open: string[] = [];
+    for (const { method, path } of routes) {
+      const url = path.replace(/:\w+|\*/g, 'x');
+      const answer = await gateway.requestWith(null, method, url);
+      // 404: the sample URL matched no route after all (a wildcard's), so nothing was served.
+      if (answer.status !== 401 && answer.status !== 404) {
+        open.push(`${method} ${path} ${answer.status}`);
+      }
+    }
+    expect(open.map((line) => line.split(' ')[1])).toEqual(
+      expect.arrayContaining(['/health', '/ready', '/metrics', '/docs']),
+    );
+    expect(open.filter((line) => !/^GET \/(health|ready|metrics|docs)\b/.test(line))).toEqual([]);
+  });
+});
+
+/** Method and full path of each route in Fastify's `printRoutes()` tree (HEAD left out). */
+function listRoutes(tree: string): { method: string; path: string }[] {
+  const routes: { method: string; path: string }[] = [];
+  const parents: string[] = [];
+  for (const line of tree.split('\n')) {
+    const match = /^([│ ]*)[├└]── (\S+)(?: \(([A-Z, ]+)\))?/.exec(line);
+    if (!match) continue;
+    const depth = (match[1] ?? '').length / 4;
+    const path = (parents[depth - 1] ?? '') + (match[2] ?? '');
+    parents[depth] = path;
+    for (const method of (match[3] ?? '').split(', ')) {
+      if (method !== '' && method !== 'HEAD') routes.push({ method, path });
+    }
+  }
+  return routes;
+}
+
+describe('tenant isolation', () => {
+  const gateway = useGateway({}, { keys });
+  const asOther = (method: string, path: string, body?: unknown) =>
+    gateway.requestWith(gateway.keys.other ?? '', method, path, body);
+  let taskId: string;
+
+  beforeAll(async () => {
+    const submitted = await gateway.request('POST', '/v1/tasks', {
+      agent: 'echo',
+      idempotencyKey: 'shared-key',
+    });
+    taskId = submitted.body.id as string;
+  });
+
+  it.each([
+    ['GET', ''],
+    ['GET', '?wait=1'],
+    ['GET', '/logs'],
+    ['GET', '/events'],
+    ['POST', '/cancel'],
+    ['POST', '/retry'],
+  ])("answers 404 for another tenant's task: %s %s", async (method, suffix) => {
+    const path = suffix.startsWith('?')
+      ? `/v1/tasks/${taskId}${suffix}`
+      : `/v1/tasks/${taskId}${suffix}`;
+    expectError(await asOther(method, path), 404, 'NOT_FOUND');
+    // The owner still sees it.
+    expect((await gateway.request('GET', `/v1/tasks/${taskId}`)).status).toBe(200);
+  });
+
+  it("lists only the tenant's own tasks", async () => {
+    const own = await asOther('POST', '/v1/tasks', { agent: 'echo' });
+    const listed = await asOther('GET', '/v1/tasks');
+    expect(listed.body.tasks.map((t: { id: string }) => t.id)).toEqual([own.body.id]);
+    const mine = await gateway.request('GET', '/v1/tasks');
+    expect(mine.body.tasks.map((t: { id: string }) => t.id)).not.toContain(own.body.id);
+  });
+
+  it('keeps idempotency keys apart per tenant', async () => {
+    const again = await asOther('POST', '/v1/tasks', {
+      agent: 'echo',
+      input: 2,
+      idempotencyKey: 'shared-key',
+    });
+    expect(again.status).toBe(201);
+    expect(again.body.id).not.toBe(taskId);
+  });
+
+  it('does not let a batch of another tenant touch these tasks', async () => {
+    const batch = await asOther('POST', '/v1/tasks/batch', {
+      tasks: [{ agent: 'echo', input: 2, idempotencyKey: 'shared-key' }],
+    });
+    expect(batch.status).toBe(201);
+    expect(batch.body.tasks[0].id).not.toBe(taskId);
+  });
+});
