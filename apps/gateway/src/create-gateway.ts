@@ -8,6 +8,7 @@ import type { GatewayDeps } from './gateway-deps.js';
 import { ErrorBodyFilter } from './http/error-body.filter.js';
 import { TaskEvents } from './events/task-events.service.js';
 import { logRequests } from './http/access-log.js';
+import { toErrorResponse } from './http/error-response.js';
 import { recordHttpMetrics } from './http/http-metrics.js';
 import { PinoNestLogger } from './http/pino-nest-logger.js';
 import { echoRequestId, requestIdOf } from './http/request-id.js';
@@ -30,6 +31,11 @@ export async function createGateway(deps: GatewayDeps): Promise<NestFastifyAppli
       requestIdLogLabel: 'requestId',
       disableRequestLogging: true,
     }),
+    // Errors Fastify meets before routing (a URL with broken percent-encoding) get our body.
+    frameworkErrors: (error, _request, reply) => {
+      const { status, body } = toErrorResponse(error);
+      void reply.status(status).send(body);
+    },
   });
   const app = await NestFactory.create<NestFastifyApplication>(AppModule.register(deps), adapter, {
     logger: new PinoNestLogger(deps.logger),
