@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
-import { LogController, type FastifyInstance } from 'fastify';
+import { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { AppModule } from './app.module.js';
 import { Authenticator } from './auth/authenticator.js';
 import type { GatewayDeps } from './gateway-deps.js';
@@ -32,7 +32,7 @@ export async function createGateway(deps: GatewayDeps): Promise<NestFastifyAppli
       disableRequestLogging: true,
     }),
     // Errors Fastify meets before routing (a URL with broken percent-encoding) get our body.
-    frameworkErrors: (error, _request, reply) => {
+    frameworkErrors: (error: FastifyError, _request: unknown, reply: FastifyReply) => {
       const { status, body } = toErrorResponse(error);
       void reply.status(status).send(body);
     },

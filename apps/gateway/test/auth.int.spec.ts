@@ -66,7 +66,8 @@ describe('API key authentication', () => {
         return gateway.requestWith(key, method, path(taskId), body, headers);
       }
       // An event stream that opens does not end: read its status, then hang up.
-      const credential = key === null ? {} : { authorization: `Bearer ${key}` };
+      const credential: Record<string, string> =
+        key === null ? {} : { authorization: `Bearer ${key}` };
       const { response, abort } = await gateway.openEvents(
         taskId,
         { ...credential, ...headers },

@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import type { Worker } from 'bullmq';
 import { useGateway } from './gateway-harness.js';
 
 describe('per-key rate limits', () => {
