@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Brings the whole system up on this machine: Redis (started here when none answers and a
 // redis-server binary is on the PATH), the gateway and the scaler, with their logs
-// prefixed. The scaler (local actuator, at least one worker) starts and stops the workers
+// prefixed. The gateway gets a development API key, made once and kept in .data/, printed
+// here (unless AGENTQ_AUTH=off). The scaler (local actuator, at least one worker) starts and stops the workers
 // and forwards their log lines, shown here as [worker]. Ctrl-C (or SIGTERM) stops them
 // all, Redis last.
 import { spawn, spawnSync } from 'node:child_process';
@@ -10,6 +11,7 @@ import net from 'node:net';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { ensureDevKey } from '../apps/gateway/dist/auth/dev-key.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const redisUrl = new URL(process.env.REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -132,7 +134,17 @@ async function ensureRedis() {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
+/** The gateway's keys: the development key added to any the caller configured. */
+function gatewayKeys() {
+  if (process.env.AGENTQ_AUTH === 'off') return {};
+  const { key, line } = ensureDevKey(path.join(root, '.data'));
+  say('development API key (tenant dev, every scope; kept in .data/dev-api-key):');
+  say(`  export AGENTQ_API_KEY=${key}`);
+  const own = process.env.AGENTQ_API_KEYS;
+  return { AGENTQ_API_KEYS: own ? `${own}\n${line}` : line };
+}
+
 await ensureRedis();
-run('gateway', 'node', ['apps/gateway/dist/main.js'], { PORT: gatewayPort });
+run('gateway', 'node', ['apps/gateway/dist/main.js'], { PORT: gatewayPort, ...gatewayKeys() });
 run('scaler', 'node', ['apps/scaler/dist/main.js']);
 say(`gateway on http://localhost:${gatewayPort}; Ctrl-C stops everything`);

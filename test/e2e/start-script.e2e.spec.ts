@@ -17,20 +17,28 @@ describe('pnpm start (scripts/start.mjs)', () => {
     });
     try {
       await system.waitForOutput(['[redis]', 'Ready to accept connections']);
+      const printed = await system.waitForOutput(['export AGENTQ_API_KEY=']);
+      const key = /AGENTQ_API_KEY=(\S+)/.exec(String(printed.text))?.[1] ?? null;
       await system.waitForOutput(['[gateway]', '"msg":"ready"']);
       // The scaler starts the worker (minimum 1) and forwards its lines as [worker].
       await system.waitForOutput(['[worker]', '"msg":"ready"']);
 
-      const submitted = await http('POST', `http://127.0.0.1:${gatewayPort}/v1/tasks`, {
-        agent: 'echo',
-        input: { hello: 'world' },
-      });
+      const submitted = await http(
+        'POST',
+        `http://127.0.0.1:${gatewayPort}/v1/tasks`,
+        { agent: 'echo', input: { hello: 'world' } },
+        key,
+      );
       expect(submitted).toMatchObject({ status: 201 });
       await system.waitForOutput(['task completed', submitted.body.id]);
       const view = await http(
         'GET',
         `http://127.0.0.1:${gatewayPort}/v1/tasks/${submitted.body.id}`,
+        undefined,
+        key,
       );
+      // The key is printed, never logged.
+      expect(system.output.filter((line) => line.includes(String(key)))).toHaveLength(1);
       expect(view.body).toMatchObject({ state: 'completed', result: { hello: 'world' } });
     } finally {
       expect(await system.stop('SIGINT')).toBe(0);

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { gatewayKeyEnv } from './api-keys.js';
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -30,10 +31,14 @@ export class AppProcess {
     this.exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
   }
 
-  /** Starts `apps/<app>/dist/main.js` with the environment given (plus PATH). */
+  /**
+   * Starts `apps/<app>/dist/main.js` with the environment given (plus PATH). A gateway gets
+   * TEST_KEY (see api-keys.ts) unless `env` says otherwise.
+   */
   static app(app: 'gateway' | 'worker' | 'scaler', env: Record<string, string>): AppProcess {
     return AppProcess.node(app, [path.join(ROOT, 'apps', app, 'dist', 'main.js')], {
       AGENTQ_LOG_LEVEL: 'debug',
+      ...(app === 'gateway' ? gatewayKeyEnv() : {}),
       ...env,
     });
   }

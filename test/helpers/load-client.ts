@@ -1,3 +1,5 @@
+import { TEST_KEY, authHeader } from './api-keys.js';
+
 /** What a burst of submits saw. */
 export interface SubmitStats {
   submitted: number;
@@ -19,6 +21,8 @@ export interface SubmitLoadOptions {
   timeoutMs?: number;
   /** Called after each answer with how many were acknowledged so far. */
   onAnswer?: (acknowledged: number) => void;
+  /** The API key sent (TEST_KEY unless given). */
+  key?: string;
 }
 
 /** Submits `count` tasks with `concurrency` requests in flight, over real HTTP. */
@@ -38,7 +42,10 @@ export async function submitLoad(options: SubmitLoadOptions): Promise<SubmitStat
       try {
         const response = await fetch(options.url, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: {
+            'content-type': 'application/json',
+            ...authHeader(options.key ?? TEST_KEY.key),
+          },
           body: JSON.stringify(options.body(index)),
           signal: AbortSignal.timeout(options.timeoutMs ?? 5000),
         });

@@ -15,22 +15,27 @@ export class TestRedisServer {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    readonly password: string | undefined,
   ) {}
 
-  static async create(): Promise<TestRedisServer> {
+  /** With a password, clients must AUTH (`--requirepass`); `url` then carries it. */
+  static async create(options: { password?: string } = {}): Promise<TestRedisServer> {
     return new TestRedisServer(
       await freePort(),
       mkdtempSync(path.join(os.tmpdir(), 'agentq-redis-')),
+      options.password,
     );
   }
 
   get url(): string {
-    return `redis://127.0.0.1:${this.port}`;
+    const auth = this.password === undefined ? '' : `:${encodeURIComponent(this.password)}@`;
+    return `redis://${auth}127.0.0.1:${this.port}`;
   }
 
   /** Starts it and resolves once it accepts connections. */
   start(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir];
+    if (this.password !== undefined) args.push('--requirepass', this.password);
     const child = spawn(
       'redis-server',
       [...args, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
