@@ -1,4 +1,13 @@
-import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { ROOT } from '../helpers/app-process.js';
@@ -63,11 +72,59 @@ function variablesRead(app: App): Set<string> {
   return new Set(names);
 }
 
-async function loadAppConfig(app: App, env: Record<string, string>): Promise<unknown> {
+/**
+ * Loads an app's config from a manifest's environment. A keys file it names is what the
+ * deployment mounts there: `keysFile` gives its content (a Secret's, or what compose's
+ * dev-key service writes), written to a temporary file for the check.
+ */
+async function loadAppConfig(
+  app: App,
+  env: Record<string, string>,
+  keysFile?: () => string,
+): Promise<unknown> {
   const module = (await import(path.join(ROOT, 'apps', app, 'dist', 'config.js'))) as {
     loadConfig: (env: Record<string, string>) => unknown;
   };
-  return module.loadConfig(env);
+  if (env.AGENTQ_API_KEYS_FILE === undefined) return module.loadConfig(env);
+  if (!keysFile) throw new Error(`nothing provides ${env.AGENTQ_API_KEYS_FILE}`);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentq-deploy-keys-'));
+  try {
+    const file = path.join(dir, 'api-keys');
+    writeFileSync(file, keysFile());
+    return module.loadConfig({ ...env, AGENTQ_API_KEYS_FILE: file });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The content of the file a container mounts at `file` from a Secret volume. */
+function kubeMountedFile(
+  container: Record<string, unknown>,
+  pod: Record<string, unknown>,
+  file: string,
+): string {
+  const mounts =
+    (container.volumeMounts as { name: string; mountPath: string }[] | undefined) ?? [];
+  const mount = mounts.find((m) => m.mountPath === path.posix.dirname(file));
+  const volumes =
+    (pod.volumes as { name: string; secret?: { secretName: string } }[] | undefined) ?? [];
+  const secretName = volumes.find((v) => v.name === mount?.name)?.secret?.secretName;
+  if (!secretName) throw new Error(`${file} is not mounted from a Secret`);
+  const content = kubeSecret(secretName)[path.posix.basename(file)];
+  if (content === undefined)
+    throw new Error(`Secret ${secretName} has no ${path.posix.basename(file)}`);
+  return content;
+}
+
+/** What compose's dev-key service writes to the api-keys volume (the gateway's own code). */
+async function composeDevKeysFile(): Promise<() => string> {
+  const { ensureDevKey } = (await import(
+    path.join(ROOT, 'apps', 'gateway', 'dist', 'auth', 'dev-key.js')
+  )) as { ensureDevKey: (dir: string) => { keysFile: string } };
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'agentq-dev-key-'));
+  const content = readFileSync(ensureDevKey(dir).keysFile, 'utf8');
+  rmSync(dir, { recursive: true, force: true });
+  return () => content;
 }
 
 /** Containers of the Deployments, by app (from the image name). */
@@ -76,11 +133,21 @@ function kubeContainers(app: App) {
     .filter(({ doc }) => doc.kind === 'Deployment')
     .flatMap(({ file, doc }) => {
       const spec = doc.spec as { template?: { spec?: { containers?: Record<string, unknown>[] } } };
-      return (spec.template?.spec?.containers ?? []).map((container) => ({ file, container }));
+      const pod = spec.template?.spec ?? {};
+      return (spec.template?.spec?.containers ?? []).map((container) => ({ file, container, pod }));
     })
     .filter(({ container }) =>
       ((container.image as string | undefined) ?? '').startsWith(`agentq-${app}:`),
     );
+}
+
+/** A Secret's stringData, by its name. */
+function kubeSecret(name: string): Record<string, string> {
+  const found = kubeDocs.find(
+    ({ doc }) => doc.kind === 'Secret' && (doc.metadata as { name?: string }).name === name,
+  );
+  if (!found) throw new Error(`no Secret ${name}`);
+  return found.doc.stringData as Record<string, string>;
 }
 
 function kubeEnv(container: Record<string, unknown>): Record<string, string> {
@@ -88,14 +155,14 @@ function kubeEnv(container: Record<string, unknown>): Record<string, string> {
     string,
     string
   >;
-  const secret = kubeDocs.find(({ doc }) => doc.kind === 'Secret')?.doc.stringData as Record<
-    string,
-    string
-  >;
+  const envFrom = (container.envFrom as { secretRef?: { name: string } }[] | undefined) ?? [];
+  const secrets = envFrom.flatMap((from) =>
+    from.secretRef ? [kubeSecret(from.secretRef.name)] : [],
+  );
   const own = (container.env as { name: string; value?: string }[] | undefined) ?? [];
   return {
     ...configMap,
-    ...secret,
+    ...Object.assign({}, ...secrets),
     ...Object.fromEntries(
       own
         .filter((entry) => entry.value !== undefined)
@@ -160,17 +227,27 @@ describe('docker/ and docker/kubernetes', () => {
       const known = variablesRead(app);
       const composeEnv = { ...compose['x-agentq-env'], ...compose.services[app]?.environment };
       const environments = [
-        composeEnv,
-        ...kubeContainers(app).map(({ container }) => kubeEnv(container)),
+        { env: composeEnv, keysFile: await composeDevKeysFile() },
+        ...kubeContainers(app).map(({ container, pod }) => {
+          const env = kubeEnv(container);
+          const file = env.AGENTQ_API_KEYS_FILE;
+          return { env, keysFile: file && (() => kubeMountedFile(container, pod, file)) };
+        }),
       ];
       expect(environments.length).toBeGreaterThan(1);
-      for (const env of environments) {
+      for (const { env, keysFile } of environments) {
         const unknown = Object.keys(env).filter((name) => !known.has(name));
         expect(unknown).toEqual([]);
-        await expect(loadAppConfig(app, env)).resolves.toBeDefined();
+        await expect(loadAppConfig(app, env, keysFile || undefined)).resolves.toBeDefined();
       }
-      // And nothing needs setting: every variable has a default.
-      await expect(loadAppConfig(app, {})).resolves.toBeDefined();
+      if (app === 'gateway') {
+        // The one thing that must be set: API keys, unless auth is off explicitly.
+        await expect(loadAppConfig(app, {})).rejects.toThrow(/AGENTQ_API_KEYS/);
+        await expect(loadAppConfig(app, { AGENTQ_AUTH: 'off' })).resolves.toBeDefined();
+      } else {
+        // And nothing needs setting: every variable has a default.
+        await expect(loadAppConfig(app, {})).resolves.toBeDefined();
+      }
     },
   );
 
