@@ -36,17 +36,41 @@ const query = (name: string, description: string, extra: object = {}) => ({
   schema: { type: 'string', ...extra },
 });
 
+type Operation = { responses: Record<string, unknown> };
+
+/** Every operation answers 401 without a known key, 403 without its scope, 429 past its budget. */
+function withAuthAnswers<P extends Record<string, Record<string, Operation>>>(paths: P): P {
+  for (const operations of Object.values(paths)) {
+    for (const operation of Object.values(operations)) {
+      operation.responses = {
+        ...operation.responses,
+        '401': error('No API key, or an unknown one'),
+        '403': error('The API key lacks the scope this operation needs'),
+        '429': operation.responses['429'] ?? error("Over the key's rate limit; see Retry-After"),
+      };
+    }
+  }
+  return paths;
+}
+
 /** The OpenAPI 3.0 document of the HTTP API, built from the contracts' zod schemas. */
 export function openApiDocument(): Record<string, unknown> {
   return {
     openapi: '3.0.3',
+    components: {
+      securitySchemes: {
+        bearer: { type: 'http', scheme: 'bearer', description: 'Authorization: Bearer <key>' },
+        apiKey: { type: 'apiKey', in: 'header', name: 'X-API-Key' },
+      },
+    },
+    security: [{ bearer: [] }, { apiKey: [] }],
     info: {
       title: 'agentq gateway',
       version: '1',
       description:
         'Submit AI-agent tasks and follow them. Every error answers {"error": {code, message, details}}.',
     },
-    paths: {
+    paths: withAuthAnswers({
       '/v1/tasks': {
         post: {
           summary: 'Submit a task',
@@ -68,7 +92,9 @@ export function openApiDocument(): Record<string, unknown> {
             '409': error('Idempotency key used with a different body'),
             '413': error('Body too large'),
             '422': error('Unknown agent'),
-            '429': error('Backlog full; see Retry-After'),
+            '429': error(
+              "Backlog full, tenant's unfinished-task cap, or the key's rate; see Retry-After",
+            ),
             '503': error('Redis unavailable'),
           },
         },
@@ -95,7 +121,9 @@ export function openApiDocument(): Record<string, unknown> {
             '201': { description: 'All queued', ...json(BatchAcceptedSchema) },
             '400': error('A task is invalid (details name its index)'),
             '409': error('An idempotency key was used with a different body'),
-            '429': error('Backlog full; see Retry-After'),
+            '429': error(
+              "Backlog full, tenant's unfinished-task cap, or the key's rate; see Retry-After",
+            ),
           },
         },
       },
@@ -177,6 +205,6 @@ export function openApiDocument(): Record<string, unknown> {
           },
         },
       },
-    },
+    }),
   };
 }
