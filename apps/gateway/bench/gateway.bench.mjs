@@ -12,6 +12,7 @@ import Fastify from 'fastify';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
 import { createRedis, createTaskQueues, deleteKeysByPrefix } from '@agentq/queue';
+import { createKey, formatApiKeyLine } from '../dist/auth/api-key.js';
 import { loadConfig } from '../dist/config.js';
 import { createGateway } from '../dist/create-gateway.js';
 
@@ -27,6 +28,9 @@ const batchBody = {
   tasks: Array.from({ length: BATCH }, (_, i) => ({ agent: 'echo', input: { i } })),
 };
 
+// Requests authenticate like a client's (the key check and the rate-limit script run on each).
+const apiKey = createKey({ tenant: 'bench', scopes: ['tasks:write'] });
+
 /** Runs autocannon's CLI against one route; answers its JSON summary. */
 function cannon(url, body) {
   const args = [
@@ -37,7 +41,8 @@ function cannon(url, body) {
     '-d',
     String(SECONDS),
   ];
-  args.push('-m', 'POST', '-H', 'content-type=application/json', '-b', JSON.stringify(body), url);
+  args.push('-m', 'POST', '-H', 'content-type=application/json');
+  args.push('-H', `authorization=Bearer ${apiKey.key}`, '-b', JSON.stringify(body), url);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
     let out = '';
@@ -60,6 +65,10 @@ async function main() {
     // Limits too high to refuse anything, so admission still counts the backlog on every
     // submit (as in production) but the run measures accepted tasks only.
     AGENTQ_GATEWAY_MAX_BACKLOG_NORMAL: '1000000000',
+    AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED: '0',
+    AGENTQ_GATEWAY_RATE_LIMIT_BURST: '1000000000',
+    AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST: '1000000000',
+    AGENTQ_API_KEYS: formatApiKeyLine(apiKey.entry),
   });
   const queues = createTaskQueues(config.pools, { connection: redis, prefix });
   const gateway = await createGateway({
