@@ -156,13 +156,13 @@ function kubeEnv(container: Record<string, unknown>): Record<string, string> {
     string
   >;
   const envFrom = (container.envFrom as { secretRef?: { name: string } }[] | undefined) ?? [];
-  const secrets = envFrom.flatMap((from) =>
-    from.secretRef ? [kubeSecret(from.secretRef.name)] : [],
-  );
+  const secrets: Record<string, string> = {};
+  for (const from of envFrom)
+    if (from.secretRef) Object.assign(secrets, kubeSecret(from.secretRef.name));
   const own = (container.env as { name: string; value?: string }[] | undefined) ?? [];
   return {
     ...configMap,
-    ...Object.assign({}, ...secrets),
+    ...secrets,
     ...Object.fromEntries(
       own
         .filter((entry) => entry.value !== undefined)
