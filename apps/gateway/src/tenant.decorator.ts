@@ -3,6 +3,9 @@ import type { FastifyRequest } from 'fastify';
 import type { Principal } from './auth/key-store.js';
 import './auth/request-principal.js';
 
+/** The tenant of every request when AGENTQ_AUTH=off (and of the test harness's default key). */
+export const DEFAULT_TENANT = 'default';
+
 /** The principal the auth guard found for the request (non-public routes only). */
 function principalOf(context: ExecutionContext): Principal {
   const principal = context.switchToHttp().getRequest<FastifyRequest>().principal;

@@ -203,3 +203,15 @@ describe('tenant isolation', () => {
     expect(batch.body.tasks[0].id).not.toBe(taskId);
   });
 });
+
+describe('AGENTQ_AUTH=off', () => {
+  const gateway = useGateway({ AGENTQ_AUTH: 'off' });
+
+  it('serves without a key, every request as tenant default with every scope', async () => {
+    const submitted = await gateway.requestWith(null, 'POST', '/v1/tasks', { agent: 'echo' });
+    expect(submitted.status).toBe(201);
+    const job = await gateway.queues.get('default')?.getJob(submitted.body.id as string);
+    expect(job?.data.tenant).toBe('default');
+    expect((await gateway.requestWith('aq_whatever', 'GET', '/v1/pools')).status).toBe(200);
+  });
+});

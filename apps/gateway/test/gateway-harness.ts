@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/create-gateway.js';
 import { createKey, formatApiKeyLine } from '../src/auth/api-key.js';
 import { LOG_REDACTION } from '../src/http/log-redaction.js';
+import { DEFAULT_TENANT } from '../src/tenant.decorator.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -41,7 +42,7 @@ export interface GatewayOptions {
 }
 
 /** The key `request()` sends unless told otherwise: tenant `default`, every scope. */
-export const DEFAULT_KEY: KeySpec = { tenant: 'default', scopes: SCOPES };
+export const DEFAULT_KEY: KeySpec = { tenant: DEFAULT_TENANT, scopes: SCOPES };
 
 /**
  * Limits high enough that no functional test meets them; tests of the limits set their own

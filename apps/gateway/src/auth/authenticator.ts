@@ -1,13 +1,14 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode, SCOPES, type Scope } from '@agentq/contracts';
 import { ApiError } from '../http/api-error.js';
+import { DEFAULT_TENANT } from '../tenant.decorator.js';
 import { presentedKey, type CredentialOptions } from './credentials.js';
 import type { ApiKeyStore, Principal } from './key-store.js';
 
 /** With AGENTQ_AUTH=off every request acts as this: tenant `default`, every scope. */
 export const ANONYMOUS: Principal = {
   keyId: 'anonymous',
-  tenant: 'default',
+  tenant: DEFAULT_TENANT,
   scopes: new Set(SCOPES),
   rateLimit: undefined,
   taskRateLimit: undefined,
