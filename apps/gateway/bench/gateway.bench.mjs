@@ -1,6 +1,8 @@
 // Gateway throughput on loopback: POST /v1/tasks and POST /v1/tasks/batch through the whole
 // gateway (validation, admission, idempotency, index) against a bare Fastify route doing only
-// queue.add / queue.addBulk, in the same run and on the same Redis. Run `pnpm bench:gateway`
+// queue.add / queue.addBulk, in the same run, on the same Redis connection. The bare route
+// runs twice: with the job options the gateway sets (task id, priority, attempts, backoff,
+// retention: the same jobs in Redis, the fair comparison) and with BullMQ's defaults. Run `pnpm bench:gateway`
 // at the root (builds first). autocannon runs as a child process so it does not share the
 // servers' event loop. Keys live under a prefix of their own, deleted at the end.
 import { spawn } from 'node:child_process';
@@ -11,7 +13,8 @@ import { Queue } from 'bullmq';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
-import { createRedis, createTaskQueues, deleteKeysByPrefix } from '@agentq/queue';
+import { TaskSpecSchema } from '@agentq/contracts';
+import { createRedis, createTaskQueues, deleteKeysByPrefix, taskJobOptions } from '@agentq/queue';
 import { loadConfig } from '../dist/config.js';
 import { createGateway } from '../dist/create-gateway.js';
 
@@ -74,13 +77,21 @@ async function main() {
 
   const bareQueue = new Queue('bare', { connection: redis, prefix });
   const bare = Fastify({ bodyLimit: 1_048_576 });
+  // `?opts=agentq`: the options the gateway gives the same spec, with a fresh task id.
+  const optionsFor = (request) => {
+    if (request.query.opts !== 'agentq') return () => undefined;
+    const base = taskJobOptions(TaskSpecSchema.parse(task), '', config.retention);
+    return () => ({ ...base, jobId: randomUUID() });
+  };
   bare.post('/tasks', async (request, reply) => {
-    const job = await bareQueue.add(request.body.agent, request.body);
+    const opts = optionsFor(request)();
+    const job = await bareQueue.add(request.body.agent, request.body, opts);
     return reply.code(201).send({ id: job.id });
   });
   bare.post('/batch', async (request, reply) => {
+    const opts = optionsFor(request);
     const jobs = await bareQueue.addBulk(
-      request.body.tasks.map((t) => ({ name: t.agent, data: t })),
+      request.body.tasks.map((t) => ({ name: t.agent, data: t, opts: opts() })),
     );
     return reply.code(201).send({ tasks: jobs.map((job) => ({ id: job.id })) });
   });
@@ -88,12 +99,17 @@ async function main() {
 
   const rows = [];
   const run = async (label, url, body, perRequest) => {
+    // Gateway and bare routes share this process: its CPU time per task is the cost of
+    // whichever route runs (autocannon is a child process).
+    const cpuBefore = process.cpuUsage();
     const result = await cannon(url, body);
+    const cpu = process.cpuUsage(cpuBefore);
     const ok = result['2xx'];
     rows.push({
       label,
       reqPerSec: result.requests.average,
       tasksPerSec: (ok * perRequest) / result.duration,
+      cpuMicrosPerTask: (cpu.user + cpu.system) / Math.max(1, ok * perRequest),
       p50: result.latency.p50,
       p99: result.latency.p99,
       errors: result.non2xx + result.errors,
@@ -101,14 +117,21 @@ async function main() {
   };
   try {
     await run('gateway POST /v1/tasks', `${gatewayUrl}/v1/tasks`, task, 1);
-    await run('bare queue.add', `${bareUrl}/tasks`, task, 1);
+    await run('bare queue.add, agentq options', `${bareUrl}/tasks?opts=agentq`, task, 1);
+    await run('bare queue.add, BullMQ defaults', `${bareUrl}/tasks`, task, 1);
     await run(
       `gateway POST /v1/tasks/batch (${BATCH})`,
       `${gatewayUrl}/v1/tasks/batch`,
       batchBody,
       BATCH,
     );
-    await run(`bare queue.addBulk (${BATCH})`, `${bareUrl}/batch`, batchBody, BATCH);
+    await run(
+      `bare addBulk (${BATCH}), agentq options`,
+      `${bareUrl}/batch?opts=agentq`,
+      batchBody,
+      BATCH,
+    );
+    await run(`bare addBulk (${BATCH}), BullMQ defaults`, `${bareUrl}/batch`, batchBody, BATCH);
   } finally {
     await gateway.close();
     await bare.close();
@@ -122,18 +145,18 @@ async function main() {
   console.log(
     `\n${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, redis ${redisVersion}, bullmq ${bullmqVersion}; ${CONNECTIONS} connections, ${SECONDS} s per run\n`,
   );
-  console.log('| run | req/s | tasks/s | p50 ms | p99 ms | errors |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
+  console.log('| run | req/s | tasks/s | CPU µs/task | p50 ms | p99 ms | errors |');
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
   for (const r of rows)
     console.log(
-      `| ${r.label} | ${fmt(r.reqPerSec)} | ${fmt(r.tasksPerSec)} | ${r.p50} | ${r.p99} | ${r.errors} |`,
+      `| ${r.label} | ${fmt(r.reqPerSec)} | ${fmt(r.tasksPerSec)} | ${fmt(r.cpuMicrosPerTask)} | ${r.p50} | ${r.p99} | ${r.errors} |`,
     );
-  const [gSingle, bSingle, gBatch, bBatch] = rows;
-  if (gSingle && bSingle && gBatch && bBatch) {
-    console.log(
-      `\nsingle: gateway/bare = ${(gSingle.tasksPerSec / bSingle.tasksPerSec).toFixed(2)}; batch: gateway/bare = ${(gBatch.tasksPerSec / bBatch.tasksPerSec).toFixed(2)}`,
-    );
-  }
+  const ratio = (a, b) => (a && b ? (a.tasksPerSec / b.tasksPerSec).toFixed(2) : '?');
+  const [gSingle, bSingle, dSingle, gBatch, bBatch, dBatch] = rows;
+  console.log(
+    `\ngateway/bare, same job options: single ${ratio(gSingle, bSingle)}, batch ${ratio(gBatch, bBatch)}` +
+      `\ngateway/bare, BullMQ defaults:   single ${ratio(gSingle, dSingle)}, batch ${ratio(gBatch, dBatch)}`,
+  );
 }
 
 await main();

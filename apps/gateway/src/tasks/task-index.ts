@@ -30,16 +30,19 @@ export class TaskIndex {
     this.maxAgeMs = longestRetentionSeconds(config.retention) * 1000;
   }
 
+  /**
+   * Three plain commands, not a MULTI: nothing depends on them being atomic, and sent
+   * together they join the enqueue's write on an auto-pipelined connection.
+   */
   async add(tenant: string, tasks: readonly IndexedTask[]): Promise<void> {
     if (tasks.length === 0) return;
     const key = gatewayKeys.tenantTasks(this.config.prefix, tenant);
     const members = tasks.flatMap((task) => [0, memberOf(task)]);
-    await this.redis
-      .multi()
-      .zadd(key, ...members)
-      .zremrangebylex(key, '-', `(${timePart(Date.now() - this.maxAgeMs)}`)
-      .zremrangebyrank(key, 0, -this.config.taskIndexMax - 1)
-      .exec();
+    await Promise.all([
+      this.redis.zadd(key, ...members),
+      this.redis.zremrangebylex(key, '-', `(${timePart(Date.now() - this.maxAgeMs)}`),
+      this.redis.zremrangebyrank(key, 0, -this.config.taskIndexMax - 1),
+    ]);
   }
 
   /**
