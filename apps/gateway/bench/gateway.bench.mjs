@@ -22,6 +22,9 @@ const require = createRequire(import.meta.url);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+// Every run is repeated this many times, interleaved, and medians are reported: on a shared
+// machine one pair of runs can differ by 2x.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BATCH = 100;
 const prefix = `agentq-bench-${randomUUID().slice(0, 8)}`;
 
@@ -97,41 +100,46 @@ async function main() {
   });
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
 
-  const rows = [];
-  const run = async (label, url, body, perRequest) => {
+  /** Redis calls so far (Lua scripts count their inner calls); exact on a private Redis only. */
+  const redisCalls = async () => {
+    const stats = await redis.info('commandstats');
+    return [...stats.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  };
+  const runs = [
+    ['gateway POST /v1/tasks', `${gatewayUrl}/v1/tasks`, task, 1],
+    ['bare queue.add, agentq options', `${bareUrl}/tasks?opts=agentq`, task, 1],
+    ['bare queue.add, BullMQ defaults', `${bareUrl}/tasks`, task, 1],
+    [`gateway POST /v1/tasks/batch (${BATCH})`, `${gatewayUrl}/v1/tasks/batch`, batchBody, BATCH],
+    [`bare addBulk (${BATCH}), agentq options`, `${bareUrl}/batch?opts=agentq`, batchBody, BATCH],
+    [`bare addBulk (${BATCH}), BullMQ defaults`, `${bareUrl}/batch`, batchBody, BATCH],
+  ];
+  /** Per run (same order as `runs`), one measurement per round. */
+  const results = runs.map(() => []);
+  const measure = async (url, body, perRequest) => {
     // Gateway and bare routes share this process: its CPU time per task is the cost of
     // whichever route runs (autocannon is a child process).
+    const callsBefore = await redisCalls();
     const cpuBefore = process.cpuUsage();
     const result = await cannon(url, body);
     const cpu = process.cpuUsage(cpuBefore);
-    const ok = result['2xx'];
-    rows.push({
-      label,
+    const tasks = Math.max(1, result['2xx'] * perRequest);
+    return {
       reqPerSec: result.requests.average,
-      tasksPerSec: (ok * perRequest) / result.duration,
-      cpuMicrosPerTask: (cpu.user + cpu.system) / Math.max(1, ok * perRequest),
+      tasksPerSec: tasks / result.duration,
+      cpuMicrosPerTask: (cpu.user + cpu.system) / tasks,
+      // Less the INFO call that measures.
+      redisCallsPerTask: ((await redisCalls()) - callsBefore - 1) / tasks,
       p50: result.latency.p50,
       p99: result.latency.p99,
       errors: result.non2xx + result.errors,
-    });
+    };
   };
   try {
-    await run('gateway POST /v1/tasks', `${gatewayUrl}/v1/tasks`, task, 1);
-    await run('bare queue.add, agentq options', `${bareUrl}/tasks?opts=agentq`, task, 1);
-    await run('bare queue.add, BullMQ defaults', `${bareUrl}/tasks`, task, 1);
-    await run(
-      `gateway POST /v1/tasks/batch (${BATCH})`,
-      `${gatewayUrl}/v1/tasks/batch`,
-      batchBody,
-      BATCH,
-    );
-    await run(
-      `bare addBulk (${BATCH}), agentq options`,
-      `${bareUrl}/batch?opts=agentq`,
-      batchBody,
-      BATCH,
-    );
-    await run(`bare addBulk (${BATCH}), BullMQ defaults`, `${bareUrl}/batch`, batchBody, BATCH);
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const [index, [, url, body, perRequest]] of runs.entries()) {
+        results[index]?.push(await measure(url, body, perRequest));
+      }
+    }
   } finally {
     await gateway.close();
     await bare.close();
@@ -143,19 +151,34 @@ async function main() {
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   const bullmqVersion = require('bullmq/package.json').version;
   console.log(
-    `\n${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, redis ${redisVersion}, bullmq ${bullmqVersion}; ${CONNECTIONS} connections, ${SECONDS} s per run\n`,
+    `\n${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, redis ${redisVersion}, bullmq ${bullmqVersion}; ${CONNECTIONS} connections, ${SECONDS} s per run; Redis calls counted with INFO commandstats (other clients of the same Redis inflate them)\n`,
   );
-  console.log('| run | req/s | tasks/s | CPU µs/task | p50 ms | p99 ms | errors |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of rows)
-    console.log(
-      `| ${r.label} | ${fmt(r.reqPerSec)} | ${fmt(r.tasksPerSec)} | ${fmt(r.cpuMicrosPerTask)} | ${r.p50} | ${r.p99} | ${r.errors} |`,
-    );
-  const ratio = (a, b) => (a && b ? (a.tasksPerSec / b.tasksPerSec).toFixed(2) : '?');
-  const [gSingle, bSingle, dSingle, gBatch, bBatch, dBatch] = rows;
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  };
+  const med = (index, field) => median((results[index] ?? []).map((r) => r[field]));
+  console.log(`medians of ${ROUNDS} interleaved rounds\n`);
   console.log(
-    `\ngateway/bare, same job options: single ${ratio(gSingle, bSingle)}, batch ${ratio(gBatch, bBatch)}` +
-      `\ngateway/bare, BullMQ defaults:   single ${ratio(gSingle, dSingle)}, batch ${ratio(gBatch, dBatch)}`,
+    '| run | req/s | tasks/s | CPU µs/task | Redis calls/task | p50 ms | p99 ms | errors |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const [index, [label]] of runs.entries()) {
+    const errors = (results[index] ?? []).reduce((sum, r) => sum + r.errors, 0);
+    console.log(
+      `| ${label} | ${fmt(med(index, 'reqPerSec'))} | ${fmt(med(index, 'tasksPerSec'))} | ${fmt(med(index, 'cpuMicrosPerTask'))} | ${med(index, 'redisCallsPerTask').toFixed(1)} | ${med(index, 'p50')} | ${med(index, 'p99')} | ${errors} |`,
+    );
+  }
+  /** Gateway over bare tasks/s, per round (same round, so under the same load), and the median. */
+  const ratios = (gateway, bare) => {
+    const each = (results[gateway] ?? []).map(
+      (r, round) => r.tasksPerSec / (results[bare]?.[round]?.tasksPerSec ?? NaN),
+    );
+    return `${median(each).toFixed(2)} (rounds: ${each.map((x) => x.toFixed(2)).join(', ')})`;
+  };
+  console.log(
+    `\ngateway/bare, same job options: single ${ratios(0, 1)}; batch ${ratios(3, 4)}` +
+      `\ngateway/bare, BullMQ defaults:   single ${ratios(0, 2)}; batch ${ratios(3, 5)}`,
   );
 }
 
