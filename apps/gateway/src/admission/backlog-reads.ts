@@ -1,24 +1,36 @@
 import type { Queue } from 'bullmq';
 import { Priority, type PoolName, type PriorityLevel } from '@agentq/contracts';
 
+/**
+ * How long an answered backlog read may stand in for a new one. Short: it bounds what
+ * several gateways can miss of each other's submits (a single gateway misses nothing, see
+ * {@link BacklogReads}).
+ */
+export const BACKLOG_READ_REUSE_MS = 10;
+
 /** One backlog count, and how many tasks this process had enqueued when it was asked for. */
 interface BacklogRead {
   waiting: number;
   enqueuedBefore: number;
+  answeredAt: number;
 }
 
 /**
- * Reads a pool's backlog per priority level for admission, sharing one Redis read among
- * every submit that asks while it is in flight (under load, one `getCountsPerPriority`
- * serves many requests instead of one each).
+ * Reads a pool's backlog per priority level for admission without a round trip per submit:
+ * - submits that ask while a read is in flight share it;
+ * - a read answered less than {@link BACKLOG_READ_REUSE_MS} ago is used at once, and a new
+ *   one is sent in the background, so under load a submit does not wait for a read at all.
  *
- * A shared read may have left before a submit's own tasks were reserved or before others
- * of this process were enqueued, so {@link BacklogReads.estimate} adds the tasks this
- * process enqueued since the read was sent. Tasks enqueued just before the read may then be
- * counted twice: the estimate errs high (a submit refused slightly early), never low.
+ * A read may have left before some of this process's tasks were enqueued, so
+ * {@link BacklogReads.estimate} adds the tasks this process enqueued since the read was
+ * sent (its own reservations are added by the caller). Tasks enqueued just before the read
+ * may then be counted twice, and tasks workers took since are still counted: the estimate
+ * errs high (a submit refused slightly early), never low, for this process's own tasks.
+ * What it can miss are other gateways' submits since the read: a few milliseconds' worth.
  */
 export class BacklogReads {
   private readonly inFlight = new Map<string, Promise<BacklogRead>>();
+  private readonly latest = new Map<string, BacklogRead>();
   /** Tasks this process enqueued per pool and level; only grows. */
   private readonly enqueued = new Map<string, number>();
 
@@ -27,7 +39,16 @@ export class BacklogReads {
   /** The pool's waiting tasks of the level, as far as this process can tell. */
   async estimate(pool: PoolName, priority: PriorityLevel): Promise<number> {
     const key = slot(pool, priority);
-    const read = await (this.inFlight.get(key) ?? this.read(key, pool, priority));
+    const recent = this.latest.get(key);
+    let read: BacklogRead;
+    if (recent && Date.now() - recent.answeredAt <= BACKLOG_READ_REUSE_MS) {
+      read = recent;
+      // Refresh ahead for the submits to come. A failure here only means no fresh read:
+      // the next submit that needs one sends its own and sees the error.
+      if (!this.inFlight.has(key)) this.read(key, pool, priority).catch(() => undefined);
+    } else {
+      read = await (this.inFlight.get(key) ?? this.read(key, pool, priority));
+    }
     return read.waiting + (this.enqueuedCount(key) - read.enqueuedBefore);
   }
 
@@ -43,7 +64,9 @@ export class BacklogReads {
     const bullPriority = Priority[priority];
     const read = (async () => {
       const counts = queue ? await queue.getCountsPerPriority([bullPriority]) : {};
-      return { waiting: counts[bullPriority] ?? 0, enqueuedBefore };
+      const answer = { waiting: counts[bullPriority] ?? 0, enqueuedBefore, answeredAt: Date.now() };
+      this.latest.set(key, answer);
+      return answer;
     })().finally(() => this.inFlight.delete(key));
     this.inFlight.set(key, read);
     return read;
