@@ -25,10 +25,10 @@ export interface Admission {
  * Admission control: a pool takes at most `maxBacklog[level]` waiting tasks per priority
  * level. Tasks being enqueued by this process are reserved *before* the backlog is read
  * (synchronously), so concurrent submits here never overshoot; across gateway processes the
- * overshoot is bounded by the submits in flight at once.
+ * overshoot is bounded by the submits the others accept within a few milliseconds.
  *
- * The backlog read costs no round trip of its own per submit under load: concurrent submits
- * share one read (see {@link BacklogReads}). Other limits (per tenant, say) belong in
+ * The backlog read costs no round trip of its own per submit under load: submits share and
+ * briefly reuse reads (see {@link BacklogReads}). Other limits (per tenant, say) belong in
  * `admit` beside the backlog check, reserved and settled the same way.
  */
 @Injectable()
