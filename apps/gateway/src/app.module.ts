@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { DeadLetterModule } from './dead-letter/dead-letter.module.js';
 import { DocsController } from './docs/docs.controller.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { HealthController } from './health/health.controller.js';
@@ -33,7 +34,7 @@ export class AppModule {
   static register(deps: GatewayDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [DepsModule.register(deps), TasksModule],
+      imports: [DepsModule.register(deps), TasksModule, DeadLetterModule],
       controllers: [HealthController, PoolsController, MetricsController, DocsController],
     };
   }
