@@ -91,10 +91,25 @@ describe(ControlLoop.name, () => {
     const { loop, actuator, metrics } = setup({ isLeader: () => false });
     await loop.tick();
     expect(actuator.calls).toEqual([]);
-    expect(loop.status().decisions).toEqual([]);
+    expect((await loop.status()).decisions).toEqual([]);
     expect(await metrics.registry.getSingleMetricAsString('agentq_scaler_leader')).toContain(
       'agentq_scaler_leader 0',
     );
+  });
+
+  it('drops its pool gauges when it loses the lease, so only the leader publishes them', async () => {
+    let leader = true;
+    const { loop, metrics } = setup({ isLeader: () => leader });
+    await loop.tick();
+    expect(await metrics.registry.metrics()).toContain(
+      'agentq_scaler_backlog_tasks{pool="default"} 0',
+    );
+    leader = false;
+    await loop.tick();
+    const text = await metrics.registry.metrics();
+    for (const name of ['desired_replicas', 'current_replicas', 'backlog_tasks']) {
+      expect(text).not.toContain(`agentq_scaler_${name}{`);
+    }
   });
 
   it('follows a pin', async () => {
@@ -103,7 +118,7 @@ describe(ControlLoop.name, () => {
     });
     await loop.tick();
     expect(actuator.replicas.get('default')).toBe(2);
-    expect(loop.status().pools.default).toMatchObject({ pinned: 2, desired: 2 });
+    expect((await loop.status()).pools.default).toMatchObject({ pinned: 2, desired: 2 });
   });
 
   it('keeps the last 100 decisions with their rationale and fencing token', async () => {
@@ -112,7 +127,7 @@ describe(ControlLoop.name, () => {
       advance(1000);
       await loop.tick();
     }
-    const { decisions } = loop.status();
+    const { decisions } = await loop.status();
     expect(decisions).toHaveLength(100);
     expect(decisions[0]).toMatchObject({ pool: 'default', fencingToken: 7, reason: 'min' });
     expect(decisions[0]?.rationale).toContain('minimum 1');

@@ -95,11 +95,11 @@ export class ControlLoop {
     await this.current;
   }
 
-  /** Per-pool status and the last decisions, newest last. */
-  status(): { pools: Record<string, PoolStatus>; decisions: DecisionRecord[] } {
+  /** Per-pool status (with the actuator's workers, when it knows them) and the last decisions, newest last. */
+  async status(): Promise<{ pools: Record<string, PoolStatus>; decisions: DecisionRecord[] }> {
     const pools: Record<string, PoolStatus> = {};
     for (const [pool, state] of this.state) {
-      pools[pool] = { ...state.status, workers: this.options.actuator.describe?.(pool) };
+      pools[pool] = { ...state.status, workers: await this.options.actuator.describe?.(pool) };
     }
     return { pools, decisions: [...this.log] };
   }
@@ -114,6 +114,9 @@ export class ControlLoop {
         state.rates = undefined;
         state.lastReadAt = undefined;
       }
+      // Only the leader publishes pool gauges: a scaler that lost the lease drops its stale
+      // ones, so dashboards and alerts see one series per pool.
+      this.options.metrics.resetPoolGauges();
       return;
     }
     const pins = await this.options.readPins(this.options.pools);

@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { PoolName } from '@agentq/contracts';
 import { loadConfigOrExit, createRedis, createTaskQueues } from '@agentq/queue';
-import type { Actuator } from './actuators/actuator.js';
+import type { Actuator, BusyWorkers } from './actuators/actuator.js';
 import { LocalActuator } from './actuators/local.actuator.js';
 import { NoopActuator } from './actuators/noop.actuator.js';
 import { loadConfig, type ScalerConfig } from './config.js';
@@ -14,6 +14,8 @@ import { readBusyWorkers, readPool } from './observe.js';
 import { PinStore } from './pin-store.js';
 import { StatusServer } from './status-server.js';
 
+/** Most active tasks read to tell busy workers from idle ones (more: unknown). */
+const BUSY_SCAN_LIMIT = 1000;
 /** How long close() waits for draining local workers before SIGKILL. */
 const WORKER_CLOSE_TIMEOUT_MS = 60_000;
 /** Everything must have stopped this long after SIGTERM. */
@@ -25,6 +27,11 @@ async function createActuator(
   redis: Redis,
   queues: ReadonlyMap<PoolName, Queue>,
 ): Promise<Actuator> {
+  // Who runs what, from BullMQ's `processedBy` (the worker's name) of the active tasks.
+  const busyWorkers: BusyWorkers = (pool) => {
+    const queue = queues.get(pool);
+    return queue ? readBusyWorkers(queue, redis, BUSY_SCAN_LIMIT) : Promise.resolve(undefined);
+  };
   switch (config.actuator) {
     case 'local':
       return new LocalActuator({
@@ -32,6 +39,9 @@ async function createActuator(
         workerScript: config.workerScript,
         env: process.env,
         concurrency: config.policy.concurrency,
+        // At least info: the workers' `ready` line tells the actuator they serve.
+        workerLogLevel: logger.isLevelEnabled('info') ? config.logLevel : 'info',
+        busyWorkers,
         restartBackoffMs: config.restartBackoffMs,
         forward: config.forwardWorkerLogs
           ? {
@@ -58,11 +68,8 @@ async function createActuator(
       return new KubernetesActuator({
         kubeConfig,
         ...config.kubernetes,
-        // Workers named after their pod (BullMQ `name`) tell which pods are idle.
-        busyWorkers: (pool) => {
-          const queue = queues.get(pool);
-          return queue ? readBusyWorkers(queue, redis, 1000) : Promise.resolve(undefined);
-        },
+        // Workers named after their pod (AGENTQ_WORKER_NAME) tell which pods are idle.
+        busyWorkers,
         logger,
       });
     }

@@ -100,16 +100,19 @@ export async function readPool(
 }
 
 /**
- * Tasks running per worker name (BullMQ's `processedBy`, set when a worker has a `name`,
- * e.g. its pod name), from at most `limit` active tasks: one LRANGE and one pipeline.
- * Undefined when some active task has no `processedBy`: then who is idle is unknown.
+ * Tasks running per worker name (BullMQ's `processedBy`, set when a worker has a `name`:
+ * AGENTQ_WORKER_NAME, e.g. its pod name), from the active list: one LRANGE and one
+ * pipeline of HGETs. A task handed back, rate-limited, retried or finished has left the
+ * active list, so only running tasks count. Undefined when some active task has no
+ * `processedBy`, or more than `limit` tasks are active: then who is idle is unknown.
  */
 export async function readBusyWorkers(
   queue: Queue,
   client: Redis,
   limit: number,
 ): Promise<Map<string, number> | undefined> {
-  const active = await client.lrange(queue.toKey('active'), 0, limit - 1);
+  const active = await client.lrange(queue.toKey('active'), 0, limit);
+  if (active.length > limit) return undefined;
   const pipeline = client.pipeline();
   for (const id of active) pipeline.hget(queue.toKey(id), 'pb');
   const names = ((await pipeline.exec()) ?? []).map(([, value]) => value as string | null);

@@ -116,12 +116,12 @@ export class StatusServer {
       };
     }
     if (method === 'GET' && path === '/status') {
-      return { status: 200, body: { leader: this.options.isLeader(), ...loop.status() } };
+      return { status: 200, body: { leader: this.options.isLeader(), ...(await loop.status()) } };
     }
     const desired = /^\/v1\/pools\/([^/]+)\/desired$/.exec(path);
     if (method === 'GET' && desired) {
       const pool = this.pool(decodeURIComponent(desired[1] ?? ''));
-      const status = loop.status().pools[pool];
+      const status = (await loop.status()).pools[pool];
       return {
         status: 200,
         body: { pool, desired: status?.desired ?? 0, current: status?.current ?? 0 },

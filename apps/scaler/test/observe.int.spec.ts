@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { QueueEvents, Worker } from 'bullmq';
 import { createRedis, createTaskQueue, deleteKeysByPrefix } from '@agentq/queue';
 import { queueName } from '@agentq/contracts';
 import { readBusyWorkers, readPool } from '../src/observe.js';
@@ -111,6 +111,8 @@ describe(readPool.name, () => {
     const named = start('pod-a', 2);
     await named.running;
     expect(await readBusyWorkers(busyQueue, redis, 100)).toEqual(new Map([['pod-a', 2]]));
+    // More active tasks than it may read: it cannot tell who else is busy.
+    expect(await readBusyWorkers(busyQueue, redis, 1)).toBeUndefined();
 
     await busyQueue.add('sim', {});
     const unnamed = start(undefined, 1);
@@ -122,5 +124,41 @@ describe(readPool.name, () => {
     await connection.quit();
     await busyQueue.close();
     await deleteKeysByPrefix(redis, busyPrefix);
+  });
+
+  it('counts a worker idle once its task went back to the queue (pool rate-limited)', async () => {
+    const limitPrefix = uniquePrefix('busy-limit');
+    const limitQueue = createTaskQueue('default', { connection: redis, prefix: limitPrefix });
+    const connection = createRedis(REDIS_URL, 'worker', 'test-busy-limited');
+    const eventsConnection = createRedis(REDIS_URL, 'worker', 'test-busy-events');
+    const events = new QueueEvents(queueName('default'), {
+      connection: eventsConnection,
+      prefix: limitPrefix,
+    });
+    await events.waitUntilReady();
+    let reading: Promise<Map<string, number> | undefined> | undefined;
+    const worker: Worker = new Worker(
+      queueName('default'),
+      async () => {
+        // While the task runs, its worker is busy; then the pool pauses and it goes back.
+        reading = readBusyWorkers(limitQueue, redis, 100);
+        await reading;
+        await worker.rateLimit(60_000);
+        throw Worker.RateLimitError();
+      },
+      { connection, prefix: limitPrefix, name: 'pod-r', limiter: { max: 100, duration: 1000 } },
+    );
+    const job = await limitQueue.add('sim', {});
+    const backInQueue = new Promise<void>((resolve) =>
+      events.on('waiting', ({ jobId, prev }) => jobId === job.id && prev === 'active' && resolve()),
+    );
+    await backInQueue;
+    expect(await reading).toEqual(new Map([['pod-r', 1]]));
+    expect(await readBusyWorkers(limitQueue, redis, 100)).toEqual(new Map());
+    await worker.close();
+    await events.close();
+    await Promise.all([connection.quit(), eventsConnection.quit()]);
+    await limitQueue.close();
+    await deleteKeysByPrefix(redis, limitPrefix);
   });
 });

@@ -7,12 +7,13 @@ const server = new StatusServer({
   port: 0,
   pools: ['default'],
   loop: {
-    status: () => ({
-      pools: {
-        default: { current: 2, desired: 3, pinned: undefined, observation: undefined },
-      },
-      decisions: [],
-    }),
+    status: () =>
+      Promise.resolve({
+        pools: {
+          default: { current: 2, desired: 3, pinned: undefined, observation: undefined },
+        },
+        decisions: [],
+      }),
   },
   pins: {
     set: (pool, replicas, ttlSeconds) => {

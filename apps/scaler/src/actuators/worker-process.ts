@@ -6,6 +6,8 @@ export type WorkerState = 'starting' | 'ready' | 'stopping';
 
 export interface WorkerProcessOptions {
   pool: PoolName;
+  /** BullMQ name of the worker (AGENTQ_WORKER_NAME): `processedBy` of the tasks it runs. */
+  name: string;
   script: string;
   env: Record<string, string | undefined>;
   /** Every output line of the worker, as written. */
@@ -14,12 +16,12 @@ export interface WorkerProcessOptions {
 }
 
 /**
- * One worker process (`node <script>`) and what its log lines say about it: whether it
- * is ready, and how many tasks it runs (task started − task completed/attempt failed).
+ * One worker process (`node <script>`, named `name` in BullMQ). It is `starting` until it
+ * logs `ready`, and `stopping` once asked to drain. Which tasks it runs is read from
+ * BullMQ, not from here.
  */
 export class WorkerProcess {
   state: WorkerState = 'starting';
-  running = 0;
   readonly startedAt = Date.now();
   private child: ChildProcess | undefined;
   private exitedPromise: Promise<void> = Promise.resolve();
@@ -30,13 +32,17 @@ export class WorkerProcess {
     return this.options.pool;
   }
 
+  get name(): string {
+    return this.options.name;
+  }
+
   get pid(): number | undefined {
     return this.child?.pid;
   }
 
   start(): void {
     const child = spawn(process.execPath, [this.options.script], {
-      env: this.options.env,
+      env: { ...this.options.env, AGENTQ_WORKER_NAME: this.options.name },
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a Ctrl-C in the terminal reaches the scaler, which then
       // drains its workers in order, instead of every worker at once.
@@ -76,10 +82,6 @@ export class WorkerProcess {
   private onLine(line: string): void {
     const msg = /"msg":"([^"]*)"/.exec(line)?.[1];
     if (msg === 'ready' && this.state === 'starting') this.state = 'ready';
-    else if (msg === 'task started') this.running++;
-    else if (msg === 'task completed' || msg === 'task attempt failed') {
-      this.running = Math.max(0, this.running - 1);
-    }
     this.options.onLine(this, line);
   }
 }
