@@ -47,6 +47,7 @@ function setup(overrides: Partial<ControlLoopOptions> = {}) {
     readPins: () => Promise.resolve(new Map()),
     actuator,
     isLeader: () => true,
+    confirmLeader: () => Promise.resolve(true),
     fencingToken: () => 7,
     policy,
     schedule: [],
@@ -87,6 +88,21 @@ describe(ControlLoop.name, () => {
     expect(directions).toEqual([1, 3, 5, 6, 5, 4, 3, 2, 1]);
   });
 
+  it('scales an idle pool to zero when the minimum is 0, and wakes it on the first task', async () => {
+    const { loop, actuator, advance, set } = setup({ policy: { ...policy, minReplicas: 0 } });
+    await actuator.setReplicas('default', 1);
+    for (let i = 0; i < 15; i++) {
+      advance(1000);
+      await loop.tick();
+    }
+    expect(actuator.replicas.get('default')).toBe(0);
+    set({ waiting: 1 });
+    advance(1000);
+    await loop.tick();
+    expect(actuator.replicas.get('default')).toBe(1);
+    expect((await loop.status()).decisions.at(-1)).toMatchObject({ reason: 'wake', desired: 1 });
+  });
+
   it('does nothing but wait while another scaler leads', async () => {
     const { loop, actuator, metrics } = setup({ isLeader: () => false });
     await loop.tick();
@@ -110,6 +126,13 @@ describe(ControlLoop.name, () => {
     for (const name of ['desired_replicas', 'current_replicas', 'backlog_tasks']) {
       expect(text).not.toContain(`agentq_scaler_${name}{`);
     }
+  });
+
+  it('applies nothing when Redis says the lease passed to another scaler meanwhile', async () => {
+    const { loop, actuator } = setup({ confirmLeader: () => Promise.resolve(false) });
+    await loop.tick();
+    expect(actuator.calls).toEqual([]);
+    expect((await loop.status()).decisions).toEqual([]);
   });
 
   it('follows a pin', async () => {

@@ -22,6 +22,8 @@ export interface ControlLoopOptions {
   actuator: Actuator;
   /** Whether this instance may act (leader lease). */
   isLeader: () => boolean;
+  /** Checked in Redis just before a change is applied: still the leader, same fencing token. */
+  confirmLeader: () => Promise<boolean>;
   fencingToken: () => number | undefined;
   policy: ScalingPolicy;
   schedule: readonly ScheduleWindow[];
@@ -159,10 +161,14 @@ export class ControlLoop {
       policy,
       state.history,
     );
-    state.history = history;
     if (decision.desired !== current) {
+      if (!(await this.options.confirmLeader())) {
+        this.options.logger.warn({ pool }, 'leader lease lost; decision not applied');
+        return;
+      }
       await this.options.actuator.setReplicas(pool, decision.desired);
     }
+    state.history = history;
     state.status = { current, desired: decision.desired, pinned, observation };
 
     const record: DecisionRecord = {

@@ -104,6 +104,7 @@ async function main(): Promise<void> {
     readPins: (pools) => pins.read(pools),
     actuator,
     isLeader: () => lease.isLeader(),
+    confirmLeader: () => lease.confirm(),
     fencingToken: () => lease.fencingToken(),
     policy: config.policy,
     schedule: config.schedule,

@@ -1,4 +1,4 @@
-import { QueueEvents, Worker } from 'bullmq';
+import { QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { createRedis, createTaskQueue, deleteKeysByPrefix } from '@agentq/queue';
 import { queueName } from '@agentq/contracts';
 import { readBusyWorkers, readPool } from '../src/observe.js';
@@ -82,7 +82,40 @@ describe(readPool.name, () => {
     await queue.addBulk(Array.from({ length: 2000 }, () => ({ name: 'sim', data: {} })));
     const many = await calls();
     expect(many).toBe(few);
-    expect(few).toBeLessThanOrEqual(4 + 6 + 2 + 10);
+    expect(few).toBeLessThanOrEqual(4 + 7 + 2 + 10);
+  });
+
+  it('reads the error codes of the tasks failed since the last tick', async () => {
+    const failPrefix = uniquePrefix('observe-failed');
+    const failQueue = createTaskQueue('default', { connection: redis, prefix: failPrefix });
+    const connection = createRedis(REDIS_URL, 'worker', 'test-observe-failing');
+    const worker = new Worker(
+      queueName('default'),
+      (job): Promise<void> =>
+        Promise.reject(new UnrecoverableError((job.data as { reason: string }).reason)),
+      { connection, prefix: failPrefix, autorun: false },
+    );
+    const failed = new Promise<void>((resolve) => {
+      let count = 0;
+      worker.on('failed', () => ++count === 3 && resolve());
+    });
+    const since = Date.now() - 1;
+    await failQueue.addBulk(
+      ['[CANCELLED] cancelled by the client', '[TIMEOUT] timed out after 5 ms', 'plain'].map(
+        (reason) => ({ name: 'sim', data: { reason }, opts: { attempts: 1 } }),
+      ),
+    );
+    void worker.run();
+    await failed;
+    const reading = await readPool(failQueue, redis, Date.now(), since, 10);
+    expect(reading.failedSince).toBe(3);
+    expect([...reading.failureCodes].sort()).toEqual(['AGENT_FAILED', 'CANCELLED', 'TIMEOUT']);
+    const sampled = await readPool(failQueue, redis, Date.now(), since, 2);
+    expect(sampled.failureCodes).toHaveLength(2);
+    await worker.close();
+    await connection.quit();
+    await failQueue.close();
+    await deleteKeysByPrefix(redis, failPrefix);
   });
 
   it('tells how many tasks each named worker runs, or that it cannot tell', async () => {
@@ -139,7 +172,7 @@ describe(readPool.name, () => {
     let reading: Promise<Map<string, number> | undefined> | undefined;
     const worker: Worker = new Worker(
       queueName('default'),
-      async () => {
+      async (): Promise<void> => {
         // While the task runs, its worker is busy; then the pool pauses and it goes back.
         reading = readBusyWorkers(limitQueue, redis, 100);
         await reading;
