@@ -166,6 +166,12 @@ describe('scaler with the local actuator', () => {
     const second = await startScaler('second');
     expect((await http('GET', `${first.url}/status`)).body.leader).toBe(true);
     expect((await http('GET', `${second.url}/status`)).body.leader).toBe(false);
+    // Behind one Service, KEDA gets the leader's decision from either instance.
+    expect((await http('GET', `${second.url}/v1/pools/default/desired`)).body).toEqual({
+      pool: 'default',
+      desired: 1,
+      current: 1,
+    });
     expect(second.scaler.lines.some((line) => line.msg === 'worker started')).toBe(false);
 
     // SIGKILL: no release of the lease; the second must wait for it to expire.

@@ -3,6 +3,7 @@ import type { PoolName } from '@agentq/contracts';
 import type { Actuator } from './actuators/actuator.js';
 import { ControlLoop, type ControlLoopOptions } from './control-loop.js';
 import type { ScalingPolicy } from './decide.js';
+import type { PublishedDesired } from './desired-store.js';
 import { ScalerMetrics } from './metrics.js';
 import type { PoolReading } from './observe.js';
 import { testPolicy, testReading } from '../test/fixtures/policy.js';
@@ -39,6 +40,7 @@ class FakeActuator implements Actuator {
 function setup(overrides: Partial<ControlLoopOptions> = {}) {
   let now = 1_000_000;
   let next = reading();
+  const published: PublishedDesired[] = [];
   const actuator = new FakeActuator();
   const metrics = new ScalerMetrics();
   const loop = new ControlLoop({
@@ -54,6 +56,10 @@ function setup(overrides: Partial<ControlLoopOptions> = {}) {
     intervalMs: 1000,
     rateHalfLifeS: 2,
     metrics,
+    publish: (decision) => {
+      published.push(decision);
+      return Promise.resolve();
+    },
     logger: pino({ level: 'silent' }),
     now: () => now,
     ...overrides,
@@ -62,6 +68,7 @@ function setup(overrides: Partial<ControlLoopOptions> = {}) {
     loop,
     actuator,
     metrics,
+    published,
     advance: (ms: number) => (now += ms),
     set: (r: Partial<PoolReading>) => (next = reading(r)),
   };
@@ -154,6 +161,14 @@ describe(ControlLoop.name, () => {
     expect(decisions).toHaveLength(100);
     expect(decisions[0]).toMatchObject({ pool: 'default', fencingToken: 7, reason: 'min' });
     expect(decisions[0]?.rationale).toContain('minimum 1');
+  });
+
+  it('publishes each decision for the other instances', async () => {
+    const { loop, published } = setup();
+    await loop.tick();
+    expect(published).toEqual([
+      { pool: 'default', desired: 1, current: 0, at: expect.any(String), fencingToken: 7 },
+    ]);
   });
 
   it('counts decisions by pool, direction and reason', async () => {

@@ -8,6 +8,7 @@ import {
   type DecisionHistory,
   type ScalingPolicy,
 } from './decide.js';
+import type { PublishedDesired } from './desired-store.js';
 import type { ScalerMetrics } from './metrics.js';
 import type { PoolReading } from './observe.js';
 import { summarize, type PoolObservation, type RateState } from './rates.js';
@@ -30,6 +31,8 @@ export interface ControlLoopOptions {
   intervalMs: number;
   rateHalfLifeS: number;
   metrics: ScalerMetrics;
+  /** Shares each decision with the other instances (DesiredStore in production). */
+  publish: (decision: PublishedDesired) => Promise<void>;
   logger: Logger;
   /** Time source (ms); injected so tests drive the loop without waiting. */
   now?: () => number;
@@ -179,6 +182,17 @@ export class ControlLoop {
     };
     this.log.push(record);
     if (this.log.length > DECISION_LOG_SIZE) this.log.shift();
+    await this.options
+      .publish({
+        pool,
+        desired: decision.desired,
+        current,
+        at: record.at,
+        fencingToken: record.fencingToken,
+      })
+      .catch((err: unknown) =>
+        this.options.logger.warn({ pool, err: (err as Error).message }, 'cannot publish decision'),
+      );
     metrics.decisions.inc({ pool, direction: decision.direction, reason: decision.reason });
     metrics.desired.set({ pool }, decision.desired);
     metrics.current.set({ pool }, current);

@@ -8,6 +8,7 @@ import { LocalActuator } from './actuators/local.actuator.js';
 import { NoopActuator } from './actuators/noop.actuator.js';
 import { loadConfig, type ScalerConfig } from './config.js';
 import { ControlLoop } from './control-loop.js';
+import { DesiredStore } from './desired-store.js';
 import { LeaderLease } from './leader-lease.js';
 import { ScalerMetrics } from './metrics.js';
 import { readBusyWorkers, readPool } from './observe.js';
@@ -87,6 +88,12 @@ async function main(): Promise<void> {
 
   const metrics = new ScalerMetrics();
   const pins = new PinStore(redis, config.prefix);
+  // Outlives a leader's death and the takeover by far; then no answer beats a stale one.
+  const desired = new DesiredStore(
+    redis,
+    config.prefix,
+    Math.max(30_000, 10 * config.intervalMs, 3 * config.leaseTtlMs),
+  );
   const lease = new LeaderLease({
     redis,
     key: `${config.prefix}:scaler:leader`,
@@ -111,6 +118,7 @@ async function main(): Promise<void> {
     intervalMs: config.intervalMs,
     rateHalfLifeS: config.rateHalfLifeS,
     metrics,
+    publish: (decision) => desired.write(decision),
     logger,
   });
   const server = new StatusServer({
@@ -119,6 +127,7 @@ async function main(): Promise<void> {
     pools: config.pools,
     loop,
     pins,
+    desired,
     metrics,
     isLeader: () => lease.isLeader(),
     ready: () =>

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PoolNameSchema, type PoolName } from '@agentq/contracts';
 import { z } from 'zod';
 import type { ControlLoop } from './control-loop.js';
+import type { DesiredStore } from './desired-store.js';
 import type { ScalerMetrics } from './metrics.js';
 import type { PinStore } from './pin-store.js';
 
@@ -12,6 +13,8 @@ export interface StatusServerOptions {
   pools: readonly PoolName[];
   loop: Pick<ControlLoop, 'status'>;
   pins: Pick<PinStore, 'set' | 'clear'>;
+  /** The leader's latest decisions (for KEDA, the same answer on every instance). */
+  desired: Pick<DesiredStore, 'read'>;
   metrics: ScalerMetrics;
   isLeader: () => boolean;
   /** Whether Redis answers (GET /ready). */
@@ -121,10 +124,13 @@ export class StatusServer {
     const desired = /^\/v1\/pools\/([^/]+)\/desired$/.exec(path);
     if (method === 'GET' && desired) {
       const pool = this.pool(decodeURIComponent(desired[1] ?? ''));
-      const status = (await loop.status()).pools[pool];
+      const published = await this.options.desired.read(pool);
+      if (!published) {
+        throw new HttpError(503, 'UNAVAILABLE', `no scaler leads: pool ${pool} has no decision`);
+      }
       return {
         status: 200,
-        body: { pool, desired: status?.desired ?? 0, current: status?.current ?? 0 },
+        body: { pool, desired: published.desired, current: published.current },
       };
     }
     if (method === 'POST' && path === '/scale') {

@@ -2,6 +2,8 @@ import { ScalerMetrics } from '../src/metrics.js';
 import { StatusServer } from '../src/status-server.js';
 
 const pins = new Map<string, { replicas: number; ttlSeconds: number }>();
+/** Whether a leader has published a decision. */
+let decided = true;
 const server = new StatusServer({
   host: '127.0.0.1',
   port: 0,
@@ -21,6 +23,12 @@ const server = new StatusServer({
       return Promise.resolve();
     },
     clear: (pool) => Promise.resolve(pins.delete(pool)),
+  },
+  desired: {
+    read: (pool) =>
+      Promise.resolve(
+        decided ? { pool, desired: 3, current: 2, at: '', fencingToken: 1 } : undefined,
+      ),
   },
   metrics: new ScalerMetrics(),
   isLeader: () => true,
@@ -55,6 +63,15 @@ describe(StatusServer.name, () => {
       body: { pool: 'default', desired: 3, current: 2 },
     });
     expect((await call('GET', '/v1/pools/gpu/desired')).status).toBe(404);
+  });
+
+  it('answers 503 for the desired count while no leader has decided', async () => {
+    decided = false;
+    expect(await call('GET', '/v1/pools/default/desired')).toMatchObject({
+      status: 503,
+      body: { error: { code: 'UNAVAILABLE' } },
+    });
+    decided = true;
   });
 
   it('serves its own metrics', async () => {
