@@ -27,6 +27,7 @@ async function createActuator(
   logger: pino.Logger,
   redis: Redis,
   queues: ReadonlyMap<PoolName, Queue>,
+  desired: DesiredStore,
 ): Promise<Actuator> {
   // Who runs what, from BullMQ's `processedBy` (the worker's name) of the active tasks.
   const busyWorkers: BusyWorkers = (pool) => {
@@ -75,7 +76,7 @@ async function createActuator(
       });
     }
     case 'none':
-      return new NoopActuator();
+      return new NoopActuator((pool) => desired.read(pool).then((last) => last?.desired));
   }
 }
 
@@ -100,7 +101,7 @@ async function main(): Promise<void> {
     ttlMs: config.leaseTtlMs,
     logger,
   });
-  const actuator = await createActuator(config, logger, redis, queues);
+  const actuator = await createActuator(config, logger, redis, queues, desired);
   const loop = new ControlLoop({
     pools: config.pools,
     read: (pool, now, since) => {
