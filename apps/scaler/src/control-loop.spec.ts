@@ -3,7 +3,7 @@ import type { PoolName } from '@agentq/contracts';
 import type { Actuator } from './actuators/actuator.js';
 import { ControlLoop, type ControlLoopOptions } from './control-loop.js';
 import type { ScalingPolicy } from './decide.js';
-import type { PublishedDesired } from './desired-store.js';
+import type { DecisionRecord } from './decision-store.js';
 import { ScalerMetrics } from './metrics.js';
 import type { PoolReading } from './observe.js';
 import { testPolicy, testReading } from '../test/fixtures/policy.js';
@@ -40,7 +40,7 @@ class FakeActuator implements Actuator {
 function setup(overrides: Partial<ControlLoopOptions> = {}) {
   let now = 1_000_000;
   let next = reading();
-  const published: PublishedDesired[] = [];
+  const published: DecisionRecord[] = [];
   const actuator = new FakeActuator();
   const metrics = new ScalerMetrics();
   const loop = new ControlLoop({
@@ -96,7 +96,9 @@ describe(ControlLoop.name, () => {
   });
 
   it('scales an idle pool to zero when the minimum is 0, and wakes it on the first task', async () => {
-    const { loop, actuator, advance, set } = setup({ policy: { ...policy, minReplicas: 0 } });
+    const { loop, actuator, advance, set, published } = setup({
+      policy: { ...policy, minReplicas: 0 },
+    });
     await actuator.setReplicas('default', 1);
     for (let i = 0; i < 15; i++) {
       advance(1000);
@@ -107,14 +109,14 @@ describe(ControlLoop.name, () => {
     advance(1000);
     await loop.tick();
     expect(actuator.replicas.get('default')).toBe(1);
-    expect((await loop.status()).decisions.at(-1)).toMatchObject({ reason: 'wake', desired: 1 });
+    expect(published.at(-1)).toMatchObject({ reason: 'wake', desired: 1 });
   });
 
   it('does nothing but wait while another scaler leads', async () => {
-    const { loop, actuator, metrics } = setup({ isLeader: () => false });
+    const { loop, actuator, metrics, published } = setup({ isLeader: () => false });
     await loop.tick();
     expect(actuator.calls).toEqual([]);
-    expect((await loop.status()).decisions).toEqual([]);
+    expect(published).toEqual([]);
     expect(await metrics.registry.getSingleMetricAsString('agentq_scaler_leader')).toContain(
       'agentq_scaler_leader 0',
     );
@@ -136,10 +138,10 @@ describe(ControlLoop.name, () => {
   });
 
   it('applies nothing when Redis says the lease passed to another scaler meanwhile', async () => {
-    const { loop, actuator } = setup({ confirmLeader: () => Promise.resolve(false) });
+    const { loop, actuator, published } = setup({ confirmLeader: () => Promise.resolve(false) });
     await loop.tick();
     expect(actuator.calls).toEqual([]);
-    expect((await loop.status()).decisions).toEqual([]);
+    expect(published).toEqual([]);
   });
 
   it('follows a pin', async () => {
@@ -148,27 +150,26 @@ describe(ControlLoop.name, () => {
     });
     await loop.tick();
     expect(actuator.replicas.get('default')).toBe(2);
-    expect((await loop.status()).pools.default).toMatchObject({ pinned: 2, desired: 2 });
+    expect((await loop.pools()).default).toMatchObject({ pinned: 2, desired: 2 });
   });
 
-  it('keeps the last 100 decisions with their rationale and fencing token', async () => {
-    const { loop, advance } = setup();
-    for (let i = 0; i < 120; i++) {
+  it('records every decision with its rationale, inputs and fencing token', async () => {
+    const { loop, advance, published } = setup();
+    for (let i = 0; i < 3; i++) {
       advance(1000);
       await loop.tick();
     }
-    const { decisions } = await loop.status();
-    expect(decisions).toHaveLength(100);
-    expect(decisions[0]).toMatchObject({ pool: 'default', fencingToken: 7, reason: 'min' });
-    expect(decisions[0]?.rationale).toContain('minimum 1');
-  });
-
-  it('publishes each decision for the other instances', async () => {
-    const { loop, published } = setup();
-    await loop.tick();
-    expect(published).toEqual([
-      { pool: 'default', desired: 1, current: 0, at: expect.any(String), fencingToken: 7 },
-    ]);
+    expect(published).toHaveLength(3);
+    expect(published[0]).toMatchObject({
+      pool: 'default',
+      current: 0,
+      desired: 1,
+      fencingToken: 7,
+      reason: 'min',
+      at: new Date(1_001_000).toISOString(),
+      inputs: { backlog: 0, minReplicas: 1 },
+    });
+    expect(published[0]?.rationale).toContain('minimum 1');
   });
 
   it('counts decisions by pool, direction and reason', async () => {

@@ -1,14 +1,8 @@
 import type { Logger } from 'pino';
 import type { PoolName } from '@agentq/contracts';
 import type { Actuator, WorkerInfo } from './actuators/actuator.js';
-import {
-  decide,
-  emptyHistory,
-  type Decision,
-  type DecisionHistory,
-  type ScalingPolicy,
-} from './decide.js';
-import type { PublishedDesired } from './desired-store.js';
+import { decide, emptyHistory, type DecisionHistory, type ScalingPolicy } from './decide.js';
+import type { DecisionRecord } from './decision-store.js';
 import type { ScalerMetrics } from './metrics.js';
 import type { PoolReading } from './observe.js';
 import { summarize, type PoolObservation, type RateState } from './rates.js';
@@ -31,18 +25,11 @@ export interface ControlLoopOptions {
   intervalMs: number;
   rateHalfLifeS: number;
   metrics: ScalerMetrics;
-  /** Shares each decision with the other instances (DesiredStore in production). */
-  publish: (decision: PublishedDesired) => Promise<void>;
+  /** Records each decision for /status and KEDA on every instance (DecisionStore). */
+  publish: (record: DecisionRecord) => Promise<void>;
   logger: Logger;
   /** Time source (ms); injected so tests drive the loop without waiting. */
   now?: () => number;
-}
-
-/** A decision as /status shows it. */
-export interface DecisionRecord extends Decision {
-  at: string;
-  pool: PoolName;
-  fencingToken: number | undefined;
 }
 
 export interface PoolStatus {
@@ -61,9 +48,6 @@ interface PoolState {
   status: PoolStatus;
 }
 
-/** How many decisions /status keeps. */
-const DECISION_LOG_SIZE = 100;
-
 /**
  * read -> decide -> actuate -> decision log, every interval, for every pool. Ticks never
  * overlap: the next is scheduled when the previous finished, so a slow Redis slows the
@@ -74,7 +58,6 @@ export class ControlLoop {
   private running = false;
   private current: Promise<void> | undefined;
   private readonly state = new Map<PoolName, PoolState>();
-  private readonly log: DecisionRecord[] = [];
   private readonly now: () => number;
 
   constructor(private readonly options: ControlLoopOptions) {
@@ -100,13 +83,13 @@ export class ControlLoop {
     await this.current;
   }
 
-  /** Per-pool status (with the actuator's workers, when it knows them) and the last decisions, newest last. */
-  async status(): Promise<{ pools: Record<string, PoolStatus>; decisions: DecisionRecord[] }> {
+  /** What this instance last saw and decided per pool, with the actuator's workers when it knows them. */
+  async pools(): Promise<Record<string, PoolStatus>> {
     const pools: Record<string, PoolStatus> = {};
     for (const [pool, state] of this.state) {
       pools[pool] = { ...state.status, workers: await this.options.actuator.describe?.(pool) };
     }
-    return { pools, decisions: [...this.log] };
+    return pools;
   }
 
   /** One round over every pool; public so tests run it without timers. */
@@ -180,16 +163,8 @@ export class ControlLoop {
       pool,
       fencingToken: this.options.fencingToken(),
     };
-    this.log.push(record);
-    if (this.log.length > DECISION_LOG_SIZE) this.log.shift();
     await this.options
-      .publish({
-        pool,
-        desired: decision.desired,
-        current,
-        at: record.at,
-        fencingToken: record.fencingToken,
-      })
+      .publish(record)
       .catch((err: unknown) =>
         this.options.logger.warn({ pool, err: (err as Error).message }, 'cannot publish decision'),
       );

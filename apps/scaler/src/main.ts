@@ -8,7 +8,7 @@ import { LocalActuator } from './actuators/local.actuator.js';
 import { NoopActuator } from './actuators/noop.actuator.js';
 import { loadConfig, type ScalerConfig } from './config.js';
 import { ControlLoop } from './control-loop.js';
-import { DesiredStore } from './desired-store.js';
+import { DecisionStore } from './decision-store.js';
 import { LeaderLease } from './leader-lease.js';
 import { ScalerMetrics } from './metrics.js';
 import { readBusyWorkers, readPool } from './observe.js';
@@ -27,7 +27,7 @@ async function createActuator(
   logger: pino.Logger,
   redis: Redis,
   queues: ReadonlyMap<PoolName, Queue>,
-  desired: DesiredStore,
+  decisions: DecisionStore,
 ): Promise<Actuator> {
   // Who runs what, from BullMQ's `processedBy` (the worker's name) of the active tasks.
   const busyWorkers: BusyWorkers = (pool) => {
@@ -76,7 +76,7 @@ async function createActuator(
       });
     }
     case 'none':
-      return new NoopActuator((pool) => desired.read(pool).then((last) => last?.desired));
+      return new NoopActuator((pool) => decisions.latest(pool).then((last) => last?.desired));
   }
 }
 
@@ -90,7 +90,7 @@ async function main(): Promise<void> {
   const metrics = new ScalerMetrics();
   const pins = new PinStore(redis, config.prefix);
   // Outlives a leader's death and the takeover by far; then no answer beats a stale one.
-  const desired = new DesiredStore(
+  const decisions = new DecisionStore(
     redis,
     config.prefix,
     Math.max(30_000, 10 * config.intervalMs, 3 * config.leaseTtlMs),
@@ -101,7 +101,7 @@ async function main(): Promise<void> {
     ttlMs: config.leaseTtlMs,
     logger,
   });
-  const actuator = await createActuator(config, logger, redis, queues, desired);
+  const actuator = await createActuator(config, logger, redis, queues, decisions);
   const loop = new ControlLoop({
     pools: config.pools,
     read: (pool, now, since) => {
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     intervalMs: config.intervalMs,
     rateHalfLifeS: config.rateHalfLifeS,
     metrics,
-    publish: (decision) => desired.write(decision),
+    publish: (record) => decisions.write(record),
     logger,
   });
   const server = new StatusServer({
@@ -128,7 +128,7 @@ async function main(): Promise<void> {
     pools: config.pools,
     loop,
     pins,
-    desired,
+    decisions,
     metrics,
     isLeader: () => lease.isLeader(),
     ready: () =>
