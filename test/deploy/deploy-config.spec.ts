@@ -224,8 +224,20 @@ describe('docker/ and docker/kubernetes', () => {
       const config = (await loadAppConfig('worker', {
         ...env,
         AGENTQ_WORKER_NAME: 'agentq-worker-default-5d8f7c9b4-x2k4q',
-      })) as { workerName: string; pools: { pool: string; drainTimeoutMs: number }[] };
+      })) as {
+        workerName: string;
+        pools: { pool: string; drainTimeoutMs: number; concurrency: number }[];
+      };
       expect(config.workerName).toBe('agentq-worker-default-5d8f7c9b4-x2k4q');
+      // The scaler sizes pools by the slots one worker has: the same number as the pods'.
+      for (const { container: scaler } of kubeContainers('scaler')) {
+        const scalerConfig = (await loadAppConfig('scaler', kubeEnv(scaler))) as {
+          policy: { concurrency: number };
+        };
+        for (const { concurrency } of config.pools) {
+          expect(concurrency).toBe(scalerConfig.policy.concurrency);
+        }
+      }
       // The scaler resizes the Deployment named after the pool, and busy pods drain in time.
       for (const { pool, drainTimeoutMs } of config.pools) {
         const deployment = deployments.find(

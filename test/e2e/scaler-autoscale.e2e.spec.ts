@@ -138,7 +138,7 @@ describe('scaler with the local actuator', () => {
     let peak = 0;
     for (const line of scaler.lines) {
       if (line.msg === 'worker started') peak = Math.max(peak, ++live);
-      if (line.msg === 'stopping worker') live--;
+      if (line.msg === 'stopping worker' || line.msg === 'worker exited unexpectedly') live--;
     }
     expect(peak).toBe(MAX_WORKERS);
     const stopping = scaler.lines.filter((line) => line.msg === 'stopping worker');
