@@ -161,12 +161,14 @@ export class LocalActuator implements Actuator {
   }
 
   private spawn(pool: PoolName): void {
+    const name = `${this.namePrefix}:${pool}:w${++this.spawned}`;
     const worker = new WorkerProcess({
       pool,
-      name: `${this.namePrefix}:${pool}:w${++this.spawned}`,
+      name,
       script: this.options.workerScript,
       env: {
         ...this.options.env,
+        AGENTQ_WORKER_NAME: name,
         AGENTQ_POOLS: pool,
         AGENTQ_CONCURRENCY: String(this.options.concurrency),
         AGENTQ_LOG_LEVEL: this.options.workerLogLevel,

@@ -6,7 +6,7 @@ export type WorkerState = 'starting' | 'ready' | 'stopping';
 
 export interface WorkerProcessOptions {
   pool: PoolName;
-  /** BullMQ name of the worker (AGENTQ_WORKER_NAME): `processedBy` of the tasks it runs. */
+  /** BullMQ name of the worker (AGENTQ_WORKER_NAME in `env`): `processedBy` of its tasks. */
   name: string;
   script: string;
   env: Record<string, string | undefined>;
@@ -42,7 +42,7 @@ export class WorkerProcess {
 
   start(): void {
     const child = spawn(process.execPath, [this.options.script], {
-      env: { ...this.options.env, AGENTQ_WORKER_NAME: this.options.name },
+      env: this.options.env,
       stdio: ['ignore', 'pipe', 'pipe'],
       // Its own process group: a Ctrl-C in the terminal reaches the scaler, which then
       // drains its workers in order, instead of every worker at once.
