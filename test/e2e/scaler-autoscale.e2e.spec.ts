@@ -16,7 +16,10 @@ let queue: Queue;
 const queues: Queue[] = [];
 const running: AppProcess[] = [];
 
-/** A scaler with short windows, so the whole cycle fits in a few seconds. */
+/**
+ * A scaler with short windows (the defaults: 2 s interval, 60 s drain target, 15 s cooldown,
+ * 120 s stabilization), so the whole cycle takes seconds, not minutes.
+ */
 async function startScaler(name: string, env: Record<string, string> = {}) {
   const port = await freePort();
   const scaler = AppProcess.app('scaler', {
