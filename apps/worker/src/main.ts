@@ -64,7 +64,9 @@ async function main(): Promise<void> {
   });
   const pools = config.pools.map((settings) => settings.pool);
   const concurrency = config.pools.map((settings) => settings.concurrency);
-  const workerName = `${hostname()}:${process.pid}:${pools.join('+')}:c${concurrency.join('+')}`;
+  const workerName =
+    config.workerName ??
+    `${hostname()}:${process.pid}:${pools.join('+')}:c${concurrency.join('+')}`;
   const workers = config.pools.map(
     (settings) =>
       new PoolWorker({
