@@ -127,14 +127,21 @@ async function composeDevKeysFile(): Promise<() => string> {
   return () => content;
 }
 
+type KubeEnvEntry = { name: string; value?: string; valueFrom?: unknown };
+
+function kubeContainersOf(doc: Doc): Record<string, unknown>[] {
+  const spec = doc.spec as
+    { template?: { spec?: { containers?: Record<string, unknown>[] } } } | undefined;
+  return spec?.template?.spec?.containers ?? [];
+}
+
 /** Containers of the Deployments, by app (from the image name). */
 function kubeContainers(app: App) {
   return kubeDocs
     .filter(({ doc }) => doc.kind === 'Deployment')
     .flatMap(({ file, doc }) => {
-      const spec = doc.spec as { template?: { spec?: { containers?: Record<string, unknown>[] } } };
-      const pod = spec.template?.spec ?? {};
-      return (spec.template?.spec?.containers ?? []).map((container) => ({ file, container, pod }));
+      const pod = (doc.spec as { template?: { spec?: Record<string, unknown> } }).template?.spec;
+      return kubeContainersOf(doc).map((container) => ({ file, container, pod: pod ?? {} }));
     })
     .filter(({ container }) =>
       ((container.image as string | undefined) ?? '').startsWith(`agentq-${app}:`),
@@ -271,6 +278,71 @@ describe('docker/ and docker/kubernetes', () => {
     if (variable in composeEnv) expect(Number(composeEnv[variable])).toBe(port);
     const prometheus = readFileSync(path.join(DOCKER, 'prometheus', 'prometheus.yml'), 'utf8');
     expect(prometheus).toMatch(new RegExp(`(${app}:${port}|port: ${port})`));
+  });
+
+  it('lets the kubernetes actuator find and annotate the worker pods it scales', async () => {
+    const deployments = kubeDocs.filter(({ doc }) => doc.kind === 'Deployment');
+    const template = (
+      kubeDocs
+        .flatMap(({ doc }) => kubeContainersOf(doc))
+        .flatMap((container) => (container.env as KubeEnvEntry[] | undefined) ?? [])
+        .find((entry) => entry.name === 'AGENTQ_SCALER_K8S_DEPLOYMENT') ?? {}
+    ).value;
+    expect(template).toContain('{pool}');
+    const workers = kubeContainers('worker');
+    expect(workers.length).toBeGreaterThan(0);
+    for (const { container } of workers) {
+      const env = kubeEnv(container);
+      // Each pod's BullMQ name is its pod name: what the deletion cost is keyed by.
+      expect(
+        (container.env as KubeEnvEntry[]).find((e) => e.name === 'AGENTQ_WORKER_NAME'),
+      ).toEqual({
+        name: 'AGENTQ_WORKER_NAME',
+        valueFrom: { fieldRef: { fieldPath: 'metadata.name' } },
+      });
+      const config = (await loadAppConfig('worker', {
+        ...env,
+        AGENTQ_WORKER_NAME: 'agentq-worker-default-5d8f7c9b4-x2k4q',
+      })) as {
+        workerName: string;
+        pools: { pool: string; drainTimeoutMs: number; concurrency: number }[];
+      };
+      expect(config.workerName).toBe('agentq-worker-default-5d8f7c9b4-x2k4q');
+      // The scaler sizes pools by the slots one worker has: the same number as the pods'.
+      for (const { container: scaler } of kubeContainers('scaler')) {
+        const scalerConfig = (await loadAppConfig('scaler', kubeEnv(scaler))) as {
+          policy: { concurrency: number };
+        };
+        for (const { concurrency } of config.pools) {
+          expect(concurrency).toBe(scalerConfig.policy.concurrency);
+        }
+      }
+      // The scaler resizes the Deployment named after the pool, and busy pods drain in time.
+      for (const { pool, drainTimeoutMs } of config.pools) {
+        const deployment = deployments.find(
+          ({ doc }) =>
+            (doc.metadata as { name: string }).name === template?.replaceAll('{pool}', pool),
+        );
+        const grace = (
+          deployment?.doc.spec as { template: { spec: { terminationGracePeriodSeconds: number } } }
+        ).template.spec.terminationGracePeriodSeconds;
+        expect(grace * 1000).toBeGreaterThan(drainTimeoutMs);
+      }
+    }
+    const role = kubeDocs.find(
+      ({ doc }) =>
+        doc.kind === 'Role' && (doc.metadata as { name: string }).name === 'agentq-scaler',
+    )?.doc as { rules: { resources: string[]; verbs: string[] }[] };
+    const may = (resource: string, verb: string) =>
+      role.rules.some((rule) => rule.resources.includes(resource) && rule.verbs.includes(verb));
+    for (const [resource, verb] of [
+      ['deployments/scale', 'get'],
+      ['deployments/scale', 'patch'],
+      ['pods', 'list'],
+      ['pods', 'patch'],
+    ] as const) {
+      expect(`${resource} ${verb}: ${may(resource, verb)}`).toBe(`${resource} ${verb}: true`);
+    }
   });
 
   it('copies into images only files that exist, and builds from Dockerfiles that exist', () => {

@@ -1,6 +1,8 @@
 // Gateway throughput on loopback: POST /v1/tasks and POST /v1/tasks/batch through the whole
 // gateway (validation, admission, idempotency, index) against a bare Fastify route doing only
-// queue.add / queue.addBulk, in the same run and on the same Redis. Run `pnpm bench:gateway`
+// queue.add / queue.addBulk, in the same run, on the same Redis connection. The bare route
+// runs twice: with the job options the gateway sets (task id, priority, attempts, backoff,
+// retention: the same jobs in Redis, the fair comparison) and with BullMQ's defaults. Run `pnpm bench:gateway`
 // at the root (builds first). autocannon runs as a child process so it does not share the
 // servers' event loop. Keys live under a prefix of their own, deleted at the end.
 import { spawn } from 'node:child_process';
@@ -11,7 +13,8 @@ import { Queue } from 'bullmq';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
-import { createRedis, createTaskQueues, deleteKeysByPrefix } from '@agentq/queue';
+import { TaskSpecSchema } from '@agentq/contracts';
+import { createRedis, createTaskQueues, deleteKeysByPrefix, taskJobOptions } from '@agentq/queue';
 import { createKey, formatApiKeyLine } from '../dist/auth/api-key.js';
 import { loadConfig } from '../dist/config.js';
 import { createGateway } from '../dist/create-gateway.js';
@@ -20,6 +23,9 @@ const require = createRequire(import.meta.url);
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
+// Every run is repeated this many times, interleaved, and medians are reported: on a shared
+// machine one pair of runs can differ by 2x.
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const BATCH = 100;
 const prefix = `agentq-bench-${randomUUID().slice(0, 8)}`;
 
@@ -83,41 +89,66 @@ async function main() {
 
   const bareQueue = new Queue('bare', { connection: redis, prefix });
   const bare = Fastify({ bodyLimit: 1_048_576 });
+  // `?opts=agentq`: the options the gateway gives the same spec, with a fresh task id.
+  const optionsFor = (request) => {
+    if (request.query.opts !== 'agentq') return () => undefined;
+    const base = taskJobOptions(TaskSpecSchema.parse(task), '', config.retention);
+    return () => ({ ...base, jobId: randomUUID() });
+  };
   bare.post('/tasks', async (request, reply) => {
-    const job = await bareQueue.add(request.body.agent, request.body);
+    const opts = optionsFor(request)();
+    const job = await bareQueue.add(request.body.agent, request.body, opts);
     return reply.code(201).send({ id: job.id });
   });
   bare.post('/batch', async (request, reply) => {
+    const opts = optionsFor(request);
     const jobs = await bareQueue.addBulk(
-      request.body.tasks.map((t) => ({ name: t.agent, data: t })),
+      request.body.tasks.map((t) => ({ name: t.agent, data: t, opts: opts() })),
     );
     return reply.code(201).send({ tasks: jobs.map((job) => ({ id: job.id })) });
   });
   const bareUrl = await bare.listen({ port: 0, host: '127.0.0.1' });
 
-  const rows = [];
-  const run = async (label, url, body, perRequest) => {
+  /** Redis calls so far (Lua scripts count their inner calls); exact on a private Redis only. */
+  const redisCalls = async () => {
+    const stats = await redis.info('commandstats');
+    return [...stats.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0);
+  };
+  const runs = [
+    ['gateway POST /v1/tasks', `${gatewayUrl}/v1/tasks`, task, 1],
+    ['bare queue.add, agentq options', `${bareUrl}/tasks?opts=agentq`, task, 1],
+    ['bare queue.add, BullMQ defaults', `${bareUrl}/tasks`, task, 1],
+    [`gateway POST /v1/tasks/batch (${BATCH})`, `${gatewayUrl}/v1/tasks/batch`, batchBody, BATCH],
+    [`bare addBulk (${BATCH}), agentq options`, `${bareUrl}/batch?opts=agentq`, batchBody, BATCH],
+    [`bare addBulk (${BATCH}), BullMQ defaults`, `${bareUrl}/batch`, batchBody, BATCH],
+  ];
+  /** Per run (same order as `runs`), one measurement per round. */
+  const results = runs.map(() => []);
+  const measure = async (url, body, perRequest) => {
+    // Gateway and bare routes share this process: its CPU time per task is the cost of
+    // whichever route runs (autocannon is a child process).
+    const callsBefore = await redisCalls();
+    const cpuBefore = process.cpuUsage();
     const result = await cannon(url, body);
-    const ok = result['2xx'];
-    rows.push({
-      label,
+    const cpu = process.cpuUsage(cpuBefore);
+    const tasks = Math.max(1, result['2xx'] * perRequest);
+    return {
       reqPerSec: result.requests.average,
-      tasksPerSec: (ok * perRequest) / result.duration,
+      tasksPerSec: tasks / result.duration,
+      cpuMicrosPerTask: (cpu.user + cpu.system) / tasks,
+      // Less the INFO call that measures.
+      redisCallsPerTask: ((await redisCalls()) - callsBefore - 1) / tasks,
       p50: result.latency.p50,
       p99: result.latency.p99,
       errors: result.non2xx + result.errors,
-    });
+    };
   };
   try {
-    await run('gateway POST /v1/tasks', `${gatewayUrl}/v1/tasks`, task, 1);
-    await run('bare queue.add', `${bareUrl}/tasks`, task, 1);
-    await run(
-      `gateway POST /v1/tasks/batch (${BATCH})`,
-      `${gatewayUrl}/v1/tasks/batch`,
-      batchBody,
-      BATCH,
-    );
-    await run(`bare queue.addBulk (${BATCH})`, `${bareUrl}/batch`, batchBody, BATCH);
+    for (let round = 0; round < ROUNDS; round += 1) {
+      for (const [index, [, url, body, perRequest]] of runs.entries()) {
+        results[index]?.push(await measure(url, body, perRequest));
+      }
+    }
   } finally {
     await gateway.close();
     await bare.close();
@@ -129,20 +160,35 @@ async function main() {
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
   const bullmqVersion = require('bullmq/package.json').version;
   console.log(
-    `\n${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, redis ${redisVersion}, bullmq ${bullmqVersion}; ${CONNECTIONS} connections, ${SECONDS} s per run\n`,
+    `\n${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), node ${process.version}, redis ${redisVersion}, bullmq ${bullmqVersion}; ${CONNECTIONS} connections, ${SECONDS} s per run; Redis calls counted with INFO commandstats (other clients of the same Redis inflate them)\n`,
   );
-  console.log('| run | req/s | tasks/s | p50 ms | p99 ms | errors |');
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-  for (const r of rows)
+  const median = (values) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  };
+  const med = (index, field) => median((results[index] ?? []).map((r) => r[field]));
+  console.log(`medians of ${ROUNDS} interleaved rounds\n`);
+  console.log(
+    '| run | req/s | tasks/s | CPU µs/task | Redis calls/task | p50 ms | p99 ms | errors |',
+  );
+  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+  for (const [index, [label]] of runs.entries()) {
+    const errors = (results[index] ?? []).reduce((sum, r) => sum + r.errors, 0);
     console.log(
-      `| ${r.label} | ${fmt(r.reqPerSec)} | ${fmt(r.tasksPerSec)} | ${r.p50} | ${r.p99} | ${r.errors} |`,
-    );
-  const [gSingle, bSingle, gBatch, bBatch] = rows;
-  if (gSingle && bSingle && gBatch && bBatch) {
-    console.log(
-      `\nsingle: gateway/bare = ${(gSingle.tasksPerSec / bSingle.tasksPerSec).toFixed(2)}; batch: gateway/bare = ${(gBatch.tasksPerSec / bBatch.tasksPerSec).toFixed(2)}`,
+      `| ${label} | ${fmt(med(index, 'reqPerSec'))} | ${fmt(med(index, 'tasksPerSec'))} | ${fmt(med(index, 'cpuMicrosPerTask'))} | ${med(index, 'redisCallsPerTask').toFixed(1)} | ${med(index, 'p50')} | ${med(index, 'p99')} | ${errors} |`,
     );
   }
+  /** Gateway over bare tasks/s, per round (same round, so under the same load), and the median. */
+  const ratios = (gateway, bare) => {
+    const each = (results[gateway] ?? []).map(
+      (r, round) => r.tasksPerSec / (results[bare]?.[round]?.tasksPerSec ?? NaN),
+    );
+    return `${median(each).toFixed(2)} (rounds: ${each.map((x) => x.toFixed(2)).join(', ')})`;
+  };
+  console.log(
+    `\ngateway/bare, same job options: single ${ratios(0, 1)}; batch ${ratios(3, 4)}` +
+      `\ngateway/bare, BullMQ defaults:   single ${ratios(0, 2)}; batch ${ratios(3, 5)}`,
+  );
 }
 
 await main();

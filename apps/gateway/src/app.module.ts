@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { SecurityModule } from './auth/security.module.js';
+import { DeadLetterModule } from './dead-letter/dead-letter.module.js';
 import { DocsController } from './docs/docs.controller.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { HealthController } from './health/health.controller.js';
@@ -34,7 +35,7 @@ export class AppModule {
   static register(deps: GatewayDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [DepsModule.register(deps), SecurityModule, TasksModule],
+      imports: [DepsModule.register(deps), SecurityModule, TasksModule, DeadLetterModule],
       controllers: [HealthController, PoolsController, MetricsController, DocsController],
     };
   }

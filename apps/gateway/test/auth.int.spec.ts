@@ -1,4 +1,5 @@
 import { SCOPES, type Scope } from '@agentq/contracts';
+import { addDeadLetter } from '@agentq/queue';
 import { useGateway, type HttpAnswer } from './gateway-harness.js';
 
 /** Every scope but one: the key that must be refused a route needing `scope`. */
@@ -27,6 +28,14 @@ const ENDPOINTS: Endpoint[] = [
   { method: 'POST', path: (id) => `/v1/tasks/${id}/cancel`, scope: 'tasks:write' },
   { method: 'POST', path: (id) => `/v1/tasks/${id}/retry`, scope: 'tasks:write' },
   { method: 'GET', path: () => '/v1/pools', scope: 'tasks:read' },
+  { method: 'GET', path: () => '/v1/dead-letter', scope: 'tasks:read' },
+  { method: 'GET', path: () => '/v1/dead-letter/dead-1', scope: 'tasks:read' },
+  {
+    method: 'POST',
+    path: () => '/v1/dead-letter/redrive',
+    scope: 'tasks:write',
+    body: { ids: ['dead-1'] },
+  },
 ];
 
 const keys = {
@@ -98,8 +107,9 @@ describe('API key authentication', () => {
     it('serves a key with the scope, sent as Bearer or as X-API-Key', async () => {
       const key = gateway.keys[`only ${scope}`] ?? '';
       for (const answer of [await call(key), await call(null, { 'x-api-key': key })]) {
-        // Served: whatever the task's state makes of it (a second cancel is a 409).
-        expect([200, 201, 202, 409]).toContain(answer.status);
+        // Served: whatever the task's state makes of it (a second cancel is a 409, an unknown
+        // dead letter a 404 with the error code of a missing one, not of a refusal).
+        expect([200, 201, 202, 404, 409]).toContain(answer.status);
       }
     });
   });
@@ -175,6 +185,29 @@ describe('tenant isolation', () => {
     expectError(await asOther(method, path), 404, 'NOT_FOUND');
     // The owner still sees it.
     expect((await gateway.request('GET', `/v1/tasks/${taskId}`)).status).toBe(200);
+  });
+
+  it("answers 404 for another tenant's dead letter, lists none of them and redrives none", async () => {
+    await addDeadLetter(gateway.redis, gateway.prefix, {
+      pool: 'default',
+      taskId: 'dead-of-default',
+      name: 'echo',
+      data: { v: 1, agent: 'echo', input: {}, tenant: 'default' },
+      opts: { attempts: 1 },
+      failedReason: '[TRANSIENT] upstream 502',
+      attemptsMade: 1,
+      attempts: [],
+      createdAt: 1_000,
+      failedAt: 2_000,
+    });
+    expect((await gateway.request('GET', '/v1/dead-letter/dead-of-default')).status).toBe(200);
+    expectError(await asOther('GET', '/v1/dead-letter/dead-of-default'), 404, 'NOT_FOUND');
+    expect((await asOther('GET', '/v1/dead-letter')).body.deadLetters).toEqual([]);
+    const redrive = await asOther('POST', '/v1/dead-letter/redrive', { ids: ['dead-of-default'] });
+    expect(redrive.body).toMatchObject({ redriven: [], notFound: ['dead-of-default'] });
+    const pool = await asOther('POST', '/v1/dead-letter/redrive', { pool: 'default' });
+    expect(pool.body.redriven).toEqual([]);
+    expect((await gateway.request('GET', '/v1/dead-letter')).body.total).toBe(1);
   });
 
   it("lists only the tenant's own tasks", async () => {

@@ -13,6 +13,8 @@ describe('API documentation', () => {
         '/v1/tasks/batch',
         '/v1/tasks/{id}/events',
         '/v1/pools',
+        '/v1/dead-letter',
+        '/v1/dead-letter/redrive',
       ]),
     );
     const spec =

@@ -77,7 +77,7 @@ export const configSchema = z
     AGENTQ_SCALER_LEASE_TTL_MS: z.coerce.number().int().min(1000).default(5000),
     /** Worker entry point started by the local actuator. */
     AGENTQ_SCALER_WORKER_SCRIPT: z.string().default(defaultWorkerScript),
-    /** Forward the local workers' log lines (info and above) to the scaler's stdout. */
+    /** Forward the local workers' log lines (at the scaler's level and above) to its stdout. */
     AGENTQ_SCALER_WORKER_LOGS: flag.default(true),
     /** First delay before restarting a crashed worker; doubles up to 30 s (ms). */
     AGENTQ_SCALER_RESTART_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),

@@ -3,6 +3,7 @@ import type { PoolName } from '@agentq/contracts';
 import type { Actuator } from './actuators/actuator.js';
 import { ControlLoop, type ControlLoopOptions } from './control-loop.js';
 import type { ScalingPolicy } from './decide.js';
+import type { DecisionRecord } from './decision-store.js';
 import { ScalerMetrics } from './metrics.js';
 import type { PoolReading } from './observe.js';
 import { testPolicy, testReading } from '../test/fixtures/policy.js';
@@ -39,6 +40,7 @@ class FakeActuator implements Actuator {
 function setup(overrides: Partial<ControlLoopOptions> = {}) {
   let now = 1_000_000;
   let next = reading();
+  const published: DecisionRecord[] = [];
   const actuator = new FakeActuator();
   const metrics = new ScalerMetrics();
   const loop = new ControlLoop({
@@ -47,12 +49,17 @@ function setup(overrides: Partial<ControlLoopOptions> = {}) {
     readPins: () => Promise.resolve(new Map()),
     actuator,
     isLeader: () => true,
+    confirmLeader: () => Promise.resolve(true),
     fencingToken: () => 7,
     policy,
     schedule: [],
     intervalMs: 1000,
     rateHalfLifeS: 2,
     metrics,
+    publish: (decision) => {
+      published.push(decision);
+      return Promise.resolve();
+    },
     logger: pino({ level: 'silent' }),
     now: () => now,
     ...overrides,
@@ -61,6 +68,7 @@ function setup(overrides: Partial<ControlLoopOptions> = {}) {
     loop,
     actuator,
     metrics,
+    published,
     advance: (ms: number) => (now += ms),
     set: (r: Partial<PoolReading>) => (next = reading(r)),
   };
@@ -87,14 +95,53 @@ describe(ControlLoop.name, () => {
     expect(directions).toEqual([1, 3, 5, 6, 5, 4, 3, 2, 1]);
   });
 
+  it('scales an idle pool to zero when the minimum is 0, and wakes it on the first task', async () => {
+    const { loop, actuator, advance, set, published } = setup({
+      policy: { ...policy, minReplicas: 0 },
+    });
+    await actuator.setReplicas('default', 1);
+    for (let i = 0; i < 15; i++) {
+      advance(1000);
+      await loop.tick();
+    }
+    expect(actuator.replicas.get('default')).toBe(0);
+    set({ waiting: 1 });
+    advance(1000);
+    await loop.tick();
+    expect(actuator.replicas.get('default')).toBe(1);
+    expect(published.at(-1)).toMatchObject({ reason: 'wake', desired: 1 });
+  });
+
   it('does nothing but wait while another scaler leads', async () => {
-    const { loop, actuator, metrics } = setup({ isLeader: () => false });
+    const { loop, actuator, metrics, published } = setup({ isLeader: () => false });
     await loop.tick();
     expect(actuator.calls).toEqual([]);
-    expect(loop.status().decisions).toEqual([]);
+    expect(published).toEqual([]);
     expect(await metrics.registry.getSingleMetricAsString('agentq_scaler_leader')).toContain(
       'agentq_scaler_leader 0',
     );
+  });
+
+  it('drops its pool gauges when it loses the lease, so only the leader publishes them', async () => {
+    let leader = true;
+    const { loop, metrics } = setup({ isLeader: () => leader });
+    await loop.tick();
+    expect(await metrics.registry.metrics()).toContain(
+      'agentq_scaler_backlog_tasks{pool="default"} 0',
+    );
+    leader = false;
+    await loop.tick();
+    const text = await metrics.registry.metrics();
+    for (const name of ['desired_replicas', 'current_replicas', 'backlog_tasks']) {
+      expect(text).not.toContain(`agentq_scaler_${name}{`);
+    }
+  });
+
+  it('applies nothing when Redis says the lease passed to another scaler meanwhile', async () => {
+    const { loop, actuator, published } = setup({ confirmLeader: () => Promise.resolve(false) });
+    await loop.tick();
+    expect(actuator.calls).toEqual([]);
+    expect(published).toEqual([]);
   });
 
   it('follows a pin', async () => {
@@ -103,19 +150,26 @@ describe(ControlLoop.name, () => {
     });
     await loop.tick();
     expect(actuator.replicas.get('default')).toBe(2);
-    expect(loop.status().pools.default).toMatchObject({ pinned: 2, desired: 2 });
+    expect((await loop.pools()).default).toMatchObject({ pinned: 2, desired: 2 });
   });
 
-  it('keeps the last 100 decisions with their rationale and fencing token', async () => {
-    const { loop, advance } = setup();
-    for (let i = 0; i < 120; i++) {
+  it('records every decision with its rationale, inputs and fencing token', async () => {
+    const { loop, advance, published } = setup();
+    for (let i = 0; i < 3; i++) {
       advance(1000);
       await loop.tick();
     }
-    const { decisions } = loop.status();
-    expect(decisions).toHaveLength(100);
-    expect(decisions[0]).toMatchObject({ pool: 'default', fencingToken: 7, reason: 'min' });
-    expect(decisions[0]?.rationale).toContain('minimum 1');
+    expect(published).toHaveLength(3);
+    expect(published[0]).toMatchObject({
+      pool: 'default',
+      current: 0,
+      desired: 1,
+      fencingToken: 7,
+      reason: 'min',
+      at: new Date(1_001_000).toISOString(),
+      inputs: { backlog: 0, minReplicas: 1 },
+    });
+    expect(published[0]?.rationale).toContain('minimum 1');
   });
 
   it('counts decisions by pool, direction and reason', async () => {

@@ -1,13 +1,8 @@
 import type { Logger } from 'pino';
 import type { PoolName } from '@agentq/contracts';
 import type { Actuator, WorkerInfo } from './actuators/actuator.js';
-import {
-  decide,
-  emptyHistory,
-  type Decision,
-  type DecisionHistory,
-  type ScalingPolicy,
-} from './decide.js';
+import { decide, emptyHistory, type DecisionHistory, type ScalingPolicy } from './decide.js';
+import type { DecisionRecord } from './decision-store.js';
 import type { ScalerMetrics } from './metrics.js';
 import type { PoolReading } from './observe.js';
 import { summarize, type PoolObservation, type RateState } from './rates.js';
@@ -22,22 +17,19 @@ export interface ControlLoopOptions {
   actuator: Actuator;
   /** Whether this instance may act (leader lease). */
   isLeader: () => boolean;
+  /** Checked in Redis just before a change is applied: still the leader, same fencing token. */
+  confirmLeader: () => Promise<boolean>;
   fencingToken: () => number | undefined;
   policy: ScalingPolicy;
   schedule: readonly ScheduleWindow[];
   intervalMs: number;
   rateHalfLifeS: number;
   metrics: ScalerMetrics;
+  /** Records each decision for /status and KEDA on every instance (DecisionStore). */
+  publish: (record: DecisionRecord) => Promise<void>;
   logger: Logger;
   /** Time source (ms); injected so tests drive the loop without waiting. */
   now?: () => number;
-}
-
-/** A decision as /status shows it. */
-export interface DecisionRecord extends Decision {
-  at: string;
-  pool: PoolName;
-  fencingToken: number | undefined;
 }
 
 export interface PoolStatus {
@@ -56,9 +48,6 @@ interface PoolState {
   status: PoolStatus;
 }
 
-/** How many decisions /status keeps. */
-const DECISION_LOG_SIZE = 100;
-
 /**
  * read -> decide -> actuate -> decision log, every interval, for every pool. Ticks never
  * overlap: the next is scheduled when the previous finished, so a slow Redis slows the
@@ -69,7 +58,6 @@ export class ControlLoop {
   private running = false;
   private current: Promise<void> | undefined;
   private readonly state = new Map<PoolName, PoolState>();
-  private readonly log: DecisionRecord[] = [];
   private readonly now: () => number;
 
   constructor(private readonly options: ControlLoopOptions) {
@@ -95,13 +83,13 @@ export class ControlLoop {
     await this.current;
   }
 
-  /** Per-pool status and the last decisions, newest last. */
-  status(): { pools: Record<string, PoolStatus>; decisions: DecisionRecord[] } {
+  /** What this instance last saw and decided per pool, with the actuator's workers when it knows them. */
+  async pools(): Promise<Record<string, PoolStatus>> {
     const pools: Record<string, PoolStatus> = {};
     for (const [pool, state] of this.state) {
-      pools[pool] = { ...state.status, workers: this.options.actuator.describe?.(pool) };
+      pools[pool] = { ...state.status, workers: await this.options.actuator.describe?.(pool) };
     }
-    return { pools, decisions: [...this.log] };
+    return pools;
   }
 
   /** One round over every pool; public so tests run it without timers. */
@@ -114,6 +102,9 @@ export class ControlLoop {
         state.rates = undefined;
         state.lastReadAt = undefined;
       }
+      // Only the leader publishes pool gauges: a scaler that lost the lease drops its stale
+      // ones, so dashboards and alerts see one series per pool.
+      this.options.metrics.resetPoolGauges();
       return;
     }
     const pins = await this.options.readPins(this.options.pools);
@@ -156,10 +147,14 @@ export class ControlLoop {
       policy,
       state.history,
     );
-    state.history = history;
     if (decision.desired !== current) {
+      if (!(await this.options.confirmLeader())) {
+        this.options.logger.warn({ pool }, 'leader lease lost; decision not applied');
+        return;
+      }
       await this.options.actuator.setReplicas(pool, decision.desired);
     }
+    state.history = history;
     state.status = { current, desired: decision.desired, pinned, observation };
 
     const record: DecisionRecord = {
@@ -168,8 +163,11 @@ export class ControlLoop {
       pool,
       fencingToken: this.options.fencingToken(),
     };
-    this.log.push(record);
-    if (this.log.length > DECISION_LOG_SIZE) this.log.shift();
+    await this.options
+      .publish(record)
+      .catch((err: unknown) =>
+        this.options.logger.warn({ pool, err: (err as Error).message }, 'cannot publish decision'),
+      );
     metrics.decisions.inc({ pool, direction: decision.direction, reason: decision.reason });
     metrics.desired.set({ pool }, decision.desired);
     metrics.current.set({ pool }, current);

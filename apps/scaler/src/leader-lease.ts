@@ -16,6 +16,9 @@ export interface LeaderLeaseOptions {
 /** Extends the lease only if this holder still owns it. */
 const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+/** 1 if this holder owns the lease and its token is the latest acquisition's. */
+const CONFIRM = `if redis.call('GET', KEYS[1]) == ARGV[1] and redis.call('GET', KEYS[2]) == ARGV[2]
+  then return 1 else return 0 end`;
 /** Deletes the lease only if this holder still owns it. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('DEL', KEYS[1]) else return 0 end`;
@@ -48,6 +51,19 @@ export class LeaderLease {
   /** Fencing token of the current leadership (undefined when not leader). */
   fencingToken(): number | undefined {
     return this.leader ? this.token : undefined;
+  }
+
+  /**
+   * Asks Redis, just before acting, whether this holder still owns the lease under the
+   * latest fencing token; steps down if not. Covers a leader paused (GC, a slow tick)
+   * past its ttl while another took over: it does not act on a stale decision.
+   */
+  async confirm(): Promise<boolean> {
+    if (!this.isLeader() || this.token === undefined) return false;
+    const { redis, key } = this.options;
+    const owned = await redis.eval(CONFIRM, 2, key, `${key}:fence`, this.holder, this.token);
+    if (owned !== 1) this.setLeader(false);
+    return this.leader;
   }
 
   /** Tries once at once, then every ttl/3. */

@@ -3,17 +3,20 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { PoolName } from '@agentq/contracts';
 import { loadConfigOrExit, createRedis, createTaskQueues } from '@agentq/queue';
-import type { Actuator } from './actuators/actuator.js';
+import type { Actuator, BusyWorkers } from './actuators/actuator.js';
 import { LocalActuator } from './actuators/local.actuator.js';
 import { NoopActuator } from './actuators/noop.actuator.js';
 import { loadConfig, type ScalerConfig } from './config.js';
 import { ControlLoop } from './control-loop.js';
+import { DecisionStore } from './decision-store.js';
 import { LeaderLease } from './leader-lease.js';
 import { ScalerMetrics } from './metrics.js';
 import { readBusyWorkers, readPool } from './observe.js';
 import { PinStore } from './pin-store.js';
 import { StatusServer } from './status-server.js';
 
+/** Most active tasks read to tell busy workers from idle ones (more: unknown). */
+const BUSY_SCAN_LIMIT = 1000;
 /** How long close() waits for draining local workers before SIGKILL. */
 const WORKER_CLOSE_TIMEOUT_MS = 60_000;
 /** Everything must have stopped this long after SIGTERM. */
@@ -24,7 +27,13 @@ async function createActuator(
   logger: pino.Logger,
   redis: Redis,
   queues: ReadonlyMap<PoolName, Queue>,
+  decisions: DecisionStore,
 ): Promise<Actuator> {
+  // Who runs what, from BullMQ's `processedBy` (the worker's name) of the active tasks.
+  const busyWorkers: BusyWorkers = (pool) => {
+    const queue = queues.get(pool);
+    return queue ? readBusyWorkers(queue, redis, BUSY_SCAN_LIMIT) : Promise.resolve(undefined);
+  };
   switch (config.actuator) {
     case 'local':
       return new LocalActuator({
@@ -32,6 +41,9 @@ async function createActuator(
         workerScript: config.workerScript,
         env: process.env,
         concurrency: config.policy.concurrency,
+        // At least info: the workers' `ready` line tells the actuator they serve.
+        workerLogLevel: logger.isLevelEnabled('info') ? config.logLevel : 'info',
+        busyWorkers,
         restartBackoffMs: config.restartBackoffMs,
         forward: config.forwardWorkerLogs
           ? {
@@ -58,16 +70,13 @@ async function createActuator(
       return new KubernetesActuator({
         kubeConfig,
         ...config.kubernetes,
-        // Workers named after their pod (BullMQ `name`) tell which pods are idle.
-        busyWorkers: (pool) => {
-          const queue = queues.get(pool);
-          return queue ? readBusyWorkers(queue, redis, 1000) : Promise.resolve(undefined);
-        },
+        // Workers named after their pod (AGENTQ_WORKER_NAME) tell which pods are idle.
+        busyWorkers,
         logger,
       });
     }
     case 'none':
-      return new NoopActuator();
+      return new NoopActuator((pool) => decisions.latest(pool).then((last) => last?.desired));
   }
 }
 
@@ -80,13 +89,19 @@ async function main(): Promise<void> {
 
   const metrics = new ScalerMetrics();
   const pins = new PinStore(redis, config.prefix);
+  // Outlives a leader's death and the takeover by far; then no answer beats a stale one.
+  const decisions = new DecisionStore(
+    redis,
+    config.prefix,
+    Math.max(30_000, 10 * config.intervalMs, 3 * config.leaseTtlMs),
+  );
   const lease = new LeaderLease({
     redis,
     key: `${config.prefix}:scaler:leader`,
     ttlMs: config.leaseTtlMs,
     logger,
   });
-  const actuator = await createActuator(config, logger, redis, queues);
+  const actuator = await createActuator(config, logger, redis, queues, decisions);
   const loop = new ControlLoop({
     pools: config.pools,
     read: (pool, now, since) => {
@@ -97,12 +112,14 @@ async function main(): Promise<void> {
     readPins: (pools) => pins.read(pools),
     actuator,
     isLeader: () => lease.isLeader(),
+    confirmLeader: () => lease.confirm(),
     fencingToken: () => lease.fencingToken(),
     policy: config.policy,
     schedule: config.schedule,
     intervalMs: config.intervalMs,
     rateHalfLifeS: config.rateHalfLifeS,
     metrics,
+    publish: (record) => decisions.write(record),
     logger,
   });
   const server = new StatusServer({
@@ -111,6 +128,7 @@ async function main(): Promise<void> {
     pools: config.pools,
     loop,
     pins,
+    decisions,
     metrics,
     isLeader: () => lease.isLeader(),
     ready: () =>

@@ -49,6 +49,11 @@ export class ScalerMetrics {
     collectDefaultMetrics({ register: this.registry, prefix: 'agentq_scaler_' });
   }
 
+  /** Forgets every pool's gauge values (a standby publishes none). */
+  resetPoolGauges(): void {
+    for (const gauge of [this.desired, this.current, this.backlog, this.oldestWait]) gauge.reset();
+  }
+
   private poolGauge(name: string, help: string): Gauge<'pool'> {
     return new Gauge({ name, help, labelNames: ['pool'] as const, registers: [this.registry] });
   }

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { decodeTaskError } from '@agentq/contracts';
 
 /** What one tick reads of one pool's queue: raw counts and samples, not yet smoothed. */
 export interface PoolReading {
@@ -16,6 +17,11 @@ export interface PoolReading {
   /** Tasks that completed / failed for good after `since` (from the finished sets' scores). */
   completedSince: number;
   failedSince: number;
+  /**
+   * Error codes (`[CODE]` of `failedReason`) of the newest tasks failed after `since`, at most
+   * the sample size: what share of the failures the client caused (bad input, a cancel).
+   */
+  failureCodes: string[];
   /** Since when the head-of-line task of the wait list or the priority set has waited. */
   oldestWaitingSince: number | undefined;
   /** Run times (finishedOn − processedOn) of the most recently completed tasks, in ms. */
@@ -33,8 +39,8 @@ function count(result: [Error | null, unknown] | undefined): number {
 
 /**
  * Reads one pool with a fixed number of Redis calls, whatever the queue holds: one
- * getJobCounts script, one CLIENT LIST (getWorkers), one pipeline of six commands and one
- * pipeline of `2 + sampleSize` HMGETs. Never one call per waiting task.
+ * getJobCounts script, one CLIENT LIST (getWorkers), one pipeline of seven commands and one
+ * pipeline of at most `2 + 2 × sampleSize` HMGETs. Never one call per waiting task.
  */
 export async function readPool(
   queue: Queue,
@@ -55,21 +61,28 @@ export async function readPool(
       .lindex(key('wait'), -1)
       .zrange(key('prioritized'), '0', '0')
       .zrevrange(key('completed'), 0, sampleSize - 1)
+      .zrevrangebyscore(key('failed'), '+inf', `(${since}`, 'LIMIT', 0, sampleSize)
       .exec(),
   ]);
   if (!first) throw new Error('pipeline aborted');
   const waitHead = first[3]?.[1] as string | null;
   const priorityHead = (first[4]?.[1] as string[] | undefined)?.[0];
   const recent = (first[5]?.[1] as string[] | undefined) ?? [];
+  const recentlyFailed = (first[6]?.[1] as string[] | undefined) ?? [];
 
   const heads = [waitHead, priorityHead].filter((id): id is string => !!id);
   const second = client.pipeline();
   for (const id of heads) second.hmget(queue.toKey(id), 'timestamp', 'delay');
   for (const id of recent) second.hmget(queue.toKey(id), 'processedOn', 'finishedOn');
+  for (const id of recentlyFailed) second.hmget(queue.toKey(id), 'failedReason');
   const details: [Error | null, unknown][] = (await second.exec()) ?? [];
-  const fields = details.map(([, value]) =>
-    (value as (string | null)[]).map((v) => (v === null ? NaN : Number(v))),
-  );
+  const raw = details.map(([, value]) => (value as (string | null)[] | null) ?? []);
+  const numbers = (values: (string | null)[]) =>
+    values.map((v) => (v === null || v === undefined ? NaN : Number(v)));
+  const fields = raw.slice(0, heads.length + recent.length).map(numbers);
+  const failureCodes = raw
+    .slice(heads.length + recent.length)
+    .flatMap(([reason]) => (typeof reason === 'string' ? [decodeTaskError(reason).code] : []));
 
   let oldestWaitingSince: number | undefined;
   for (const [timestamp = NaN, delay = 0] of fields.slice(0, heads.length)) {
@@ -93,6 +106,7 @@ export async function readPool(
     waitingChildren: counts['waiting-children'] ?? 0,
     completedSince: count(first[1]),
     failedSince: count(first[2]),
+    failureCodes,
     oldestWaitingSince,
     durationsMs,
     workers: workers.length,
@@ -100,16 +114,19 @@ export async function readPool(
 }
 
 /**
- * Tasks running per worker name (BullMQ's `processedBy`, set when a worker has a `name`,
- * e.g. its pod name), from at most `limit` active tasks: one LRANGE and one pipeline.
- * Undefined when some active task has no `processedBy`: then who is idle is unknown.
+ * Tasks running per worker name (BullMQ's `processedBy`, set when a worker has a `name`:
+ * AGENTQ_WORKER_NAME, e.g. its pod name), from the active list: one LRANGE and one
+ * pipeline of HGETs. A task handed back, rate-limited, retried or finished has left the
+ * active list, so only running tasks count. Undefined when some active task has no
+ * `processedBy`, or more than `limit` tasks are active: then who is idle is unknown.
  */
 export async function readBusyWorkers(
   queue: Queue,
   client: Redis,
   limit: number,
 ): Promise<Map<string, number> | undefined> {
-  const active = await client.lrange(queue.toKey('active'), 0, limit - 1);
+  const active = await client.lrange(queue.toKey('active'), 0, limit);
+  if (active.length > limit) return undefined;
   const pipeline = client.pipeline();
   for (const id of active) pipeline.hget(queue.toKey(id), 'pb');
   const names = ((await pipeline.exec()) ?? []).map(([, value]) => value as string | null);

@@ -28,6 +28,25 @@ describe(summarize.name, () => {
     expect(second.observation.failureRate).toBeCloseTo(0.25);
   });
 
+  it('leaves failures the client caused (bad input, cancels) out of the failure rate', () => {
+    const first = summarize({ ...base, at: 0 }, undefined, 10, 10);
+    const second = summarize(
+      {
+        ...base,
+        at: 1000,
+        completedSince: 10,
+        failedSince: 40,
+        // A sample of 4 of the 40: three cancels, one timeout.
+        failureCodes: ['CANCELLED', 'CANCELLED', 'INVALID_INPUT', 'TIMEOUT'],
+      },
+      first.state,
+      0.001,
+      10,
+    );
+    // 10 of the 40 failures were downstream, out of 50 finishing tasks.
+    expect(second.observation.failureRate).toBeCloseTo(0.2);
+  });
+
   it('reports the head-of-line wait and the duration percentiles', () => {
     const { observation } = summarize(
       { ...base, at: 10_000, waiting: 1, oldestWaitingSince: 4000, durationsMs: [100, 200, 900] },

@@ -1,3 +1,4 @@
+import { ErrorCode } from '@agentq/contracts';
 import { ewma } from './forecast.js';
 import type { PoolReading } from './observe.js';
 
@@ -15,7 +16,10 @@ export interface PoolObservation {
   arrivalRate: number;
   /** Tasks completing per second (smoothed). */
   completionRate: number;
-  /** Fraction of finishing tasks that fail for good (smoothed, 0..1). */
+  /**
+   * Fraction of finishing tasks that fail for good for a reason the client did not cause,
+   * i.e. not bad input or a cancel (smoothed, 0..1): the failure-storm signal.
+   */
   failureRate: number;
   /** Run time of recent completed tasks (s), undefined before any was seen. */
   durationP50S: number | undefined;
@@ -32,7 +36,24 @@ export interface RateState {
   inSystem: number;
   arrivalRate: number;
   completionRate: number;
+  /** Every task failed for good, per second. */
   failRate: number;
+  /** Those not caused by the client, per second. */
+  downstreamFailRate: number;
+}
+
+/** Failures the client caused: more workers neither cause nor cure them. */
+const CLIENT_CAUSED = new Set<string>([ErrorCode.InvalidInput, ErrorCode.Cancelled]);
+
+/**
+ * Tasks failed since the last tick for a reason the client did not cause, estimated from
+ * the sampled codes (all of them when none could be read).
+ */
+function downstreamFailures(reading: PoolReading): number {
+  const codes = reading.failureCodes;
+  if (codes.length === 0) return reading.failedSince;
+  const downstream = codes.filter((code) => !CLIENT_CAUSED.has(code)).length;
+  return (reading.failedSince * downstream) / codes.length;
 }
 
 /** The q-quantile (0..1) of the values, nearest-rank; undefined for none. */
@@ -64,6 +85,7 @@ export function summarize(
     arrivalRate: 0,
     completionRate: 0,
     failRate: 0,
+    downstreamFailRate: 0,
   };
   if (previous && dtS > 0) {
     const left = reading.completedSince + reading.failedSince;
@@ -73,6 +95,12 @@ export function summarize(
       arrivalRate: ewma(previous.arrivalRate, arrived / dtS, dtS, halfLifeS),
       completionRate: ewma(previous.completionRate, reading.completedSince / dtS, dtS, halfLifeS),
       failRate: ewma(previous.failRate, reading.failedSince / dtS, dtS, halfLifeS),
+      downstreamFailRate: ewma(
+        previous.downstreamFailRate,
+        downstreamFailures(reading) / dtS,
+        dtS,
+        halfLifeS,
+      ),
     };
   }
   const finishing = state.completionRate + state.failRate;
@@ -93,7 +121,7 @@ export function summarize(
           : Math.max(0, (reading.at - reading.oldestWaitingSince) / 1000),
       arrivalRate: state.arrivalRate,
       completionRate: state.completionRate,
-      failureRate: finishing > 0 ? state.failRate / finishing : 0,
+      failureRate: finishing > 0 ? state.downstreamFailRate / finishing : 0,
       durationP50S: seconds(quantile(durations, 0.5)),
       durationP95S: seconds(quantile(durations, 0.95)),
       durationMeanS: seconds(mean),

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PoolNameSchema, type PoolName } from '@agentq/contracts';
 import { z } from 'zod';
 import type { ControlLoop } from './control-loop.js';
+import type { DecisionStore } from './decision-store.js';
 import type { ScalerMetrics } from './metrics.js';
 import type { PinStore } from './pin-store.js';
 
@@ -10,8 +11,10 @@ export interface StatusServerOptions {
   host: string;
   port: number;
   pools: readonly PoolName[];
-  loop: Pick<ControlLoop, 'status'>;
+  loop: Pick<ControlLoop, 'pools'>;
   pins: Pick<PinStore, 'set' | 'clear'>;
+  /** The leader's decisions, so every instance answers the same (KEDA, operators). */
+  decisions: Pick<DecisionStore, 'latest' | 'recent'>;
   metrics: ScalerMetrics;
   isLeader: () => boolean;
   /** Whether Redis answers (GET /ready). */
@@ -102,7 +105,7 @@ export class StatusServer {
     const url = new URL(req.url ?? '/', 'http://scaler');
     const path = url.pathname;
     const method = req.method ?? 'GET';
-    const { loop, metrics } = this.options;
+    const { metrics } = this.options;
     if (method === 'GET' && path === '/health') return { status: 200, body: { status: 'ok' } };
     if (method === 'GET' && path === '/ready') {
       const ready = await this.options.ready();
@@ -115,17 +118,15 @@ export class StatusServer {
         type: metrics.registry.contentType,
       };
     }
-    if (method === 'GET' && path === '/status') {
-      return { status: 200, body: { leader: this.options.isLeader(), ...loop.status() } };
-    }
+    if (method === 'GET' && path === '/status') return { status: 200, body: await this.status() };
     const desired = /^\/v1\/pools\/([^/]+)\/desired$/.exec(path);
     if (method === 'GET' && desired) {
       const pool = this.pool(decodeURIComponent(desired[1] ?? ''));
-      const status = loop.status().pools[pool];
-      return {
-        status: 200,
-        body: { pool, desired: status?.desired ?? 0, current: status?.current ?? 0 },
-      };
+      const latest = await this.options.decisions.latest(pool);
+      if (!latest) {
+        throw new HttpError(503, 'UNAVAILABLE', `no scaler leads: pool ${pool} has no decision`);
+      }
+      return { status: 200, body: { pool, desired: latest.desired, current: latest.current } };
     }
     if (method === 'POST' && path === '/scale') {
       const parsed = ScaleBody.safeParse(await readJson(req));
@@ -160,6 +161,25 @@ export class StatusServer {
       return { status: 200, body: { pool, pinned: false } };
     }
     throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
+  }
+
+  /**
+   * The leader shows what it observed and decided; a standby observes nothing, so it shows
+   * the leader's latest current and desired counts. Both show the shared decision log.
+   */
+  private async status() {
+    const leader = this.options.isLeader();
+    const { decisions } = this.options;
+    const pools = await this.options.loop.pools();
+    if (!leader) {
+      for (const pool of this.options.pools) {
+        const latest = await decisions.latest(pool);
+        const own = pools[pool];
+        if (latest && own)
+          pools[pool] = { ...own, current: latest.current, desired: latest.desired };
+      }
+    }
+    return { leader, pools, decisions: await decisions.recent() };
   }
 
   private pool(name: string): PoolName {

@@ -62,4 +62,19 @@ describe(LeaderLease.name, () => {
     await c.lease.close();
     await c.redis.quit();
   });
+
+  it('confirms its leadership in Redis before acting, and steps down when it was taken', async () => {
+    const a = await candidate(60_000);
+    await a.lease.start();
+    expect(await a.lease.confirm()).toBe(true);
+    // Another holder took the lease (say A was paused past its ttl) with a newer token.
+    const lost = a.nextChange();
+    await a.redis.set(`${prefix}:scaler:leader`, 'someone-else');
+    await a.redis.incr(`${prefix}:scaler:leader:fence`);
+    expect(await a.lease.confirm()).toBe(false);
+    expect(await lost).toBe(false);
+    expect(a.lease.isLeader()).toBe(false);
+    await a.lease.close();
+    await a.redis.quit();
+  });
 });

@@ -1,4 +1,4 @@
-import { Worker } from 'bullmq';
+import { QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { createRedis, createTaskQueue, deleteKeysByPrefix } from '@agentq/queue';
 import { queueName } from '@agentq/contracts';
 import { readBusyWorkers, readPool } from '../src/observe.js';
@@ -82,7 +82,40 @@ describe(readPool.name, () => {
     await queue.addBulk(Array.from({ length: 2000 }, () => ({ name: 'sim', data: {} })));
     const many = await calls();
     expect(many).toBe(few);
-    expect(few).toBeLessThanOrEqual(4 + 6 + 2 + 10);
+    expect(few).toBeLessThanOrEqual(4 + 7 + 2 + 10);
+  });
+
+  it('reads the error codes of the tasks failed since the last tick', async () => {
+    const failPrefix = uniquePrefix('observe-failed');
+    const failQueue = createTaskQueue('default', { connection: redis, prefix: failPrefix });
+    const connection = createRedis(REDIS_URL, 'worker', 'test-observe-failing');
+    const worker = new Worker(
+      queueName('default'),
+      (job): Promise<void> =>
+        Promise.reject(new UnrecoverableError((job.data as { reason: string }).reason)),
+      { connection, prefix: failPrefix, autorun: false },
+    );
+    const failed = new Promise<void>((resolve) => {
+      let count = 0;
+      worker.on('failed', () => ++count === 3 && resolve());
+    });
+    const since = Date.now() - 1;
+    await failQueue.addBulk(
+      ['[CANCELLED] cancelled by the client', '[TIMEOUT] timed out after 5 ms', 'plain'].map(
+        (reason) => ({ name: 'sim', data: { reason }, opts: { attempts: 1 } }),
+      ),
+    );
+    void worker.run();
+    await failed;
+    const reading = await readPool(failQueue, redis, Date.now(), since, 10);
+    expect(reading.failedSince).toBe(3);
+    expect([...reading.failureCodes].sort()).toEqual(['AGENT_FAILED', 'CANCELLED', 'TIMEOUT']);
+    const sampled = await readPool(failQueue, redis, Date.now(), since, 2);
+    expect(sampled.failureCodes).toHaveLength(2);
+    await worker.close();
+    await connection.quit();
+    await failQueue.close();
+    await deleteKeysByPrefix(redis, failPrefix);
   });
 
   it('tells how many tasks each named worker runs, or that it cannot tell', async () => {
@@ -111,6 +144,8 @@ describe(readPool.name, () => {
     const named = start('pod-a', 2);
     await named.running;
     expect(await readBusyWorkers(busyQueue, redis, 100)).toEqual(new Map([['pod-a', 2]]));
+    // More active tasks than it may read: it cannot tell who else is busy.
+    expect(await readBusyWorkers(busyQueue, redis, 1)).toBeUndefined();
 
     await busyQueue.add('sim', {});
     const unnamed = start(undefined, 1);
@@ -122,5 +157,41 @@ describe(readPool.name, () => {
     await connection.quit();
     await busyQueue.close();
     await deleteKeysByPrefix(redis, busyPrefix);
+  });
+
+  it('counts a worker idle once its task went back to the queue (pool rate-limited)', async () => {
+    const limitPrefix = uniquePrefix('busy-limit');
+    const limitQueue = createTaskQueue('default', { connection: redis, prefix: limitPrefix });
+    const connection = createRedis(REDIS_URL, 'worker', 'test-busy-limited');
+    const eventsConnection = createRedis(REDIS_URL, 'worker', 'test-busy-events');
+    const events = new QueueEvents(queueName('default'), {
+      connection: eventsConnection,
+      prefix: limitPrefix,
+    });
+    await events.waitUntilReady();
+    let reading: Promise<Map<string, number> | undefined> | undefined;
+    const worker: Worker = new Worker(
+      queueName('default'),
+      async (): Promise<void> => {
+        // While the task runs, its worker is busy; then the pool pauses and it goes back.
+        reading = readBusyWorkers(limitQueue, redis, 100);
+        await reading;
+        await worker.rateLimit(60_000);
+        throw Worker.RateLimitError();
+      },
+      { connection, prefix: limitPrefix, name: 'pod-r', limiter: { max: 100, duration: 1000 } },
+    );
+    const job = await limitQueue.add('sim', {});
+    const backInQueue = new Promise<void>((resolve) =>
+      events.on('waiting', ({ jobId, prev }) => jobId === job.id && prev === 'active' && resolve()),
+    );
+    await backInQueue;
+    expect(await reading).toEqual(new Map([['pod-r', 1]]));
+    expect(await readBusyWorkers(limitQueue, redis, 100)).toEqual(new Map());
+    await worker.close();
+    await events.close();
+    await Promise.all([connection.quit(), eventsConnection.quit()]);
+    await limitQueue.close();
+    await deleteKeysByPrefix(redis, limitPrefix);
   });
 });

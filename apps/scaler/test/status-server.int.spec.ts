@@ -1,18 +1,42 @@
+import { decide, emptyHistory } from '../src/decide.js';
+import type { DecisionRecord } from '../src/decision-store.js';
 import { ScalerMetrics } from '../src/metrics.js';
 import { StatusServer } from '../src/status-server.js';
+import { testObservation, testPolicy } from './fixtures/policy.js';
 
 const pins = new Map<string, { replicas: number; ttlSeconds: number }>();
+/** The leader's latest decision (2 → 3), as the decision store holds it. */
+const record: DecisionRecord = {
+  ...decide(
+    {
+      observation: testObservation({ backlog: 1500 }),
+      current: 2,
+      scheduledMin: 0,
+      pinned: undefined,
+      now: 0,
+    },
+    { ...testPolicy, stepUp: 1 },
+    emptyHistory,
+  ).decision,
+  at: new Date(0).toISOString(),
+  pool: 'default',
+  fencingToken: 1,
+};
+/** Whether a leader has published a decision, and whether this instance leads. */
+let decided = true;
+let leader = true;
 const server = new StatusServer({
   host: '127.0.0.1',
   port: 0,
   pools: ['default'],
   loop: {
-    status: () => ({
-      pools: {
-        default: { current: 2, desired: 3, pinned: undefined, observation: undefined },
-      },
-      decisions: [],
-    }),
+    // A standby observes nothing: its own view is all zeros.
+    pools: () =>
+      Promise.resolve({
+        default: leader
+          ? { current: 2, desired: 3, pinned: undefined, observation: testObservation() }
+          : { current: 0, desired: 0, pinned: undefined, observation: undefined },
+      }),
   },
   pins: {
     set: (pool, replicas, ttlSeconds) => {
@@ -21,8 +45,12 @@ const server = new StatusServer({
     },
     clear: (pool) => Promise.resolve(pins.delete(pool)),
   },
+  decisions: {
+    latest: () => Promise.resolve(decided ? record : undefined),
+    recent: () => Promise.resolve(decided ? [record] : []),
+  },
   metrics: new ScalerMetrics(),
-  isLeader: () => true,
+  isLeader: () => leader,
   ready: () => Promise.resolve(true),
   maxReplicas: 6,
 });
@@ -54,6 +82,31 @@ describe(StatusServer.name, () => {
       body: { pool: 'default', desired: 3, current: 2 },
     });
     expect((await call('GET', '/v1/pools/gpu/desired')).status).toBe(404);
+  });
+
+  it("shows the leader's counts and decision log on a standby too", async () => {
+    leader = false;
+    const { body } = await call('GET', '/status');
+    expect(body).toMatchObject({
+      leader: false,
+      pools: { default: { current: 2, desired: 3 } },
+      decisions: [{ pool: 'default', current: 2, desired: 3, reason: 'backlog' }],
+    });
+    expect((await call('GET', '/v1/pools/default/desired')).body).toEqual({
+      pool: 'default',
+      desired: 3,
+      current: 2,
+    });
+    leader = true;
+  });
+
+  it('answers 503 for the desired count while no leader has decided', async () => {
+    decided = false;
+    expect(await call('GET', '/v1/pools/default/desired')).toMatchObject({
+      status: 503,
+      body: { error: { code: 'UNAVAILABLE' } },
+    });
+    decided = true;
   });
 
   it('serves its own metrics', async () => {

@@ -43,6 +43,14 @@ describe(loadConfig.name, () => {
     ]);
   });
 
+  it('takes the BullMQ worker name from AGENTQ_WORKER_NAME (a pod name), if set', () => {
+    expect(loadConfig({}).workerName).toBeUndefined();
+    expect(loadConfig({ AGENTQ_WORKER_NAME: 'agentq-worker-default-7d9f-x2k4q' }).workerName).toBe(
+      'agentq-worker-default-7d9f-x2k4q',
+    );
+    expect(() => loadConfig({ AGENTQ_WORKER_NAME: 'two words' })).toThrow(/AGENTQ_WORKER_NAME/);
+  });
+
   it('names every bad variable', () => {
     const load = () =>
       loadConfig({

@@ -85,6 +85,14 @@ export const configSchema = z
     AGENTQ_WORKER_ISOLATED_AGENTS: commaList(z.string().min(1)).optional(),
     /** An event-loop stall at least this long is logged with the tasks in flight. */
     AGENTQ_WORKER_STALL_WARN_MS: ms.default(1000),
+    /**
+     * BullMQ name of this process (`processedBy` of its tasks): the pod name in Kubernetes,
+     * so the scaler can tell idle pods; unset: `<host>:<pid>:<pools>:c<concurrency>`.
+     */
+    AGENTQ_WORKER_NAME: z
+      .string()
+      .regex(/^[A-Za-z0-9._:+-]{1,253}$/, { message: 'letters, digits and . _ : + - only' })
+      .optional(),
   })
   .transform((env, ctx) => {
     const pools = env.AGENTQ_POOLS.map((pool) => {
@@ -142,6 +150,7 @@ export const configSchema = z
       },
       http: { port: env.AGENTQ_WORKER_HTTP_PORT, host: env.AGENTQ_WORKER_HTTP_HOST },
       stallWarnMs: env.AGENTQ_WORKER_STALL_WARN_MS,
+      workerName: env.AGENTQ_WORKER_NAME,
       isolatedAgents: new Set(env.AGENTQ_WORKER_ISOLATED_AGENTS ?? []),
       agentModules: env.AGENTQ_AGENT_MODULES,
       llm: llmConfigFromEnv(env),

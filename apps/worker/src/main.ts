@@ -39,6 +39,16 @@ async function main(): Promise<void> {
     http: config.agentHttp,
     metrics: metrics.registry,
   });
+  // The listener aborts tasks on the pool workers, and the processor asks it whether a task
+  // was cancelled before it started; the workers join its targets once they exist.
+  const cancelTargets: PoolWorker[] = [];
+  const cancels = new CancelListener({
+    subscriber,
+    redis: connection,
+    prefix: config.prefix,
+    targets: cancelTargets,
+    logger,
+  });
   const processor = createTaskProcessor({
     registry: new AgentRegistry([...builtinAgents, ...plugins]),
     services,
@@ -46,6 +56,7 @@ async function main(): Promise<void> {
     defaultTimeoutMs: config.defaultTimeoutMs,
     redis: connection,
     prefix: config.prefix,
+    cancels,
     isolation: {
       agents: config.isolatedAgents,
       moduleUrl: import.meta.resolve('@agentq/agents'),
@@ -53,7 +64,9 @@ async function main(): Promise<void> {
   });
   const pools = config.pools.map((settings) => settings.pool);
   const concurrency = config.pools.map((settings) => settings.concurrency);
-  const workerName = `${hostname()}:${process.pid}:${pools.join('+')}:c${concurrency.join('+')}`;
+  const workerName =
+    config.workerName ??
+    `${hostname()}:${process.pid}:${pools.join('+')}:c${concurrency.join('+')}`;
   const workers = config.pools.map(
     (settings) =>
       new PoolWorker({
@@ -67,12 +80,7 @@ async function main(): Promise<void> {
         logger,
       }),
   );
-  const cancels = new CancelListener({
-    subscriber,
-    prefix: config.prefix,
-    targets: workers,
-    logger,
-  });
+  cancelTargets.push(...workers);
   const monitor = new EventLoopMonitor({
     warnMs: config.stallWarnMs,
     lockDurationMs: Math.min(...config.pools.map((settings) => settings.lockDurationMs)),
@@ -115,8 +123,9 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 
-  await Promise.all(workers.map((worker) => worker.start()));
+  // Listening first: tasks submitted from now on need no marker check before they start.
   await cancels.start();
+  await Promise.all(workers.map((worker) => worker.start()));
   monitor.start();
   const httpPort = config.http.port > 0 ? await http.start() : undefined;
   logger.info({ pools: config.pools, workerName, httpPort }, 'ready');

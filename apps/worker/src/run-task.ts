@@ -10,8 +10,9 @@ import {
   type AgentServices,
 } from '@agentq/agents';
 import { TaskJobDataSchema, encodeTaskError } from '@agentq/contracts';
-import { isCancelRequested, recordAttempt } from '@agentq/queue';
+import { recordAttempt } from '@agentq/queue';
 import { runAgentInThread } from './agent-thread.js';
+import { redisCancelCheck, type CancelCheck } from './cancel-listener.js';
 import { classifyError } from './classify-error.js';
 import { HandBackError, InterruptedError, SHUTDOWN_REASON } from './hand-back.js';
 
@@ -20,9 +21,11 @@ export interface RunTaskOptions {
   logger: Logger;
   /** Time limit of a task that sets none. */
   defaultTimeoutMs: number;
-  /** For cancel markers and attempt records. */
+  /** For attempt records (and cancel markers when no `cancels` is given). */
   redis: Redis;
   prefix: string;
+  /** Whether a task was cancelled before it started; asks Redis each time when absent. */
+  cancels?: CancelCheck;
   /** State, LLM and HTTP for the agents, scoped per task to its tenant. */
   services: AgentServices;
   /** Agents run in a worker thread of their own, loaded from `moduleUrl`. */
@@ -81,6 +84,7 @@ function cancelReason(signal: AbortSignal): Error {
  */
 export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks) => Processor {
   const { registry, logger, defaultTimeoutMs, redis, prefix, isolation, services } = options;
+  const cancels = options.cancels ?? redisCancelCheck(redis, prefix);
 
   async function runAgent(
     job: Job,
@@ -89,7 +93,7 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
   ): Promise<unknown> {
     const { data, agent, input } = parseJob(job, registry);
     // A cancel published while the task was being fetched reached no one: check the marker.
-    if (await isCancelRequested(redis, prefix, job.id ?? '')) {
+    if (await cancels.isRequested(job.id ?? '', job.timestamp)) {
       throw new CancelledError('task cancelled before it started');
     }
     const timeoutMs = data.timeoutMs ?? defaultTimeoutMs;

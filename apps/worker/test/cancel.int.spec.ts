@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TaskSpecSchema, type TaskJobData } from '@agentq/contracts';
 import { createRedis, listDeadLetters, requestCancel, taskJobOptions } from '@agentq/queue';
-import { CancelListener } from '../src/cancel-listener.js';
+import { CancelListener, type Cancellable } from '../src/cancel-listener.js';
 import { REDIS_URL, testAgent, testPool } from './pool-fixture.js';
 import { LogCapture } from './log-capture.js';
 
@@ -17,19 +17,27 @@ const waitingAgent = testAgent('test.waits', (_input, ctx) => {
 });
 
 const logs = new LogCapture();
-const pool = testPool('cancel', { agents: [waitingAgent], logger: logs.logger });
-const { connection, prefix } = pool;
+// As in main.ts: the processor asks the listener, and the listener aborts on the worker.
+const targets: Cancellable[] = [];
 const subscriber = createRedis(REDIS_URL, 'worker', 'test-cancel-sub');
+const pool = testPool('cancel', {
+  agents: [waitingAgent],
+  logger: logs.logger,
+  cancels: { isRequested: (taskId, createdAt) => listener.isRequested(taskId, createdAt) },
+});
+const { connection, prefix } = pool;
 const listener = new CancelListener({
   subscriber,
+  redis: connection,
   prefix,
-  targets: [pool.worker],
+  targets,
   logger: logs.logger,
 });
+targets.push(pool.worker);
 
 beforeAll(async () => {
-  await pool.start();
   await listener.start();
+  await pool.start();
 });
 afterAll(async () => {
   await listener.close();
@@ -41,6 +49,18 @@ function add(id: string) {
   const spec = TaskSpecSchema.parse({ agent: 'test.waits', attempts: 5 });
   const data: TaskJobData = { v: 1, agent: spec.agent, input: {}, tenant: 't' };
   return pool.queue.add('test.waits', data, taskJobOptions(spec, id));
+}
+
+/** Resolves once the listener has received the published cancel of `taskId`. */
+async function heard(taskId: string): Promise<void> {
+  const probe = createRedis(REDIS_URL, 'worker', 'test-cancel-probe');
+  try {
+    await requestCancel(probe, prefix, taskId);
+    // Pub/sub delivery is asynchronous: a ping on the subscriber connection returns after it.
+    await subscriber.ping();
+  } finally {
+    await probe.quit();
+  }
 }
 
 describe(CancelListener.name, () => {
@@ -71,5 +91,40 @@ describe(CancelListener.name, () => {
       error: { code: 'CANCELLED', message: 'task cancelled before it started' },
     });
     expect(runs).not.toContain(id);
+  });
+
+  describe('isRequested', () => {
+    it('answers a cancel it heard without the marker key', async () => {
+      const id = randomUUID();
+      await heard(id);
+      await connection.del(`${prefix}:cancelled:${id}`);
+      expect(await listener.isRequested(id, Date.now())).toBe(true);
+    });
+
+    it('reads the marker key for a task submitted before it subscribed', async () => {
+      const id = randomUUID();
+      await requestCancel(connection, prefix, id);
+      expect(await listener.isRequested(id, Date.now() - 3_600_000)).toBe(true);
+      expect(await listener.isRequested(randomUUID(), Date.now() - 3_600_000)).toBe(false);
+    });
+
+    it('trusts what it heard for a task submitted while it listened', async () => {
+      // A marker with no message can only come from before the subscription: a task
+      // submitted later is not looked up.
+      const id = randomUUID();
+      await connection.set(`${prefix}:cancelled:${id}`, '1', 'EX', 60);
+      expect(await listener.isRequested(id, Date.now() + 120_000)).toBe(false);
+    });
+
+    it('reads the marker key again while the subscription is down', async () => {
+      const id = randomUUID();
+      await connection.set(`${prefix}:cancelled:${id}`, '1', 'EX', 60);
+      const reconnected = new Promise<void>((resolve) => subscriber.once('ready', resolve));
+      const closed = new Promise<void>((resolve) => subscriber.once('close', resolve));
+      subscriber.disconnect(true);
+      await closed;
+      expect(await listener.isRequested(id, Date.now() + 120_000)).toBe(true);
+      await reconnected;
+    });
   });
 });

@@ -11,6 +11,7 @@ import {
 } from '@agentq/agents';
 import { queueName, type TaskJobData } from '@agentq/contracts';
 import { createRedis, deleteKeysByPrefix, toTaskView } from '@agentq/queue';
+import type { CancelCheck } from '../src/cancel-listener.js';
 import { loadConfig, type PoolSettings } from '../src/config.js';
 import { PoolWorker } from '../src/pool-worker.js';
 import { WorkerMetrics } from '../src/metrics.js';
@@ -40,6 +41,8 @@ export interface FixtureOptions {
   metrics?: WorkerMetrics;
   logger?: Logger;
   isolation?: { agents: ReadonlySet<string>; moduleUrl: string };
+  /** The processor's cancel check (by default it asks Redis each time). */
+  cancels?: CancelCheck;
 }
 
 /**
@@ -64,6 +67,7 @@ export function testPool(name: string, options: FixtureOptions = {}) {
       redis: connection,
       prefix,
       isolation: options.isolation,
+      cancels: options.cancels,
       services,
     }),
     connection,

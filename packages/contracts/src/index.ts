@@ -1,4 +1,5 @@
 export * from './api.js';
+export * from './dead-letter-api.js';
 export * from './error-body.js';
 export * from './error-code.js';
 export * from './pool.js';

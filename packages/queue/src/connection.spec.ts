@@ -29,6 +29,11 @@ describe(redisOptions.name, () => {
       enableOfflineQueue: false,
     });
   });
+
+  it('auto-pipelines client connections only', () => {
+    expect(redisOptions('redis://localhost', 'client').enableAutoPipelining).toBe(true);
+    expect(redisOptions('redis://localhost', 'worker').enableAutoPipelining).toBeUndefined();
+  });
 });
 
 describe(reconnectDelayMs.name, () => {

@@ -9,7 +9,8 @@ import { AttemptRecordSchema } from './task-attempts.js';
  * is never retried), kept with everything needed to run them again.
  *
  * Storage: a hash (entry per task, JSON) plus sorted-set indexes by failure time (one for
- * all pools, one per pool), under the app's key prefix. Chosen over a second BullMQ queue
+ * all pools, one per pool, and the same two per tenant, so a tenant's page is read directly
+ * rather than filtered out of everyone's), under the app's key prefix. Chosen over a second BullMQ queue
  * because a dead letter is not work to do: a queue would show it as "waiting" forever
  * (Bull Board, queue counts, the scaler's backlog), and we need random access by task id
  * and stable newest-first pages, which a sorted set gives directly. Add and remove are one
@@ -37,9 +38,41 @@ export type DeadLetter = z.infer<typeof DeadLetterSchema>;
 
 const entriesKey = (prefix: string) => `${prefix}:dead-letter:entries`;
 
-/** Failure-time index of one pool, or of all pools. */
-const indexKey = (prefix: string, pool?: PoolName) =>
-  pool === undefined ? `${prefix}:dead-letter:index` : `${prefix}:dead-letter:index:${pool}`;
+/** Which dead letters an index holds: all, one pool's, one tenant's, or a tenant's in a pool. */
+export interface DeadLetterScope {
+  pool?: PoolName;
+  tenant?: string;
+}
+
+/**
+ * Failure-time index of a scope. Pool names never contain ':', so a pool before the tenant
+ * keeps the keys of different scopes apart whatever the tenant id holds.
+ */
+function indexKey(prefix: string, { pool, tenant }: DeadLetterScope = {}): string {
+  const base = `${prefix}:dead-letter`;
+  if (tenant === undefined) return pool === undefined ? `${base}:index` : `${base}:index:${pool}`;
+  return pool === undefined
+    ? `${base}:tenant-index:${tenant}`
+    : `${base}:tenant-pool-index:${pool}:${tenant}`;
+}
+
+/** Every index an entry belongs to. */
+function indexKeysOf(prefix: string, entry: DeadLetter): string[] {
+  const tenant = deadLetterTenant(entry);
+  const keys = [indexKey(prefix), indexKey(prefix, { pool: entry.pool })];
+  if (tenant !== undefined) {
+    keys.push(indexKey(prefix, { tenant }), indexKey(prefix, { tenant, pool: entry.pool }));
+  }
+  return keys;
+}
+
+const TenantOfData = z.object({ tenant: z.string().min(1) });
+
+/** The tenant a dead letter belongs to (from its job data), if it names one. */
+export function deadLetterTenant(entry: DeadLetter): string | undefined {
+  const parsed = TenantOfData.safeParse(entry.data);
+  return parsed.success ? parsed.data.tenant : undefined;
+}
 
 /** Index member: pool names never contain ':', so the first ':' splits it back. */
 function member(pool: PoolName, taskId: string): string {
@@ -61,10 +94,8 @@ export async function addDeadLetter(
   const multi = redis.multi();
   if (options.keepExisting) multi.hsetnx(entriesKey(prefix), id, json);
   else multi.hset(entriesKey(prefix), id, json);
-  await multi
-    .zadd(indexKey(prefix), entry.failedAt, id)
-    .zadd(indexKey(prefix, entry.pool), entry.failedAt, id)
-    .exec();
+  for (const key of indexKeysOf(prefix, entry)) multi.zadd(key, entry.failedAt, id);
+  await multi.exec();
 }
 
 /** One dead letter, or undefined. */
@@ -93,39 +124,52 @@ export async function withoutDeadLetter(
   return taskIds.filter((_, i) => found[i] === null);
 }
 
+/** The dead letters of these task ids, looked for in each of the pools given. */
+export async function findDeadLetters(
+  redis: Redis,
+  prefix: string,
+  pools: readonly PoolName[],
+  taskIds: readonly string[],
+): Promise<DeadLetter[]> {
+  const ids = pools.flatMap((pool) => taskIds.map((taskId) => member(pool, taskId)));
+  if (ids.length === 0) return [];
+  return parseEntries(await redis.hmget(entriesKey(prefix), ...ids));
+}
+
 export interface DeadLetterPage {
-  /** How many dead letters there are (in the pool, when one is given). */
+  /** How many dead letters there are in the scope. */
   total: number;
-  /** Newest failure first. */
+  /** Newest failure first (oldest first with `oldestFirst`). */
   items: DeadLetter[];
 }
 
-/** A page of dead letters, newest first; `pool` narrows it to one pool. */
+/** A page of dead letters, newest first; `pool` and `tenant` narrow it. */
 export async function listDeadLetters(
   redis: Redis,
   prefix: string,
-  page: { offset: number; limit: number; pool?: PoolName },
+  page: { offset: number; limit: number; oldestFirst?: boolean } & DeadLetterScope,
 ): Promise<DeadLetterPage> {
-  const index = indexKey(prefix, page.pool);
+  const index = indexKey(prefix, page);
+  const stop = page.offset + page.limit - 1;
   const [total, ids] = await Promise.all([
-    redis.zcard(index),
-    redis.zrevrange(index, page.offset, page.offset + page.limit - 1),
+    countDeadLetters(redis, prefix, page),
+    page.oldestFirst
+      ? redis.zrange(index, String(page.offset), String(stop))
+      : redis.zrevrange(index, page.offset, stop),
   ]);
   const raw = ids.length > 0 ? await redis.hmget(entriesKey(prefix), ...ids) : [];
-  const items = raw.flatMap((item) =>
-    item === null ? [] : [DeadLetterSchema.parse(JSON.parse(item))],
-  );
-  return { total, items };
+  return { total, items: parseEntries(raw) };
 }
 
-async function removeDeadLetter(redis: Redis, prefix: string, pool: PoolName, taskId: string) {
-  const id = member(pool, taskId);
-  await redis
-    .multi()
-    .hdel(entriesKey(prefix), id)
-    .zrem(indexKey(prefix), id)
-    .zrem(indexKey(prefix, pool), id)
-    .exec();
+function parseEntries(raw: readonly (string | null)[]): DeadLetter[] {
+  return raw.flatMap((item) => (item === null ? [] : [DeadLetterSchema.parse(JSON.parse(item))]));
+}
+
+async function removeDeadLetter(redis: Redis, prefix: string, entry: DeadLetter) {
+  const id = member(entry.pool, entry.taskId);
+  const multi = redis.multi().hdel(entriesKey(prefix), id);
+  for (const key of indexKeysOf(prefix, entry)) multi.zrem(key, id);
+  await multi.exec();
 }
 
 export type RedriveResult =
@@ -158,6 +202,15 @@ export async function redriveDeadLetter(
   // The original delay (if any) has passed; everything else is the task as submitted.
   const opts: JobsOptions = { ...(entry.opts as JobsOptions), jobId: taskId, delay: undefined };
   await queue.add(entry.name, entry.data, opts);
-  await removeDeadLetter(redis, prefix, pool, taskId);
+  await removeDeadLetter(redis, prefix, entry);
   return { status: 'redriven', taskId };
+}
+
+/** How many dead letters a scope holds. */
+export function countDeadLetters(
+  redis: Redis,
+  prefix: string,
+  scope: DeadLetterScope = {},
+): Promise<number> {
+  return redis.zcard(indexKey(prefix, scope));
 }

@@ -3,6 +3,8 @@ import { queueName } from '@agentq/contracts';
 import { createRedis } from '../src/connection.js';
 import {
   addDeadLetter,
+  deadLetterTenant,
+  findDeadLetters,
   getDeadLetter,
   listDeadLetters,
   redriveDeadLetter,
@@ -76,6 +78,46 @@ describe(listDeadLetters.name, () => {
 
     const large = await listDeadLetters(redis, prefix, { offset: 0, limit: 10, pool: 'large' });
     expect(large).toEqual({ total: 1, items: [letter('p-3', 2000, 'large')] });
+  });
+});
+
+describe('dead letters of one tenant', () => {
+  const of = (taskId: string, failedAt: number, tenant: string, pool = 'default') => {
+    const entry = letter(taskId, failedAt, pool);
+    return { ...entry, data: { ...(entry.data as object), tenant } };
+  };
+
+  it('lists only that tenant, in one pool or all, and forgets a re-driven entry', async () => {
+    await addDeadLetter(redis, prefix, of('t-1', 1000, 'acme'));
+    await addDeadLetter(redis, prefix, of('t-2', 2000, 'acme', 'large'));
+    await addDeadLetter(redis, prefix, of('t-3', 3000, 'other'));
+    const acme = await listDeadLetters(redis, prefix, { offset: 0, limit: 10, tenant: 'acme' });
+    expect(acme.total).toBe(2);
+    expect(acme.items.map((item) => item.taskId)).toEqual(['t-2', 't-1']);
+    expect(acme.items.map(deadLetterTenant)).toEqual(['acme', 'acme']);
+    const inDefault = { offset: 0, limit: 10, tenant: 'acme', pool: 'default' };
+    expect((await listDeadLetters(redis, prefix, inDefault)).items).toHaveLength(1);
+    const oldest = await listDeadLetters(redis, prefix, {
+      ...inDefault,
+      pool: undefined,
+      oldestFirst: true,
+    });
+    expect(oldest.items.map((item) => item.taskId)).toEqual(['t-1', 't-2']);
+
+    expect(await redriveDeadLetter(redis, prefix, queue, 'default', 't-1')).toMatchObject({
+      status: 'redriven',
+    });
+    expect((await listDeadLetters(redis, prefix, inDefault)).total).toBe(0);
+    expect(
+      (await listDeadLetters(redis, prefix, { offset: 0, limit: 10, tenant: 'acme' })).total,
+    ).toBe(1);
+  });
+
+  it('finds entries by task id in any of the pools given', async () => {
+    await addDeadLetter(redis, prefix, of('f-1', 1000, 'acme', 'large'));
+    const found = await findDeadLetters(redis, prefix, ['default', 'large'], ['f-1', 'f-none']);
+    expect(found.map((item) => [item.pool, item.taskId])).toEqual([['large', 'f-1']]);
+    expect(await findDeadLetters(redis, prefix, ['default'], ['f-1'])).toEqual([]);
   });
 });
 

@@ -1,9 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import { ErrorCode, Priority, type PoolName, type PriorityLevel } from '@agentq/contracts';
+import { ErrorCode, type PoolName, type PriorityLevel } from '@agentq/contracts';
 import type { GatewayConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
 import { GATEWAY_CONFIG, TASK_QUEUES } from '../tokens.js';
+import { BacklogReads, slot } from './backlog-reads.js';
 
 /** How many tasks a submit adds to one pool at one priority level. */
 export interface BacklogDemand {
@@ -12,42 +13,54 @@ export interface BacklogDemand {
   count: number;
 }
 
-/** Tasks reserved by {@link AdmissionService.admit}; give them back once they are queued. */
+/** Room reserved by {@link AdmissionService.admit}; settle it once, either way. */
 export interface Admission {
+  /** The tasks are queued: from now on they are counted as part of the backlog. */
+  enqueued(): void;
+  /** The tasks were not queued after all: give their room back. */
   release(): void;
 }
-
-const slot = (pool: PoolName, priority: PriorityLevel) => `${pool}/${priority}`;
 
 /**
  * Admission control: a pool takes at most `maxBacklog[level]` waiting tasks per priority
  * level. Tasks being enqueued by this process are reserved *before* the backlog is read
  * (synchronously), so concurrent submits here never overshoot; across gateway processes the
- * overshoot is bounded by the submits in flight at once.
+ * overshoot is bounded by the submits the others accept within a few milliseconds.
+ *
+ * The backlog read costs no round trip of its own per submit under load: submits share and
+ * briefly reuse reads (see {@link BacklogReads}). Other limits (per tenant, say) belong in
+ * `admit` beside the backlog check, reserved and settled the same way.
  */
 @Injectable()
 export class AdmissionService {
   private readonly reserved = new Map<string, number>();
+  private readonly backlog: BacklogReads;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
-  ) {}
+    @Inject(TASK_QUEUES) queues: ReadonlyMap<PoolName, Queue>,
+  ) {
+    this.backlog = new BacklogReads(queues);
+  }
 
   /** Reserves room for every demand, or throws 429 (all or nothing) with Retry-After. */
   async admit(demands: readonly BacklogDemand[]): Promise<Admission> {
     const limited = demands.filter((d) => this.config.maxBacklog[d.priority] > 0 && d.count > 0);
     for (const d of limited) this.adjust(slot(d.pool, d.priority), d.count);
-    let released = false;
-    const admission: Admission = {
-      release: () => {
-        if (released) return;
-        released = true;
-        for (const d of limited) this.adjust(slot(d.pool, d.priority), -d.count);
-      },
+    let settled = false;
+    const settle = (queued: boolean) => {
+      if (settled) return;
+      settled = true;
+      for (const d of limited) {
+        this.adjust(slot(d.pool, d.priority), -d.count);
+        if (queued) this.backlog.noteEnqueued(d.pool, d.priority, d.count);
+      }
     };
+    const admission: Admission = { enqueued: () => settle(true), release: () => settle(false) };
     try {
-      const waiting = await Promise.all(limited.map((d) => this.waiting(d.pool, d.priority)));
+      const waiting = await Promise.all(
+        limited.map((d) => this.backlog.estimate(d.pool, d.priority)),
+      );
       const full = limited.find((d, index) => {
         const inFlight = this.reserved.get(slot(d.pool, d.priority)) ?? 0;
         return (waiting[index] ?? 0) + inFlight > this.config.maxBacklog[d.priority];
@@ -69,14 +82,6 @@ export class AdmissionService {
       throw error;
     }
     return admission;
-  }
-
-  private async waiting(pool: PoolName, priority: PriorityLevel): Promise<number> {
-    const queue = this.queues.get(pool);
-    if (!queue) return 0;
-    const bullPriority = Priority[priority];
-    const counts = await queue.getCountsPerPriority([bullPriority]);
-    return counts[bullPriority] ?? 0;
   }
 
   private adjust(key: string, delta: number): void {

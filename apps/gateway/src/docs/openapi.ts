@@ -3,6 +3,11 @@ import {
   ApiLimits,
   BatchAcceptedSchema,
   BatchSubmitSchema,
+  DeadLetterLimits,
+  DeadLetterPageSchema,
+  DeadLetterRedriveSchema,
+  DeadLetterRedrivenSchema,
+  DeadLetterViewSchema,
   ErrorBodySchema,
   PoolStatsSchema,
   TaskAcceptedSchema,
@@ -191,6 +196,41 @@ export function openApiDocument(): Record<string, unknown> {
             '200': { description: 'Queued again', ...json(TaskViewSchema) },
             '404': error('Unknown task'),
             '409': error('Not failed'),
+          },
+        },
+      },
+      '/v1/dead-letter': {
+        get: {
+          summary: "List the tenant's dead letters (tasks that failed for good), newest first",
+          parameters: [
+            query('pool', 'only this pool'),
+            query('limit', `page size (1-${ApiLimits.maxListLimit})`),
+            query('offset', 'nextOffset of the previous page'),
+          ],
+          responses: {
+            '200': { description: 'A page', ...json(DeadLetterPageSchema) },
+            '400': error('Bad filter or page'),
+          },
+        },
+      },
+      '/v1/dead-letter/{id}': {
+        get: {
+          summary: 'Read one dead letter: the spec and every failed attempt',
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The dead letter', ...json(DeadLetterViewSchema) },
+            '404': error('No dead letter of the tenant under this id'),
+          },
+        },
+      },
+      '/v1/dead-letter/redrive': {
+        post: {
+          summary: 'Run dead letters again under their ids, with fresh attempts',
+          description: `Either ids (at most ${DeadLetterLimits.maxRedrive}), or a pool: its oldest dead letters, at most limit (default ${DeadLetterLimits.defaultRedriveLimit}) per call; remaining says how many are left.`,
+          requestBody: { required: true, ...json(DeadLetterRedriveSchema, 'input') },
+          responses: {
+            '200': { description: 'What happened to each id', ...json(DeadLetterRedrivenSchema) },
+            '400': error('Neither or both of ids and pool, or a bad id, pool or limit'),
           },
         },
       },

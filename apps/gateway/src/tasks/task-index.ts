@@ -7,6 +7,21 @@ import { ApiError } from '../http/api-error.js';
 import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
 import { longestRetentionSeconds } from './retention.js';
 
+/**
+ * Adds members (all scored 0) and trims in one call: ARGV[1] is the exclusive lex bound of
+ * entries too old to keep, ARGV[2] how many to keep, the rest the members.
+ */
+const ADD_AND_TRIM = `
+for i = 3, #ARGV do redis.call('ZADD', KEYS[1], 0, ARGV[i]) end
+redis.call('ZREMRANGEBYLEX', KEYS[1], '-', ARGV[1])
+redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[2]) - 1)
+return 0`;
+
+/** The client with the index's script defined on it. */
+type IndexClient = Redis & {
+  agentqIndexTasks(key: string, tooOld: string, keep: number, ...members: string[]): Promise<0>;
+};
+
 export interface IndexedTask {
   pool: PoolName;
   taskId: string;
@@ -22,24 +37,26 @@ export interface IndexedTask {
 @Injectable()
 export class TaskIndex {
   private readonly maxAgeMs: number;
+  private readonly client: IndexClient;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     this.maxAgeMs = longestRetentionSeconds(config.retention) * 1000;
+    redis.defineCommand('agentqIndexTasks', { numberOfKeys: 1, lua: ADD_AND_TRIM });
+    this.client = redis as IndexClient;
   }
 
+  /** One script call per submit: it joins the enqueue's write on the auto-pipelined client. */
   async add(tenant: string, tasks: readonly IndexedTask[]): Promise<void> {
     if (tasks.length === 0) return;
-    const key = gatewayKeys.tenantTasks(this.config.prefix, tenant);
-    const members = tasks.flatMap((task) => [0, memberOf(task)]);
-    await this.redis
-      .multi()
-      .zadd(key, ...members)
-      .zremrangebylex(key, '-', `(${timePart(Date.now() - this.maxAgeMs)}`)
-      .zremrangebyrank(key, 0, -this.config.taskIndexMax - 1)
-      .exec();
+    await this.client.agentqIndexTasks(
+      gatewayKeys.tenantTasks(this.config.prefix, tenant),
+      `(${timePart(Date.now() - this.maxAgeMs)}`,
+      this.config.taskIndexMax,
+      ...tasks.map(memberOf),
+    );
   }
 
   /**

@@ -45,7 +45,7 @@ interface Prepared {
 
 /**
  * Turns validated specs into queued tasks: checks each agent's input, resolves repeats of
- * an idempotency key, applies admission control, enqueues with one `addBulk` per pool and
+ * an idempotency key, applies admission control, enqueues with one round trip per pool and
  * indexes the tasks for their tenant. Nothing is queued unless every spec is accepted.
  */
 @Injectable()
@@ -115,20 +115,18 @@ export class TaskSubmitter {
       // The index entry is written alongside the jobs (one round trip less): if enqueueing
       // fails, the entry points at nothing and list reads skip it.
       await Promise.all([
-        ...[...groupBy(fresh, (task) => task.queue)].map(([queue, tasks]) =>
-          queue.addBulk(tasks.map((t) => ({ name: t.spec.agent, data: t.data, opts: t.opts }))),
-        ),
+        ...[...groupBy(fresh, (task) => task.queue)].map(([queue, tasks]) => enqueue(queue, tasks)),
         this.index.add(
           tenant,
           fresh.map((task) => ({ pool: task.spec.pool, taskId: task.id, submittedAt: now })),
         ),
       ]);
     } catch (error) {
+      admission.release();
       await releaseClaims();
       throw error;
-    } finally {
-      admission.release();
     }
+    admission.enqueued();
     for (const { spec } of fresh) {
       this.metrics.tasksSubmitted.inc({
         pool: spec.pool,
@@ -179,6 +177,17 @@ export class TaskSubmitter {
     };
     return { spec, id, queue, data, opts: taskJobOptions(spec, id, this.config.retention) };
   }
+}
+
+/**
+ * One pool's tasks in one round trip. A lone task goes through `add`, which skips the
+ * MULTI that `addBulk` wraps around its jobs (most submits are single).
+ */
+async function enqueue(queue: Queue, tasks: readonly Prepared[]): Promise<void> {
+  const jobs = tasks.map((t) => ({ name: t.spec.agent, data: t.data, opts: t.opts }));
+  const [only] = jobs;
+  if (jobs.length === 1 && only) await queue.add(only.name, only.data, only.opts);
+  else await queue.addBulk(jobs);
 }
 
 function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {

@@ -14,15 +14,24 @@ export interface Actuator {
   setReplicas(pool: PoolName, replicas: number): Promise<void>;
   /** Workers the pool has now (starting and running, not those shutting down). */
   currentReplicas(pool: PoolName): Promise<number>;
-  /** What the actuator knows of each worker (local: pid, state, running tasks), for /status. */
-  describe?(pool: PoolName): WorkerInfo[];
+  /** What the actuator knows of each worker (local: pid, name, state, running tasks), for /status. */
+  describe?(pool: PoolName): Promise<WorkerInfo[]>;
   /** Stops acting; the local actuator drains and stops its workers. */
   close(): Promise<void>;
 }
 
 export interface WorkerInfo {
   pid: number | undefined;
+  /** BullMQ worker name (`processedBy` of its tasks). */
+  name: string;
   state: 'starting' | 'ready' | 'stopping';
-  /** Tasks running, from the worker's own log lines. */
-  running: number;
+  /** Tasks running, from BullMQ's active list; undefined when that cannot be told. */
+  running: number | undefined;
 }
+
+/**
+ * Tasks running per BullMQ worker name, read from the queue's active tasks
+ * (observe.ts readBusyWorkers); undefined when some running task names no worker, so
+ * who is idle is unknown. A name absent from the map runs nothing.
+ */
+export type BusyWorkers = (pool: PoolName) => Promise<Map<string, number> | undefined>;

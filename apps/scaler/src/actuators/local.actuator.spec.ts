@@ -8,19 +8,21 @@ describe(pickForScaleIn.name, () => {
     startedAt,
   });
 
-  it('stops starting workers first, then idle, then the least busy, then the youngest', () => {
+  it('stops idle workers first (starting ones, then the youngest), then the least busy', () => {
     const live = [
       worker('busy', 'ready', 5, 1),
       worker('idle-old', 'ready', 0, 1),
       worker('idle-young', 'ready', 0, 2),
       worker('starting', 'starting', 0, 3),
+      worker('starting-busy', 'starting', 2, 4),
       worker('light', 'ready', 1, 1),
     ];
-    expect(pickForScaleIn(live, 4).map((w) => w.id)).toEqual([
+    expect(pickForScaleIn(live, 5).map((w) => w.id)).toEqual([
       'starting',
       'idle-young',
       'idle-old',
       'light',
+      'starting-busy',
     ]);
   });
 });

@@ -1,17 +1,25 @@
 import { access } from 'node:fs/promises';
+import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { PoolName } from '@agentq/contracts';
-import type { Actuator, WorkerInfo } from './actuator.js';
+import type { Actuator, BusyWorkers, WorkerInfo } from './actuator.js';
 import { WorkerProcess } from './worker-process.js';
 
 export interface LocalActuatorOptions {
   pools: readonly PoolName[];
   /** Worker entry point, run as `node <script>`. */
   workerScript: string;
-  /** Environment the workers inherit (AGENTQ_POOLS and AGENTQ_CONCURRENCY are set per pool). */
+  /**
+   * Environment the workers inherit; AGENTQ_POOLS, AGENTQ_CONCURRENCY, AGENTQ_WORKER_NAME
+   * and AGENTQ_LOG_LEVEL are set per worker.
+   */
   env: Record<string, string | undefined>;
   /** Task slots per worker (AGENTQ_CONCURRENCY). */
   concurrency: number;
+  /** Log level of the workers; at least `info`, which carries the `ready` line. */
+  workerLogLevel: string;
+  /** Who runs tasks now, by worker name: scale-in stops idle workers first. */
+  busyWorkers: BusyWorkers;
   /** First restart delay after a crash; doubles per crash in a row, up to 30 s. */
   restartBackoffMs: number;
   /** Forwarded worker lines go here (null: not forwarded). pino levels below `minLevel` are dropped. */
@@ -25,11 +33,12 @@ const MAX_BACKOFF_MS = 30_000;
 
 /**
  * `local`: runs the workers as child processes of the scaler on this machine.
- * - Scale out: `node <worker script>` with AGENTQ_POOLS=<pool>.
+ * - Scale out: `node <worker script>` with AGENTQ_POOLS=<pool> and a BullMQ name of its own
+ *   (AGENTQ_WORKER_NAME), which BullMQ stores as `processedBy` on every task it takes.
  * - Scale in: SIGTERM, which makes a worker stop taking tasks and finish the running
- *   ones (no task is lost). It picks workers still starting first, then idle ones (no
- *   task running, from the worker's own `task started` / `task completed` log lines; the
- *   children run at debug level for that), then the least busy, then the youngest.
+ *   ones (no task is lost). It picks the least busy first (idle ones: no active task names
+ *   them; from Redis, so a task handed back, rate-limited or failed counts as it should),
+ *   then those still starting, then the youngest.
  * - A worker that exits without being asked is restarted after a backoff that doubles
  *   with each crash in a row (reset when a worker of the pool becomes ready).
  */
@@ -40,6 +49,9 @@ export class LocalActuator implements Actuator {
   private readonly crashes = new Map<PoolName, number>();
   private readonly notBefore = new Map<PoolName, number>();
   private readonly timers = new Map<PoolName, NodeJS.Timeout>();
+  /** Unique per scaler process: workers of an earlier (killed) scaler keep other names. */
+  private readonly namePrefix = `${hostname()}:scaler-${process.pid}`;
+  private spawned = 0;
   private closing = false;
 
   constructor(private readonly options: LocalActuatorOptions) {}
@@ -55,10 +67,9 @@ export class LocalActuator implements Actuator {
     for (const pool of this.options.pools) this.workers.set(pool, new Set());
   }
 
-  setReplicas(pool: PoolName, replicas: number): Promise<void> {
+  async setReplicas(pool: PoolName, replicas: number): Promise<void> {
     this.desired.set(pool, replicas);
-    this.reconcile(pool);
-    return Promise.resolve();
+    await this.reconcile(pool);
   }
 
   currentReplicas(pool: PoolName): Promise<number> {
@@ -66,11 +77,13 @@ export class LocalActuator implements Actuator {
   }
 
   /** Every worker process of the pool, draining ones included. */
-  describe(pool: PoolName): WorkerInfo[] {
+  async describe(pool: PoolName): Promise<WorkerInfo[]> {
+    const busy = await this.busy(pool);
     return [...(this.workers.get(pool) ?? [])].map((w) => ({
       pid: w.pid,
+      name: w.name,
       state: w.state,
-      running: w.running,
+      running: busy ? (busy.get(w.name) ?? 0) : undefined,
     }));
   }
 
@@ -90,20 +103,46 @@ export class LocalActuator implements Actuator {
     return [...(this.workers.get(pool) ?? [])].filter((w) => w.state !== 'stopping');
   }
 
-  private reconcile(pool: PoolName): void {
+  /** Running tasks by worker name; undefined when unknown (or Redis did not answer). */
+  private busy(pool: PoolName): Promise<Map<string, number> | undefined> {
+    return this.options.busyWorkers(pool).catch((err: unknown) => {
+      this.options.logger.warn({ pool, err: (err as Error).message }, 'cannot read busy workers');
+      return undefined;
+    });
+  }
+
+  private async scaleIn(pool: PoolName): Promise<void> {
+    const busy = await this.busy(pool);
+    // Read again after the await: a crash or another call may have changed the pool.
+    const live = this.live(pool);
+    const excess = live.length - (this.desired.get(pool) ?? 0);
+    if (this.closing || excess <= 0) return;
+    const ranked = live.map((worker) => ({
+      worker,
+      state: worker.state,
+      running: busy?.get(worker.name) ?? 0,
+      startedAt: worker.startedAt,
+    }));
+    for (const { worker, running } of pickForScaleIn(ranked, excess)) {
+      this.options.logger.info(
+        {
+          pool,
+          workerPid: worker.pid,
+          workerName: worker.name,
+          state: worker.state,
+          running: busy ? running : 'unknown',
+        },
+        'stopping worker',
+      );
+      worker.stop();
+    }
+  }
+
+  private async reconcile(pool: PoolName): Promise<void> {
     if (this.closing) return;
     const want = this.desired.get(pool) ?? 0;
     const live = this.live(pool);
-    if (live.length > want) {
-      for (const worker of pickForScaleIn(live, live.length - want)) {
-        this.options.logger.info(
-          { pool, workerPid: worker.pid, state: worker.state, running: worker.running },
-          'stopping worker',
-        );
-        worker.stop();
-      }
-      return;
-    }
+    if (live.length > want) return this.scaleIn(pool);
     if (live.length === want) return;
     const wait = (this.notBefore.get(pool) ?? 0) - Date.now();
     if (wait > 0) {
@@ -112,7 +151,7 @@ export class LocalActuator implements Actuator {
           pool,
           setTimeout(() => {
             this.timers.delete(pool);
-            this.reconcile(pool);
+            void this.reconcile(pool);
           }, wait),
         );
       }
@@ -122,21 +161,27 @@ export class LocalActuator implements Actuator {
   }
 
   private spawn(pool: PoolName): void {
+    const name = `${this.namePrefix}:${pool}:w${++this.spawned}`;
     const worker = new WorkerProcess({
       pool,
+      name,
       script: this.options.workerScript,
       env: {
         ...this.options.env,
+        AGENTQ_WORKER_NAME: name,
         AGENTQ_POOLS: pool,
         AGENTQ_CONCURRENCY: String(this.options.concurrency),
-        AGENTQ_LOG_LEVEL: 'debug',
+        AGENTQ_LOG_LEVEL: this.options.workerLogLevel,
       },
       onLine: (w, line) => this.onLine(w, line),
       onExit: (w, code, signal) => this.onExit(w, code, signal),
     });
     this.workers.get(pool)?.add(worker);
     worker.start();
-    this.options.logger.info({ pool, workerPid: worker.pid }, 'worker started');
+    this.options.logger.info(
+      { pool, workerPid: worker.pid, workerName: worker.name },
+      'worker started',
+    );
   }
 
   private onLine(worker: WorkerProcess, line: string): void {
@@ -165,17 +210,20 @@ export class LocalActuator implements Actuator {
       { pool, workerPid: worker.pid, code, signal, restartInMs: backoffMs },
       'worker exited unexpectedly; restarting',
     );
-    this.reconcile(pool);
+    void this.reconcile(pool);
   }
 }
 
-/** Scale-in order: starting first, then idle, then least busy, then youngest. */
+/**
+ * Scale-in order: the fewest running tasks first (idle ones), then those still starting
+ * (not serving yet), then the youngest.
+ */
 export function pickForScaleIn<W extends { state: string; running: number; startedAt: number }>(
   live: readonly W[],
   count: number,
 ): W[] {
   const rank = (w: W) => (w.state === 'starting' ? 0 : 1);
   return [...live]
-    .sort((a, b) => rank(a) - rank(b) || a.running - b.running || b.startedAt - a.startedAt)
+    .sort((a, b) => a.running - b.running || rank(a) - rank(b) || b.startedAt - a.startedAt)
     .slice(0, count);
 }

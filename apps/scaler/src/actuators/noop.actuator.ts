@@ -3,11 +3,18 @@ import type { Actuator } from './actuator.js';
 
 /**
  * `none`: decides and publishes only (GET /v1/pools/:pool/desired for KEDA's metrics-api
- * scaler, /status, /metrics). Its own decisions are taken as applied.
+ * scaler, /status, /metrics). Its own decisions are taken as applied; before its first,
+ * the pool has what the previous leader last published (`lastPublished`), so a takeover
+ * goes on from there instead of from zero.
  */
 export class NoopActuator implements Actuator {
   readonly kind = 'none';
   private readonly replicas = new Map<PoolName, number>();
+
+  constructor(
+    private readonly lastPublished: (pool: PoolName) => Promise<number | undefined> = () =>
+      Promise.resolve(undefined),
+  ) {}
 
   start(): Promise<void> {
     return Promise.resolve();
@@ -18,8 +25,12 @@ export class NoopActuator implements Actuator {
     return Promise.resolve();
   }
 
-  currentReplicas(pool: PoolName): Promise<number> {
-    return Promise.resolve(this.replicas.get(pool) ?? 0);
+  async currentReplicas(pool: PoolName): Promise<number> {
+    const own = this.replicas.get(pool);
+    if (own !== undefined) return own;
+    const published = (await this.lastPublished(pool)) ?? 0;
+    this.replicas.set(pool, published);
+    return published;
   }
 
   close(): Promise<void> {

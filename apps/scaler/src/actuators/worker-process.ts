@@ -6,6 +6,8 @@ export type WorkerState = 'starting' | 'ready' | 'stopping';
 
 export interface WorkerProcessOptions {
   pool: PoolName;
+  /** BullMQ name of the worker (AGENTQ_WORKER_NAME in `env`): `processedBy` of its tasks. */
+  name: string;
   script: string;
   env: Record<string, string | undefined>;
   /** Every output line of the worker, as written. */
@@ -14,12 +16,12 @@ export interface WorkerProcessOptions {
 }
 
 /**
- * One worker process (`node <script>`) and what its log lines say about it: whether it
- * is ready, and how many tasks it runs (task started − task completed/attempt failed).
+ * One worker process (`node <script>`, named `name` in BullMQ). It is `starting` until it
+ * logs `ready`, and `stopping` once asked to drain. Which tasks it runs is read from
+ * BullMQ, not from here.
  */
 export class WorkerProcess {
   state: WorkerState = 'starting';
-  running = 0;
   readonly startedAt = Date.now();
   private child: ChildProcess | undefined;
   private exitedPromise: Promise<void> = Promise.resolve();
@@ -28,6 +30,10 @@ export class WorkerProcess {
 
   get pool(): PoolName {
     return this.options.pool;
+  }
+
+  get name(): string {
+    return this.options.name;
   }
 
   get pid(): number | undefined {
@@ -76,10 +82,6 @@ export class WorkerProcess {
   private onLine(line: string): void {
     const msg = /"msg":"([^"]*)"/.exec(line)?.[1];
     if (msg === 'ready' && this.state === 'starting') this.state = 'ready';
-    else if (msg === 'task started') this.running++;
-    else if (msg === 'task completed' || msg === 'task attempt failed') {
-      this.running = Math.max(0, this.running - 1);
-    }
     this.options.onLine(this, line);
   }
 }

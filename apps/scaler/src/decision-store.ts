@@ -1,0 +1,59 @@
+import type { Redis } from 'ioredis';
+import type { PoolName } from '@agentq/contracts';
+import type { Decision } from './decide.js';
+
+/** A decision as /status shows it. */
+export interface DecisionRecord extends Decision {
+  /** When it was decided (ISO 8601). */
+  at: string;
+  pool: PoolName;
+  fencingToken: number | undefined;
+}
+
+/** How many decisions the log keeps. */
+export const DECISION_LOG_SIZE = 100;
+
+/**
+ * The leader's decisions in Redis, so every scaler instance answers the same: behind one
+ * Service, KEDA and an operator reach the standby as often as the leader.
+ * - `<prefix>:scaler:desired:<pool>`: the latest decision of the pool, expiring after
+ *   `ttlMs` (with no leader for that long there is no answer rather than a stale one);
+ * - `<prefix>:scaler:decisions`: the last 100 decisions of every pool, newest first.
+ */
+export class DecisionStore {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly ttlMs: number,
+  ) {}
+
+  private desiredKey(pool: PoolName): string {
+    return `${this.prefix}:scaler:desired:${pool}`;
+  }
+
+  private get logKey(): string {
+    return `${this.prefix}:scaler:decisions`;
+  }
+
+  /** Records a decision: one MULTI (SET, LPUSH, LTRIM). */
+  async write(record: DecisionRecord): Promise<void> {
+    await this.redis
+      .multi()
+      .set(this.desiredKey(record.pool), JSON.stringify(record), 'PX', this.ttlMs)
+      .lpush(this.logKey, JSON.stringify(record))
+      .ltrim(this.logKey, 0, DECISION_LOG_SIZE - 1)
+      .exec();
+  }
+
+  /** The latest decision of the pool, if a leader made one within the ttl. */
+  async latest(pool: PoolName): Promise<DecisionRecord | undefined> {
+    const raw = await this.redis.get(this.desiredKey(pool));
+    return raw === null ? undefined : (JSON.parse(raw) as DecisionRecord);
+  }
+
+  /** The last 100 decisions, oldest first. */
+  async recent(): Promise<DecisionRecord[]> {
+    const raw = await this.redis.lrange(this.logKey, 0, DECISION_LOG_SIZE - 1);
+    return raw.map((item) => JSON.parse(item) as DecisionRecord).reverse();
+  }
+}
