@@ -35,7 +35,12 @@ export interface WorkflowEngineOptions {
   prefix: string;
   /** The queue of a pool (steps name their pool; absent means the default pool). */
   queueFor: (pool: PoolName) => Queue;
-  /** Step tasks keep as long as tasks; a settled workflow's keys keep as long as the longer. */
+  /**
+   * Retention of the step tasks of the workflows this engine creates (stored with each
+   * workflow, so every engine that releases its steps applies it); a settled workflow's
+   * keys keep as long as the longer of its two ages.
+   * @defaultValue DEFAULT_RETENTION
+   */
   retention?: RetentionPolicy;
 }
 
@@ -54,7 +59,14 @@ interface StepRecord {
 
 /** COMPLETE_STEP's reply: nothing released, or what is needed to enqueue what was. */
 type ReleaseReply =
-  [] | [tenant: string, defs: (string | null)[], needed: string[], values: (string | null)[]];
+  | []
+  | [
+      tenant: string,
+      retention: string,
+      defs: (string | null)[],
+      needed: string[],
+      values: (string | null)[],
+    ];
 
 type Script = 'startStep' | 'completeStep' | 'failStep' | 'cancelWorkflow';
 const SCRIPTS: Record<Script, string> = {
@@ -73,12 +85,7 @@ const SCRIPTS: Record<Script, string> = {
  * worker dies in between.
  */
 export class WorkflowEngine {
-  private readonly keepSeconds: number;
-
-  constructor(private readonly options: WorkflowEngineOptions) {
-    const retention = options.retention ?? DEFAULT_RETENTION;
-    this.keepSeconds = Math.max(retention.completedAgeSeconds, retention.failedAgeSeconds);
-  }
+  constructor(private readonly options: WorkflowEngineOptions) {}
 
   /** Stores the workflow and enqueues the steps without dependencies. */
   async create(spec: WorkflowSpec, tenant: string, id: string = randomUUID()): Promise<string> {
@@ -87,6 +94,7 @@ export class WorkflowEngine {
     for (const step of spec.steps)
       for (const dep of step.dependsOn) dependents.get(dep)?.push(step.id);
     const roots = spec.steps.filter((step) => step.dependsOn.length === 0);
+    const retention = this.options.retention ?? DEFAULT_RETENTION;
 
     const multi = this.options.redis.multi();
     multi.hset(keys.meta, {
@@ -98,6 +106,8 @@ export class WorkflowEngine {
       remaining: spec.steps.length,
       failedSteps: 0,
       stepOrder: JSON.stringify(spec.steps.map((step) => step.id)),
+      retention: JSON.stringify(retention),
+      keepSeconds: Math.max(retention.completedAgeSeconds, retention.failedAgeSeconds),
     });
     const field = <T>(map: (step: WorkflowStep) => T) =>
       Object.fromEntries(spec.steps.map((step) => [step.id, map(step)]));
@@ -120,7 +130,7 @@ export class WorkflowEngine {
     );
     multi.xadd(keys.events, '*', 'kind', 'workflow', 'state', 'running', 'at', nowIso());
     await multi.exec();
-    await this.enqueue(id, tenant, roots, new Map());
+    await this.enqueue({ id, tenant, retention }, roots, new Map());
     return id;
   }
 
@@ -130,18 +140,19 @@ export class WorkflowEngine {
    */
   async resume(id: string): Promise<void> {
     const keys = workflowKeys(this.options.prefix, id);
-    const [tenant, records] = await Promise.all([
-      this.options.redis.hget(keys.meta, 'tenant'),
+    const [[tenant, retention], records] = await Promise.all([
+      this.options.redis.hmget(keys.meta, 'tenant', 'retention'),
       this.options.redis.hgetall(keys.steps),
     ]);
     const queued = Object.entries(records)
       .filter(([, raw]) => (JSON.parse(raw) as StepRecord).state === 'queued')
       .map(([stepId]) => stepId);
-    if (tenant === null || queued.length === 0) return;
+    if (!tenant || !retention || queued.length === 0) return;
     const steps = await this.stepDefs(id, queued);
     const needed = [...new Set(steps.flatMap((step) => step.dependsOn))];
     const values = needed.length ? await this.options.redis.hmget(keys.outputs, ...needed) : [];
-    await this.enqueue(id, tenant, steps, outputMap(needed, values));
+    const workflow = { id, tenant, retention: JSON.parse(retention) as RetentionPolicy };
+    await this.enqueue(workflow, steps, outputMap(needed, values));
   }
 
   /**
@@ -198,11 +209,12 @@ export class WorkflowEngine {
       JSON.stringify(output ?? null),
     ])) as ReleaseReply;
     if (reply.length === 0) return;
-    const [tenant, defs, needed, values] = reply;
+    const [tenant, retention, defs, needed, values] = reply;
     const steps = defs
       .filter((def): def is string => def !== null)
       .map((def) => JSON.parse(def) as WorkflowStep);
-    await this.enqueue(ref.id, tenant, steps, outputMap(needed, values));
+    const workflow = { id: ref.id, tenant, retention: JSON.parse(retention) as RetentionPolicy };
+    await this.enqueue(workflow, steps, outputMap(needed, values));
   }
 
   /** A step's task failed for good (no attempts left, or unrecoverable). Idempotent. */
@@ -291,8 +303,7 @@ export class WorkflowEngine {
 
   /** Adds the steps' tasks, their inputs' references resolved from the outputs given. */
   private async enqueue(
-    id: string,
-    tenant: string,
+    { id, tenant, retention }: { id: string; tenant: string; retention: RetentionPolicy },
     steps: readonly WorkflowStep[],
     outputs: ReadonlyMap<string, unknown>,
   ): Promise<void> {
@@ -317,7 +328,7 @@ export class WorkflowEngine {
           attempts: step.attempts,
         },
         stepTaskId(id, step.id),
-        this.options.retention ?? DEFAULT_RETENTION,
+        retention,
         DEFAULT_RETRY,
       );
       const jobs = byPool.get(pool) ?? [];
@@ -359,7 +370,6 @@ export class WorkflowEngine {
       nowIso(),
       workflowChannel(this.options.prefix),
       id,
-      this.keepSeconds,
       ...args,
     );
   }

@@ -4,21 +4,21 @@
  * a step's completion and the release of its dependents are one operation.
  *
  * Keys (one workflow, so one hash slot under a hash-tagged prefix):
- *   1 meta (hash: state, onFailure, remaining, failedSteps, tenant, finishedAt)
+ *   1 meta (hash: state, onFailure, remaining, failedSteps, tenant, finishedAt, retention
+ *     (JSON policy of the steps' tasks), keepSeconds (of the keys once settled))
  *   2 steps (hash: id -> JSON record)       3 pending (hash: id -> unfinished dependencies)
  *   4 dependents (hash: id -> JSON ids)     5 outputs (hash: id -> JSON output, written once)
  *   6 events (stream)                       7 defs (hash: id -> JSON step definition)
  *   8 deps (hash: id -> JSON ids of its dependencies)
  * ARGV common to all: 1 now (ISO time), 2 channel to publish the workflow id on after a
- * change, 3 workflow id, 4 seconds to keep the keys once the workflow settled; then the
- * script's own arguments.
+ * change, 3 workflow id; then the script's own arguments.
  * Step records are JSON objects of scalars only (cjson turns empty tables into {}).
  */
 
 const COMMON = `
 local meta, steps, pending, dependents, outputs, events, defs, deps =
   KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5], KEYS[6], KEYS[7], KEYS[8]
-local now, channel, workflow_id, keep_seconds = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
+local now, channel, workflow_id = ARGV[1], ARGV[2], ARGV[3]
 local changed = false
 local function event(...)
   redis.call('XADD', events, 'MAXLEN', '~', 10000, '*', ...)
@@ -56,7 +56,10 @@ local function settle_if_done(left)
   end
   redis.call('HSET', meta, 'state', state, 'finishedAt', now)
   event('kind', 'workflow', 'state', state, 'at', now, 'final', '1')
-  for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, keep_seconds) end
+  local keep_seconds = redis.call('HGET', meta, 'keepSeconds')
+  if keep_seconds then
+    for _, key in ipairs(KEYS) do redis.call('EXPIRE', key, keep_seconds) end
+  end
   return true
 end
 local terminal = { completed = true, failed = true, skipped = true, cancelled = true }
@@ -85,7 +88,7 @@ local function end_early(state)
   return { queued, running }
 end
 -- What the caller needs to enqueue released steps, in this one round trip:
--- { tenant, their definitions, ids of their dependencies, those dependencies' outputs }.
+-- { tenant, retention, their definitions, ids of their dependencies, those outputs }.
 local function release(ready)
   if #ready == 0 then return {} end
   local needed, seen = {}, {}
@@ -99,17 +102,18 @@ local function release(ready)
   end
   local values = {}
   if #needed > 0 then values = redis.call('HMGET', outputs, unpack(needed)) end
-  return { redis.call('HGET', meta, 'tenant'), redis.call('HMGET', defs, unpack(ready)), needed, values }
+  local tenant_retention = redis.call('HMGET', meta, 'tenant', 'retention')
+  return { tenant_retention[1], tenant_retention[2], redis.call('HMGET', defs, unpack(ready)), needed, values }
 end
 `;
 
 /**
- * ARGV 5 step, 6 task id. Returns `run` (the task may run), `done` (the step completed
+ * ARGV 4 step, 5 task id. Returns `run` (the task may run), `done` (the step completed
  * already: its task runs again after a crash, so the caller re-releases and does not run
  * it), or `stop` (the workflow moved on; a step it finds queued or running ends cancelled).
  */
 export const START_STEP = `${COMMON}
-local id, task_id = ARGV[5], ARGV[6]
+local id, task_id = ARGV[4], ARGV[5]
 local record = get_step(id)
 if not record then return reply('stop') end
 if record.state == 'completed' then return reply('done') end
@@ -130,7 +134,7 @@ return reply('run')
 `;
 
 /**
- * ARGV 5 step, 6 output JSON. Records the output once and releases dependents whose
+ * ARGV 4 step, 5 output JSON. Records the output once and releases dependents whose
  * dependencies have all completed. Returns what {@link release} returns for them. Called
  * again for a step that already completed (its task ran twice, or its worker died before
  * enqueueing), it returns the released steps that have not started yet: adding a step's
@@ -138,7 +142,7 @@ return reply('run')
  * recovered by the task's next run.
  */
 export const COMPLETE_STEP = `${COMMON}
-local id, output = ARGV[5], ARGV[6]
+local id, output = ARGV[4], ARGV[5]
 local record = get_step(id)
 if not record then return reply({}) end
 local children = cjson.decode(redis.call('HGET', dependents, id) or '[]')
@@ -173,12 +177,12 @@ return reply(release(ready))
 `;
 
 /**
- * ARGV 5 step, 6 error code, 7 error message. A step failed for good. fail-fast ends the
+ * ARGV 4 step, 5 error code, 6 error message. A step failed for good. fail-fast ends the
  * workflow; continue skips every step that depends on it, directly or not. Returns
  * {queued step ids whose tasks to remove, running step ids whose tasks to abort}.
  */
 export const FAIL_STEP = `${COMMON}
-local id, code, message = ARGV[5], ARGV[6], ARGV[7]
+local id, code, message = ARGV[4], ARGV[5], ARGV[6]
 local record = get_step(id)
 if not record or terminal[record.state] then return reply({ {}, {} }) end
 if code == 'CANCELLED' then record.state = 'cancelled' else record.state = 'failed' end
