@@ -6,6 +6,7 @@ import { MetricsController } from './metrics.controller.js';
 import { GatewayMetrics } from './metrics.js';
 import { PoolsController } from './pools/pools.controller.js';
 import { TasksModule } from './tasks/tasks.module.js';
+import { WorkflowsModule } from './workflows/workflows.module.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES } from './tokens.js';
 
 /** Makes the values main.ts created available for injection everywhere. */
@@ -33,7 +34,7 @@ export class AppModule {
   static register(deps: GatewayDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [DepsModule.register(deps), TasksModule],
+      imports: [DepsModule.register(deps), TasksModule, WorkflowsModule],
       controllers: [HealthController, PoolsController, MetricsController, DocsController],
     };
   }
