@@ -202,7 +202,7 @@ describe('GET /v1/workflows/:id/events', () => {
     const events = await collect(response);
     const steps = events
       .filter((e) => e.event === 'step')
-      .map((e) => `${e.data.step}:${e.data.state}`);
+      .map((e) => `${String(e.data.step)}:${String(e.data.state)}`);
     expect(steps).toEqual(['a:running', 'a:completed', 'b:queued', 'b:running', 'b:completed']);
     expect(events[0]).toMatchObject({ event: 'workflow', data: { state: 'running' } });
     expect(events.at(-1)).toMatchObject({
