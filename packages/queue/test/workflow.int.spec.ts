@@ -12,7 +12,7 @@ import { onCancelRequest } from '../src/cancellation.js';
 import { createRedis } from '../src/connection.js';
 import { createTaskQueue } from '../src/queue-factory.js';
 import { WorkflowEngine } from '../src/workflow/workflow-engine.js';
-import { stepTaskId } from '../src/workflow/workflow-keys.js';
+import { stepTaskId, workflowKeys } from '../src/workflow/workflow-keys.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-test-env.js';
 
 type StepInput = { value?: unknown; fail?: boolean; hang?: boolean; parts?: unknown[] };
@@ -306,6 +306,31 @@ describe(WorkflowEngine.name, () => {
     } finally {
       await otherRedis.quit();
     }
+  });
+
+  it('cancels a step waiting between attempts (no worker holds it), then settles and expires', async () => {
+    const id = await engine.create(idleSpec(), 'tenant-a');
+    // a started once and its task is back in the queue (as during a retry's backoff).
+    expect(await engine.onStepStart({ id, step: 'a' }, stepTaskId(id, 'a'))).toBe('run');
+
+    expect(await engine.cancel(id)).toBe('cancelled');
+    const view = await engine.get(id);
+    expect(view?.state).toBe('cancelled');
+    expect(view?.finishedAt).toEqual(expect.any(String));
+    expect(view?.steps.map((step) => [step.id, step.state, step.error?.message])).toEqual([
+      ['a', 'cancelled', 'cancelled between attempts'],
+      ['b', 'cancelled', undefined],
+    ]);
+    expect(await idleJobIds(id)).toEqual([]);
+    // Delivered anyway (a worker had fetched it): it does not run.
+    expect(await engine.onStepStart({ id, step: 'a' }, stepTaskId(id, 'a'))).toBe('stop');
+    const events = await engine.events(id);
+    expect(events.at(-1)?.event).toMatchObject({
+      kind: 'workflow',
+      state: 'cancelled',
+      final: true,
+    });
+    expect(await redis.ttl(workflowKeys(prefix, id).meta)).toBeGreaterThan(0);
   });
 
   it('cancels a running workflow: the running step is aborted and pending steps end cancelled', async () => {
