@@ -7,7 +7,13 @@ import {
   type WorkflowSpecInput,
 } from '@agentq/contracts';
 import { WorkflowEngine, createRedis, onCancelRequest } from '@agentq/queue';
-import { REDIS_URL, readEvents, useGateway, type StreamEvent } from './gateway-harness.js';
+import {
+  REDIS_URL,
+  readEvents,
+  startGateway,
+  useGateway,
+  type StreamEvent,
+} from './gateway-harness.js';
 
 const gateway = useGateway();
 let engine: WorkflowEngine;
@@ -179,6 +185,31 @@ describe('POST /v1/workflows', () => {
     expect(again.body.id).toBe(first.body.id);
     const other = await submit({ steps: [echo('b')] }, key);
     expect(other.status).toBe(409);
+  });
+});
+
+describe('POST /v1/workflows admission', () => {
+  it("refuses a workflow whose first steps do not fit the pool's backlog, with 429", async () => {
+    const limited = await startGateway({ AGENTQ_GATEWAY_MAX_BACKLOG_LOW: '2' });
+    try {
+      const low = (id: string, dependsOn: string[] = []) => ({
+        ...echo(id, dependsOn),
+        pool: 'large',
+        priority: 'low',
+      });
+      const refused = await limited.request('POST', '/v1/workflows', {
+        steps: [low('a'), low('b'), low('c')],
+      });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toEqual(expect.any(String));
+      // Only the steps queued at submit count: dependents are queued later.
+      const admitted = await limited.request('POST', '/v1/workflows', {
+        steps: [low('a'), low('b'), low('c', ['a', 'b'])],
+      });
+      expect(admitted.status).toBe(201);
+    } finally {
+      await limited.close();
+    }
   });
 });
 

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { PoolName } from '@agentq/contracts';
 import { WorkflowEngine } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
-import { IdempotencyStore } from '../tasks/idempotency.store.js';
+import { TasksModule } from '../tasks/tasks.module.js';
 import { GATEWAY_CONFIG, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
 import { WorkflowChanges } from './workflow-changes.service.js';
 import { WorkflowEventsController } from './workflow-events.controller.js';
@@ -12,11 +12,11 @@ import { WorkflowsController } from './workflows.controller.js';
 import { WorkflowsService } from './workflows.service.js';
 
 @Module({
+  imports: [TasksModule],
   controllers: [WorkflowsController, WorkflowEventsController],
   providers: [
     WorkflowsService,
     WorkflowChanges,
-    IdempotencyStore,
     {
       provide: WORKFLOW_ENGINE,
       inject: [GATEWAY_CONFIG, REDIS, TASK_QUEUES],

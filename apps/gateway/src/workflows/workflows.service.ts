@@ -3,13 +3,17 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AgentRegistry } from '@agentq/agents';
 import {
+  DEFAULT_POOL,
+  DEFAULT_PRIORITY,
   ErrorCode,
   WorkflowSpecSchema,
+  type WorkflowSpec,
   type PoolName,
   type WorkflowEvent,
   type WorkflowView,
 } from '@agentq/contracts';
 import type { WorkflowEngine } from '@agentq/queue';
+import { AdmissionService, type BacklogDemand } from '../admission/admission.service.js';
 import { ApiError } from '../http/api-error.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { issueDetails } from '../http/parse-or-throw.js';
@@ -36,13 +40,15 @@ export class WorkflowsService {
     @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
     @Inject(AGENT_REGISTRY) private readonly registry: AgentRegistry,
     private readonly idempotency: IdempotencyStore,
+    private readonly admission: AdmissionService,
     private readonly changes: WorkflowChanges,
     private readonly metrics: GatewayMetrics,
   ) {}
 
   /**
-   * Validates the whole workflow (graph, references, every step's agent and input), then
-   * stores it and queues its first steps. A repeated idempotency key answers the first
+   * Validates the whole workflow (graph, references, every step's agent and input), admits
+   * its first steps against their pools' backlog limits (as tasks; a 429 refuses the whole
+   * workflow), then stores it and queues them. A repeated idempotency key answers the first
    * workflow (and re-queues its released steps, in case its first submit died midway).
    */
   async submit(
@@ -83,11 +89,19 @@ export class WorkflowsService {
         return { view: await this.get(tenant, id), repeat: true };
       }
     }
+    const release = () =>
+      idempotencyKey === undefined ? Promise.resolve() : this.idempotency.release([id]);
+    const admission = await this.admission.admit(rootDemands(spec)).catch(async (error) => {
+      await release();
+      throw error;
+    });
     try {
       await this.engine.create(spec, tenant, id);
     } catch (error) {
-      if (idempotencyKey !== undefined) await this.idempotency.release([id]);
+      await release();
       throw error;
+    } finally {
+      admission.release();
     }
     return { view: await this.get(tenant, id), repeat: false };
   }
@@ -147,6 +161,19 @@ export class WorkflowsService {
   events(id: string, after: string): Promise<{ id: string; event: WorkflowEvent }[]> {
     return this.engine.events(id, after);
   }
+}
+
+/** The steps queued at submit (those without dependencies), per pool and priority. */
+function rootDemands(spec: WorkflowSpec): BacklogDemand[] {
+  const demands = new Map<string, BacklogDemand>();
+  for (const step of spec.steps.filter((s) => s.dependsOn.length === 0)) {
+    const pool = step.pool ?? DEFAULT_POOL;
+    const priority = step.priority ?? DEFAULT_PRIORITY;
+    const demand = demands.get(`${pool}/${priority}`) ?? { pool, priority, count: 0 };
+    demand.count += 1;
+    demands.set(`${pool}/${priority}`, demand);
+  }
+  return [...demands.values()];
 }
 
 function notFound(id: string): ApiError {
