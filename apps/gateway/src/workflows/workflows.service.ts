@@ -85,6 +85,13 @@ export class WorkflowsService {
         );
       }
       if (outcome === 'repeat') {
+        if (!(await this.engine.get(id))) {
+          // The first submit with this key claimed it and is storing the workflow right now.
+          throw new ApiError(
+            ErrorCode.Conflict,
+            'the workflow of this Idempotency-Key is still being created; retry shortly',
+          );
+        }
         await this.engine.resume(id);
         return { view: await this.get(tenant, id), repeat: true };
       }
