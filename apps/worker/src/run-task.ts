@@ -14,6 +14,7 @@ import { isCancelRequested, recordAttempt } from '@agentq/queue';
 import { runAgentInThread } from './agent-thread.js';
 import { classifyError } from './classify-error.js';
 import { HandBackError, InterruptedError, SHUTDOWN_REASON } from './hand-back.js';
+import { workflowRefOf } from './workflow-steps.js';
 
 export interface RunTaskOptions {
   registry: AgentRegistry;
@@ -130,7 +131,12 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
   }
 
   return (hooks) => async (job, _token, cancelSignal) => {
-    const log = logger.child({ taskId: job.id, agent: job.name });
+    const step = workflowRefOf(job);
+    const log = logger.child({
+      taskId: job.id,
+      agent: job.name,
+      ...(step ? { workflowId: step.id, step: step.step } : {}),
+    });
     const attempt = job.attemptsMade + 1;
     const startedAt = Date.now();
     try {
