@@ -88,7 +88,7 @@ async function main(): Promise<void> {
       !draining && connection.status === 'ready' && workers.every((worker) => worker.isRunning()),
   });
 
-  const shutdown = (signal: NodeJS.Signals): void => {
+  const shutdown = (signal: NodeJS.Signals | 'parent exited'): void => {
     if (draining) return;
     draining = true;
     const drainMs = Math.max(...config.pools.map((settings) => settings.drainTimeoutMs));
@@ -114,6 +114,12 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // Started by a local scaler (over an IPC channel): when the scaler dies, even by SIGKILL,
+  // the channel closes; drain and exit rather than run on as an orphan no scaler counts.
+  if (process.channel) {
+    process.once('disconnect', () => shutdown('parent exited'));
+    process.channel.unref(); // after the listener, which would keep the process alive
+  }
 
   await Promise.all(workers.map((worker) => worker.start()));
   await cancels.start();

@@ -6,9 +6,14 @@ import { Redis } from 'ioredis';
  * - `worker`: BullMQ workers and event listeners; commands wait through outages
  *   (`maxRetriesPerRequest: null`, which BullMQ requires for blocking calls).
  * - `client`: request paths (the gateway); commands fail fast while Redis is away, so a
- *   caller gets a 503 instead of hanging.
+ *   caller gets a 503 instead of hanging. A command already sent when the connection drops
+ *   gets no answer (ioredis would hold it until Redis is back, then send it again, long after
+ *   the request was answered): it fails after `CLIENT_COMMAND_TIMEOUT_MS` instead.
  */
 export type ConnectionRole = 'worker' | 'client';
+
+/** The longest a request-path command waits for Redis's answer. */
+export const CLIENT_COMMAND_TIMEOUT_MS = 2000;
 
 /** Reconnect forever, backing off to at most 2 s between tries. */
 export function reconnectDelayMs(attempt: number): number {
@@ -29,7 +34,13 @@ export function redisOptions(url: string, role: ConnectionRole): RedisOptions {
     retryStrategy: reconnectDelayMs,
     ...(role === 'worker'
       ? { maxRetriesPerRequest: null }
-      : { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2000 }),
+      : {
+          maxRetriesPerRequest: 1,
+          enableOfflineQueue: false,
+          connectTimeout: 2000,
+          commandTimeout: CLIENT_COMMAND_TIMEOUT_MS,
+          autoResendUnfulfilledCommands: false,
+        }),
   };
 }
 
