@@ -12,7 +12,7 @@ import { TaskOutcomes } from '../helpers/task-outcomes.js';
 
 const TASKS = sizeFromEnv('FAULT_TASKS', 5000);
 const TASK_MS = sizeFromEnv('FAULT_TASK_MS', 200);
-const KILL_EVERY_MS = sizeFromEnv('FAULT_KILL_EVERY_MS', 3000);
+const KILL_EVERY_MS = sizeFromEnv('FAULT_KILL_EVERY_MS', 2000);
 const WORKERS = 3;
 const PREFIX = 'agentq-fault';
 const WORKER_ENV = {

@@ -15,14 +15,14 @@ export class TcpProxy {
   ) {}
 
   static async create(targetPort: number, targetHost = '127.0.0.1'): Promise<TcpProxy> {
-    let proxy: TcpProxy | undefined;
-    const server = net.createServer((client) => proxy?.accept(client, targetPort, targetHost));
+    const server = net.createServer();
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(0, '127.0.0.1', resolve);
     });
     const address = server.address();
-    proxy = new TcpProxy(server, typeof address === 'object' && address ? address.port : 0);
+    const proxy = new TcpProxy(server, typeof address === 'object' && address ? address.port : 0);
+    server.on('connection', (client) => proxy.accept(client, targetPort, targetHost));
     return proxy;
   }
 

@@ -114,18 +114,19 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
-  // Started by a local scaler (over an IPC channel): when the scaler dies, even by SIGKILL,
-  // the channel closes; drain and exit rather than run on as an orphan no scaler counts.
-  if (process.channel) {
-    process.once('disconnect', () => shutdown('parent exited'));
-    process.channel.unref(); // after the listener, which would keep the process alive
-  }
 
   await Promise.all(workers.map((worker) => worker.start()));
   await cancels.start();
   monitor.start();
   const httpPort = config.http.port > 0 ? await http.start() : undefined;
   logger.info({ pools: config.pools, workerName, httpPort }, 'ready');
+  // Started by a local scaler (over an IPC channel): when the scaler dies, even by SIGKILL,
+  // the channel closes; drain and exit rather than run on as an orphan no scaler counts.
+  if (process.send) {
+    if (!process.connected) shutdown('parent exited'); // it died while this one started
+    process.once('disconnect', () => shutdown('parent exited'));
+    process.channel?.unref(); // after the listener, which would keep the process alive
+  }
 }
 
 await main();
