@@ -2,7 +2,8 @@
 // gateway (validation, admission, idempotency, index) against a bare Fastify route doing only
 // queue.add / queue.addBulk, in the same run and on the same Redis. Run `pnpm bench:gateway`
 // at the root (builds first). autocannon runs as a child process so it does not share the
-// servers' event loop. Keys live under a prefix of their own, deleted at the end.
+// servers' event loop. Keys live under a prefix of their own, deleted at the end. With
+// BENCH_OUTPUT=json it ends with one `BENCH_RESULT {...}` line for the suite (`pnpm bench`).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -128,6 +129,11 @@ async function main() {
     console.log(
       `| ${r.label} | ${fmt(r.reqPerSec)} | ${fmt(r.tasksPerSec)} | ${r.p50} | ${r.p99} | ${r.errors} |`,
     );
+  if (process.env.BENCH_OUTPUT === 'json') {
+    console.log(
+      `BENCH_RESULT ${JSON.stringify({ seconds: SECONDS, connections: CONNECTIONS, rows })}`,
+    );
+  }
   const [gSingle, bSingle, gBatch, bBatch] = rows;
   if (gSingle && bSingle && gBatch && bBatch) {
     console.log(
