@@ -34,7 +34,7 @@ const SECTIONS: Section[] = [
 
 const HOW_TO_RUN = `\`pnpm bench\` at the root builds the apps, then runs \`test/bench/run.ts\` (compiled to
 \`test/.bench-dist\`): every section below in turn, against a redis-server of its own on a free
-port (BENCH_REDIS_URL to use another), and rewrites this file. A full run takes about 15–20
+port (BENCH_REDIS_URL to use another), and rewrites this file. A full run takes about 10–15
 minutes. Run it on a quiet machine: other work on the same cores shows in every figure. Each
 figure stands beside its raw counterpart (bare BullMQ / bare Fastify) measured in the same run;
 read the ratios, which travel between machines better than the absolute numbers.
@@ -98,7 +98,9 @@ async function main(): Promise<void> {
         outcome = { section, result: await section.run(context) };
       } catch (error) {
         console.error(error);
-        outcome = { section, error: error instanceof Error ? error.message : String(error) };
+        // The first line only: a process's output tail belongs on the console, not in the file.
+        const message = error instanceof Error ? error.message : String(error);
+        outcome = { section, error: message.split('\n')[0] };
       }
       outcome.seconds = since(start) / 1000;
       outcome.load = loadAverage();
@@ -153,7 +155,7 @@ function render(outcomes: Outcome[], machine: Machine | undefined, scale: number
       : '';
   const machineTable = machine
     ? `\n\n## Machine\n\n${markdownTable({
-        headers: ['cpu', 'cores', 'memory', 'os', 'node', 'redis', 'bullmq'],
+        headers: ['cpu', 'cores', 'memory', 'os', 'node', 'redis', 'bullmq', 'load at start'],
         rows: [
           [
             machine.cpu,
@@ -163,6 +165,7 @@ function render(outcomes: Outcome[], machine: Machine | undefined, scale: number
             machine.node,
             machine.redis,
             machine.bullmq,
+            machine.loadAtStart.toFixed(1),
           ],
         ],
       })}`

@@ -59,6 +59,8 @@ it('completes every acknowledged task across a Redis restart, answering 503 mean
     `redis-restart: submitted ${stats.submitted} / acknowledged ${stats.acknowledged.length} / completed ${result.completed} / lost ${result.lost.length} / ran-twice ${result.ranTwice} (answers ${JSON.stringify(statuses)}, hangs ${stats.hangs})\n`,
   );
 
+  // A 500 is logged with its error: shown here if one happened.
+  expect(gateway.lines.filter((line) => line.msg === 'request failed')).toEqual([]);
   expect(result.lost).toEqual([]);
   expect(stats.hangs).toBe(0);
   expect(stats.refused).toBe(0);

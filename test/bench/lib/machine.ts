@@ -13,6 +13,8 @@ export interface Machine {
   cores: number;
   memoryGb: number;
   os: string;
+  /** Load average over the minute before the run: a busy machine makes every figure worse. */
+  loadAtStart: number;
 }
 
 /** What the figures were measured on: versions and the machine. */
@@ -29,13 +31,14 @@ export async function describeMachine(redisUrl: string): Promise<Machine> {
       cores: os.cpus().length,
       memoryGb: Math.round(os.totalmem() / 2 ** 30),
       os: `${os.type()} ${os.release()}`,
+      loadAtStart: loadAverage(),
     };
   } finally {
     await redis.quit();
   }
 }
 
-/** Load average over the last minute: a busy machine makes every figure worse. */
+/** Load average over the last minute. */
 export function loadAverage(): number {
   return os.loadavg()[0] ?? 0;
 }
