@@ -1,6 +1,7 @@
 // A bare BullMQ worker process: the raw counterpart of an agentq worker in the benchmarks.
 // Its processor does nothing, or sleeps RAW_SLEEP_MS. Logs `{"msg":"ready"}` once it runs;
-// SIGTERM closes it. Env: REDIS_URL, RAW_PREFIX, RAW_QUEUE, RAW_CONCURRENCY, RAW_SLEEP_MS.
+// SIGTERM closes it. Env: REDIS_URL, RAW_PREFIX, RAW_QUEUE, RAW_CONCURRENCY, RAW_SLEEP_MS, and
+// RAW_LOCK_MS / RAW_STALLED_MS (unset: BullMQ's defaults, 30 s each).
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Worker } from 'bullmq';
 import { createRedis } from '@agentq/queue';
@@ -15,6 +16,8 @@ const worker = new Worker(
     connection,
     prefix: env.RAW_PREFIX ?? 'bull',
     concurrency: Number(env.RAW_CONCURRENCY ?? 1),
+    ...(env.RAW_LOCK_MS ? { lockDuration: Number(env.RAW_LOCK_MS) } : {}),
+    ...(env.RAW_STALLED_MS ? { stalledInterval: Number(env.RAW_STALLED_MS) } : {}),
   },
 );
 process.once('SIGTERM', () => {
