@@ -123,9 +123,12 @@ async function main(): Promise<void> {
   // Started by a local scaler (over an IPC channel): when the scaler dies, even by SIGKILL,
   // the channel closes; drain and exit rather than run on as an orphan no scaler counts.
   if (process.send) {
-    if (!process.connected) shutdown('parent exited'); // it died while this one started
-    process.once('disconnect', () => shutdown('parent exited'));
-    process.channel?.unref(); // after the listener, which would keep the process alive
+    if (process.connected) {
+      process.once('disconnect', () => shutdown('parent exited'));
+      process.channel?.unref(); // after the listener, which would keep the process alive
+    } else {
+      shutdown('parent exited'); // it died while this one started
+    }
   }
 }
 
