@@ -19,6 +19,8 @@ let redis: TestRedisServer;
 let proxy: TcpProxy;
 let outcomes: TaskOutcomes;
 const apps: AppProcess[] = [];
+/** Set when the test is over (even failed), so the load does not go on for ever. */
+let over = false;
 
 beforeAll(async () => {
   redis = await TestRedisServer.create({ aof: false });
@@ -30,6 +32,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  over = true;
   await Promise.all(apps.map((app) => app.stop()));
   await outcomes.close();
   await proxy.close();
@@ -55,7 +58,7 @@ it('answers 503 while Redis is unreachable, reconnects, and completes every ackn
     concurrency: 10,
     backoffMs: 100,
     body: (i) => ({ agent: 'sim', input: { latencyMs: 20, output: i } }),
-    done: () => phase === 'after' && acknowledged >= acknowledgedAtRestore + TASKS,
+    done: () => over || (phase === 'after' && acknowledged >= acknowledgedAtRestore + TASKS),
     onAnswer: (count) => {
       acknowledged = count;
       if (phase !== 'before' || acknowledged < TASKS) return;

@@ -1,10 +1,9 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { AppProcess, type LogLine } from '../helpers/app-process.js';
 import { http } from '../helpers/http.js';
 import { outcomeLine, submitLoad } from '../helpers/load-client.js';
 import { freePort } from '../helpers/ports.js';
 import { TestRedisServer } from '../helpers/redis-server.js';
-import { isAlive, sizeFromEnv, startGateway } from '../helpers/system.js';
+import { isAlive, pollUntil, sizeFromEnv, startGateway } from '../helpers/system.js';
 import { TaskOutcomes } from '../helpers/task-outcomes.js';
 
 // The scaler (local actuator) is SIGKILLed while it scales a burst up: its workers drain
@@ -52,18 +51,21 @@ function startedWorkers(scalers: AppProcess[]): number[] {
   );
 }
 
-/** Waits until none of the pids runs; they are not our children, so there is no event. */
-async function allExited(pids: Iterable<number>): Promise<void> {
-  while ([...pids].some(isAlive)) await sleep(100);
+/** Waits until none of the pids runs. */
+function allExited(pids: number[]): Promise<void> {
+  return pollUntil(() => !pids.some(isAlive), `workers ${pids.join(', ')} to exit`);
 }
 
-/** Waits until the scaler's /status shows `replicas` wanted and running (it has no event). */
-async function converged(url: string, replicas: number): Promise<void> {
-  for (;;) {
-    const pool = (await http('GET', `${url}/status`)).body.pools.default;
-    if (pool.desired === replicas && pool.current === replicas) return;
-    await sleep(250);
-  }
+/** Waits until the scaler's /status shows `replicas` wanted and running. */
+function converged(url: string, replicas: number): Promise<void> {
+  return pollUntil(
+    async () => {
+      const pool = (await http('GET', `${url}/status`)).body.pools.default;
+      return pool.desired === replicas && pool.current === replicas;
+    },
+    `${replicas} worker(s) wanted and running`,
+    { everyMs: 250 },
+  );
 }
 
 beforeAll(async () => {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { AppProcess } from './app-process.js';
 
 /** Admission limits too high to refuse a load test's tasks (429 is not what these tests probe). */
@@ -53,5 +54,22 @@ export function isAlive(pid: number): boolean {
     return true;
   } catch {
     return false;
+  }
+}
+
+/**
+ * Checks every `everyMs` until `check` holds, for what has no event to await (a process that
+ * is not our child, a status read over HTTP); rejects after `timeoutMs`, so a failed test
+ * does not leave the loop running.
+ */
+export async function pollUntil(
+  check: () => boolean | Promise<boolean>,
+  what: string,
+  { timeoutMs = 45_000, everyMs = 100 } = {},
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms`);
+    await sleep(everyMs);
   }
 }
