@@ -6,8 +6,9 @@ import readline from 'node:readline';
 import { freePort } from './ports.js';
 
 /**
- * A redis-server of a test's own (never the shared one), on a free port, with AOF on, so a
- * test can stop and restart it. Its data lives in a temporary folder removed by `remove()`.
+ * A redis-server of a test's own (never the shared one), on a free port, with AOF on (unless
+ * `aof: false`), so a test can stop and restart it without losing data. Its data lives in a
+ * temporary folder removed by `remove()`.
  */
 export class TestRedisServer {
   private process: ChildProcess | undefined;
@@ -15,12 +16,14 @@ export class TestRedisServer {
   private constructor(
     readonly port: number,
     readonly dir: string,
+    private readonly aof: boolean,
   ) {}
 
-  static async create(): Promise<TestRedisServer> {
+  static async create(options: { aof?: boolean } = {}): Promise<TestRedisServer> {
     return new TestRedisServer(
       await freePort(),
       mkdtempSync(path.join(os.tmpdir(), 'agentq-redis-')),
+      options.aof ?? true,
     );
   }
 
@@ -31,13 +34,10 @@ export class TestRedisServer {
   /** Starts it and resolves once it accepts connections. */
   start(): Promise<void> {
     const args = ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir];
-    const child = spawn(
-      'redis-server',
-      [...args, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const persistence = this.aof ? ['--appendonly', 'yes', '--appendfsync', 'always'] : [];
+    const child = spawn('redis-server', [...args, ...persistence, '--save', ''], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.process = child;
     return new Promise((resolve, reject) => {
       const lines = readline.createInterface({ input: child.stdout });

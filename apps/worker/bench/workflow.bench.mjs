@@ -4,12 +4,11 @@
 // - parallel: N independent steps, against N tasks added in one addBulk;
 // - chain: N steps each depending on the one before, against N tasks where each is added
 //   when the one before completes (what a client without workflows would do, minus HTTP).
-// Writes its section of docs/BENCHMARKS.md (repo root), leaving the other sections.
+// Prints a table; with BENCH_OUTPUT=json it ends with one `BENCH_RESULT {...}` line for the
+// suite (`pnpm bench` writes docs/BENCHMARKS.md).
 // Run: pnpm bench:workflow (builds first). Env: BENCH_PARALLEL_STEPS (default 500),
 // BENCH_CHAIN_STEPS (default 100), BENCH_RUNS (default 3), BENCH_CONCURRENCY (default 10).
 import { randomUUID } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
@@ -33,7 +32,6 @@ const PARALLEL = Number(process.env.BENCH_PARALLEL_STEPS ?? 500);
 const CHAIN = Number(process.env.BENCH_CHAIN_STEPS ?? 100);
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
-const SECTION = '## Workflows: overhead per step';
 
 const connection = createRedis(REDIS_URL, 'worker', 'bench-workflow');
 const taskSpec = TaskSpecSchema.parse({ agent: 'echo' });
@@ -169,58 +167,31 @@ for (const [shape, { steps, tasks, workflow }] of Object.entries(shapes)) {
 }
 await connection.quit();
 
-const redisVersion = await (async () => {
-  const client = createRedis(REDIS_URL, 'worker', 'bench-info');
-  const info = await client.info('server');
-  await client.quit();
-  return /redis_version:(\S+)/.exec(info)?.[1] ?? 'unknown';
-})();
-const bullmqVersion = JSON.parse(
-  readFileSync(new URL('../node_modules/bullmq/package.json', import.meta.url), 'utf8'),
-).version;
-
-const table = rows
-  .map(
-    (r) =>
-      `| ${r.shape} | ${r.steps} | ${r.tasksPerStepMs} | ${r.workflowPerStepMs} | ${r.overheadPerStepMs} | ${r.ratio} |`,
-  )
-  .join('\n');
-const section = `${SECTION} (\`pnpm bench:workflow\`)
-
-\`apps/worker/bench/workflow.bench.mjs\`: the same \`echo\` steps run as a workflow and as
-plain tasks, through one agentq pool worker (concurrency ${CONCURRENCY}, workflow wiring as in
-the worker app) in one process, in one run; milliseconds per step from submit to the last
-completion, median of ${RUNS} interleaved runs after one warm-up round. \`parallel\`: independent steps, against the
-same number of tasks in one \`addBulk\`. \`chain\`: each step depends on the one before,
-against tasks each added when the one before completes. The overhead per step is the
-difference divided by the steps.
-
-Machine: ${cpus().length} vCPU (${cpus()[0]?.model.trim() ?? 'unknown'}), load average
-${loadavg()[0].toFixed(1)} at the end of the run (Redis runs on the same cores: a load above
-the core count makes the figures noisy; compare the two columns of one run); Node ${process.version}, Redis ${redisVersion}, BullMQ
-${bullmqVersion}; ${new Date().toISOString().slice(0, 10)}.
-
-| shape | steps | tasks ms/step | workflow ms/step | overhead ms/step | ratio |
-| ----- | ----- | ------------- | ---------------- | ---------------- | ----- |
-${table}
-
-Where the overhead goes: per step the engine adds two script calls (start: check and mark
-running; completion: record the output, release dependents, return what is needed to
-enqueue them, in one round trip), and the released steps' \`addBulk\`. In a chain the
-release saves the client's round trip to learn that the step before completed, so the
-difference there is mostly the two scripts.
-`;
-
-const file = new URL('../../../docs/BENCHMARKS.md', import.meta.url);
-const current = readFileSync(file, 'utf8');
-const start = current.indexOf(SECTION);
-const next = start < 0 ? -1 : current.indexOf('\n## ', start + SECTION.length);
-const updated =
-  start < 0
-    ? `${current.trimEnd()}\n\n${section}`
-    : `${current.slice(0, start)}${section}${next < 0 ? '' : current.slice(next)}`;
-// Formatted as `pnpm format` would, so the check in `pnpm test` stays green.
-const prettier = await import('prettier');
-const options = (await prettier.resolveConfig(file)) ?? {};
-writeFileSync(file, await prettier.format(updated, { ...options, filepath: file.pathname }));
-console.log('wrote its section of docs/BENCHMARKS.md');
+const headers = [
+  'shape',
+  'steps',
+  'tasks ms/step',
+  'workflow ms/step',
+  'overhead ms/step',
+  'ratio',
+];
+const cells = rows.map((r) => [
+  r.shape,
+  r.steps,
+  r.tasksPerStepMs,
+  r.workflowPerStepMs,
+  r.overheadPerStepMs,
+  r.ratio,
+]);
+console.log(`\n| ${headers.join(' | ')} |\n| ${headers.map(() => '---').join(' | ')} |`);
+for (const row of cells) console.log(`| ${row.join(' | ')} |`);
+console.log(`median of ${RUNS} interleaved runs after one warm-up; node ${process.version}`);
+if (process.env.BENCH_OUTPUT === 'json') {
+  const caption = `Concurrency ${CONCURRENCY}, median of ${RUNS} interleaved runs after one warm-up round; ms per step from submit to the last completion.`;
+  const notes = [
+    "Where the overhead goes: per step the engine adds two script calls (start: check and mark running; completion: record the output, release dependents and return what is needed to enqueue them, in one round trip) and the released steps' `addBulk`. In a chain the release saves the client's round trip to learn that the step before completed.",
+  ];
+  console.log(
+    `BENCH_RESULT ${JSON.stringify({ tables: [{ caption, headers, rows: cells }], notes })}`,
+  );
+}

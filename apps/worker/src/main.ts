@@ -105,7 +105,7 @@ async function main(): Promise<void> {
       !draining && connection.status === 'ready' && workers.every((worker) => worker.isRunning()),
   });
 
-  const shutdown = (signal: NodeJS.Signals): void => {
+  const shutdown = (signal: NodeJS.Signals | 'parent exited'): void => {
     if (draining) return;
     draining = true;
     const drainMs = Math.max(...config.pools.map((settings) => settings.drainTimeoutMs));
@@ -139,6 +139,16 @@ async function main(): Promise<void> {
   monitor.start();
   const httpPort = config.http.port > 0 ? await http.start() : undefined;
   logger.info({ pools: config.pools, workerName, httpPort }, 'ready');
+  // Started by a local scaler (over an IPC channel): when the scaler dies, even by SIGKILL,
+  // the channel closes; drain and exit rather than run on as an orphan no scaler counts.
+  if (process.send) {
+    if (process.connected) {
+      process.once('disconnect', () => shutdown('parent exited'));
+      process.channel?.unref(); // after the listener, which would keep the process alive
+    } else {
+      shutdown('parent exited'); // it died while this one started
+    }
+  }
 }
 
 await main();
