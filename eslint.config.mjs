@@ -3,7 +3,16 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/dist/**', '**/coverage/**', '**/node_modules/**', '.data/**', '.turbo/**'] },
+  {
+    ignores: [
+      '**/.bench-dist/**',
+      '**/dist/**',
+      '**/coverage/**',
+      '**/node_modules/**',
+      '.data/**',
+      '.turbo/**',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -3,6 +3,7 @@ import { AppProcess, REDIS_URL, type LogLine } from '../helpers/app-process.js';
 import { http } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { deletePrefix, uniquePrefix } from '../helpers/redis-keys.js';
+import { isAlive } from '../helpers/system.js';
 
 // The burst: 2,000 sim tasks of 200 ms, min 1, max 6 workers of 10 slots.
 const TASKS = 2000;
@@ -47,19 +48,9 @@ async function startScaler(name: string, env: Record<string, string> = {}) {
 
 const isWorker = (msg: string) => (line: LogLine) => line.app === 'worker' && line.msg === msg;
 
-/** SIGTERM to a process that is not our child, then wait until it is gone. */
-async function stopOrphan(pid: number): Promise<void> {
-  const alive = () => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-  if (alive()) process.kill(pid, 'SIGTERM');
-  // Not our child: there is no exit event to await, so look every 50 ms.
-  while (alive()) await new Promise((resolve) => setTimeout(resolve, 50));
+/** Waits until a process that is not our child is gone (there is no exit event to await). */
+async function exited(pid: number): Promise<void> {
+  while (isAlive(pid)) await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 function addSimTasks(count: number) {
@@ -186,9 +177,9 @@ describe('scaler with the local actuator', () => {
     await second.scaler.waitForMessage('leadership acquired');
     expect(Date.now() - killedAt).toBeLessThan(5000);
     await second.scaler.waitFor(isWorker('ready'), 'a worker of the new leader');
-    // The killed leader's worker is in its own process group and outlives it: stop it, so
-    // every task below runs on the new leader's worker.
-    await stopOrphan(Number(orphan.pid));
+    // The killed leader's worker notices (its IPC channel closed), drains and exits by
+    // itself, so every task below runs on the new leader's worker.
+    await exited(Number(orphan.pid));
 
     const jobs = await addSimTasks(20);
     await Promise.all(

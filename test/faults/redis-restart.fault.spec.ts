@@ -1,5 +1,5 @@
 import { AppProcess } from '../helpers/app-process.js';
-import { submitLoad } from '../helpers/load-client.js';
+import { outcomeLine, submitLoad } from '../helpers/load-client.js';
 import { TestRedisServer } from '../helpers/redis-server.js';
 import { TaskOutcomes } from '../helpers/task-outcomes.js';
 
@@ -55,10 +55,10 @@ it('completes every acknowledged task across a Redis restart, answering 503 mean
   await outcomes.waitForAll(stats.acknowledged);
   const result = await outcomes.outcomes(stats.acknowledged);
   const statuses = Object.fromEntries(stats.statuses);
-  process.stdout.write(
-    `redis-restart: submitted ${stats.submitted} / acknowledged ${stats.acknowledged.length} / completed ${result.completed} / lost ${result.lost.length} / ran-twice ${result.ranTwice} (answers ${JSON.stringify(statuses)}, hangs ${stats.hangs})\n`,
-  );
+  process.stdout.write(outcomeLine('redis-restart', stats, result));
 
+  // A 500 is logged with its error: shown here if one happened.
+  expect(gateway.lines.filter((line) => line.msg === 'request failed')).toEqual([]);
   expect(result.lost).toEqual([]);
   expect(stats.hangs).toBe(0);
   expect(stats.refused).toBe(0);

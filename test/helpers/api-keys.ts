@@ -22,8 +22,9 @@ export function makeApiKey(
 export const TEST_KEY = makeApiKey('default');
 
 /**
- * A gateway's environment for these keys (TEST_KEY by default), with request and task
- * limits too high for a functional test to meet; tests of the limits override them.
+ * A gateway's environment for these keys (TEST_KEY by default), with request, task and
+ * unfinished-task limits too high for a functional or load test to meet; tests of the limits
+ * override them.
  */
 export function gatewayKeyEnv(keys: readonly ApiKey[] = [TEST_KEY]): Record<string, string> {
   return {
@@ -32,6 +33,7 @@ export function gatewayKeyEnv(keys: readonly ApiKey[] = [TEST_KEY]): Record<stri
     AGENTQ_GATEWAY_RATE_LIMIT_BURST: '1000000',
     AGENTQ_GATEWAY_TASK_RATE_LIMIT_PER_MIN: '1000000',
     AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST: '1000000',
+    AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED: '1000000',
   };
 }
 

@@ -6,8 +6,9 @@ import readline from 'node:readline';
 import { freePort } from './ports.js';
 
 /**
- * A redis-server of a test's own (never the shared one), on a free port, with AOF on, so a
- * test can stop and restart it. Its data lives in a temporary folder removed by `remove()`.
+ * A redis-server of a test's own (never the shared one), on a free port, with AOF on (unless
+ * `aof: false`), so a test can stop and restart it without losing data. Its data lives in a
+ * temporary folder removed by `remove()`.
  */
 export class TestRedisServer {
   private process: ChildProcess | undefined;
@@ -17,6 +18,7 @@ export class TestRedisServer {
     readonly dir: string,
     readonly password: string | undefined,
     readonly tls: boolean,
+    private readonly aof: boolean,
   ) {}
 
   /**
@@ -24,13 +26,14 @@ export class TestRedisServer {
    * it serves TLS only, with a certificate for `localhost` from a CA of its own (`caFile`).
    */
   static async create(
-    options: { password?: string; tls?: boolean } = {},
+    options: { password?: string; tls?: boolean; aof?: boolean } = {},
   ): Promise<TestRedisServer> {
     const server = new TestRedisServer(
       await freePort(),
       mkdtempSync(path.join(os.tmpdir(), 'agentq-redis-')),
       options.password,
       options.tls ?? false,
+      options.aof ?? true,
     );
     if (server.tls) makeCertificates(server.dir);
     return server;
@@ -60,13 +63,10 @@ export class TestRedisServer {
     }
     args.push('--bind', '127.0.0.1', '--dir', this.dir);
     if (this.password !== undefined) args.push('--requirepass', this.password);
-    const child = spawn(
-      'redis-server',
-      [...args, '--appendonly', 'yes', '--appendfsync', 'always', '--save', ''],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const persistence = this.aof ? ['--appendonly', 'yes', '--appendfsync', 'always'] : [];
+    const child = spawn('redis-server', [...args, ...persistence, '--save', ''], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.process = child;
     return new Promise((resolve, reject) => {
       const lines = readline.createInterface({ input: child.stdout });

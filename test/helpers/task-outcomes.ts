@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import { queueName } from '@agentq/contracts';
 import { createRedis } from '@agentq/queue';
@@ -6,7 +7,17 @@ export interface Outcomes {
   completed: number;
   lost: string[];
   ranTwice: number;
+  /** Tasks whose completion was recorded more than once (must stay empty). */
+  completedTwice: string[];
 }
+
+/** States read at once per round trip batch when checking many tasks. */
+const READ_BATCH = 200;
+/**
+ * Events can be missed (the events stream is trimmed, a listener reconnects after an
+ * outage), so states of tasks still pending are read again this often.
+ */
+const RECHECK_MS = 2000;
 
 /**
  * Watches a pool's finished tasks through QueueEvents (Redis, the source of truth — a
@@ -15,24 +26,26 @@ export interface Outcomes {
  */
 export class TaskOutcomes {
   private readonly connection;
+  /** QueueEvents does not close a connection it was given: close() quits it. */
+  private readonly eventsConnection;
   private readonly queue: Queue;
   private readonly events: QueueEvents;
   private readonly finished = new Set<string>();
-  private waiter: { ids: Set<string>; resolve: () => void } | undefined;
+  /** `completed` events heard per task: a result recorded twice would show as 2. */
+  private readonly completions = new Map<string, number>();
+  /** Tasks a `waitForAll` still waits for, and how to wake it. */
+  private waiter: { remaining: Set<string>; resolve: () => void } | undefined;
 
   constructor(redisUrl: string, prefix: string, pool = 'default') {
     this.connection = createRedis(redisUrl, 'worker', 'test-outcomes');
     this.queue = new Queue(queueName(pool), { connection: this.connection, prefix });
-    this.events = new QueueEvents(queueName(pool), {
-      connection: createRedis(redisUrl, 'worker', 'test-events'),
-      prefix,
+    this.eventsConnection = createRedis(redisUrl, 'worker', 'test-events');
+    this.events = new QueueEvents(queueName(pool), { connection: this.eventsConnection, prefix });
+    this.events.on('completed', ({ jobId }) => {
+      this.completions.set(jobId, (this.completions.get(jobId) ?? 0) + 1);
+      this.markFinished(jobId);
     });
-    const onFinished = ({ jobId }: { jobId: string }) => {
-      this.finished.add(jobId);
-      this.check();
-    };
-    this.events.on('completed', onFinished);
-    this.events.on('failed', onFinished);
+    this.events.on('failed', ({ jobId }) => this.markFinished(jobId));
   }
 
   async start(): Promise<void> {
@@ -41,27 +54,42 @@ export class TaskOutcomes {
 
   /** Resolves once every one of the ids has finished (completed or failed). */
   async waitForAll(ids: Iterable<string>): Promise<void> {
-    const pending = new Set(ids);
-    // Some may have finished before we listened: read their states once.
-    const states = await Promise.all(
-      [...pending].map(async (id) => [id, await this.queue.getJobState(id)] as const),
-    );
-    for (const [id, state] of states)
-      if (state === 'completed' || state === 'failed') this.finished.add(id);
-    await new Promise<void>((resolve) => {
-      this.waiter = { ids: pending, resolve };
-      this.check();
-    });
+    const remaining = new Set([...ids].filter((id) => !this.finished.has(id)));
+    if (remaining.size === 0) return;
+    let settled = false;
+    const done = new Promise<void>((resolve) => {
+      this.waiter = { remaining, resolve };
+    }).then(() => (settled = true));
+    while (!settled) {
+      const tick = new AbortController();
+      const recheck = sleep(RECHECK_MS, undefined, { signal: tick.signal }).then(
+        () => this.recheck(remaining),
+        () => undefined,
+      );
+      await Promise.race([done, recheck]);
+      tick.abort();
+      await recheck; // never leave a read running into close()
+    }
   }
 
   /** Reads each task's final record: completed or not, and how many times it started. */
   async outcomes(ids: Iterable<string>): Promise<Outcomes> {
-    const result: Outcomes = { completed: 0, lost: [], ranTwice: 0 };
-    for (const id of ids) {
-      const job = await this.queue.getJob(id);
-      if (job && (await job.getState()) === 'completed') result.completed++;
-      else result.lost.push(id);
-      if ((job?.attemptsStarted ?? 0) > 1) result.ranTwice++;
+    const result: Outcomes = { completed: 0, lost: [], ranTwice: 0, completedTwice: [] };
+    const all = [...ids];
+    for (let i = 0; i < all.length; i += READ_BATCH) {
+      const batch = all.slice(i, i + READ_BATCH);
+      const jobs = await Promise.all(
+        batch.map(async (id) => {
+          const job = await this.queue.getJob(id);
+          return { id, job, state: job ? await job.getState() : undefined };
+        }),
+      );
+      for (const { id, job, state } of jobs) {
+        if (state === 'completed' && job?.returnvalue !== undefined) result.completed++;
+        else result.lost.push(id);
+        if ((job?.attemptsStarted ?? 0) > 1) result.ranTwice++;
+        if ((this.completions.get(id) ?? 0) > 1) result.completedTwice.push(id);
+      }
     }
     return result;
   }
@@ -69,13 +97,28 @@ export class TaskOutcomes {
   async close(): Promise<void> {
     await this.events.close();
     await this.queue.close();
-    await this.connection.quit();
+    await Promise.all([this.connection.quit(), this.eventsConnection.quit()]);
   }
 
-  private check(): void {
-    if (!this.waiter) return;
-    for (const id of this.waiter.ids) if (!this.finished.has(id)) return;
-    this.waiter.resolve();
+  private markFinished(jobId: string): void {
+    this.finished.add(jobId);
+    const waiter = this.waiter;
+    if (!waiter?.remaining.delete(jobId) || waiter.remaining.size > 0) return;
     this.waiter = undefined;
+    waiter.resolve();
+  }
+
+  /** Reads the states of the tasks not yet seen finishing. */
+  private async recheck(ids: Set<string>): Promise<void> {
+    const unknown = [...ids];
+    for (let i = 0; i < unknown.length; i += READ_BATCH) {
+      const states = await Promise.all(
+        unknown
+          .slice(i, i + READ_BATCH)
+          .map(async (id) => [id, await this.queue.getJobState(id)] as const),
+      );
+      for (const [id, state] of states)
+        if (state === 'completed' || state === 'failed') this.markFinished(id);
+    }
   }
 }

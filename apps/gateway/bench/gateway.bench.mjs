@@ -4,7 +4,8 @@
 // runs twice: with the job options the gateway sets (task id, priority, attempts, backoff,
 // retention: the same jobs in Redis, the fair comparison) and with BullMQ's defaults. Run `pnpm bench:gateway`
 // at the root (builds first). autocannon runs as a child process so it does not share the
-// servers' event loop. Keys live under a prefix of their own, deleted at the end.
+// servers' event loop. Keys live under a prefix of their own, deleted at the end. With
+// BENCH_OUTPUT=json it ends with one `BENCH_RESULT {...}` line for the suite (`pnpm bench`).
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
@@ -167,17 +168,35 @@ async function main() {
     return sorted[Math.floor(sorted.length / 2)] ?? NaN;
   };
   const med = (index, field) => median((results[index] ?? []).map((r) => r[field]));
+  const headers = [
+    'run',
+    'req/s',
+    'tasks/s',
+    'CPU µs/task',
+    'Redis calls/task',
+    'p50 ms',
+    'p99 ms',
+    'errors',
+  ];
+  const rows = runs.map(([label], index) => [
+    label,
+    fmt(med(index, 'reqPerSec')),
+    fmt(med(index, 'tasksPerSec')),
+    fmt(med(index, 'cpuMicrosPerTask')),
+    med(index, 'redisCallsPerTask').toFixed(1),
+    med(index, 'p50'),
+    med(index, 'p99'),
+    (results[index] ?? []).reduce((sum, r) => sum + r.errors, 0),
+  ]);
   console.log(`medians of ${ROUNDS} interleaved rounds\n`);
+  console.log(`| ${headers.join(' | ')} |`);
   console.log(
-    '| run | req/s | tasks/s | CPU µs/task | Redis calls/task | p50 ms | p99 ms | errors |',
+    `| --- | ${headers
+      .slice(1)
+      .map(() => '---:')
+      .join(' | ')} |`,
   );
-  console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
-  for (const [index, [label]] of runs.entries()) {
-    const errors = (results[index] ?? []).reduce((sum, r) => sum + r.errors, 0);
-    console.log(
-      `| ${label} | ${fmt(med(index, 'reqPerSec'))} | ${fmt(med(index, 'tasksPerSec'))} | ${fmt(med(index, 'cpuMicrosPerTask'))} | ${med(index, 'redisCallsPerTask').toFixed(1)} | ${med(index, 'p50')} | ${med(index, 'p99')} | ${errors} |`,
-    );
-  }
+  for (const row of rows) console.log(`| ${row.join(' | ')} |`);
   /** Gateway over bare tasks/s, per round (same round, so under the same load), and the median. */
   const ratios = (gateway, bare) => {
     const each = (results[gateway] ?? []).map(
@@ -185,10 +204,16 @@ async function main() {
     );
     return `${median(each).toFixed(2)} (rounds: ${each.map((x) => x.toFixed(2)).join(', ')})`;
   };
-  console.log(
-    `\ngateway/bare, same job options: single ${ratios(0, 1)}; batch ${ratios(3, 4)}` +
-      `\ngateway/bare, BullMQ defaults:   single ${ratios(0, 2)}; batch ${ratios(3, 5)}`,
-  );
+  const notes = [
+    `gateway / bare, same job options: single ${ratios(0, 1)}; batch ${ratios(3, 4)}.`,
+    `gateway / bare, BullMQ defaults: single ${ratios(0, 2)}; batch ${ratios(3, 5)}.`,
+  ];
+  console.log(`\n${notes.join('\n')}`);
+  if (process.env.BENCH_OUTPUT === 'json') {
+    const caption = `${CONNECTIONS} connections, ${SECONDS} s per run, medians of ${ROUNDS} interleaved rounds.`;
+    const tables = [{ caption, headers, rows }];
+    console.log(`BENCH_RESULT ${JSON.stringify({ tables, notes })}`);
+  }
 }
 
 await main();

@@ -8,6 +8,7 @@ import { MetricsController } from './metrics.controller.js';
 import { GatewayMetrics } from './metrics.js';
 import { PoolsController } from './pools/pools.controller.js';
 import { TasksModule } from './tasks/tasks.module.js';
+import { WorkflowsModule } from './workflows/workflows.module.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES } from './tokens.js';
 
 /** Makes the values main.ts created available for injection everywhere. */
@@ -35,7 +36,13 @@ export class AppModule {
   static register(deps: GatewayDeps): DynamicModule {
     return {
       module: AppModule,
-      imports: [DepsModule.register(deps), SecurityModule, TasksModule, DeadLetterModule],
+      imports: [
+        DepsModule.register(deps),
+        SecurityModule,
+        TasksModule,
+        WorkflowsModule,
+        DeadLetterModule,
+      ],
       controllers: [HealthController, PoolsController, MetricsController, DocsController],
     };
   }

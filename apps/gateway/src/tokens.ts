@@ -4,3 +4,4 @@ export const LOGGER = Symbol('LOGGER');
 export const REDIS = Symbol('REDIS');
 export const TASK_QUEUES = Symbol('TASK_QUEUES');
 export const AGENT_REGISTRY = Symbol('AGENT_REGISTRY');
+export const WORKFLOW_ENGINE = Symbol('WORKFLOW_ENGINE');

@@ -5,9 +5,14 @@ import { useGateway, type HttpAnswer } from './gateway-harness.js';
 /** Every scope but one: the key that must be refused a route needing `scope`. */
 const allBut = (scope: Scope) => SCOPES.filter((s) => s !== scope);
 
+interface Ids {
+  task: string;
+  workflow: string;
+}
+
 interface Endpoint {
   method: string;
-  path: (id: string) => string;
+  path: (ids: Ids) => string;
   scope: Scope;
   body?: unknown;
 }
@@ -22,12 +27,29 @@ const ENDPOINTS: Endpoint[] = [
     body: { tasks: [{ agent: 'echo' }] },
   },
   { method: 'GET', path: () => '/v1/tasks', scope: 'tasks:read' },
-  { method: 'GET', path: (id) => `/v1/tasks/${id}`, scope: 'tasks:read' },
-  { method: 'GET', path: (id) => `/v1/tasks/${id}/logs`, scope: 'tasks:read' },
-  { method: 'GET', path: (id) => `/v1/tasks/${id}/events`, scope: 'tasks:read' },
-  { method: 'POST', path: (id) => `/v1/tasks/${id}/cancel`, scope: 'tasks:write' },
-  { method: 'POST', path: (id) => `/v1/tasks/${id}/retry`, scope: 'tasks:write' },
+  { method: 'GET', path: ({ task }) => `/v1/tasks/${task}`, scope: 'tasks:read' },
+  { method: 'GET', path: ({ task }) => `/v1/tasks/${task}/logs`, scope: 'tasks:read' },
+  { method: 'GET', path: ({ task }) => `/v1/tasks/${task}/events`, scope: 'tasks:read' },
+  { method: 'POST', path: ({ task }) => `/v1/tasks/${task}/cancel`, scope: 'tasks:write' },
+  { method: 'POST', path: ({ task }) => `/v1/tasks/${task}/retry`, scope: 'tasks:write' },
   { method: 'GET', path: () => '/v1/pools', scope: 'tasks:read' },
+  {
+    method: 'POST',
+    path: () => '/v1/workflows',
+    scope: 'tasks:write',
+    body: { steps: [{ id: 'a', agent: 'echo' }] },
+  },
+  { method: 'GET', path: ({ workflow }) => `/v1/workflows/${workflow}`, scope: 'tasks:read' },
+  {
+    method: 'GET',
+    path: ({ workflow }) => `/v1/workflows/${workflow}/events`,
+    scope: 'tasks:read',
+  },
+  {
+    method: 'POST',
+    path: ({ workflow }) => `/v1/workflows/${workflow}/cancel`,
+    scope: 'tasks:write',
+  },
   { method: 'GET', path: () => '/v1/dead-letter', scope: 'tasks:read' },
   { method: 'GET', path: () => '/v1/dead-letter/dead-1', scope: 'tasks:read' },
   {
@@ -63,27 +85,26 @@ function expectError(answer: HttpAnswer, status: number, code: string): void {
 
 describe('API key authentication', () => {
   const gateway = useGateway({ AGENTQ_GATEWAY_ADMIN_UI: 'true' }, { keys });
-  let taskId: string;
+  const ids: Ids = { task: '', workflow: '' };
 
   beforeAll(async () => {
-    taskId = (await gateway.request('POST', '/v1/tasks', { agent: 'echo' })).body.id as string;
+    ids.task = (await gateway.request('POST', '/v1/tasks', { agent: 'echo' })).body.id as string;
+    const workflow = await gateway.request('POST', '/v1/workflows', {
+      steps: [{ id: 'a', agent: 'echo' }],
+    });
+    ids.workflow = workflow.body.id as string;
   });
 
   describe.each(ENDPOINTS)('$method $scope', ({ method, path, scope, body }) => {
     const call = async (key: string | null, headers: Record<string, string> = {}) => {
-      if (!path('').endsWith('/events')) {
-        return gateway.requestWith(key, method, path(taskId), body, headers);
+      if (!path(ids).endsWith('/events')) {
+        return gateway.requestWith(key, method, path(ids), body, headers);
       }
       // An event stream that opens does not end: read its status, then hang up.
-      const credential: Record<string, string> =
-        key === null ? {} : { authorization: `Bearer ${key}` };
-      const { response, abort } = await gateway.openEvents(
-        taskId,
-        { ...credential, ...headers },
-        null,
-      );
+      const controller = new AbortController();
+      const response = await gateway.fetch(path(ids), { headers, signal: controller.signal }, key);
       const text = response.status === 200 ? '' : await response.text();
-      abort();
+      controller.abort();
       return { status: response.status, headers: response.headers, body: parse(text), text };
     };
 
@@ -179,12 +200,24 @@ describe('tenant isolation', () => {
     ['POST', '/cancel'],
     ['POST', '/retry'],
   ])("answers 404 for another tenant's task: %s %s", async (method, suffix) => {
-    const path = suffix.startsWith('?')
-      ? `/v1/tasks/${taskId}${suffix}`
-      : `/v1/tasks/${taskId}${suffix}`;
+    const path = `/v1/tasks/${taskId}${suffix}`;
     expectError(await asOther(method, path), 404, 'NOT_FOUND');
     // The owner still sees it.
     expect((await gateway.request('GET', `/v1/tasks/${taskId}`)).status).toBe(200);
+  });
+
+  it.each([
+    ['GET', ''],
+    ['GET', '?wait=1'],
+    ['GET', '/events'],
+    ['POST', '/cancel'],
+  ])("answers 404 for another tenant's workflow: %s %s", async (method, suffix) => {
+    const workflow = await gateway.request('POST', '/v1/workflows', {
+      steps: [{ id: 'a', agent: 'echo' }],
+    });
+    const path = `/v1/workflows/${String(workflow.body.id)}`;
+    expectError(await asOther(method, `${path}${suffix}`), 404, 'NOT_FOUND');
+    expect((await gateway.request('GET', path)).status).toBe(200);
   });
 
   it("answers 404 for another tenant's dead letter, lists none of them and redrives none", async () => {

@@ -12,6 +12,8 @@ describe('API documentation', () => {
         '/v1/tasks',
         '/v1/tasks/batch',
         '/v1/tasks/{id}/events',
+        '/v1/workflows',
+        '/v1/workflows/{id}/events',
         '/v1/pools',
         '/v1/dead-letter',
         '/v1/dead-letter/redrive',

@@ -173,6 +173,21 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
     return worker;
   }
 
+  /** Raw fetch of a path with the key given (the default key unless told; `null`: none). */
+  function fetchPath(
+    path: string,
+    init: RequestInit = {},
+    credential: Credential = keys.default ?? null,
+  ): Promise<Response> {
+    return fetch(`${baseUrl}${path}`, {
+      ...init,
+      headers: {
+        ...(credential === null ? {} : { authorization: `Bearer ${credential}` }),
+        ...(init.headers as Record<string, string> | undefined),
+      },
+    });
+  }
+
   /** Opens the task's event stream; `events()` yields parsed events until the server ends it. */
   async function openEvents(
     id: string,
@@ -180,13 +195,11 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
     credential: Credential = keys.default ?? null,
   ) {
     const controller = new AbortController();
-    const response = await fetch(`${baseUrl}/v1/tasks/${id}/events`, {
-      headers: {
-        ...(credential === null ? {} : { authorization: `Bearer ${credential}` }),
-        ...headers,
-      },
-      signal: controller.signal,
-    });
+    const response = await fetchPath(
+      `/v1/tasks/${id}/events`,
+      { headers, signal: controller.signal },
+      credential,
+    );
     return { response, events: () => readEvents(response), abort: () => controller.abort() };
   }
 
@@ -195,6 +208,7 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
     baseUrl,
     request,
     requestWith,
+    fetch: fetchPath,
     keys,
     startWorker,
     openEvents,

@@ -1,10 +1,10 @@
 // No-op throughput: agentq's pool worker (echo agent, full processor: validation, cancel
 // check, time limit, metrics, logs) against a bare BullMQ Worker, at concurrency 1/10/100,
-// with the same job options and retention. Writes docs/BENCHMARKS.md (repo root).
+// with the same job options and retention. Prints a table; with BENCH_OUTPUT=json it ends
+// with one `BENCH_RESULT {...}` line for the suite (`pnpm bench` writes docs/BENCHMARKS.md).
 // Run: pnpm bench:worker (builds first). Needs Redis at REDIS_URL; uses its own key prefix.
+// BENCH_NOOP_RUNS and BENCH_NOOP_SCALE (a factor on the job counts) size it.
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
-import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -20,12 +20,13 @@ import { CancelListener } from '../dist/cancel-listener.js';
 import { createTaskProcessor } from '../dist/run-task.js';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const RUNS = 3;
+const RUNS = Number(process.env.BENCH_NOOP_RUNS ?? 3);
+const SCALE = Number(process.env.BENCH_NOOP_SCALE ?? 1);
 const CASES = [
   { concurrency: 1, jobs: 2000 },
   { concurrency: 10, jobs: 5000 },
   { concurrency: 100, jobs: 5000 },
-];
+].map((c) => ({ ...c, jobs: Math.max(100, Math.round(c.jobs * SCALE)) }));
 
 const connection = createRedis(REDIS_URL, 'worker', 'bench-worker');
 
@@ -42,11 +43,6 @@ const cancels = new CancelListener({
   logger: pino({ level: 'silent' }),
 });
 await cancels.start();
-const services = createAgentServices({
-  redis: connection,
-  prefix: PREFIX,
-  llm: loadConfig({}).llm,
-});
 // Jobs count as submitted after the subscription only past the clock-skew margin.
 await delay(10_500);
 
@@ -112,16 +108,23 @@ function agentq(prefix, concurrency, count) {
     },
   });
   const logger = pino({ level: 'info' }, sink);
+  const config = loadConfig({});
+  const services = createAgentServices({
+    redis: connection,
+    prefix,
+    llm: config.llm,
+    http: config.agentHttp,
+  });
   const worker = new PoolWorker({
-    settings: { ...loadConfig({}).pools[0], concurrency },
+    settings: { ...config.pools[0], concurrency },
     processor: createTaskProcessor({
       registry: new AgentRegistry(builtinAgents),
+      services,
       logger,
       defaultTimeoutMs: 600_000,
       redis: connection,
       prefix,
       cancels,
-      services,
     }),
     connection,
     prefix,
@@ -134,7 +137,10 @@ function agentq(prefix, concurrency, count) {
     notify = callback;
     return worker.start();
   };
-  return rate(count, start, () => worker.close());
+  return rate(count, start, async () => {
+    await worker.close();
+    await services.close();
+  });
 }
 
 async function measure(run, concurrency, count) {
@@ -171,38 +177,14 @@ for (const { concurrency, jobs } of CASES) {
   console.log(JSON.stringify(row));
 }
 await cancels.close();
-await services.close();
 await cancelSubscriber.quit();
 await connection.quit();
 
-const table = rows
-  .map((r) => `| ${r.concurrency} | ${r.jobs} | ${r.bare} | ${r.agentq} | ${r.ratio} |`)
-  .join('\n');
-const doc = `# Benchmarks
-
-## Worker: no-op throughput
-
-\`pnpm bench:worker\` (apps/worker/bench/no-op.bench.mjs): one process, the \`echo\` agent through
-agentq's whole processor (contract and input validation, cancel-marker check, time limit,
-metrics, one JSON log line per completion) against a bare BullMQ \`Worker\` with an empty
-processor. Same queue, same job options and retention (\`taskJobOptions\`: priority, attempts,
-backoff, \`removeOnComplete {age, count}\`), jobs queued before the worker starts, timed from
-start to the last completion; median of ${RUNS} interleaved runs, in jobs/s. Node
-${process.version}, ${new Date().toISOString().slice(0, 10)}, load average ${loadavg()[0].toFixed(1)} on
-${cpus().length} cores at the end of the run.
-
-| concurrency | jobs | bare BullMQ | agentq | ratio |
-| ----------- | ---- | ----------- | ------ | ----- |
-${table}
-
-Where the difference goes: agentq adds a rate limiter (\`INCR\` in the fetch script, so
-provider pauses reach every worker), zod parsing of the job data and input, an abort
-controller and a timer per task (time limit and cancel), prom-client updates and a pino line
-per completion. The cancel check before a task starts needs no Redis round trip for tasks
-submitted while the worker listens for cancels (the run subscribes before adding jobs). On
-two shared cores Redis and the worker compete for CPU, so the figures vary run to run (raw
-BullMQ measured earlier on this kind of machine: 2.5k / 5.5k / 10.2k jobs/s); compare the
-ratio, not the absolute numbers.
-`;
-writeFileSync(new URL('../../../docs/BENCHMARKS.md', import.meta.url), doc);
-console.log('wrote docs/BENCHMARKS.md');
+console.log('| concurrency | jobs | bare BullMQ jobs/s | agentq jobs/s | ratio |');
+console.log('| ----------- | ---- | ----------------- | ------------ | ----- |');
+for (const r of rows)
+  console.log(`| ${r.concurrency} | ${r.jobs} | ${r.bare} | ${r.agentq} | ${r.ratio} |`);
+console.log(`median of ${RUNS} interleaved runs; node ${process.version}`);
+if (process.env.BENCH_OUTPUT === 'json') {
+  console.log(`BENCH_RESULT ${JSON.stringify({ runs: RUNS, rows })}`);
+}

@@ -6,14 +6,15 @@ import {
   createAgentServices,
   loadAgentModules,
 } from '@agentq/agents';
-import { loadConfigOrExit, createRedis } from '@agentq/queue';
+import { WorkflowEngine, loadConfigOrExit, createRedis } from '@agentq/queue';
 import { CancelListener } from './cancel-listener.js';
 import { loadConfig } from './config.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { HealthServer } from './health-server.js';
 import { WorkerMetrics } from './metrics.js';
 import { PoolWorker } from './pool-worker.js';
-import { createTaskProcessor } from './run-task.js';
+import { createTaskProcessor, type PoolHooks } from './run-task.js';
+import { StepQueues, settleFailedStep, withWorkflowSteps } from './workflow-steps.js';
 
 /** Past the longest drain, a shutdown that still hangs (Redis gone) exits anyway. */
 const SHUTDOWN_MARGIN_MS = 15_000;
@@ -49,7 +50,13 @@ async function main(): Promise<void> {
     targets: cancelTargets,
     logger,
   });
-  const processor = createTaskProcessor({
+  const stepQueues = new StepQueues({ connection, prefix: config.prefix });
+  const workflows = new WorkflowEngine({
+    redis: connection,
+    prefix: config.prefix,
+    queueFor: (pool) => stepQueues.get(pool),
+  });
+  const taskProcessor = createTaskProcessor({
     registry: new AgentRegistry([...builtinAgents, ...plugins]),
     services,
     logger,
@@ -62,6 +69,7 @@ async function main(): Promise<void> {
       moduleUrl: import.meta.resolve('@agentq/agents'),
     },
   });
+  const processor = (hooks: PoolHooks) => withWorkflowSteps(workflows, taskProcessor(hooks));
   const pools = config.pools.map((settings) => settings.pool);
   const concurrency = config.pools.map((settings) => settings.concurrency);
   const workerName =
@@ -78,6 +86,7 @@ async function main(): Promise<void> {
         backoff: config.backoff,
         metrics,
         logger,
+        onTaskFailed: (job) => settleFailedStep(workflows, job),
       }),
   );
   cancelTargets.push(...workers);
@@ -96,7 +105,7 @@ async function main(): Promise<void> {
       !draining && connection.status === 'ready' && workers.every((worker) => worker.isRunning()),
   });
 
-  const shutdown = (signal: NodeJS.Signals): void => {
+  const shutdown = (signal: NodeJS.Signals | 'parent exited'): void => {
     if (draining) return;
     draining = true;
     const drainMs = Math.max(...config.pools.map((settings) => settings.drainTimeoutMs));
@@ -112,6 +121,7 @@ async function main(): Promise<void> {
       monitor.close();
       await http.close();
       await services.close();
+      await stepQueues.close();
       await Promise.all(
         [connection, subscriber, agentsConnection].map((client) =>
           client.quit().catch(() => client.disconnect()),
@@ -129,6 +139,16 @@ async function main(): Promise<void> {
   monitor.start();
   const httpPort = config.http.port > 0 ? await http.start() : undefined;
   logger.info({ pools: config.pools, workerName, httpPort }, 'ready');
+  // Started by a local scaler (over an IPC channel): when the scaler dies, even by SIGKILL,
+  // the channel closes; drain and exit rather than run on as an orphan no scaler counts.
+  if (process.send) {
+    if (process.connected) {
+      process.once('disconnect', () => shutdown('parent exited'));
+      process.channel?.unref(); // after the listener, which would keep the process alive
+    } else {
+      shutdown('parent exited'); // it died while this one started
+    }
+  }
 }
 
 await main();

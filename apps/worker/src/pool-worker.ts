@@ -33,6 +33,8 @@ export interface PoolWorkerOptions {
   backoff: BackoffLimits;
   metrics: WorkerMetrics;
   logger: Logger;
+  /** Called once a task failed for good, after its dead letter (workflow bookkeeping). */
+  onTaskFailed?: (job: Job) => Promise<void>;
 }
 
 /** One BullMQ worker serving one pool's queue, with its bookkeeping and drain. */
@@ -240,5 +242,6 @@ export class PoolWorker implements Cancellable {
       metrics.deadLetterErrors.inc({ pool });
       logger.error({ pool, taskId: job.id, err: error }, 'could not dead-letter the task');
     }
+    await this.options.onTaskFailed?.(job);
   }
 }

@@ -15,6 +15,7 @@ import { runAgentInThread } from './agent-thread.js';
 import { redisCancelCheck, type CancelCheck } from './cancel-listener.js';
 import { classifyError } from './classify-error.js';
 import { HandBackError, InterruptedError, SHUTDOWN_REASON } from './hand-back.js';
+import { workflowRefOf } from './workflow-steps.js';
 
 export interface RunTaskOptions {
   registry: AgentRegistry;
@@ -134,7 +135,12 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
   }
 
   return (hooks) => async (job, _token, cancelSignal) => {
-    const log = logger.child({ taskId: job.id, agent: job.name });
+    const step = workflowRefOf(job);
+    const log = logger.child({
+      taskId: job.id,
+      agent: job.name,
+      ...(step ? { workflowId: step.id, step: step.step } : {}),
+    });
     const attempt = job.attemptsMade + 1;
     const startedAt = Date.now();
     try {

@@ -211,3 +211,11 @@ export const WorkflowViewSchema = z.object({
   steps: z.array(StepViewSchema),
 });
 export type WorkflowView = z.infer<typeof WorkflowViewSchema>;
+
+/**
+ * One transition in a workflow's event stream (`GET /v1/workflows/:id/events`): a step
+ * changed state, or the workflow did. The workflow event with `final: true` is the last one.
+ */
+export type WorkflowEvent =
+  | { kind: 'step'; step: string; state: StepState; at: string }
+  | { kind: 'workflow'; state: WorkflowState; at: string; final: boolean };

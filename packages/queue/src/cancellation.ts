@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis';
+import { subscribeChannel } from './pubsub.js';
 
 /**
  * How the gateway asks whichever worker runs a task to abort it. Two parts, because a
@@ -38,19 +39,10 @@ export async function isCancelRequested(
  * Calls `onCancel(taskId)` for every cancel request. `subscriber` must be a connection of
  * its own (it enters subscriber mode); the returned function unsubscribes.
  */
-export async function onCancelRequest(
+export function onCancelRequest(
   subscriber: Redis,
   prefix: string,
   onCancel: (taskId: string) => void,
 ): Promise<() => Promise<void>> {
-  const channel = cancelChannel(prefix);
-  const listener = (from: string, taskId: string) => {
-    if (from === channel) onCancel(taskId);
-  };
-  subscriber.on('message', listener);
-  await subscriber.subscribe(channel);
-  return async () => {
-    subscriber.off('message', listener);
-    await subscriber.unsubscribe(channel);
-  };
+  return subscribeChannel(subscriber, cancelChannel(prefix), onCancel);
 }

@@ -27,6 +27,8 @@ describe(redisOptions.name, () => {
     expect(redisOptions('redis://localhost', 'client')).toMatchObject({
       maxRetriesPerRequest: 1,
       enableOfflineQueue: false,
+      commandTimeout: 2000,
+      autoResendUnfulfilledCommands: false,
     });
   });
 

@@ -6,12 +6,18 @@ import { Redis } from 'ioredis';
  * - `worker`: BullMQ workers and event listeners; commands wait through outages
  *   (`maxRetriesPerRequest: null`, which BullMQ requires for blocking calls).
  * - `client`: request paths (the gateway); commands fail fast while Redis is away, so a
- *   caller gets a 503 instead of hanging. Many requests share the connection, so it is
- *   auto-pipelined: the commands issued in one event-loop turn leave in one write (on a
- *   busy gateway, a socket write per command costs more CPU than the command itself).
- *   Never use it for blocking commands or for a BullMQ Worker.
+ *   caller gets a 503 instead of hanging. A command already sent when the connection drops
+ *   gets no answer (ioredis would hold it until Redis is back, then send it again, long after
+ *   the request was answered): it fails after `CLIENT_COMMAND_TIMEOUT_MS` instead. Many
+ *   requests share the connection, so it is auto-pipelined: the commands issued in one
+ *   event-loop turn leave in one write (on a busy gateway, a socket write per command costs
+ *   more CPU than the command itself). Never use it for blocking commands or for a BullMQ
+ *   Worker.
  */
 export type ConnectionRole = 'worker' | 'client';
+
+/** The longest a request-path command waits for Redis's answer. */
+export const CLIENT_COMMAND_TIMEOUT_MS = 2000;
 
 /** Reconnect forever, backing off to at most 2 s between tries. */
 export function reconnectDelayMs(attempt: number): number {
@@ -37,6 +43,8 @@ export function redisOptions(url: string, role: ConnectionRole): RedisOptions {
           enableOfflineQueue: false,
           connectTimeout: 2000,
           enableAutoPipelining: true,
+          commandTimeout: CLIENT_COMMAND_TIMEOUT_MS,
+          autoResendUnfulfilledCommands: false,
         }),
   };
 }

@@ -11,4 +11,5 @@ export * from './task-attempts.js';
 export * from './task-view.js';
 export * from './oldest-waiting.js';
 export * from './workflow/workflow-engine.js';
+export * from './workflow/workflow-changes.js';
 export { stepTaskId } from './workflow/workflow-keys.js';

@@ -12,7 +12,7 @@ import { onCancelRequest } from '../src/cancellation.js';
 import { createRedis } from '../src/connection.js';
 import { createTaskQueue } from '../src/queue-factory.js';
 import { WorkflowEngine } from '../src/workflow/workflow-engine.js';
-import { stepTaskId } from '../src/workflow/workflow-keys.js';
+import { stepTaskId, workflowKeys } from '../src/workflow/workflow-keys.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-test-env.js';
 
 type StepInput = { value?: unknown; fail?: boolean; hang?: boolean; parts?: unknown[] };
@@ -70,7 +70,7 @@ beforeAll(async () => {
         );
       } finally {
         const view = await engine.get(ref.id);
-        if (view && view.state !== 'running') finished.get(ref.id)?.();
+        if (view?.finishedAt) finished.get(ref.id)?.();
       }
     },
     {
@@ -92,7 +92,26 @@ afterAll(async () => {
   await deletePrefix(prefix);
 });
 
-/** Creates a workflow and resolves with its view once it is no longer running. */
+/** a -> b, in a pool no worker serves (the test plays the worker). */
+function idleSpec() {
+  return WorkflowSpecSchema.parse({
+    steps: [
+      { ...echo('a'), pool: 'idle' },
+      { ...echo('b', ['a'], { value: { $ref: 'steps.a.output' } }), pool: 'idle' },
+    ],
+  });
+}
+
+/** Ids of the workflow's tasks waiting in the idle pool. */
+async function idleJobIds(workflowId: string): Promise<string[]> {
+  const jobs = await idleQueue.getJobs(['prioritized', 'waiting']);
+  return jobs
+    .map((job) => job.id ?? '')
+    .filter((id) => id.startsWith(stepTaskId(workflowId, '')))
+    .sort();
+}
+
+/** Creates a workflow and resolves with its view once it settled (every step ended). */
 async function runWorkflow(input: WorkflowSpecInput): Promise<WorkflowView> {
   const spec = WorkflowSpecSchema.parse(input);
   let done: () => void = () => undefined;
@@ -213,14 +232,8 @@ describe(WorkflowEngine.name, () => {
 
   it('records a step output once and releases its dependents once when its task runs twice', async () => {
     // In a pool no worker serves, the test plays the worker: step a completes twice.
-    const spec = WorkflowSpecSchema.parse({
-      steps: [
-        { ...echo('a'), pool: 'idle' },
-        { ...echo('b', ['a']), pool: 'idle' },
-      ],
-    });
-    const id = await engine.create(spec, 'tenant-a');
-    expect(await engine.onStepStart({ id, step: 'a' }, stepTaskId(id, 'a'))).toBe(true);
+    const id = await engine.create(idleSpec(), 'tenant-a');
+    expect(await engine.onStepStart({ id, step: 'a' }, stepTaskId(id, 'a'))).toBe('run');
     await engine.onStepSuccess({ id, step: 'a' }, 'first');
     await engine.onStepSuccess({ id, step: 'a' }, 'second');
 
@@ -229,11 +242,95 @@ describe(WorkflowEngine.name, () => {
       ['a', 'completed', 'first'],
       ['b', 'queued', null],
     ]);
-    const idle = await idleQueue.getJobs(['prioritized', 'waiting']);
-    expect(idle.map((job) => job.id).sort()).toEqual(
-      [stepTaskId(id, 'a'), stepTaskId(id, 'b')].sort(),
-    );
-    expect(idle.find((job) => job.id === stepTaskId(id, 'b'))?.data.input).toEqual({});
+    expect(await idleJobIds(id)).toEqual([stepTaskId(id, 'a'), stepTaskId(id, 'b')].sort());
+    const events = await engine.events(id);
+    expect(
+      events.filter(({ event }) => event.kind === 'step' && event.state === 'completed'),
+    ).toHaveLength(1);
+  });
+
+  it('recovers a release whose worker died before enqueueing: the step is not run again', async () => {
+    const id = await engine.create(idleSpec(), 'tenant-a');
+    const ref = { id, step: 'a' };
+    expect(await engine.onStepStart(ref, stepTaskId(id, 'a'))).toBe('run');
+    await engine.onStepSuccess(ref, { n: 1 });
+    // As if the worker died after the completion but before adding b's task.
+    await idleQueue.remove(stepTaskId(id, 'b'));
+    expect(await idleJobIds(id)).toEqual([stepTaskId(id, 'a')]);
+
+    // a's task is delivered again (its lock expired): nothing runs, b is enqueued.
+    let ran = false;
+    const attempt = () => {
+      ran = true;
+      return Promise.resolve('never');
+    };
+    const output = await engine.runStep(ref, stepTaskId(id, 'a'), attempt, () => undefined);
+    expect(ran).toBe(false);
+    expect(output).toEqual({ n: 1 });
+    expect(await idleJobIds(id)).toEqual([stepTaskId(id, 'a'), stepTaskId(id, 'b')].sort());
+    expect((await idleQueue.getJob(stepTaskId(id, 'b')))?.data.input).toEqual({ value: { n: 1 } });
+  });
+
+  it('releases a child once when two callers complete its parents at the same moment, 200 times', async () => {
+    const spec = WorkflowSpecSchema.parse({
+      steps: [
+        { ...echo('p1'), pool: 'idle' },
+        { ...echo('p2'), pool: 'idle' },
+        { ...echo('child', ['p1', 'p2']), pool: 'idle' },
+      ],
+    });
+    // A second engine on its own connection: the two calls really race in Redis.
+    const otherRedis = createRedis(REDIS_URL, 'worker', 'test-wf-other');
+    const other = new WorkflowEngine({ redis: otherRedis, prefix, queueFor: () => idleQueue });
+    try {
+      for (let round = 0; round < 200; round++) {
+        const id = await engine.create(spec, 'tenant-a');
+        await Promise.all([
+          engine.onStepStart({ id, step: 'p1' }, stepTaskId(id, 'p1')),
+          other.onStepStart({ id, step: 'p2' }, stepTaskId(id, 'p2')),
+        ]);
+        await Promise.all([
+          engine.onStepSuccess({ id, step: 'p1' }, 1),
+          other.onStepSuccess({ id, step: 'p2' }, 2),
+        ]);
+        const events = await engine.events(id);
+        const released = events.filter(
+          ({ event }) =>
+            event.kind === 'step' && event.step === 'child' && event.state === 'queued',
+        );
+        expect(released).toHaveLength(1);
+        const child = await idleQueue.getJob(stepTaskId(id, 'child'));
+        expect(child?.data.input).toEqual({});
+        await idleQueue.obliterate({ force: true });
+      }
+    } finally {
+      await otherRedis.quit();
+    }
+  });
+
+  it('cancels a step waiting between attempts (no worker holds it), then settles and expires', async () => {
+    const id = await engine.create(idleSpec(), 'tenant-a');
+    // a started once and its task is back in the queue (as during a retry's backoff).
+    expect(await engine.onStepStart({ id, step: 'a' }, stepTaskId(id, 'a'))).toBe('run');
+
+    expect(await engine.cancel(id)).toBe('cancelled');
+    const view = await engine.get(id);
+    expect(view?.state).toBe('cancelled');
+    expect(view?.finishedAt).toEqual(expect.any(String));
+    expect(view?.steps.map((step) => [step.id, step.state, step.error?.message])).toEqual([
+      ['a', 'cancelled', 'cancelled between attempts'],
+      ['b', 'cancelled', undefined],
+    ]);
+    expect(await idleJobIds(id)).toEqual([]);
+    // Delivered anyway (a worker had fetched it): it does not run.
+    expect(await engine.onStepStart({ id, step: 'a' }, stepTaskId(id, 'a'))).toBe('stop');
+    const events = await engine.events(id);
+    expect(events.at(-1)?.event).toMatchObject({
+      kind: 'workflow',
+      state: 'cancelled',
+      final: true,
+    });
+    expect(await redis.ttl(workflowKeys(prefix, id).meta)).toBeGreaterThan(0);
   });
 
   it('cancels a running workflow: the running step is aborted and pending steps end cancelled', async () => {

@@ -15,6 +15,8 @@ import {
   TaskPageSchema,
   TaskSpecSchema,
   TaskViewSchema,
+  WorkflowSpecSchema,
+  WorkflowViewSchema,
 } from '@agentq/contracts';
 
 /** JSON Schema of a zod schema, as a client writes it (input) or reads it (output). */
@@ -231,6 +233,67 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '200': { description: 'What happened to each id', ...json(DeadLetterRedrivenSchema) },
             '400': error('Neither or both of ids and pool, or a bad id, pool or limit'),
+          },
+        },
+      },
+      '/v1/workflows': {
+        post: {
+          summary: 'Submit a workflow (a DAG of steps)',
+          description:
+            'Validated whole at submit: unique step ids, known dependencies, no cycle (the error names one), at most 1,000 steps, each step\'s agent and input, and `{"$ref": "steps.<id>.output[.path]"}` only to a dependency.',
+          parameters: [{ name: 'Idempotency-Key', in: 'header', schema: { type: 'string' } }],
+          requestBody: { required: true, ...json(WorkflowSpecSchema, 'input') },
+          responses: {
+            '201': { description: 'Stored; its first steps queued', ...json(WorkflowViewSchema) },
+            '200': {
+              description: 'The first workflow of a repeated Idempotency-Key',
+              ...json(WorkflowViewSchema),
+            },
+            '400': error('Invalid workflow (each problem in details)'),
+            '409': error('Idempotency-Key used with another body'),
+            '422': error('Unknown agent'),
+          },
+        },
+      },
+      '/v1/workflows/{id}': {
+        get: {
+          summary: 'Read a workflow and its steps',
+          description:
+            'With ?wait=, answers once every step has ended (finishedAt set) or the time is up.',
+          parameters: [idParam, waitParam],
+          responses: {
+            '200': { description: 'The workflow', ...json(WorkflowViewSchema) },
+            '404': error('Unknown workflow'),
+          },
+        },
+      },
+      '/v1/workflows/{id}/events': {
+        get: {
+          summary: 'Follow a workflow as Server-Sent Events',
+          description:
+            'Events: step {step, state, at} and workflow {state, at, final}, from the start (or after Last-Event-ID); the stream ends after the workflow event with final: true.',
+          parameters: [
+            idParam,
+            { name: 'Last-Event-ID', in: 'header', schema: { type: 'string' } },
+          ],
+          responses: {
+            '200': {
+              description: 'The event stream',
+              content: { 'text/event-stream': { schema: { type: 'string' } } },
+            },
+            '404': error('Unknown workflow'),
+          },
+        },
+      },
+      '/v1/workflows/{id}/cancel': {
+        post: {
+          summary: 'Cancel a workflow',
+          description: 'Pending steps end cancelled; running ones are asked to stop.',
+          parameters: [idParam],
+          responses: {
+            '202': { description: 'Cancelled', ...json(WorkflowViewSchema) },
+            '404': error('Unknown workflow'),
+            '409': error('Already ended'),
           },
         },
       },

@@ -13,6 +13,8 @@ import { TasksService } from '../tasks/tasks.service.js';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { Tenant } from '../tenant.decorator.js';
 import { GATEWAY_CONFIG, TASK_QUEUES } from '../tokens.js';
+import { Inbox } from './inbox.js';
+import { openEventStream } from './open-event-stream.js';
 import { TaskEvents, isFinalChange, type TaskChange } from './task-events.service.js';
 
 /**
@@ -41,7 +43,7 @@ export class SseController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     // Listen before the first read, so nothing that happens in between is lost.
-    const inbox = new Inbox();
+    const inbox = new Inbox<TaskChange>();
     const unsubscribe = this.events.subscribe(id, (change) => inbox.push(change));
     let view: TaskView;
     try {
@@ -51,17 +53,8 @@ export class SseController {
       throw error; // Not streaming yet: the error filter answers 404 / 503 as JSON.
     }
 
-    reply.hijack();
-    const raw = reply.raw;
-    raw.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-cache, no-transform',
-      connection: 'keep-alive',
-      'x-accel-buffering': 'no',
-    });
+    const raw = openEventStream(reply, inbox, this.config.sseKeepAliveMs);
     this.metrics.openStreams.inc();
-    const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), this.config.sseKeepAliveMs);
-    raw.on('close', () => inbox.close());
 
     let logsSent = Math.max(0, Number.parseInt(lastEventId ?? '0', 10) || 0);
     const send = (event: TaskStreamEvent, data: unknown) => {
@@ -105,7 +98,6 @@ export class SseController {
       send('shutdown', { message: 'the task store is unavailable; reconnect later' });
     } finally {
       unsubscribe();
-      clearInterval(keepAlive);
       this.metrics.openStreams.dec();
       raw.end();
       // At shutdown, do not leave a kept-alive connection holding the server open.
@@ -117,33 +109,4 @@ export class SseController {
 /** A final change whose job reads as not finished yet (re-queued at once) counts as failed. */
 function finalEvent(view: TaskView): 'completed' | 'failed' | 'cancelled' {
   return view.state === 'completed' || view.state === 'cancelled' ? view.state : 'failed';
-}
-
-/** Changes in arrival order; `next` waits for one, and gives undefined once closed. */
-class Inbox {
-  private readonly items: TaskChange[] = [];
-  private waiting: ((change: TaskChange | undefined) => void) | undefined;
-  private closed = false;
-
-  push(change: TaskChange): void {
-    if (this.closed) return;
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    if (waiting) waiting(change);
-    else this.items.push(change);
-  }
-
-  close(): void {
-    this.closed = true;
-    const waiting = this.waiting;
-    this.waiting = undefined;
-    waiting?.(undefined);
-  }
-
-  next(): Promise<TaskChange | undefined> {
-    const item = this.items.shift();
-    if (item !== undefined) return Promise.resolve(item);
-    if (this.closed) return Promise.resolve(undefined);
-    return new Promise((resolve) => (this.waiting = resolve));
-  }
 }

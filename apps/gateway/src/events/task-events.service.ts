@@ -6,6 +6,7 @@ import { createRedis } from '@agentq/queue';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG, LOGGER } from '../tokens.js';
+import { KeyedListeners } from './keyed-listeners.js';
 
 /** A change to one task, as BullMQ's event stream reports it. */
 export type TaskChange =
@@ -32,9 +33,8 @@ const READY_WAIT_MS = 3000;
  */
 @Injectable()
 export class TaskEvents implements OnModuleInit, OnModuleDestroy {
-  private readonly listeners = new Map<string, Set<TaskChangeListener>>();
+  private readonly listeners = new KeyedListeners<TaskChange>({ type: 'closing' });
   private readonly streams: { events: QueueEvents; connection: Redis }[] = [];
-  private closing = false;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -52,11 +52,7 @@ export class TaskEvents implements OnModuleInit, OnModuleDestroy {
 
   /** Nest calls this before the HTTP server closes, so waiters and streams answer first. */
   async onModuleDestroy(): Promise<void> {
-    this.closing = true;
-    for (const set of [...this.listeners.values()]) {
-      for (const listener of [...set]) listener({ type: 'closing' });
-    }
-    this.listeners.clear();
+    this.listeners.closeAll();
     await Promise.all(
       this.streams.map(async ({ events, connection }) => {
         await events.close();
@@ -67,27 +63,12 @@ export class TaskEvents implements OnModuleInit, OnModuleDestroy {
 
   /** Whether shutdown began; answers sent from now on close their connection. */
   get isClosing(): boolean {
-    return this.closing;
+    return this.listeners.isClosing;
   }
 
   /** Calls `listener` with every change of the task until the returned function is called. */
   subscribe(taskId: string, listener: TaskChangeListener): () => void {
-    // A request arriving while the gateway shuts down is answered at once, never held.
-    if (this.closing) {
-      queueMicrotask(() => listener({ type: 'closing' }));
-      return () => {};
-    }
-    let set = this.listeners.get(taskId);
-    if (!set) {
-      set = new Set();
-      this.listeners.set(taskId, set);
-    }
-    set.add(listener);
-    return () => {
-      const current = this.listeners.get(taskId);
-      current?.delete(listener);
-      if (current?.size === 0) this.listeners.delete(taskId);
-    };
+    return this.listeners.subscribe(taskId, listener);
   }
 
   /**
@@ -109,10 +90,7 @@ export class TaskEvents implements OnModuleInit, OnModuleDestroy {
     const connection = createRedis(this.config.redisUrl, 'worker', `agentq-gateway-events-${pool}`);
     const events = new QueueEvents(queueName(pool), { connection, prefix: this.config.prefix });
     events.on('error', (err) => this.logger.warn({ err: err.message, pool }, 'queue events error'));
-    const emit = (jobId: string, change: TaskChange) => {
-      const set = this.listeners.get(jobId);
-      if (set) for (const listener of [...set]) listener(change);
-    };
+    const emit = (jobId: string, change: TaskChange) => this.listeners.emit(jobId, change);
     events.on('active', ({ jobId }) => emit(jobId, { type: 'active' }));
     events.on('waiting', ({ jobId }) => emit(jobId, { type: 'waiting' }));
     events.on('delayed', ({ jobId }) => emit(jobId, { type: 'delayed' }));

@@ -24,9 +24,16 @@ function isFastifyClientError(error: unknown): error is Error & { statusCode: nu
   );
 }
 
-/** ioredis gives up on a command while Redis is unreachable. */
+/**
+ * ioredis gives up on a command while Redis is unreachable, or a command got no answer in
+ * time (the connection dropped under it, or Redis is overloaded). ioredis's timeout is a
+ * plain Error known only by its message.
+ */
 function isRedisUnavailable(error: unknown): boolean {
-  return error instanceof Error && error.name === 'MaxRetriesPerRequestError';
+  return (
+    error instanceof Error &&
+    (error.name === 'MaxRetriesPerRequestError' || error.message === 'Command timed out')
+  );
 }
 
 function httpExceptionMessage(error: HttpException): string {

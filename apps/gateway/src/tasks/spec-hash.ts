@@ -13,12 +13,15 @@ function canonicalJson(value: unknown): string {
   return JSON.stringify(value) ?? 'null';
 }
 
+/** Fingerprint of a value, key order ignored. */
+export function contentHash(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('base64url');
+}
+
 /**
  * Fingerprint of a parsed spec (defaults applied, key order ignored), used to tell a
  * repeated submit from a different body under the same idempotency key.
  */
 export function specHash(spec: TaskSpec): string {
-  return createHash('sha256')
-    .update(canonicalJson({ ...spec, idempotencyKey: undefined }))
-    .digest('base64url');
+  return contentHash({ ...spec, idempotencyKey: undefined });
 }

@@ -10,7 +10,20 @@ export function newTaskId(tenant: string, idempotencyKey: string | undefined): s
   return `idem-${digest.slice(0, 40)}`;
 }
 
-/** Whether a string could be a task id at all (keeps junk away from Redis keys). */
+/**
+ * A workflow's id: random, or with an idempotency key a hash of the tenant and key (apart
+ * from task ids: one key may name a task and a workflow).
+ */
+export function newWorkflowId(tenant: string, idempotencyKey: string | undefined): string {
+  return idempotencyKey === undefined
+    ? randomUUID()
+    : newTaskId(tenant, `workflow:${idempotencyKey}`);
+}
+
+/**
+ * Whether a string could be a task id at all (keeps junk away from Redis keys). Up to 128
+ * characters: a workflow step's task id is `wf-<workflow id>-<step id>`.
+ */
 export function isPlausibleTaskId(id: string): boolean {
-  return /^[A-Za-z0-9_-]{1,64}$/.test(id);
+  return /^[A-Za-z0-9_-]{1,128}$/.test(id);
 }

@@ -20,5 +20,7 @@ import { Tombstones } from './tombstones.js';
     TaskIndex,
     Tombstones,
   ],
+  // Workflows claim idempotency keys and admit their first steps the same way.
+  exports: [IdempotencyStore, AdmissionService],
 })
 export class TasksModule {}

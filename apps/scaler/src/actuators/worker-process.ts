@@ -43,7 +43,9 @@ export class WorkerProcess {
   start(): void {
     const child = spawn(process.execPath, [this.options.script], {
       env: this.options.env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      // The IPC channel is never used for messages: it closes when the scaler dies (even by
+      // SIGKILL), which tells the worker to drain and exit instead of living on as an orphan.
+      stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
       // Its own process group: a Ctrl-C in the terminal reaches the scaler, which then
       // drains its workers in order, instead of every worker at once.
       detached: true,

@@ -13,6 +13,7 @@ import {
   type StepView,
   type TaskError,
   type TaskJobData,
+  type WorkflowEvent,
   type WorkflowRef,
   type WorkflowSpec,
   type WorkflowState,
@@ -26,7 +27,7 @@ import {
   taskJobOptions,
   type RetentionPolicy,
 } from '../job-options.js';
-import { scriptKeys, stepTaskId, workflowKeys } from './workflow-keys.js';
+import { scriptKeys, stepTaskId, workflowChannel, workflowKeys } from './workflow-keys.js';
 import { CANCEL_WORKFLOW, COMPLETE_STEP, FAIL_STEP, START_STEP } from './workflow-scripts.js';
 
 export interface WorkflowEngineOptions {
@@ -34,8 +35,17 @@ export interface WorkflowEngineOptions {
   prefix: string;
   /** The queue of a pool (steps name their pool; absent means the default pool). */
   queueFor: (pool: PoolName) => Queue;
+  /**
+   * Retention of the step tasks of the workflows this engine creates (stored with each
+   * workflow, so every engine that releases its steps applies it); a settled workflow's
+   * keys keep as long as the longer of its two ages.
+   * @defaultValue DEFAULT_RETENTION
+   */
   retention?: RetentionPolicy;
 }
+
+/** What a step's task should do when it starts: run, or not (see START_STEP). */
+export type StepStart = 'run' | 'done' | 'stop';
 
 interface StepRecord {
   state: StepState;
@@ -46,6 +56,17 @@ interface StepRecord {
   errorCode?: string;
   errorMessage?: string;
 }
+
+/** COMPLETE_STEP's reply: nothing released, or what is needed to enqueue what was. */
+type ReleaseReply =
+  | []
+  | [
+      tenant: string,
+      retention: string,
+      defs: (string | null)[],
+      needed: string[],
+      values: (string | null)[],
+    ];
 
 type Script = 'startStep' | 'completeStep' | 'failStep' | 'cancelWorkflow';
 const SCRIPTS: Record<Script, string> = {
@@ -59,7 +80,9 @@ const SCRIPTS: Record<Script, string> = {
  * Runs workflows (DAGs of tasks) on the pools' queues. Its state lives in Redis and moves
  * only through the Lua scripts, so any number of gateways and workers share it; a step is
  * released exactly once, and a step's task that runs twice (at-least-once delivery) records
- * its output once.
+ * its output once. Releasing is atomic with the completion in Redis; enqueueing the released
+ * steps' tasks follows, and is redone (idempotently) by the completed step's task if its
+ * worker dies in between.
  */
 export class WorkflowEngine {
   constructor(private readonly options: WorkflowEngineOptions) {}
@@ -67,11 +90,11 @@ export class WorkflowEngine {
   /** Stores the workflow and enqueues the steps without dependencies. */
   async create(spec: WorkflowSpec, tenant: string, id: string = randomUUID()): Promise<string> {
     const keys = workflowKeys(this.options.prefix, id);
-    const now = new Date().toISOString();
     const dependents = new Map<string, string[]>(spec.steps.map((step) => [step.id, []]));
     for (const step of spec.steps)
       for (const dep of step.dependsOn) dependents.get(dep)?.push(step.id);
     const roots = spec.steps.filter((step) => step.dependsOn.length === 0);
+    const retention = this.options.retention ?? DEFAULT_RETENTION;
 
     const multi = this.options.redis.multi();
     multi.hset(keys.meta, {
@@ -79,49 +102,75 @@ export class WorkflowEngine {
       name: spec.name ?? '',
       tenant,
       onFailure: spec.onFailure,
-      createdAt: now,
+      createdAt: new Date().toISOString(),
       remaining: spec.steps.length,
       failedSteps: 0,
       stepOrder: JSON.stringify(spec.steps.map((step) => step.id)),
+      retention: JSON.stringify(retention),
+      keepSeconds: Math.max(retention.completedAgeSeconds, retention.failedAgeSeconds),
     });
-    for (const step of spec.steps) {
-      const record: StepRecord = { state: step.dependsOn.length === 0 ? 'queued' : 'pending' };
-      multi.hset(keys.steps, step.id, JSON.stringify(record));
-      multi.hset(keys.defs, step.id, JSON.stringify(step));
-      multi.hset(keys.pending, step.id, step.dependsOn.length);
-      multi.hset(keys.dependents, step.id, JSON.stringify(dependents.get(step.id) ?? []));
-    }
-    multi.xadd(
-      keys.events,
-      'MAXLEN',
-      '~',
-      10_000,
-      '*',
-      'kind',
-      'workflow',
-      'state',
-      'running',
-      'at',
-      now,
+    const field = <T>(map: (step: WorkflowStep) => T) =>
+      Object.fromEntries(spec.steps.map((step) => [step.id, map(step)]));
+    multi.hset(
+      keys.steps,
+      field((step) => JSON.stringify({ state: step.dependsOn.length ? 'pending' : 'queued' })),
     );
+    multi.hset(keys.defs, field(JSON.stringify));
+    multi.hset(
+      keys.deps,
+      field((step) => JSON.stringify(step.dependsOn)),
+    );
+    multi.hset(
+      keys.pending,
+      field((step) => step.dependsOn.length),
+    );
+    multi.hset(
+      keys.dependents,
+      field((step) => JSON.stringify(dependents.get(step.id) ?? [])),
+    );
+    multi.xadd(keys.events, '*', 'kind', 'workflow', 'state', 'running', 'at', nowIso());
     await multi.exec();
-    await this.enqueue(id, tenant, roots);
+    await this.enqueue({ id, tenant, retention }, roots, new Map());
     return id;
+  }
+
+  /**
+   * Enqueues again every step that is queued (released) but may have no task: recovers a
+   * create (or a release) whose caller died before enqueueing. Harmless otherwise.
+   */
+  async resume(id: string): Promise<void> {
+    const keys = workflowKeys(this.options.prefix, id);
+    const [[tenant, retention], records] = await Promise.all([
+      this.options.redis.hmget(keys.meta, 'tenant', 'retention'),
+      this.options.redis.hgetall(keys.steps),
+    ]);
+    const queued = Object.entries(records)
+      .filter(([, raw]) => (JSON.parse(raw) as StepRecord).state === 'queued')
+      .map(([stepId]) => stepId);
+    if (!tenant || !retention || queued.length === 0) return;
+    const steps = await this.stepDefs(id, queued);
+    const needed = [...new Set(steps.flatMap((step) => step.dependsOn))];
+    const values = needed.length ? await this.options.redis.hmget(keys.outputs, ...needed) : [];
+    const workflow = { id, tenant, retention: JSON.parse(retention) as RetentionPolicy };
+    await this.enqueue(workflow, steps, outputMap(needed, values));
   }
 
   /**
    * Runs one attempt of a step's task with the workflow's bookkeeping around it: refuses to
    * start once the workflow has ended, records the output and releases dependents on success,
    * and on a final failure (`finalError` returns the error to record) applies the failure
-   * policy. The attempt's own error is rethrown unchanged, so retries stay BullMQ's.
+   * policy. The attempt's own error is rethrown unchanged, so retries stay BullMQ's. A step
+   * that already completed (its worker died after completing it) is not run again: its
+   * release is redone and its recorded output returned.
    */
-  async runStep<T>(
+  async runStep(
     ref: WorkflowRef,
     taskId: string,
-    attempt: () => Promise<T>,
+    attempt: () => Promise<unknown>,
     finalError: (error: unknown) => TaskError | undefined,
-  ): Promise<T> {
-    if (!(await this.onStepStart(ref, taskId))) {
+  ): Promise<unknown> {
+    const start = await this.onStepStart(ref, taskId);
+    if (start === 'stop') {
       throw new UnrecoverableError(
         encodeTaskError({
           code: ErrorCode.Cancelled,
@@ -129,7 +178,11 @@ export class WorkflowEngine {
         }),
       );
     }
-    let output: T;
+    if (start === 'done') {
+      await this.onStepSuccess(ref, null);
+      return this.recordedOutput(ref);
+    }
+    let output: unknown;
     try {
       output = await attempt();
     } catch (error) {
@@ -141,47 +194,42 @@ export class WorkflowEngine {
     return output;
   }
 
-  /** A step's task starts. False when the workflow has moved on (the task should not run). */
-  async onStepStart(ref: WorkflowRef, taskId: string): Promise<boolean> {
-    const started = await this.run('startStep', ref.id, [
-      ref.step,
-      taskId,
-      new Date().toISOString(),
-    ]);
-    return started === 1;
+  /** A step's task starts: whether it should run (see {@link StepStart}). */
+  async onStepStart(ref: WorkflowRef, taskId: string): Promise<StepStart> {
+    return (await this.run('startStep', ref.id, [ref.step, taskId])) as StepStart;
   }
 
-  /** A step's task succeeded: record its output and start the steps it unblocks. */
+  /**
+   * A step's task succeeded: record its output, release the steps it unblocks and enqueue
+   * them (one script call, then one `addBulk` per pool).
+   */
   async onStepSuccess(ref: WorkflowRef, output: unknown): Promise<void> {
-    const ready = (await this.run('completeStep', ref.id, [
+    const reply = (await this.run('completeStep', ref.id, [
       ref.step,
       JSON.stringify(output ?? null),
-      new Date().toISOString(),
-    ])) as string[];
-    if (ready.length === 0) return;
-    const tenant = await this.options.redis.hget(
-      workflowKeys(this.options.prefix, ref.id).meta,
-      'tenant',
-    );
-    const defs = await this.stepDefs(ref.id, ready);
-    await this.enqueue(ref.id, tenant ?? 'default', defs);
+    ])) as ReleaseReply;
+    if (reply.length === 0) return;
+    const [tenant, retention, defs, needed, values] = reply;
+    const steps = defs
+      .filter((def): def is string => def !== null)
+      .map((def) => JSON.parse(def) as WorkflowStep);
+    const workflow = { id: ref.id, tenant, retention: JSON.parse(retention) as RetentionPolicy };
+    await this.enqueue(workflow, steps, outputMap(needed, values));
   }
 
-  /** A step's task failed for good (no attempts left, or unrecoverable). */
+  /** A step's task failed for good (no attempts left, or unrecoverable). Idempotent. */
   async onStepFailure(ref: WorkflowRef, error: TaskError): Promise<void> {
     const [queued, running] = (await this.run('failStep', ref.id, [
       ref.step,
       error.code,
       error.message,
-      new Date().toISOString(),
     ])) as [string[], string[]];
     await this.stopSteps(ref.id, queued, running);
   }
 
   /** Cancels a running workflow: pending steps end, running ones are aborted. */
   async cancel(id: string): Promise<'cancelled' | 'not-running'> {
-    const result = (await this.run('cancelWorkflow', id, [new Date().toISOString()])) as
-      [string[], string[]] | null;
+    const result = (await this.run('cancelWorkflow', id, [])) as [string[], string[]] | null;
     if (!result) return 'not-running';
     await this.stopSteps(id, result[0], result[1]);
     return 'cancelled';
@@ -227,7 +275,23 @@ export class WorkflowEngine {
     };
   }
 
+  /** The workflow's transitions after the stream entry `after` (all from `0`), in order. */
+  async events(id: string, after = '0'): Promise<{ id: string; event: WorkflowEvent }[]> {
+    const key = workflowKeys(this.options.prefix, id).events;
+    const entries = await this.options.redis.xrange(key, after === '0' ? '-' : `(${after}`, '+');
+    return entries.map(([entryId, flat]) => ({ id: entryId, event: toEvent(flat) }));
+  }
+
+  private async recordedOutput(ref: WorkflowRef): Promise<unknown> {
+    const raw = await this.options.redis.hget(
+      workflowKeys(this.options.prefix, ref.id).outputs,
+      ref.step,
+    );
+    return raw === null ? null : (JSON.parse(raw) as unknown);
+  }
+
   private async stepDefs(id: string, stepIds: string[]): Promise<WorkflowStep[]> {
+    if (stepIds.length === 0) return [];
     const raw = await this.options.redis.hmget(
       workflowKeys(this.options.prefix, id).defs,
       ...stepIds,
@@ -237,15 +301,12 @@ export class WorkflowEngine {
       .map((def) => JSON.parse(def) as WorkflowStep);
   }
 
-  /** Adds the steps' tasks, their inputs' references resolved from stored outputs. */
-  private async enqueue(id: string, tenant: string, steps: readonly WorkflowStep[]): Promise<void> {
-    const needed = [...new Set(steps.flatMap((step) => step.dependsOn))];
-    const values = needed.length
-      ? await this.options.redis.hmget(workflowKeys(this.options.prefix, id).outputs, ...needed)
-      : [];
-    const outputs = new Map(
-      needed.map((dep, i) => [dep, JSON.parse(values[i] ?? 'null') as unknown]),
-    );
+  /** Adds the steps' tasks, their inputs' references resolved from the outputs given. */
+  private async enqueue(
+    { id, tenant, retention }: { id: string; tenant: string; retention: RetentionPolicy },
+    steps: readonly WorkflowStep[],
+    outputs: ReadonlyMap<string, unknown>,
+  ): Promise<void> {
     const byPool = new Map<PoolName, Parameters<Queue['addBulk']>[0]>();
     for (const step of steps) {
       const pool = step.pool ?? DEFAULT_POOL;
@@ -267,7 +328,7 @@ export class WorkflowEngine {
           attempts: step.attempts,
         },
         stepTaskId(id, step.id),
-        this.options.retention ?? DEFAULT_RETENTION,
+        retention,
         DEFAULT_RETRY,
       );
       const jobs = byPool.get(pool) ?? [];
@@ -277,23 +338,67 @@ export class WorkflowEngine {
     await Promise.all([...byPool].map(([pool, jobs]) => this.options.queueFor(pool).addBulk(jobs)));
   }
 
-  private async stopSteps(id: string, queued: string[], runningTaskIds: string[]): Promise<void> {
-    const defs = queued.length > 0 ? await this.stepDefs(id, queued) : [];
-    await Promise.all(
-      defs.map((step) =>
-        this.options.queueFor(step.pool ?? DEFAULT_POOL).remove(stepTaskId(id, step.id)),
-      ),
-    );
-    for (const taskId of runningTaskIds)
-      await requestCancel(this.options.redis, this.options.prefix, taskId);
+  /**
+   * Removes the tasks of cancelled queued steps and aborts running ones (the cancel
+   * protocol of single tasks). A running step whose task waits between attempts has no
+   * worker to abort it: its task is removed and the step ends cancelled here.
+   */
+  private async stopSteps(id: string, queued: string[], running: string[]): Promise<void> {
+    const defs = await this.stepDefs(id, [...queued, ...running]);
+    const queueOf = (stepId: string) =>
+      this.options.queueFor(defs.find((def) => def.id === stepId)?.pool ?? DEFAULT_POOL);
+    await Promise.all([
+      ...queued.map((stepId) => queueOf(stepId).remove(stepTaskId(id, stepId))),
+      ...running.map(async (stepId) => {
+        const taskId = stepTaskId(id, stepId);
+        await requestCancel(this.options.redis, this.options.prefix, taskId);
+        if ((await queueOf(stepId).remove(taskId)) === 1) {
+          await this.onStepFailure(
+            { id, step: stepId },
+            { code: ErrorCode.Cancelled, message: 'cancelled between attempts' },
+          );
+        }
+      }),
+    ]);
   }
 
   private run(script: Script, id: string, args: (string | number)[]): Promise<unknown> {
     return this.options.redis.eval(
       SCRIPTS[script],
-      6,
+      8,
       ...scriptKeys(this.options.prefix, id),
+      nowIso(),
+      workflowChannel(this.options.prefix),
+      id,
       ...args,
     );
   }
+}
+
+function nowIso(): string {
+  return new Date().toISOString();
+}
+
+function outputMap(needed: readonly string[], values: readonly (string | null)[]) {
+  return new Map(needed.map((dep, i) => [dep, JSON.parse(values[i] ?? 'null') as unknown]));
+}
+
+function toEvent(flat: string[]): WorkflowEvent {
+  const fields = new Map<string, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i] ?? '', flat[i + 1] ?? '');
+  const at = fields.get('at') ?? '';
+  if (fields.get('kind') === 'step') {
+    return {
+      kind: 'step',
+      step: fields.get('step') ?? '',
+      state: fields.get('state') as StepState,
+      at,
+    };
+  }
+  return {
+    kind: 'workflow',
+    state: fields.get('state') as WorkflowState,
+    at,
+    final: fields.get('final') === '1',
+  };
 }

@@ -9,13 +9,28 @@ export function workflowKeys(prefix: string, id: string) {
     outputs: `${base}:outputs`,
     events: `${base}:events`,
     defs: `${base}:defs`,
+    deps: `${base}:deps`,
   };
 }
 
-/** The six keys the Lua scripts take, in their order. */
+/** The eight keys the Lua scripts take, in their order. */
 export function scriptKeys(prefix: string, id: string): string[] {
   const keys = workflowKeys(prefix, id);
-  return [keys.meta, keys.steps, keys.pending, keys.dependents, keys.outputs, keys.events];
+  return [
+    keys.meta,
+    keys.steps,
+    keys.pending,
+    keys.dependents,
+    keys.outputs,
+    keys.events,
+    keys.defs,
+    keys.deps,
+  ];
+}
+
+/** Where the scripts publish a workflow's id after each change (pub/sub, no key). */
+export function workflowChannel(prefix: string): string {
+  return `${prefix}:wf-changes`;
 }
 
 /** The task (job) id of a workflow step: fixed, so enqueuing it twice adds it once. */

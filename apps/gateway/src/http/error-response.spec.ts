@@ -1,0 +1,21 @@
+import { toErrorResponse } from './error-response.js';
+
+describe(toErrorResponse.name, () => {
+  it('answers 503 for a Redis command that got no answer in time, even once Redis is back', () => {
+    expect(toErrorResponse(new Error('Command timed out'), true)).toMatchObject({
+      status: 503,
+      body: { error: { code: 'UNAVAILABLE' } },
+    });
+  });
+
+  it('answers 503 for any unexpected error while Redis is away', () => {
+    expect(toErrorResponse(new Error('Connection is closed.'), false).status).toBe(503);
+  });
+
+  it('answers a bare 500 for anything else', () => {
+    expect(toErrorResponse(new Error('boom'), true)).toMatchObject({
+      status: 500,
+      body: { error: { code: 'INTERNAL', message: 'internal error' } },
+    });
+  });
+});

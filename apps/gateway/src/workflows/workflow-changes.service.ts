@@ -1,0 +1,59 @@
+import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
+import { createRedis, onWorkflowChange } from '@agentq/queue';
+import type { GatewayConfig } from '../config.js';
+import { KeyedListeners } from '../events/keyed-listeners.js';
+import { GATEWAY_CONFIG, LOGGER } from '../tokens.js';
+
+/** How long start-up waits for the subscription before serving anyway. */
+const READY_WAIT_MS = 3000;
+
+/** A workflow moved (read it again), or the gateway is shutting down (answer now). */
+export type WorkflowChange = 'changed' | 'closing';
+
+/**
+ * The gateway's one subscription to workflow changes (the engine's scripts publish each
+ * changed workflow's id), fanned out in-process to waiters and event streams by id.
+ */
+@Injectable()
+export class WorkflowChanges implements OnModuleInit, OnModuleDestroy {
+  private readonly listeners = new KeyedListeners<WorkflowChange>('closing');
+  private subscriber: Redis | undefined;
+  private unsubscribe: (() => Promise<void>) | undefined;
+
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(LOGGER) private readonly logger: Logger,
+  ) {}
+
+  async onModuleInit(): Promise<void> {
+    // A connection of its own: it enters subscriber mode.
+    const subscriber = createRedis(this.config.redisUrl, 'worker', 'agentq-gateway-workflows');
+    subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'workflow changes'));
+    this.subscriber = subscriber;
+    // Serve even if Redis is away at start; ioredis subscribes once it connects.
+    const subscribed = onWorkflowChange(subscriber, this.config.prefix, (id) =>
+      this.listeners.emit(id, 'changed'),
+    ).then((unsubscribe) => (this.unsubscribe = unsubscribe));
+    await Promise.race([
+      subscribed.catch((err: unknown) => this.logger.warn({ err }, 'workflow changes')),
+      new Promise((resolve) => setTimeout(resolve, READY_WAIT_MS).unref()),
+    ]);
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.listeners.closeAll();
+    await this.unsubscribe?.().catch(() => undefined);
+    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+  }
+
+  get isClosing(): boolean {
+    return this.listeners.isClosing;
+  }
+
+  /** Calls `listener` on every change of the workflow until the returned function is called. */
+  subscribe(workflowId: string, listener: (change: WorkflowChange) => void): () => void {
+    return this.listeners.subscribe(workflowId, listener);
+  }
+}

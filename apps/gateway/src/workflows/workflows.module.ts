@@ -1,0 +1,41 @@
+import { Module } from '@nestjs/common';
+import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import type { PoolName } from '@agentq/contracts';
+import { WorkflowEngine } from '@agentq/queue';
+import type { GatewayConfig } from '../config.js';
+import { TasksModule } from '../tasks/tasks.module.js';
+import { GATEWAY_CONFIG, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
+import { WorkflowChanges } from './workflow-changes.service.js';
+import { WorkflowEventsController } from './workflow-events.controller.js';
+import { WorkflowsController } from './workflows.controller.js';
+import { WorkflowsService } from './workflows.service.js';
+
+@Module({
+  imports: [TasksModule],
+  controllers: [WorkflowsController, WorkflowEventsController],
+  providers: [
+    WorkflowsService,
+    WorkflowChanges,
+    {
+      provide: WORKFLOW_ENGINE,
+      inject: [GATEWAY_CONFIG, REDIS, TASK_QUEUES],
+      useFactory: (
+        config: GatewayConfig,
+        redis: Redis,
+        queues: ReadonlyMap<PoolName, Queue>,
+      ): WorkflowEngine =>
+        new WorkflowEngine({
+          redis,
+          prefix: config.prefix,
+          retention: config.retention,
+          queueFor: (pool) => {
+            const queue = queues.get(pool);
+            if (!queue) throw new Error(`no queue for pool ${pool}`);
+            return queue;
+          },
+        }),
+    },
+  ],
+})
+export class WorkflowsModule {}

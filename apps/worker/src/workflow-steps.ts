@@ -1,0 +1,76 @@
+import { RateLimitError, UnrecoverableError, type Job, type Processor, type Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
+import {
+  WorkflowRefSchema,
+  decodeTaskError,
+  type PoolName,
+  type TaskError,
+  type WorkflowRef,
+} from '@agentq/contracts';
+import { createTaskQueue, type WorkflowEngine } from '@agentq/queue';
+
+/** The workflow step a task runs, if it is one. */
+export function workflowRefOf(job: Job): WorkflowRef | undefined {
+  const ref = WorkflowRefSchema.safeParse((job.data as { workflow?: unknown }).workflow);
+  return ref.success ? ref.data : undefined;
+}
+
+/**
+ * The error to record for the step when this attempt's failure is its task's last, decided
+ * as BullMQ decides; undefined while attempts remain, and for a hand-back or rate limit
+ * (back to the queue, no attempt used). So a step's own retries come first.
+ */
+export function finalStepError(job: Job, error: unknown): TaskError | undefined {
+  if (error instanceof RateLimitError) return undefined;
+  const last =
+    error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+  if (!last) return undefined;
+  return decodeTaskError(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Runs a workflow step's task through the engine (start check, output recorded once,
+ * dependents released, failure policy), and any other task as before.
+ */
+export function withWorkflowSteps(engine: WorkflowEngine, processor: Processor): Processor {
+  return async (job, token, signal) => {
+    const ref = workflowRefOf(job);
+    if (!ref) return (await processor(job, token, signal)) as unknown;
+    return engine.runStep(
+      ref,
+      job.id ?? '',
+      async () => (await processor(job, token, signal)) as unknown,
+      (error) => finalStepError(job, error),
+    );
+  };
+}
+
+/**
+ * A step that failed without its processor knowing (its workers kept dying, past
+ * maxStalledCount): the workflow learns it here. Idempotent, so a failure the processor
+ * already reported changes nothing.
+ */
+export async function settleFailedStep(engine: WorkflowEngine, job: Job): Promise<void> {
+  const ref = workflowRefOf(job);
+  if (ref) await engine.onStepFailure(ref, decodeTaskError(job.failedReason));
+}
+
+/** Queues of any pool, opened on first use: a released step may run in a pool not served here. */
+export class StepQueues {
+  private readonly queues = new Map<PoolName, Queue>();
+
+  constructor(private readonly options: { connection: Redis; prefix: string }) {}
+
+  get(pool: PoolName): Queue {
+    let queue = this.queues.get(pool);
+    if (!queue) {
+      queue = createTaskQueue(pool, this.options);
+      this.queues.set(pool, queue);
+    }
+    return queue;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.queues.values()].map((queue) => queue.close()));
+  }
+}

@@ -1,0 +1,42 @@
+import { runBenchScript } from '../lib/script.js';
+import { size, type Section } from '../lib/section.js';
+
+interface NoopRow {
+  concurrency: number;
+  jobs: number;
+  bare: number;
+  agentq: number;
+  ratio: string;
+}
+
+/** No-op throughput of one in-process worker by concurrency: apps/worker/bench/no-op.bench.mjs. */
+export const noopConcurrencySection: Section = {
+  id: 'noop-concurrency',
+  title: 'No-op throughput, one worker, by concurrency',
+  method: `\`apps/worker/bench/no-op.bench.mjs\` (also \`pnpm bench:worker\`): agentq's pool worker in-process
+(the \`echo\` agent through the whole processor: contract and input validation, cancel-marker
+check, time limit, metrics, one JSON log line per completion) against a bare BullMQ \`Worker\`
+with an empty processor; same queue, job options and retention; jobs queued before the worker
+starts, timed to the last completion; median of interleaved runs. Sizes: BENCH_NOOP_RUNS (3),
+BENCH_NOOP_SCALE (job counts × scale).`,
+  async run(context) {
+    const runs = size('BENCH_NOOP_RUNS', 3, context);
+    const result = (await runBenchScript('apps/worker/bench/no-op.bench.mjs', {
+      REDIS_URL: context.redisUrl,
+      BENCH_NOOP_RUNS: String(runs),
+      BENCH_NOOP_SCALE: process.env.BENCH_NOOP_SCALE ?? String(context.scale),
+    })) as { runs: number; rows: NoopRow[] };
+    return {
+      tables: [
+        {
+          caption: `Median of ${result.runs} runs, jobs/s.`,
+          headers: ['concurrency', 'jobs', 'bare BullMQ', 'agentq', 'ratio'],
+          rows: result.rows.map((r) => [r.concurrency, r.jobs, r.bare, r.agentq, r.ratio]),
+        },
+      ],
+      notes: [
+        'Where the difference goes: one more Redis round trip per task (the cancel marker), a rate limiter in the fetch script, zod parsing of data and input, a timer, metrics and a log line per task.',
+      ],
+    };
+  },
+};
