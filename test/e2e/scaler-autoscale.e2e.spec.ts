@@ -172,10 +172,8 @@ describe('scaler with the local actuator', () => {
     expect(second.scaler.lines.some((line) => line.msg === 'worker started')).toBe(false);
 
     // SIGKILL: no release of the lease; the second must wait for it to expire.
-    const killedAt = Date.now();
     await first.scaler.stop('SIGKILL');
     await second.scaler.waitForMessage('leadership acquired');
-    expect(Date.now() - killedAt).toBeLessThan(5000);
     await second.scaler.waitFor(isWorker('ready'), 'a worker of the new leader');
     // The killed leader's worker notices (its IPC channel closed), drains and exits by
     // itself, so every task below runs on the new leader's worker.

@@ -60,12 +60,11 @@ describe('worker faults', () => {
     const second = startWorker(FAST_LOCKS);
     await second.waitForMessage('ready');
 
-    const killedAt = Date.now();
     await first.stop('SIGKILL');
+    // Lock 2 s + check interval 1 s: the takeover comes from the stalled-task check (how
+    // long it takes is measured by `pnpm bench`, failover section).
     await second.waitFor(about('task completed', id), 'the takeover', 25_000);
-    // Lock (2 s) + check interval (1 s) + the run itself (1.5 s), with room for a busy box
-    // (BullMQ's default lock and check take about a minute).
-    expect(Date.now() - killedAt).toBeLessThan(12_000);
+    expect(second.lines.some(about('task stalled; taken over', id))).toBe(true);
     expect(second.lines.filter(about('task completed', id))).toHaveLength(1);
     expect(await view(id)).toMatchObject({
       state: 'completed',
@@ -112,7 +111,6 @@ describe('worker faults', () => {
     await draining.waitFor(about('task started', long), 'the long task to start');
     await draining.waitFor(about('task started', short), 'the short task to start');
 
-    const stoppedAt = Date.now();
     expect(await draining.stop('SIGTERM')).toBe(0);
     expect(draining.lines.some(about('task completed', short))).toBe(true);
     expect(draining.lines.some(about('task handed back', long))).toBe(true);
@@ -122,8 +120,9 @@ describe('worker faults', () => {
     // and the interrupted run used no attempt.
     const next = startWorker();
     await next.waitFor(about('task completed', long), 'the handed-back task', 25_000);
-    // Had it waited for its lock (10 s) to expire, it would finish 14 s or more after the stop.
-    expect(Date.now() - stoppedAt).toBeLessThan(12_000);
+    // Back in the queue at once, not found stalled after its 10 s lock expired.
+    expect(next.lines.some(about('task stalled; taken over', long))).toBe(false);
+    expect((await queue.getJob(long))?.stalledCounter).toBe(0);
     expect(await view(long)).toMatchObject({ state: 'completed', attemptsMade: 1 });
     await next.stop();
   });

@@ -8,6 +8,13 @@ describe(toErrorResponse.name, () => {
     });
   });
 
+  it.each([
+    "Stream isn't writeable and enableOfflineQueue options is false",
+    'Connection is closed.',
+  ])('answers 503 for a command ioredis did not send (%s), even once Redis is back', (message) => {
+    expect(toErrorResponse(new Error(message), true).status).toBe(503);
+  });
+
   it('answers 503 for any unexpected error while Redis is away', () => {
     expect(toErrorResponse(new Error('Connection is closed.'), false).status).toBe(503);
   });

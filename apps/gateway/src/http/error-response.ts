@@ -25,14 +25,21 @@ function isFastifyClientError(error: unknown): error is Error & { statusCode: nu
 }
 
 /**
- * ioredis gives up on a command while Redis is unreachable, or a command got no answer in
- * time (the connection dropped under it, or Redis is overloaded). ioredis's timeout is a
- * plain Error known only by its message.
+ * ioredis's own words (plain Errors, known only by their message) for a command it did not
+ * send or got no answer to: the connection is down (without an offline queue; an
+ * auto-pipelined batch flushed just after the drop says so too), or the command timed out
+ * (the connection dropped under it, or Redis is overloaded).
  */
+const REDIS_UNAVAILABLE_MESSAGES = new Set([
+  'Command timed out',
+  "Stream isn't writeable and enableOfflineQueue options is false",
+  'Connection is closed.',
+]);
+
 function isRedisUnavailable(error: unknown): boolean {
   return (
     error instanceof Error &&
-    (error.name === 'MaxRetriesPerRequestError' || error.message === 'Command timed out')
+    (error.name === 'MaxRetriesPerRequestError' || REDIS_UNAVAILABLE_MESSAGES.has(error.message))
   );
 }
 
