@@ -12,6 +12,11 @@ describe('per-key rate limits', () => {
           scopes: ['tasks:write'],
           taskRateLimit: { perMinute: 60, burst: 10 },
         },
+        flows: {
+          tenant: 'flows',
+          scopes: ['tasks:write'],
+          taskRateLimit: { perMinute: 60, burst: 10 },
+        },
       },
     },
   );
@@ -50,6 +55,18 @@ describe('per-key rate limits', () => {
     expect(never.headers.get('retry-after')).toBeNull();
     expect((await batch(2)).status).toBe(201);
   });
+
+  it("counts each step of a workflow toward the key's task budget", async () => {
+    const key = gateway.keys.flows ?? '';
+    const workflow = (n: number) =>
+      gateway.requestWith(key, 'POST', '/v1/workflows', {
+        steps: Array.from({ length: n }, (_, i) => ({ id: `s${i}`, agent: 'echo' })),
+      });
+    expect((await workflow(8)).status).toBe(201);
+    const over = await workflow(5);
+    expect(over.status).toBe(429);
+    expect(over.body.error.details).toMatchObject({ limit: 'tasks', burst: 10 });
+  });
 });
 
 describe('the per-tenant cap on unfinished tasks', () => {
@@ -80,6 +97,16 @@ describe('the per-tenant cap on unfinished tasks', () => {
       agent: 'echo',
     });
     expect(other.status).toBe(201);
+
+    // A workflow's first steps count too; it is refused whole.
+    const workflow = await gateway.request('POST', '/v1/workflows', {
+      steps: [
+        { id: 'a', agent: 'echo' },
+        { id: 'b', agent: 'echo', dependsOn: ['a'] },
+      ],
+    });
+    expect(workflow.status).toBe(429);
+    expect(workflow.body.error.code).toBe('QUOTA_EXCEEDED');
 
     const worker: Worker = await gateway.startWorker('default', () => Promise.resolve('done'));
     const finished = new Promise<void>((resolve) => {

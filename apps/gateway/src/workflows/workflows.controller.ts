@@ -3,7 +3,8 @@ import type { FastifyReply } from 'fastify';
 import { WaitQuerySchema, type WorkflowView } from '@agentq/contracts';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { parseOrThrow } from '../http/parse-or-throw.js';
-import { Tenant } from '../tenant.decorator.js';
+import type { Principal } from '../auth/key-store.js';
+import { CurrentPrincipal, Tenant } from '../tenant.decorator.js';
 import { WorkflowsService } from './workflows.service.js';
 
 @Controller('v1/workflows')
@@ -14,12 +15,12 @@ export class WorkflowsController {
   @Post()
   @RequireScopes('tasks:write')
   async submit(
-    @Tenant() tenant: string,
+    @CurrentPrincipal() principal: Principal,
     @Body() body: unknown,
     @Headers('idempotency-key') idempotencyKey: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<WorkflowView> {
-    const { view, repeat } = await this.workflows.submit(tenant, body, idempotencyKey);
+    const { view, repeat } = await this.workflows.submit(principal, body, idempotencyKey);
     void reply.status(repeat ? 200 : 201);
     return view;
   }

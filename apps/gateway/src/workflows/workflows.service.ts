@@ -12,15 +12,18 @@ import {
   type WorkflowEvent,
   type WorkflowView,
 } from '@agentq/contracts';
-import type { WorkflowEngine } from '@agentq/queue';
+import { stepTaskId, type WorkflowEngine } from '@agentq/queue';
 import { AdmissionService, type BacklogDemand } from '../admission/admission.service.js';
+import type { Principal } from '../auth/key-store.js';
 import { ApiError } from '../http/api-error.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { issueDetails } from '../http/parse-or-throw.js';
 import { GatewayMetrics } from '../metrics.js';
+import { RateLimits } from '../rate-limit/rate-limits.service.js';
 import { IdempotencyStore } from '../tasks/idempotency.store.js';
 import { contentHash } from '../tasks/spec-hash.js';
 import { isPlausibleTaskId, newWorkflowId } from '../tasks/task-id.js';
+import { UnfinishedTasks } from '../tenant-cap/unfinished-tasks.js';
 import { AGENT_REGISTRY, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
 import { checkStepInputs } from './workflow-input-check.js';
 import { WorkflowChanges } from './workflow-changes.service.js';
@@ -43,16 +46,20 @@ export class WorkflowsService {
     private readonly admission: AdmissionService,
     private readonly changes: WorkflowChanges,
     private readonly metrics: GatewayMetrics,
+    private readonly rateLimits: RateLimits,
+    private readonly unfinished: UnfinishedTasks,
   ) {}
 
   /**
-   * Validates the whole workflow (graph, references, every step's agent and input), admits
-   * its first steps against their pools' backlog limits (as tasks; a 429 refuses the whole
-   * workflow), then stores it and queues them. A repeated idempotency key answers the first
-   * workflow (and re-queues its released steps, in case its first submit died midway).
+   * Validates the whole workflow (graph, references, every step's agent and input), takes
+   * one token per step from the key's task budget, reserves its first steps in the tenant's
+   * cap on unfinished tasks and admits them against their pools' backlog limits (as tasks; a
+   * 429 refuses the whole workflow), then stores it and queues them. A repeated idempotency
+   * key answers the first workflow (and re-queues its released steps, in case its first
+   * submit died midway).
    */
   async submit(
-    tenant: string,
+    principal: Principal,
     body: unknown,
     idempotencyKey: string | undefined,
   ): Promise<SubmittedWorkflow> {
@@ -68,6 +75,9 @@ export class WorkflowsService {
     const spec = parsed.data;
     checkStepInputs(spec, this.registry, new Set(this.queues.keys()));
     assertRedisReady(this.redis);
+    const tenant = principal.tenant;
+    // Every step is a task: the workflow spends the key's task budget as a batch would.
+    await this.rateLimits.takeTasks(principal, spec.steps.length);
 
     const id = newWorkflowId(tenant, idempotencyKey);
     if (idempotencyKey !== undefined) {
@@ -96,8 +106,20 @@ export class WorkflowsService {
         return { view: await this.get(tenant, id), repeat: true };
       }
     }
-    const release = () =>
+    const releaseClaim = () =>
       idempotencyKey === undefined ? Promise.resolve() : this.idempotency.release([id]);
+    // The steps queued now count toward the tenant's cap; those released later were accepted
+    // with the workflow (as they skip admission).
+    const roots = spec.steps
+      .filter((step) => step.dependsOn.length === 0)
+      .map((step) => ({ pool: step.pool ?? DEFAULT_POOL, id: stepTaskId(id, step.id) }));
+    const tenantCap = await this.unfinished.reserve(tenant, roots).catch(async (error) => {
+      await releaseClaim();
+      throw error;
+    });
+    const release = async () => {
+      await Promise.all([releaseClaim(), tenantCap.release()]);
+    };
     const admission = await this.admission.admit(rootDemands(spec)).catch(async (error) => {
       await release();
       throw error;
@@ -105,11 +127,11 @@ export class WorkflowsService {
     try {
       await this.engine.create(spec, tenant, id);
     } catch (error) {
+      admission.release();
       await release();
       throw error;
-    } finally {
-      admission.release();
     }
+    admission.enqueued();
     return { view: await this.get(tenant, id), repeat: false };
   }
 
