@@ -35,7 +35,7 @@ BENCH_NOOP_SCALE (job counts × scale).`,
         },
       ],
       notes: [
-        'Where the difference goes: one more Redis round trip per task (the cancel marker), a rate limiter in the fetch script, zod parsing of data and input, a timer, metrics and a log line per task.',
+        'Where the difference goes: the same two BullMQ scripts per task on both sides (the cancel check answers from the cancels the worker heard, no round trip); agentq spends its extra CPU in the processor: zod parsing of data and input, an abort controller and a timer per task (time limit, cancel), metrics and a log line per task, and a rate limiter in the fetch script.',
       ],
     };
   },
