@@ -10,7 +10,7 @@ import {
 import { AppProcess, REDIS_URL, type LogLine } from '../helpers/app-process.js';
 import { deletePrefix, uniquePrefix } from '../helpers/redis-keys.js';
 
-// Short locks keep takeovers within a few seconds (defaults: 10 s lock, 5 s check).
+// Short locks keep takeovers within a few seconds (defaults: 6 s lock, 2 s check).
 const FAST_LOCKS = {
   AGENTQ_WORKER_LOCK_DURATION_MS: '2000',
   AGENTQ_WORKER_STALLED_INTERVAL_MS: '1000',
@@ -116,11 +116,11 @@ describe('worker faults', () => {
     expect(draining.lines.some(about('task handed back', long))).toBe(true);
     expect(draining.lines.at(-1)?.msg).toBe('stopped');
 
-    // Handed back, not stalled: another worker starts it without waiting out the 10 s lock,
+    // Handed back, not stalled: another worker starts it without waiting out the 6 s lock,
     // and the interrupted run used no attempt.
     const next = startWorker();
     await next.waitFor(about('task completed', long), 'the handed-back task', 25_000);
-    // Back in the queue at once, not found stalled after its 10 s lock expired.
+    // Back in the queue at once, not found stalled after its 6 s lock expired.
     expect(next.lines.some(about('task stalled; taken over', long))).toBe(false);
     expect((await queue.getJob(long))?.stalledCounter).toBe(0);
     expect(await view(long)).toMatchObject({ state: 'completed', attemptsMade: 1 });

@@ -21,10 +21,14 @@ export interface ExecutionProfile {
 }
 
 export const PROFILES: Record<ProfileName, ExecutionProfile> = {
-  /** Seconds-long tasks (tools, small calls): fast takeover, one retry after a crash. */
+  /**
+   * Seconds-long tasks (tools, small calls): takeover within lock + check (6–8 s), one retry
+   * after a crash. The lock stays well above the event-loop stalls seen under heavy load
+   * (about 1 s), and is renewed every 3 s.
+   */
   short: {
-    lockDurationMs: 10_000,
-    stalledIntervalMs: 5_000,
+    lockDurationMs: 6_000,
+    stalledIntervalMs: 2_000,
     maxStalledCount: 1,
     drainGraceMs: 30_000,
     concurrency: 10,

@@ -17,7 +17,7 @@ export const failoverSection: Section = {
 first is SIGKILLed; the time is until the second logs \`task started\` for that task (its lock
 expires, BullMQ's stalled-job check moves it back, the second takes it). The survivor holds
 the next run's task, and so on: BENCH_FAILOVER_RUNS runs (default 10), median. Lock settings
-are the worker's (\`short\` profile: lock 10 s, check 5 s) unless BENCH_FAILOVER_LOCK_MS /
+are the worker's (\`short\` profile: lock 6 s, check 2 s) unless BENCH_FAILOVER_LOCK_MS /
 BENCH_FAILOVER_STALLED_MS set them. The bound is about lock + check; BullMQ's own defaults
 (30 s lock, 30 s check) took 58.5 s on this kind of machine (docs ANCHORS).`,
   async run(context) {
@@ -75,7 +75,7 @@ BENCH_FAILOVER_STALLED_MS set them. The bound is about lock + check; BullMQ's ow
     const settings =
       lockMs || stalledMs
         ? `lock ${lockMs ?? 'profile'} ms, check ${stalledMs ?? 'profile'} ms`
-        : 'short profile: lock 10 s, check 5 s';
+        : 'short profile: lock 6 s, check 2 s';
     return {
       tables: [
         {
