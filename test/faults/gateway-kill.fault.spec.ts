@@ -1,11 +1,9 @@
-import type { AppProcess } from '../helpers/app-process.js';
+import { useFaultRig } from '../helpers/fault-rig.js';
 import { http } from '../helpers/http.js';
 import { outcomeLine, type SubmitStats } from '../helpers/load-client.js';
 import { freePort } from '../helpers/ports.js';
-import { TestRedisServer } from '../helpers/redis-server.js';
 import { followToFinal, type FollowResult } from '../helpers/sse-client.js';
 import { sizeFromEnv, startGateway, startWorker } from '../helpers/system.js';
-import { TaskOutcomes } from '../helpers/task-outcomes.js';
 
 // The gateway is SIGKILLed while clients follow their tasks' event streams. Each client
 // reconnects (as EventSource does) with Last-Event-ID to a gateway restarted on the same
@@ -15,28 +13,13 @@ import { TaskOutcomes } from '../helpers/task-outcomes.js';
 const STREAMS = sizeFromEnv('FAULT_STREAMS', 20);
 const STEPS = 4;
 const PREFIX = 'agentq-fault';
-let redis: TestRedisServer;
-let outcomes: TaskOutcomes;
-const apps: AppProcess[] = [];
-
-beforeAll(async () => {
-  redis = await TestRedisServer.create({ aof: false });
-  await redis.start();
-  outcomes = new TaskOutcomes(redis.url, PREFIX);
-  await outcomes.start();
-});
-
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.stop()));
-  await outcomes.close();
-  await redis.remove();
-});
+const rig = useFaultRig(PREFIX, { aof: false });
 
 it('gives every reconnecting client the final event after the gateway is SIGKILLed', async () => {
-  const env = { REDIS_URL: redis.url, AGENTQ_PREFIX: PREFIX };
+  const env = { REDIS_URL: rig.redis.url, AGENTQ_PREFIX: PREFIX };
   const port = await freePort();
   const gateway = await startGateway(env, port);
-  apps.push(gateway.app, await startWorker({ ...env, AGENTQ_CONCURRENCY: '50' }));
+  rig.apps.push(gateway.app, await startWorker({ ...env, AGENTQ_CONCURRENCY: '50' }));
 
   // Tasks of 3–7 s in 4 steps (a log line each): some end while the gateway is down, some
   // after it is back.
@@ -85,11 +68,11 @@ it('gives every reconnecting client the final event after the gateway is SIGKILL
   await Promise.all([open, logged]);
   await gateway.app.stop('SIGKILL');
   const restarted = await startGateway(env, port);
-  apps.push(restarted.app);
+  rig.apps.push(restarted.app);
   const results = await Promise.all(follows);
 
-  await outcomes.waitForAll(stats.acknowledged);
-  const result = await outcomes.outcomes(stats.acknowledged);
+  await rig.outcomes.waitForAll(stats.acknowledged);
+  const result = await rig.outcomes.outcomes(stats.acknowledged);
   process.stdout.write(outcomeLine('gateway-kill (SSE)', stats, result));
 
   expect(stats.acknowledged).toHaveLength(STREAMS);

@@ -1,7 +1,6 @@
+import { useFaultRig } from '../helpers/fault-rig.js';
 import { AppProcess } from '../helpers/app-process.js';
 import { outcomeLine, submitLoad } from '../helpers/load-client.js';
-import { TestRedisServer } from '../helpers/redis-server.js';
-import { TaskOutcomes } from '../helpers/task-outcomes.js';
 
 // Redis restarts (AOF on, appendfsync always) while tasks are submitted and run: clients get
 // 503 during the outage, never a hang or a 500, and every task the gateway acknowledged
@@ -9,32 +8,17 @@ import { TaskOutcomes } from '../helpers/task-outcomes.js';
 
 const TASKS = 1500;
 const PREFIX = 'agentq-fault';
-let redis: TestRedisServer;
-let outcomes: TaskOutcomes;
-const apps: AppProcess[] = [];
-
-beforeAll(async () => {
-  redis = await TestRedisServer.create();
-  await redis.start();
-  outcomes = new TaskOutcomes(redis.url, PREFIX);
-  await outcomes.start();
-});
-
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.stop()));
-  await outcomes.close();
-  await redis.remove();
-});
+const rig = useFaultRig(PREFIX);
 
 it('completes every acknowledged task across a Redis restart, answering 503 meanwhile', async () => {
-  const env = { REDIS_URL: redis.url, AGENTQ_PREFIX: PREFIX };
+  const env = { REDIS_URL: rig.redis.url, AGENTQ_PREFIX: PREFIX };
   const gateway = AppProcess.app('gateway', {
     ...env,
     PORT: '0',
     AGENTQ_GATEWAY_HOST: '127.0.0.1',
   });
   const worker = AppProcess.app('worker', { ...env, AGENTQ_CONCURRENCY: '50' });
-  apps.push(gateway, worker);
+  rig.apps.push(gateway, worker);
   const url = String((await gateway.waitForMessage('ready')).url);
   await worker.waitForMessage('ready');
 
@@ -47,13 +31,13 @@ it('completes every acknowledged task across a Redis restart, answering 503 mean
     onAnswer: (acknowledged) => {
       // A third of the way in, restart Redis under the load.
       if (acknowledged === Math.floor(TASKS / 3) && !restart) {
-        restart = redis.stop().then(() => redis.start());
+        restart = rig.redis.stop().then(() => rig.redis.start());
       }
     },
   });
   await restart;
-  await outcomes.waitForAll(stats.acknowledged);
-  const result = await outcomes.outcomes(stats.acknowledged);
+  await rig.outcomes.waitForAll(stats.acknowledged);
+  const result = await rig.outcomes.outcomes(stats.acknowledged);
   const statuses = Object.fromEntries(stats.statuses);
   process.stdout.write(outcomeLine('redis-restart', stats, result));
 

@@ -1,9 +1,7 @@
+import { useFaultRig } from '../helpers/fault-rig.js';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AppProcess } from '../helpers/app-process.js';
 import { outcomeLine, submitLoad } from '../helpers/load-client.js';
-import { TestRedisServer } from '../helpers/redis-server.js';
 import { FAST_TAKEOVER, sizeFromEnv, startGateway, startWorker } from '../helpers/system.js';
-import { TaskOutcomes } from '../helpers/task-outcomes.js';
 
 // A random worker of three is SIGKILLed every few seconds (and replaced) while thousands of
 // short tasks run: every acknowledged task completes, each result is recorded once, and the
@@ -24,31 +22,16 @@ const WORKER_ENV = {
   AGENTQ_WORKER_MAX_STALLED_COUNT: '10',
 };
 
-let redis: TestRedisServer;
-let outcomes: TaskOutcomes;
-const apps: AppProcess[] = [];
-
-beforeAll(async () => {
-  redis = await TestRedisServer.create({ aof: false });
-  await redis.start();
-  outcomes = new TaskOutcomes(redis.url, PREFIX);
-  await outcomes.start();
-});
-
-afterAll(async () => {
-  await Promise.all(apps.map((app) => app.stop('SIGKILL')));
-  await outcomes.close();
-  await redis.remove();
-});
+const rig = useFaultRig(PREFIX, { aof: false, stopSignal: 'SIGKILL' });
 
 it('completes every acknowledged task while workers are SIGKILLed one after another', async () => {
-  const env = { REDIS_URL: redis.url, AGENTQ_PREFIX: PREFIX };
+  const env = { REDIS_URL: rig.redis.url, AGENTQ_PREFIX: PREFIX };
   const gateway = await startGateway(env);
-  apps.push(gateway.app);
+  rig.apps.push(gateway.app);
   const workers = await Promise.all(
     Array.from({ length: WORKERS }, () => startWorker({ ...env, ...WORKER_ENV })),
   );
-  apps.push(...workers);
+  rig.apps.push(...workers);
 
   // Kills a random worker and starts its replacement, until told to stop.
   let killing = true;
@@ -61,7 +44,7 @@ it('completes every acknowledged task while workers are SIGKILLed one after anot
       await workers[index]?.stop('SIGKILL');
       kills++;
       const replacement = await startWorker({ ...env, ...WORKER_ENV });
-      apps.push(replacement);
+      rig.apps.push(replacement);
       workers[index] = replacement;
     }
   })();
@@ -74,12 +57,12 @@ it('completes every acknowledged task while workers are SIGKILLed one after anot
       concurrency: 10,
       body: (i) => ({ agent: 'sim', input: { latencyMs: TASK_MS, output: i } }),
     });
-    await outcomes.waitForAll(stats.acknowledged);
+    await rig.outcomes.waitForAll(stats.acknowledged);
   } finally {
     killing = false;
     await killer;
   }
-  const result = await outcomes.outcomes(stats.acknowledged);
+  const result = await rig.outcomes.outcomes(stats.acknowledged);
   process.stdout.write(outcomeLine(`worker-kill (${kills} kills)`, stats, result));
 
   expect(stats.acknowledged).toHaveLength(TASKS);

@@ -9,8 +9,8 @@ const NO_ADMISSION_LIMIT = {
 };
 
 /**
- * Short locks so a killed worker's tasks are taken over within a few seconds (the `short`
- * profile's 10 s lock and 5 s check would make each takeover take ~15 s).
+ * Shorter locks than the `short` profile's (6 s lock, 2 s check), so a test that kills
+ * workers many times waits about 2–3 s for each takeover.
  */
 export const FAST_TAKEOVER = {
   AGENTQ_WORKER_LOCK_DURATION_MS: '2000',

@@ -30,17 +30,20 @@ export const WaitQuerySchema = z.object({
   wait: z.coerce.number().min(0).max(ApiLimits.maxWaitSeconds).optional(),
 });
 
+/** The `limit` query parameter of every listing endpoint. */
+export const ListLimitSchema = z.coerce
+  .number()
+  .int()
+  .min(1)
+  .max(ApiLimits.maxListLimit)
+  .default(ApiLimits.defaultListLimit);
+
 /** `GET /v1/tasks` filters and page. `cursor` is opaque: pass back `nextCursor`. */
 export const TaskListQuerySchema = z.object({
   state: TaskStateSchema.optional(),
   pool: PoolNameSchema.optional(),
   agent: AgentNameSchema.optional(),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(ApiLimits.maxListLimit)
-    .default(ApiLimits.defaultListLimit),
+  limit: ListLimitSchema,
   cursor: z.string().min(1).max(200).optional(),
 });
 export type TaskListQuery = z.output<typeof TaskListQuerySchema>;

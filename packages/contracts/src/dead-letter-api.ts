@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ApiLimits } from './api.js';
+import { ListLimitSchema } from './api.js';
 import { PoolNameSchema } from './pool.js';
 import { PriorityLevelSchema } from './priority.js';
 import { AgentNameSchema, MetadataSchema, TaskErrorSchema } from './task.js';
@@ -15,12 +15,7 @@ export const DeadLetterLimits = {
 /** `GET /v1/dead-letter`: newest failure first, paged by offset. */
 export const DeadLetterListQuerySchema = z.object({
   pool: PoolNameSchema.optional(),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(ApiLimits.maxListLimit)
-    .default(ApiLimits.defaultListLimit),
+  limit: ListLimitSchema,
   offset: z.coerce.number().int().min(0).max(1_000_000).default(0),
 });
 export type DeadLetterListQuery = z.output<typeof DeadLetterListQuerySchema>;
