@@ -22,10 +22,12 @@ import { createTaskProcessor } from '../dist/run-task.js';
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUNS = Number(process.env.BENCH_NOOP_RUNS ?? 3);
 const SCALE = Number(process.env.BENCH_NOOP_SCALE ?? 1);
+// About 2 s of work per run at each concurrency, so that start-up (connections, the first
+// fetch) is a small part of the time measured.
 const CASES = [
-  { concurrency: 1, jobs: 2000 },
-  { concurrency: 10, jobs: 5000 },
-  { concurrency: 100, jobs: 5000 },
+  { concurrency: 1, jobs: 10000 },
+  { concurrency: 10, jobs: 30000 },
+  { concurrency: 100, jobs: 30000 },
 ].map((c) => ({ ...c, jobs: Math.max(100, Math.round(c.jobs * SCALE)) }));
 
 const connection = createRedis(REDIS_URL, 'worker', 'bench-worker');
@@ -95,14 +97,14 @@ function agentq(prefix, concurrency, count) {
   let notify = () => undefined;
   // Real log lines (one per completion), counted instead of printed.
   const sink = new Writable({
-    write(chunk, _encoding, done) {
-      for (const line of chunk.toString().split('\n')) {
-        if (line.includes('"task completed"')) notify();
-        // A failing processor would leave the run waiting forever: stop loudly instead.
-        if (line.includes('"task attempt failed"')) {
-          console.error(`bench: a no-op task failed: ${line}`);
-          process.exit(1);
-        }
+    decodeStrings: false,
+    // pino writes each line with one call.
+    write(line, _encoding, done) {
+      if (line.includes('"task completed"')) notify();
+      // A failing processor would leave the run waiting forever: stop loudly instead.
+      else if (line.includes('"task attempt failed"')) {
+        console.error(`bench: a no-op task failed: ${line}`);
+        process.exit(1);
       }
       done();
     },

@@ -13,9 +13,3 @@ export class HandBackError extends Error {
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
 }
-
-/** Passed to `worker.cancelAllJobs` at the end of a drain, to tell it from a user's cancel. */
-export const SHUTDOWN_REASON = {
-  handBack: 'agentq:worker-shutdown',
-  fail: 'agentq:worker-shutdown-no-rerun',
-} as const;

@@ -1,5 +1,12 @@
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 
+/** The series of one pool and agent that every task touches. */
+export interface TaskSeries {
+  started: ReturnType<Counter['labels']>;
+  completed: ReturnType<Counter['labels']>;
+  duration: ReturnType<Histogram['labels']>;
+}
+
 const taskLabels = ['pool', 'agent'] as const;
 
 /** Buckets from 5 ms to 30 min: tool calls to long agent runs. */
@@ -39,7 +46,17 @@ export class WorkerMetrics {
     buckets: durationBuckets,
     registers: [this.registry],
   });
-  readonly active = this.poolGauge('active_tasks', 'Tasks running in this process.');
+  /** Per pool, how to count its running tasks (read when scraped, not kept per task). */
+  private readonly activeCounters = new Map<string, () => number>();
+  readonly active = new Gauge({
+    name: 'agentq_worker_active_tasks',
+    help: 'Tasks running in this process.',
+    labelNames: ['pool'],
+    registers: [this.registry],
+    collect: () => {
+      for (const [pool, count] of this.activeCounters) this.active.set({ pool }, count());
+    },
+  });
   readonly concurrency = this.poolGauge(
     'concurrency_limit',
     'Tasks this process runs at once at most.',
@@ -54,6 +71,28 @@ export class WorkerMetrics {
     help: 'Event-loop stalls at least AGENTQ_WORKER_STALL_WARN_MS long (locks at risk).',
     registers: [this.registry],
   });
+
+  /** Makes the pool's active-task gauge read `count` at each scrape. */
+  countActive(pool: string, count: () => number): void {
+    this.activeCounters.set(pool, count);
+  }
+
+  private readonly seriesByTask = new Map<string, TaskSeries>();
+
+  /** A pool's and agent's series, found once: prom-client hashes the labels on every call otherwise. */
+  taskSeries(pool: string, agent: string): TaskSeries {
+    const key = `${pool}\n${agent}`;
+    let series = this.seriesByTask.get(key);
+    if (!series) {
+      series = {
+        started: this.started.labels(pool, agent),
+        completed: this.completed.labels(pool, agent),
+        duration: this.duration.labels(pool, agent),
+      };
+      this.seriesByTask.set(key, series);
+    }
+    return series;
+  }
 
   private taskCounter(name: string, help: string) {
     return new Counter({

@@ -1,5 +1,6 @@
 import { Job, Queue, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { CancelledError } from '@agentq/agents';
 import type { Logger } from 'pino';
 import { ErrorCode, queueName } from '@agentq/contracts';
 import {
@@ -11,9 +12,10 @@ import {
 import type { Cancellable } from './cancel-listener.js';
 import type { PoolSettings } from './config.js';
 import { deadLetterTask, sweepFailedTasks } from './dead-letter-task.js';
-import { SHUTDOWN_REASON } from './hand-back.js';
+import { HandBackError, InterruptedError } from './hand-back.js';
 import type { WorkerMetrics } from './metrics.js';
-import type { PoolHooks } from './run-task.js';
+import type { PoolHooks, TaskProcessor } from './run-task.js';
+import { TaskAbort } from './task-abort.js';
 import { TaskWorker } from './task-worker.js';
 
 /**
@@ -25,7 +27,7 @@ const NO_LIMIT = { max: Number.MAX_SAFE_INTEGER, duration: 1000 };
 export interface PoolWorkerOptions {
   settings: PoolSettings;
   /** Builds the processor for this pool. */
-  processor: (hooks: PoolHooks) => Processor;
+  processor: (hooks: PoolHooks) => TaskProcessor;
   connection: Redis;
   prefix: string;
   /** Shown by `queue.getWorkers()`: host, pid, pools, concurrency. */
@@ -41,7 +43,8 @@ export interface PoolWorkerOptions {
 export class PoolWorker implements Cancellable {
   private worker: TaskWorker | undefined;
   private queue: Queue | undefined;
-  private readonly inFlight = new Set<string>();
+  /** The tasks running here, each with its abort. */
+  private readonly inFlight = new Map<string, TaskAbort>();
   /** Dead letters and attempt records being written; close() waits for them. */
   private readonly bookkeeping = new Set<Promise<void>>();
 
@@ -49,12 +52,14 @@ export class PoolWorker implements Cancellable {
 
   /** Ids of the tasks this worker runs now. */
   tasksInFlight(): string[] {
-    return [...this.inFlight];
+    return [...this.inFlight.keys()];
   }
 
   /** Aborts the task's signal if it runs here; run-task fails it as cancelled. */
   cancel(taskId: string): boolean {
-    return this.worker?.cancelJob(taskId, 'cancelled') ?? false;
+    const abort = this.inFlight.get(taskId);
+    abort?.abort(new CancelledError('task cancelled'));
+    return abort !== undefined;
   }
 
   isRunning(): boolean {
@@ -89,6 +94,7 @@ export class PoolWorker implements Cancellable {
     worker.on('failed', (job, err) => this.track(this.onFailed(job, err)));
     this.worker = worker;
     metrics.concurrency.set({ pool }, settings.concurrency);
+    metrics.countActive(pool, () => this.inFlight.size);
     worker.run().catch((err: unknown) => logger.error({ pool, err }, 'worker stopped'));
     await worker.waitUntilReady();
     this.track(this.sweep());
@@ -144,41 +150,50 @@ export class PoolWorker implements Cancellable {
         { pool: settings.pool, taskIds: this.tasksInFlight(), handBack },
         'drain time over; stopping running tasks',
       );
-      worker.cancelAllJobs(handBack ? SHUTDOWN_REASON.handBack : SHUTDOWN_REASON.fail);
+      const reason = handBack
+        ? new HandBackError('the worker is shutting down')
+        : new InterruptedError(
+            'the worker shut down while the task ran; not run again (maxStalledCount 0)',
+          );
+      for (const abort of this.inFlight.values()) abort.abort(reason);
       await closed;
     }
     await Promise.allSettled(this.bookkeeping);
     await this.queue?.close();
   }
 
-  /** Pauses the whole pool: every worker, through the shared limiter key. */
   private readonly hooks: PoolHooks = {
+    /** Pauses the whole pool: every worker, through the shared limiter key. */
     rateLimit: async (ms) => {
       await this.worker?.rateLimit(ms);
     },
   };
 
-  /** The processor with in-flight tracking and metrics around it (keeps its 3 parameters). */
+  /**
+   * The processor with in-flight tracking, its abort and metrics around it. It declares two
+   * parameters, so BullMQ makes no abort controller of its own: the TaskAbort carries
+   * cancels, drains and time limits, each with an Error as its reason.
+   */
   private instrument(): Processor {
     const { metrics, settings } = this.options;
     const processor = this.options.processor(this.hooks);
     const pool = settings.pool;
-    return async (job, token, signal) => {
-      const labels = { pool, agent: job.name };
+    const queueWait = metrics.queueWait.labels(pool);
+    return async (job, token) => {
       const id = job.id ?? '';
-      this.inFlight.add(id);
-      metrics.started.inc(labels);
-      metrics.active.inc({ pool });
+      const series = metrics.taskSeries(pool, job.name);
+      const abort = new TaskAbort();
+      this.inFlight.set(id, abort);
+      series.started.inc();
       if (job.attemptsStarted <= 1 && job.processedOn !== undefined) {
         const readyAt = job.timestamp + (job.opts.delay ?? 0);
-        metrics.queueWait.observe({ pool }, Math.max(0, job.processedOn - readyAt) / 1000);
+        queueWait.observe(Math.max(0, job.processedOn - readyAt) / 1000);
       }
-      const endTimer = metrics.duration.startTimer(labels);
+      const endTimer = series.duration.startTimer();
       try {
-        return (await processor(job, token, signal)) as unknown;
+        return await processor(job, token, abort);
       } finally {
         endTimer();
-        metrics.active.dec({ pool });
         this.inFlight.delete(id);
       }
     };
@@ -186,9 +201,11 @@ export class PoolWorker implements Cancellable {
 
   private onCompleted(job: Job): void {
     const { settings, connection, prefix, metrics, logger } = this.options;
-    metrics.completed.inc({ pool: settings.pool, agent: job.name });
+    metrics.taskSeries(settings.pool, job.name).completed.inc();
     logger.info({ pool: settings.pool, taskId: job.id }, 'task completed');
-    if (job.attemptsMade > 0 || job.stalledCounter > 0) {
+    // attemptsMade counts the attempt that just succeeded: records exist only after an
+    // earlier failure or a takeover.
+    if (job.attemptsMade > 1 || job.stalledCounter > 0) {
       this.track(
         clearAttempts(connection, prefix, job.queueName, job.id ?? '').catch((err: unknown) =>
           logger.warn({ taskId: job.id, err }, 'could not clear attempt records'),

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job, type Processor } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AgentRegistry } from '@agentq/agents';
@@ -14,7 +14,7 @@ import { recordAttempt } from '@agentq/queue';
 import { runAgentInThread } from './agent-thread.js';
 import { redisCancelCheck, type CancelCheck } from './cancel-listener.js';
 import { classifyError } from './classify-error.js';
-import { HandBackError, InterruptedError, SHUTDOWN_REASON } from './hand-back.js';
+import type { TaskAbort } from './task-abort.js';
 import { workflowRefOf } from './workflow-steps.js';
 
 export interface RunTaskOptions {
@@ -39,15 +39,12 @@ export interface PoolHooks {
   rateLimit(ms: number): Promise<void>;
 }
 
-/** Rejects once the signal aborts, so an agent that ignores its signal cannot hold the slot. */
-function rejectOnAbort(signal: AbortSignal): Promise<never> {
-  return new Promise((_, reject) => {
-    const fail = () =>
-      reject(signal.reason instanceof Error ? signal.reason : new Error('aborted'));
-    if (signal.aborted) fail();
-    else signal.addEventListener('abort', fail, { once: true });
-  });
-}
+/** Runs one attempt of a task; cancels, drains and its time limit go through `abort`. */
+export type TaskProcessor = (
+  job: Job,
+  token: string | undefined,
+  abort: TaskAbort,
+) => Promise<unknown>;
 
 /** Re-checks what the gateway checked: the job may come from an older gateway or by hand. */
 function parseJob(job: Job, registry: AgentRegistry) {
@@ -63,53 +60,46 @@ function parseJob(job: Job, registry: AgentRegistry) {
   return { data: data.data, agent, input: input.data as unknown };
 }
 
-/** The abort reason for the agent when BullMQ aborts the job's signal. */
-function cancelReason(signal: AbortSignal): Error {
-  switch (signal.reason) {
-    case SHUTDOWN_REASON.handBack:
-      return new HandBackError('the worker is shutting down');
-    case SHUTDOWN_REASON.fail:
-      return new InterruptedError(
-        'the worker shut down while the task ran; not run again (maxStalledCount 0)',
-      );
-    default:
-      return new CancelledError('task cancelled');
-  }
-}
-
 /**
  * The BullMQ processor: re-validate, run the agent under its time limit and the job's
- * cancel signal, and return its result (stored on the job by BullMQ). A failure becomes
+ * abort signal, and return its result (stored on the job by BullMQ). A failure becomes
  * what {@link classifyError} decides, with a `[CODE] message` reason; every failed attempt
  * is recorded for the dead-letter list.
  */
-export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks) => Processor {
+export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks) => TaskProcessor {
   const { registry, logger, defaultTimeoutMs, redis, prefix, isolation, services } = options;
   const cancels = options.cancels ?? redisCancelCheck(redis, prefix);
+  const debug = logger.isLevelEnabled('debug');
 
-  async function runAgent(
-    job: Job,
-    cancelSignal: AbortSignal | undefined,
-    log: Logger,
-  ): Promise<unknown> {
+  /** The task's logger; made only when there is something to log (most tasks log nothing here). */
+  function taskLogger(job: Job): Logger {
+    const step = workflowRefOf(job);
+    return logger.child({
+      taskId: job.id,
+      agent: job.name,
+      ...(step ? { workflowId: step.id, step: step.step } : {}),
+    });
+  }
+
+  async function runAgent(job: Job, abort: TaskAbort): Promise<unknown> {
     const { data, agent, input } = parseJob(job, registry);
+    const taskId = job.id ?? '';
     // A cancel published while the task was being fetched reached no one: check the marker.
-    if (await cancels.isRequested(job.id ?? '', job.timestamp)) {
+    const cancelled = cancels.isRequested(taskId, job.timestamp);
+    if (cancelled === true || (cancelled !== false && (await cancelled))) {
       throw new CancelledError('task cancelled before it started');
     }
     const timeoutMs = data.timeoutMs ?? defaultTimeoutMs;
-    const controller = new AbortController();
     const timer = setTimeout(
-      () => controller.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)),
+      () => abort.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)),
       timeoutMs,
     );
-    const onCancel = () => controller.abort(cancelReason(cancelSignal as AbortSignal));
-    if (cancelSignal?.aborted) onCancel();
-    cancelSignal?.addEventListener('abort', onCancel, { once: true });
     const ctx: AgentContext = {
-      taskId: job.id ?? '',
+      taskId,
       attempt: job.attemptsMade + 1,
-      signal: controller.signal,
+      get signal() {
+        return abort.signal;
+      },
       progress: (value) => job.updateProgress(value),
       log: async (line) => {
         await job.log(line);
@@ -117,36 +107,29 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
       ...services.forTask({ tenant: data.tenant }),
     };
     const isolated = isolation?.agents.has(agent.name) ?? false;
-    log.debug({ attempt: ctx.attempt, isolated }, 'agent started');
+    if (debug) taskLogger(job).debug({ attempt: ctx.attempt, isolated }, 'agent started');
     const run =
       isolated && isolation
         ? runAgentInThread({ moduleUrl: isolation.moduleUrl, agentName: agent.name, input, ctx })
         : agent.run(input, ctx);
     try {
-      return await Promise.race([run, rejectOnAbort(controller.signal)]);
+      return await abort.race(run);
     } catch (error) {
       // An agent that fails with its own error after an abort still failed *because* of
-      // the abort: report the abort reason.
-      throw controller.signal.aborted ? controller.signal.reason : error;
+      // the abort: report the abort reason (a cancel, a time limit, a drain).
+      throw abort.reason ?? error;
     } finally {
       clearTimeout(timer);
-      cancelSignal?.removeEventListener('abort', onCancel);
     }
   }
 
-  return (hooks) => async (job, _token, cancelSignal) => {
-    const step = workflowRefOf(job);
-    const log = logger.child({
-      taskId: job.id,
-      agent: job.name,
-      ...(step ? { workflowId: step.id, step: step.step } : {}),
-    });
-    const attempt = job.attemptsMade + 1;
+  return (hooks) => async (job, _token, abort) => {
     const startedAt = Date.now();
     try {
-      log.debug({ attempt }, 'task started');
-      return await runAgent(job, cancelSignal, log);
+      return await runAgent(job, abort);
     } catch (error) {
+      const log = taskLogger(job);
+      const attempt = job.attemptsMade + 1;
       const decision = classifyError(error);
       switch (decision.action) {
         case 'hand-back':

@@ -1,4 +1,4 @@
-import { RateLimitError, UnrecoverableError, type Job, type Processor, type Queue } from 'bullmq';
+import { RateLimitError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import {
   WorkflowRefSchema,
@@ -8,6 +8,7 @@ import {
   type WorkflowRef,
 } from '@agentq/contracts';
 import { createTaskQueue, type WorkflowEngine } from '@agentq/queue';
+import type { TaskProcessor } from './run-task.js';
 
 /** The workflow step a task runs, if it is one. */
 export function workflowRefOf(job: Job): WorkflowRef | undefined {
@@ -32,14 +33,14 @@ export function finalStepError(job: Job, error: unknown): TaskError | undefined 
  * Runs a workflow step's task through the engine (start check, output recorded once,
  * dependents released, failure policy), and any other task as before.
  */
-export function withWorkflowSteps(engine: WorkflowEngine, processor: Processor): Processor {
-  return async (job, token, signal) => {
+export function withWorkflowSteps(engine: WorkflowEngine, processor: TaskProcessor): TaskProcessor {
+  return (job, token, abort) => {
     const ref = workflowRefOf(job);
-    if (!ref) return (await processor(job, token, signal)) as unknown;
+    if (!ref) return processor(job, token, abort);
     return engine.runStep(
       ref,
       job.id ?? '',
-      async () => (await processor(job, token, signal)) as unknown,
+      () => processor(job, token, abort),
       (error) => finalStepError(job, error),
     );
   };

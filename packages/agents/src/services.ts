@@ -27,18 +27,26 @@ export interface AgentServices {
   close(): Promise<void>;
 }
 
+/** Tenants whose services are kept for reuse; past this the set starts over. */
+const MAX_TENANTS_KEPT = 10_000;
+
 /** Builds the per-process services once; the worker calls `forTask` for each task. */
 export function createAgentServices(options: AgentServicesOptions): AgentServices {
   const { redis, prefix } = options;
   const llm = new LlmService(options.llm, { redis, prefix, metrics: options.metrics });
   const http = new GuardedHttpClient(options.http ?? { allowHosts: [] });
+  // The services hold no per-task state: one set per tenant serves all its tasks.
+  const byTenant = new Map<string, TaskServices>();
   return {
-    forTask: ({ tenant }) => ({
-      tenant,
-      state: new RedisAgentState(redis, prefix, tenant),
-      llm,
-      http,
-    }),
+    forTask: ({ tenant }) => {
+      let services = byTenant.get(tenant);
+      if (!services) {
+        if (byTenant.size >= MAX_TENANTS_KEPT) byTenant.clear();
+        services = { tenant, state: new RedisAgentState(redis, prefix, tenant), llm, http };
+        byTenant.set(tenant, services);
+      }
+      return services;
+    },
     close: () => http.close(),
   };
 }

@@ -30,6 +30,9 @@ describe(createAgentServices.name, () => {
       expect(first.tenant).toBe('acme');
       expect(await second.state.get('k')).toBeUndefined();
       expect(await redis.get(`${prefix}:state:acme:kv:k`)).toBe('"acme-value"');
+      // A tenant's next task reuses its services rather than building new ones.
+      expect(services.forTask({ tenant: 'acme' })).toBe(first);
+      expect(await services.forTask({ tenant: 'acme' }).state.get('k')).toBe('acme-value');
 
       const signal = new AbortController().signal;
       const answer = await first.llm.chat(
