@@ -44,7 +44,7 @@ export class SseController {
   ): Promise<void> {
     // Listen before the first read, so nothing that happens in between is lost.
     const inbox = new Inbox<TaskChange>();
-    const unsubscribe = this.events.subscribe(id, (change) => inbox.push(change));
+    const unsubscribe = await this.events.subscribe(id, (change) => inbox.push(change));
     let view: TaskView;
     try {
       view = await this.tasks.get(tenant, id);

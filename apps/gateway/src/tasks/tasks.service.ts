@@ -57,7 +57,7 @@ export class TasksService {
    * registered before the state is read, so a task finishing in between still wakes it.
    */
   async waitFor(tenant: string, id: string, seconds: number): Promise<TaskView> {
-    const waiter = this.events.nextFinal(id);
+    const waiter = await this.events.nextFinal(id);
     let timer: NodeJS.Timeout | undefined;
     this.metrics.waitingRequests.inc();
     try {
