@@ -1,6 +1,6 @@
 // Gateway throughput on loopback: POST /v1/tasks and POST /v1/tasks/batch through the whole
 // gateway (validation, admission, idempotency, index) against a bare Fastify route doing only
-// queue.add / queue.addBulk, in the same run, on the same Redis connection. The bare route
+// queue.add / queue.addBulk, in the same run, each on a connection of its own. The bare route
 // runs twice: with the job options the gateway sets (task id, priority, attempts, backoff,
 // retention: the same jobs in Redis, the fair comparison) and with BullMQ's defaults. Run `pnpm bench:gateway`
 // at the root (builds first). autocannon runs as a child process so it does not share the
@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { Queue } from 'bullmq';
+import { Redis } from 'ioredis';
 import Fastify from 'fastify';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
@@ -72,7 +73,8 @@ async function main() {
     // Limits too high to refuse anything, so admission still counts the backlog on every
     // submit (as in production) but the run measures accepted tasks only.
     AGENTQ_GATEWAY_MAX_BACKLOG_NORMAL: '1000000000',
-    AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED: '0',
+    // The tenant cap on: its reservation runs on every submit, as in production.
+    AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED: '1000000000',
     AGENTQ_GATEWAY_RATE_LIMIT_BURST: '1000000000',
     AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST: '1000000000',
     AGENTQ_API_KEYS: formatApiKeyLine(apiKey.entry),
@@ -88,7 +90,10 @@ async function main() {
   await gateway.listen({ port: 0, host: '127.0.0.1' });
   const gatewayUrl = await gateway.getUrl();
 
-  const bareQueue = new Queue('bare', { connection: redis, prefix });
+  // The bare route connects as a plain BullMQ app would: ioredis' defaults, a connection
+  // of its own.
+  const bareRedis = new Redis(REDIS_URL);
+  const bareQueue = new Queue('bare', { connection: bareRedis, prefix });
   const bare = Fastify({ bodyLimit: 1_048_576 });
   // `?opts=agentq`: the options the gateway gives the same spec, with a fresh task id.
   const optionsFor = (request) => {
@@ -155,7 +160,7 @@ async function main() {
     await bare.close();
     await deleteKeysByPrefix(redis, prefix);
     await Promise.all([...queues.values(), bareQueue].map((queue) => queue.close()));
-    await redis.quit();
+    await Promise.all([redis.quit(), bareRedis.quit()]);
   }
 
   const fmt = (n) => Math.round(n).toLocaleString('en-US');

@@ -17,6 +17,11 @@ describe('per-key rate limits', () => {
           scopes: ['tasks:write'],
           taskRateLimit: { perMinute: 60, burst: 10 },
         },
+        submitter: {
+          tenant: 'submitter',
+          scopes: ['tasks:write'],
+          rateLimit: { perMinute: 60, burst: 3 },
+        },
       },
     },
   );
@@ -36,6 +41,24 @@ describe('per-key rate limits', () => {
     expect(refused?.headers.get('ratelimit-remaining')).toBe('0');
     // Another key has a budget of its own.
     expect((await gateway.request('GET', '/v1/pools')).status).toBe(200);
+  });
+
+  it('charges every submit one request, whether accepted or refused before its gate', async () => {
+    const key = gateway.keys.submitter ?? '';
+    const submit = (body: unknown) => gateway.requestWith(key, 'POST', '/v1/tasks', body);
+    const accepted = await submit({ agent: 'echo' });
+    expect(accepted.status).toBe(201);
+    expect(accepted.headers.get('ratelimit-remaining')).toBe('2');
+    const invalid = await submit({ agent: 'echo', priority: 'urgent' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.headers.get('ratelimit-remaining')).toBe('1');
+    const unknownAgent = await submit({ agent: 'nobody' });
+    expect(unknownAgent.status).toBe(422);
+    expect(unknownAgent.headers.get('ratelimit-remaining')).toBe('0');
+    const spent = await submit({ agent: 'echo' });
+    expect(spent.status).toBe(429);
+    expect(spent.body.error.details).toMatchObject({ limit: 'requests', burst: 3 });
+    expect(spent.headers.get('retry-after')).not.toBeNull();
   });
 
   it("counts each task of a batch toward the key's task budget", async () => {

@@ -32,8 +32,8 @@ describe(redisOptions.name, () => {
     });
   });
 
-  it('auto-pipelines client connections only', () => {
-    expect(redisOptions('redis://localhost', 'client').enableAutoPipelining).toBe(true);
+  it('auto-pipelines no connection (ioredis copies every defined script per pipeline)', () => {
+    expect(redisOptions('redis://localhost', 'client').enableAutoPipelining).toBeUndefined();
     expect(redisOptions('redis://localhost', 'worker').enableAutoPipelining).toBeUndefined();
   });
 });

@@ -38,3 +38,21 @@ describe(parseApiKeyLines.name, () => {
     );
   });
 });
+
+describe(ApiKeyStore.name, () => {
+  it('finds each of many keys, and a key listed twice acts as its first line', () => {
+    const created = Array.from({ length: 500 }, (_, i) => {
+      const made = createKey({ tenant: `t${i}`, scopes: ['tasks:read'] });
+      if (!made.ok) throw new Error(made.error);
+      return made;
+    });
+    const [first] = created;
+    if (!first) throw new Error('no key');
+    const again = formatApiKeyLine({ ...first.entry, tenant: 'other' });
+    const lines = [...created.map((made) => formatApiKeyLine(made.entry)), again].join('\n');
+    const store = new ApiKeyStore(parseApiKeyLines(lines));
+    expect(store.size).toBe(500);
+    created.forEach((made, i) => expect(store.authenticate(made.key)?.tenant).toBe(`t${i}`));
+    expect(store.authenticate(`${first.key}x`)).toBeUndefined();
+  });
+});

@@ -1,4 +1,4 @@
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash } from 'node:crypto';
 import type { Scope } from '@agentq/contracts';
 import type { ApiKeyEntry, RateLimit } from './api-key.js';
 
@@ -12,46 +12,38 @@ export interface Principal {
   taskRateLimit: RateLimit | undefined;
 }
 
-interface StoredKey {
-  digest: Buffer;
-  principal: Principal;
-}
-
 /**
- * The configured API keys, by hash. A presented key is hashed and compared with every
- * stored hash in constant time (no early exit), so timing says nothing about which keys
- * exist.
+ * The configured API keys, by the sha256 of the key. A presented key is hashed and looked up
+ * by its digest: how long the lookup takes depends on that digest, which a caller cannot
+ * steer toward a stored one without the key itself (a preimage), so timing tells nothing
+ * about which keys exist, and the cost does not grow with the number of keys.
  */
 export class ApiKeyStore {
-  private readonly keys: StoredKey[];
+  private readonly byDigest: ReadonlyMap<string, Principal>;
 
   constructor(entries: readonly ApiKeyEntry[]) {
-    this.keys = entries.map((entry) => {
+    const byDigest = new Map<string, Principal>();
+    for (const entry of entries) {
       const hex = entry.hash.slice('sha256:'.length);
-      return {
-        digest: Buffer.from(hex, 'hex'),
-        principal: {
-          keyId: entry.name ?? hex.slice(0, 12),
-          tenant: entry.tenant,
-          scopes: new Set(entry.scopes),
-          rateLimit: entry.rateLimit,
-          taskRateLimit: entry.taskRateLimit,
-        },
-      };
-    });
+      // A key listed twice acts as its first line says.
+      if (byDigest.has(hex)) continue;
+      byDigest.set(hex, {
+        keyId: entry.name ?? hex.slice(0, 12),
+        tenant: entry.tenant,
+        scopes: new Set(entry.scopes),
+        rateLimit: entry.rateLimit,
+        taskRateLimit: entry.taskRateLimit,
+      });
+    }
+    this.byDigest = byDigest;
   }
 
   get size(): number {
-    return this.keys.length;
+    return this.byDigest.size;
   }
 
   /** The key's principal, or undefined for an unknown key. */
   authenticate(presented: string): Principal | undefined {
-    const digest = createHash('sha256').update(presented, 'utf8').digest();
-    let found: Principal | undefined;
-    for (const key of this.keys) {
-      if (timingSafeEqual(key.digest, digest) && found === undefined) found = key.principal;
-    }
-    return found;
+    return this.byDigest.get(hash('sha256', presented, 'hex'));
   }
 }

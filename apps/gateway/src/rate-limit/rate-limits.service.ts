@@ -40,9 +40,58 @@ export class RateLimits {
 
   /** One request of the key: sets the RateLimit headers, or throws 429 with Retry-After. */
   async takeRequest(principal: Principal, reply: FastifyReply): Promise<void> {
-    const limit = principal.rateLimit ?? this.config.rateLimit;
-    const key = gatewayKeys.rateLimit(this.config.prefix, 'requests', principal.keyId);
-    const take = await this.buckets.take(key, limit, 1);
+    const budget = this.requestBudget(principal);
+    this.answerRequest(budget.limit, await this.buckets.take(budget.key, budget.limit, 1), reply);
+  }
+
+  /** `count` tasks submitted with the key (a batch counts each); 429 when over its task budget. */
+  async takeTasks(principal: Principal, count: number): Promise<void> {
+    const budget = this.taskBudget(principal, count);
+    const take = await this.buckets.take(budget.key, budget.limit, count);
+    if (!take.allowed) throw tasksRefused(budget.limit, take.waitMs);
+  }
+
+  /** The key's request bucket: its Redis key and limit. */
+  requestBudget(principal: Principal): Budget {
+    return {
+      key: gatewayKeys.rateLimit(this.config.prefix, 'requests', principal.keyId),
+      limit: principal.rateLimit ?? this.config.rateLimit,
+    };
+  }
+
+  /** The key's task bucket; 429 at once for more tasks than it can ever afford at once. */
+  taskBudget(principal: Principal, count: number): Budget {
+    const limit = principal.taskRateLimit ?? this.config.taskRateLimit;
+    if (count > limit.burst) {
+      // Never affordable: waiting would not help, so no Retry-After.
+      throw new ApiError(
+        ErrorCode.RateLimited,
+        `${count} tasks at once exceed this API key's task burst of ${limit.burst}; send smaller batches`,
+        taskDetails(limit),
+      );
+    }
+    return { key: gatewayKeys.rateLimit(this.config.prefix, 'tasks', principal.keyId), limit };
+  }
+
+  /**
+   * Runs a handler that takes its request's token itself (see `ChargedByHandler`). If it
+   * fails before it did (bad input, say), the token is taken now; a 429 then replaces its
+   * error, as the guard's would have come first.
+   */
+  async chargedBy<T>(charge: RequestCharge, handler: () => Promise<T>): Promise<T> {
+    try {
+      return await handler();
+    } catch (error) {
+      if (!charge.taken) {
+        charge.taken = true;
+        await this.takeRequest(charge.principal, charge.reply);
+      }
+      throw error;
+    }
+  }
+
+  /** Sets the RateLimit headers of a request's take, or throws its 429. */
+  answerRequest(limit: RateLimit, take: Take, reply: FastifyReply): void {
     const headers = rateLimitHeaders(limit, take);
     if (!take.allowed) {
       throw new ApiError(
@@ -54,28 +103,40 @@ export class RateLimits {
     }
     void reply.headers(headers);
   }
+}
 
-  /** `count` tasks submitted with the key (a batch counts each); 429 when over its task budget. */
-  async takeTasks(principal: Principal, count: number): Promise<void> {
-    const limit = principal.taskRateLimit ?? this.config.taskRateLimit;
-    const details = { limit: 'tasks', perMinute: limit.perMinute, burst: limit.burst };
-    if (count > limit.burst) {
-      // Never affordable: waiting would not help, so no Retry-After.
-      throw new ApiError(
-        ErrorCode.RateLimited,
-        `${count} tasks at once exceed this API key's task burst of ${limit.burst}; send smaller batches`,
-        details,
-      );
-    }
-    const key = gatewayKeys.rateLimit(this.config.prefix, 'tasks', principal.keyId);
-    const take = await this.buckets.take(key, limit, count);
-    if (!take.allowed) {
-      throw new ApiError(
-        ErrorCode.RateLimited,
-        `too many tasks submitted with this API key (${limit.perMinute}/min); retry later`,
-        details,
-        { 'retry-after': String(seconds(take.waitMs)) },
-      );
-    }
-  }
+/**
+ * A request whose token is taken by its handler, together with its other checks (the
+ * submit gate), rather than by the guard. {@link RateLimits.settle} takes it if the handler
+ * failed before doing so: every request still costs one token.
+ */
+export class RequestCharge {
+  taken = false;
+
+  constructor(
+    readonly principal: Principal,
+    readonly reply: FastifyReply,
+  ) {}
+}
+
+/** A Redis token bucket and the limit it enforces. */
+export interface Budget {
+  key: string;
+  limit: RateLimit;
+}
+
+const taskDetails = (limit: RateLimit) => ({
+  limit: 'tasks',
+  perMinute: limit.perMinute,
+  burst: limit.burst,
+});
+
+/** The 429 of a task budget that has not enough tokens now. */
+export function tasksRefused(limit: RateLimit, waitMs: number): ApiError {
+  return new ApiError(
+    ErrorCode.RateLimited,
+    `too many tasks submitted with this API key (${limit.perMinute}/min); retry later`,
+    taskDetails(limit),
+    { 'retry-after': String(seconds(waitMs)) },
+  );
 }

@@ -3,34 +3,43 @@ import type { RateLimit } from '../auth/api-key.js';
 import { RedisScript } from '../http/redis-script.js';
 
 /**
- * Takes `cost` tokens from a bucket in one atomic step, so every gateway replica shares one
- * budget. Time is Redis's own clock (TIME), so replicas' clocks do not matter. The bucket
- * refills continuously at `rate` tokens per ms up to `burst`, and expires once it would be
- * full again. Returns { allowed (0|1), tokens left, ms until `cost` tokens are there, ms until full }.
+ * Lua: `takeTokens(key, rate, burst, cost)` takes `cost` tokens from a bucket in one atomic
+ * step, so every gateway replica shares one budget. Time is Redis's own clock (TIME), so
+ * replicas' clocks do not matter. The bucket refills continuously at `rate` tokens per ms up
+ * to `burst`, and expires once it would be full again. Returns { allowed (0|1), tokens left,
+ * ms until `cost` tokens are there, ms until full }. A script using it starts with
+ * {@link REPLICATE_EFFECTS_LUA} (TIME before writes).
  */
-const TAKE_TOKENS = new RedisScript(`
-if redis.replicate_commands then redis.replicate_commands() end
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local rate = tonumber(ARGV[1])
-local burst = tonumber(ARGV[2])
-local cost = tonumber(ARGV[3])
-local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
-local tokens = tonumber(state[1]) or burst
-local at = tonumber(state[2]) or now
-if now > at then tokens = math.min(burst, tokens + (now - at) * rate) end
-local allowed = 0
-local waitMs = 0
-if tokens >= cost then
-  tokens = tokens - cost
-  allowed = 1
-else
-  waitMs = math.ceil((cost - tokens) / rate)
+export const TAKE_TOKENS_LUA = `
+local function takeTokens(key, rate, burst, cost)
+  local time = redis.call('TIME')
+  local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+  local state = redis.call('HMGET', key, 'tokens', 'at')
+  local tokens = tonumber(state[1]) or burst
+  local at = tonumber(state[2]) or now
+  if now > at then tokens = math.min(burst, tokens + (now - at) * rate) end
+  local allowed = 0
+  local waitMs = 0
+  if tokens >= cost then
+    tokens = tokens - cost
+    allowed = 1
+  else
+    waitMs = math.ceil((cost - tokens) / rate)
+  end
+  local fullMs = math.ceil((burst - tokens) / rate)
+  redis.call('HSET', key, 'tokens', tostring(tokens), 'at', tostring(math.max(now, at)))
+  redis.call('PEXPIRE', key, fullMs + 1000)
+  return { allowed, tostring(tokens), waitMs, fullMs }
 end
-local fullMs = math.ceil((burst - tokens) / rate)
-redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(math.max(now, at)))
-redis.call('PEXPIRE', KEYS[1], fullMs + 1000)
-return { allowed, tostring(tokens), waitMs, fullMs }
+`;
+
+/** Lua: replicate a script's writes rather than the script (it reads TIME). */
+export const REPLICATE_EFFECTS_LUA =
+  'if redis.replicate_commands then redis.replicate_commands() end';
+
+const TAKE_TOKENS = new RedisScript(`${REPLICATE_EFFECTS_LUA}
+${TAKE_TOKENS_LUA}
+return takeTokens(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]))
 `);
 
 export interface Take {
@@ -48,14 +57,19 @@ export class TokenBuckets {
   constructor(private readonly redis: Redis) {}
 
   async take(key: string, limit: RateLimit, cost: number): Promise<Take> {
-    const args = [String(limit.perMinute / 60_000), String(limit.burst), String(cost)];
-    const reply = (await TAKE_TOKENS.run(this.redis, [key], args)) as [
-      number,
-      string,
-      number,
-      number,
-    ];
-    const [allowed, tokens, waitMs, fullMs] = reply;
-    return { allowed: allowed === 1, remaining: Math.floor(Number(tokens)), waitMs, fullMs };
+    const args = [...bucketArgs(limit), String(cost)];
+    return toTake((await TAKE_TOKENS.run(this.redis, [key], args)) as TakeReply);
   }
+}
+
+/** What `takeTokens` answers. */
+export type TakeReply = [allowed: number, tokens: string, waitMs: number, fullMs: number];
+
+export function toTake([allowed, tokens, waitMs, fullMs]: TakeReply): Take {
+  return { allowed: allowed === 1, remaining: Math.floor(Number(tokens)), waitMs, fullMs };
+}
+
+/** `takeTokens`' rate (tokens per ms) and burst for a limit. */
+export function bucketArgs(limit: RateLimit): [rate: string, burst: string] {
+  return [String(limit.perMinute / 60_000), String(limit.burst)];
 }

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
 import { gatewayKeys } from '../gateway-keys.js';
 import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
+import { RedisScript } from '../http/redis-script.js';
 import { longestRetentionSeconds } from './retention.js';
 
 /** What a claim found: the key is new (this request enqueues), a repeat, or a different body. */
@@ -14,13 +15,59 @@ export interface ClaimRequest {
 }
 
 /**
- * Records which spec an idempotency key was first used with. `SET NX GET` is atomic, so of
- * two concurrent submits with one key exactly one sees `new` and enqueues.
- * Records live as long as the longest retention, like the task they stand for.
+ * Lua: `checkClaims(keys, hashes)` answers per key `n` (new), `r` (a repeat: the same hash
+ * was stored) or `c` (conflict: another hash), without writing; an earlier key in the list
+ * wins over a later one with the same key. `commitClaims(keys, hashes, outcomes, ttl)` then
+ * stores the new ones. Split so a caller can refuse for other reasons in between and leave
+ * nothing behind.
+ */
+export const CLAIMS_LUA = `
+local function checkClaims(keys, hashes)
+  local seen = {}
+  local outcomes = {}
+  for i = 1, #keys do
+    local previous = seen[keys[i]]
+    if previous == nil then previous = redis.call('GET', keys[i]) end
+    if not previous then
+      outcomes[i] = 'n'
+      seen[keys[i]] = hashes[i]
+    elseif previous == hashes[i] then
+      outcomes[i] = 'r'
+    else
+      outcomes[i] = 'c'
+    end
+  end
+  return outcomes
+end
+local function commitClaims(keys, hashes, outcomes, ttl)
+  for i = 1, #keys do
+    if outcomes[i] == 'n' then redis.call('SET', keys[i], hashes[i], 'EX', ttl) end
+  end
+end
+`;
+
+const CLAIM = new RedisScript(`${CLAIMS_LUA}
+local outcomes = checkClaims(KEYS, ARGV)
+commitClaims(KEYS, ARGV, outcomes, tonumber(ARGV[#ARGV]))
+return table.concat(outcomes)
+`);
+
+/** `checkClaims`' answers as letters, one per claim. */
+const OUTCOMES: Record<string, ClaimOutcome> = { n: 'new', r: 'repeat', c: 'conflict' };
+
+export function toClaimOutcomes(letters: string): ClaimOutcome[] {
+  return [...letters].map((letter) => OUTCOMES[letter] ?? 'conflict');
+}
+
+/**
+ * Records which spec an idempotency key was first used with, atomically, so of two
+ * concurrent submits with one key exactly one sees `new` and enqueues. Records live as long
+ * as the longest retention, like the task they stand for.
  */
 @Injectable()
 export class IdempotencyStore {
-  private readonly ttlSeconds: number;
+  /** How long a claim is kept. */
+  readonly ttlSeconds: number;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
@@ -29,26 +76,23 @@ export class IdempotencyStore {
     this.ttlSeconds = longestRetentionSeconds(config.retention);
   }
 
+  /** The key holding the claim of a task (or workflow) id. */
+  keyOf(taskId: string): string {
+    return gatewayKeys.idempotency(this.config.prefix, taskId);
+  }
+
   /** Claims every key in one round trip; earlier items win over later ones with the same key. */
   async claim(requests: readonly ClaimRequest[]): Promise<ClaimOutcome[]> {
     if (requests.length === 0) return [];
-    const pipeline = this.redis.pipeline();
-    for (const { taskId, hash } of requests) {
-      const key = gatewayKeys.idempotency(this.config.prefix, taskId);
-      pipeline.call('SET', key, hash, 'NX', 'GET', 'EX', this.ttlSeconds);
-    }
-    const replies = (await pipeline.exec()) ?? [];
-    return requests.map((request, index) => {
-      const [error, previous] = replies[index] ?? [new Error('no reply'), null];
-      if (error) throw error;
-      if (previous === null) return 'new';
-      return previous === request.hash ? 'repeat' : 'conflict';
-    });
+    const keys = requests.map(({ taskId }) => this.keyOf(taskId));
+    // The TTL rides as the last argument: checkClaims reads only as many hashes as keys.
+    const args = [...requests.map(({ hash }) => hash), String(this.ttlSeconds)];
+    return toClaimOutcomes((await CLAIM.run(this.redis, keys, args)) as string);
   }
 
   /** Forgets claims whose tasks were not enqueued after all, so the key can be used again. */
   async release(taskIds: readonly string[]): Promise<void> {
     if (taskIds.length === 0) return;
-    await this.redis.del(...taskIds.map((id) => gatewayKeys.idempotency(this.config.prefix, id)));
+    await this.redis.del(...taskIds.map((id) => this.keyOf(id)));
   }
 }

@@ -8,19 +8,24 @@ import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
 import { longestRetentionSeconds } from './retention.js';
 
 /**
- * Adds members (all scored 0) and trims in one call: ARGV[1] is the exclusive lex bound of
- * entries too old to keep, ARGV[2] how many to keep, the rest the members.
+ * Lua: `indexTasks(key, tooOld, keep, members)` adds members (all scored 0) and trims in one
+ * go: `tooOld` is the exclusive lex bound of entries too old to keep, `keep` how many to keep.
+ * The submit gate (src/tasks/submit-gate.ts) runs it with its other checks.
  */
-const ADD_AND_TRIM = `
-for i = 3, #ARGV do redis.call('ZADD', KEYS[1], 0, ARGV[i]) end
-redis.call('ZREMRANGEBYLEX', KEYS[1], '-', ARGV[1])
-redis.call('ZREMRANGEBYRANK', KEYS[1], 0, -tonumber(ARGV[2]) - 1)
-return 0`;
+export const INDEX_TASKS_LUA = `
+local function indexTasks(key, tooOld, keep, members)
+  for i = 1, #members do redis.call('ZADD', key, 0, members[i]) end
+  redis.call('ZREMRANGEBYLEX', key, '-', tooOld)
+  redis.call('ZREMRANGEBYRANK', key, 0, -keep - 1)
+end
+`;
 
-/** The client with the index's script defined on it. */
-type IndexClient = Redis & {
-  agentqIndexTasks(key: string, tooOld: string, keep: number, ...members: string[]): Promise<0>;
-};
+/** What `indexTasks` needs besides the members. */
+export interface IndexWrite {
+  key: string;
+  tooOld: string;
+  keep: number;
+}
 
 export interface IndexedTask {
   pool: PoolName;
@@ -37,26 +42,21 @@ export interface IndexedTask {
 @Injectable()
 export class TaskIndex {
   private readonly maxAgeMs: number;
-  private readonly client: IndexClient;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     this.maxAgeMs = longestRetentionSeconds(config.retention) * 1000;
-    redis.defineCommand('agentqIndexTasks', { numberOfKeys: 1, lua: ADD_AND_TRIM });
-    this.client = redis as IndexClient;
   }
 
-  /** One script call per submit: it joins the enqueue's write on the auto-pipelined client. */
-  async add(tenant: string, tasks: readonly IndexedTask[]): Promise<void> {
-    if (tasks.length === 0) return;
-    await this.client.agentqIndexTasks(
-      gatewayKeys.tenantTasks(this.config.prefix, tenant),
-      `(${timePart(Date.now() - this.maxAgeMs)}`,
-      this.config.taskIndexMax,
-      ...tasks.map(memberOf),
-    );
+  /** Where a tenant's new entries go, and the trim that keeps the index bounded. */
+  write(tenant: string): IndexWrite {
+    return {
+      key: gatewayKeys.tenantTasks(this.config.prefix, tenant),
+      tooOld: `(${timePart(Date.now() - this.maxAgeMs)}`,
+      keep: this.config.taskIndexMax,
+    };
   }
 
   /**
@@ -85,7 +85,8 @@ export class TaskIndex {
  * time; a member is unique, so it is an exact, exclusive cursor.
  */
 const timePart = (ms: number) => String(Math.max(0, ms)).padStart(15, '0');
-const memberOf = (task: IndexedTask) => `${timePart(task.submittedAt)}/${task.pool}/${task.taskId}`;
+export const memberOf = (task: IndexedTask) =>
+  `${timePart(task.submittedAt)}/${task.pool}/${task.taskId}`;
 
 function parseMember(member: string): IndexedTask {
   const [time = '0', pool = '', taskId = ''] = member.split('/');

@@ -17,11 +17,11 @@ import { ApiError } from '../http/api-error.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { issueDetails } from '../http/parse-or-throw.js';
 import { GatewayMetrics } from '../metrics.js';
-import { UnfinishedTasks } from '../tenant-cap/unfinished-tasks.js';
+import type { RequestCharge } from '../rate-limit/rate-limits.service.js';
+import type { Principal } from '../auth/key-store.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, REDIS, TASK_QUEUES } from '../tokens.js';
-import { IdempotencyStore } from './idempotency.store.js';
 import { specHash } from './spec-hash.js';
-import { TaskIndex } from './task-index.js';
+import { IdempotencyConflict, SubmitGate } from './submit-gate.js';
 import { newTaskId } from './task-id.js';
 
 /** Where a spec sits in the request, for error paths: `body` or `body.tasks.3`. */
@@ -44,9 +44,10 @@ interface Prepared {
 }
 
 /**
- * Turns validated specs into queued tasks: checks each agent's input, resolves repeats of
- * an idempotency key, applies admission control, enqueues with one round trip per pool and
- * indexes the tasks for their tenant. Nothing is queued unless every spec is accepted.
+ * Turns validated specs into queued tasks: checks each agent's input, passes the submit gate
+ * (rate limits, idempotency repeats, the tenant's cap and index, in one round trip), applies
+ * admission control and enqueues with one round trip per pool. Nothing is queued unless
+ * every spec is accepted.
  */
 @Injectable()
 export class TaskSubmitter {
@@ -55,75 +56,62 @@ export class TaskSubmitter {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
     @Inject(AGENT_REGISTRY) private readonly registry: AgentRegistry,
-    private readonly idempotency: IdempotencyStore,
+    private readonly gate: SubmitGate,
     private readonly admission: AdmissionService,
-    private readonly index: TaskIndex,
     private readonly metrics: GatewayMetrics,
-    private readonly unfinished: UnfinishedTasks,
   ) {}
 
+  /**
+   * `charge`: the request, when its token is taken here (in the gate) rather than by the
+   * guard. Nothing is queued unless every task passed.
+   */
   async submit(
-    tenant: string,
+    principal: Principal,
     specs: readonly TaskSpec[],
     placeOf: (index: number) => SpecPlace,
+    charge: RequestCharge | undefined,
   ): Promise<Submitted[]> {
+    const tenant = principal.tenant;
     const prepared = specs.map((spec, index) => this.prepare(tenant, spec, placeOf(index)));
     assertRedisReady(this.redis);
-
-    const keyed = prepared.filter((task) => task.spec.idempotencyKey !== undefined);
-    const outcomes = await this.idempotency.claim(
-      keyed.map((task) => ({ taskId: task.id, hash: specHash(task.spec) })),
-    );
-    const repeats = new Set<Prepared>();
-    const claimed: string[] = [];
-    keyed.forEach((task, i) => {
-      if (outcomes[i] === 'new') claimed.push(task.id);
-      else repeats.add(task);
-    });
-    const conflict = keyed.findIndex((_, i) => outcomes[i] === 'conflict');
-    if (conflict >= 0) {
-      await this.idempotency.release(claimed);
-      const task = keyed[conflict];
-      const at = task ? placeOf(prepared.indexOf(task)).body : 'body';
-      throw new ApiError(
-        ErrorCode.Conflict,
-        'idempotencyKey was already used with a different task',
-        [{ path: `${at}.idempotencyKey`, message: 'this key was first used with another body' }],
-      );
-    }
-
-    const fresh = prepared.filter((task) => !repeats.has(task));
-    // The tenant's cap first: its reservation is undone with the claims if anything fails.
-    const tenantCap = await this.unfinished
-      .reserve(
-        tenant,
-        fresh.map((task) => ({ pool: task.spec.pool, id: task.id })),
-      )
-      .catch(async (error: unknown) => {
-        await this.idempotency.release(claimed);
-        throw error;
+    const now = Date.now();
+    const gate = await this.gate
+      .pass({
+        principal,
+        charge,
+        now,
+        tasks: prepared.map((task) => ({
+          id: task.id,
+          pool: task.spec.pool,
+          jobKey: task.queue.toKey(task.id),
+          idempotencyHash: task.spec.idempotencyKey === undefined ? undefined : specHash(task.spec),
+        })),
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof IdempotencyConflict)) throw error;
+        throw new ApiError(
+          ErrorCode.Conflict,
+          'idempotencyKey was already used with a different task',
+          [
+            {
+              path: `${placeOf(error.taskIndex).body}.idempotencyKey`,
+              message: 'this key was first used with another body',
+            },
+          ],
+        );
       });
-    const releaseClaims = async () => {
-      await Promise.all([this.idempotency.release(claimed), tenantCap.release()]);
-    };
+    const fresh = prepared.filter((_, index) => !gate.repeats[index]);
     const admission = await this.admission.admit(demandsOf(fresh)).catch(async (error: unknown) => {
-      await releaseClaims();
+      await gate.release();
       throw error;
     });
-    const now = Date.now();
     try {
-      // The index entry is written alongside the jobs (one round trip less): if enqueueing
-      // fails, the entry points at nothing and list reads skip it.
-      await Promise.all([
-        ...[...groupBy(fresh, (task) => task.queue)].map(([queue, tasks]) => enqueue(queue, tasks)),
-        this.index.add(
-          tenant,
-          fresh.map((task) => ({ pool: task.spec.pool, taskId: task.id, submittedAt: now })),
-        ),
-      ]);
+      await Promise.all(
+        [...groupBy(fresh, (task) => task.queue)].map(([queue, tasks]) => enqueue(queue, tasks)),
+      );
     } catch (error) {
       admission.release();
-      await releaseClaims();
+      await gate.release();
       throw error;
     }
     admission.enqueued();
@@ -134,10 +122,10 @@ export class TaskSubmitter {
         priority: spec.priority,
       });
     }
-    return prepared.map((task) => ({
+    return prepared.map((task, index) => ({
       id: task.id,
       state: task.spec.delayMs > 0 ? 'delayed' : 'waiting',
-      repeat: repeats.has(task),
+      repeat: gate.repeats[index] ?? false,
     }));
   }
 

@@ -16,7 +16,8 @@ import { ApiError } from '../http/api-error.js';
 import { parseOrThrow } from '../http/parse-or-throw.js';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import type { Principal } from '../auth/key-store.js';
-import { RateLimits } from '../rate-limit/rate-limits.service.js';
+import { ChargedByHandler } from '../auth/charged-by-handler.decorator.js';
+import { RateLimits, RequestCharge } from '../rate-limit/rate-limits.service.js';
 import { CurrentPrincipal, Tenant } from '../tenant.decorator.js';
 import { TaskSubmitter } from './task-submitter.js';
 import { TasksService } from './tasks.service.js';
@@ -34,42 +35,51 @@ export class TasksController {
   /** 201 for a new task, 200 with the first task for a repeated idempotency key. */
   @Post()
   @RequireScopes('tasks:write')
-  async submit(
+  @ChargedByHandler()
+  submit(
     @CurrentPrincipal() principal: Principal,
     @Body() body: unknown,
     @Headers('idempotency-key') headerKey: string | undefined,
     @Query() query: unknown,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskAccepted | TaskView> {
-    const { wait } = parseOrThrow(WaitQuerySchema, query, 'query');
-    const spec = parseOrThrow(TaskSpecSchema, withHeaderKey(body, headerKey), 'body');
-    const tenant = principal.tenant;
-    await this.rateLimits.takeTasks(principal, 1);
-    const [submitted] = await this.submitter.submit(tenant, [spec], () => SINGLE);
-    if (!submitted) throw new Error('submit answered nothing');
-    void reply.status(submitted.repeat ? 200 : 201);
-    if (wait !== undefined) return this.tasks.waitFor(tenant, submitted.id, wait);
-    if (!submitted.repeat) return { id: submitted.id, state: submitted.state };
-    const current = await this.tasks.read(tenant, submitted.id);
-    return { id: submitted.id, state: current?.state ?? submitted.state };
+    const charge = new RequestCharge(principal, reply);
+    return this.rateLimits.chargedBy(charge, async () => {
+      const { wait } = parseOrThrow(WaitQuerySchema, query, 'query');
+      const spec = parseOrThrow(TaskSpecSchema, withHeaderKey(body, headerKey), 'body');
+      const tenant = principal.tenant;
+      const [submitted] = await this.submitter.submit(principal, [spec], () => SINGLE, charge);
+      if (!submitted) throw new Error('submit answered nothing');
+      void reply.status(submitted.repeat ? 200 : 201);
+      if (wait !== undefined) return this.tasks.waitFor(tenant, submitted.id, wait);
+      if (!submitted.repeat) return { id: submitted.id, state: submitted.state };
+      const current = await this.tasks.read(tenant, submitted.id);
+      return { id: submitted.id, state: current?.state ?? submitted.state };
+    });
   }
 
   /** Up to 1,000 tasks: all are validated and admitted, or none is queued. */
   @Post('batch')
   @RequireScopes('tasks:write')
+  @ChargedByHandler()
   @HttpCode(201)
-  async submitBatch(
+  submitBatch(
     @CurrentPrincipal() principal: Principal,
     @Body() body: unknown,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<BatchAccepted> {
-    const { tasks } = parseOrThrow(BatchSubmitSchema, body, 'body');
-    // Each task of a batch counts toward the key's task budget.
-    await this.rateLimits.takeTasks(principal, tasks.length);
-    const submitted = await this.submitter.submit(principal.tenant, tasks, (index) => ({
-      body: `body.tasks.${index}`,
-      input: `body.tasks.${index}.input`,
-    }));
-    return { tasks: submitted.map(({ id, state }) => ({ id, state })) };
+    const charge = new RequestCharge(principal, reply);
+    return this.rateLimits.chargedBy(charge, async () => {
+      const { tasks } = parseOrThrow(BatchSubmitSchema, body, 'body');
+      // Each task of a batch counts toward the key's task budget (in the gate).
+      const submitted = await this.submitter.submit(
+        principal,
+        tasks,
+        (index) => ({ body: `body.tasks.${index}`, input: `body.tasks.${index}.input` }),
+        charge,
+      );
+      return { tasks: submitted.map(({ id, state }) => ({ id, state })) };
+    });
   }
 
   @Get()

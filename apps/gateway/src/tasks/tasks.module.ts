@@ -4,6 +4,7 @@ import { SseController } from '../events/sse.controller.js';
 import { TaskEvents } from '../events/task-events.service.js';
 import { IdempotencyStore } from './idempotency.store.js';
 import { TaskIndex } from './task-index.js';
+import { SubmitGate } from './submit-gate.js';
 import { TaskSubmitter } from './task-submitter.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
@@ -14,6 +15,7 @@ import { Tombstones } from './tombstones.js';
   providers: [
     TasksService,
     TaskSubmitter,
+    SubmitGate,
     TaskEvents,
     IdempotencyStore,
     AdmissionService,

@@ -9,38 +9,44 @@ import { RedisScript } from '../http/redis-script.js';
 import { GATEWAY_CONFIG, REDIS, TASK_QUEUES } from '../tokens.js';
 
 /**
- * Reserves room for new tasks in a tenant's set of unfinished tasks (members: BullMQ job
- * keys, scored by submit time), all or nothing, atomically, so replicas never overshoot the
- * cap. Finished tasks are not removed as they finish: when the set looks full, its oldest
- * members (at most 1,000 per call) are checked and those whose job finished (`finishedOn`)
- * or vanished are dropped. A job that does not exist yet is kept for a grace period, as its
- * submit may still be enqueueing it. Returns -1 when reserved, else the unfinished count.
+ * Lua: `reserveUnfinished(key, cap, now, graceMs, members)` reserves room for new tasks in a
+ * tenant's set of unfinished tasks (members: BullMQ job keys, scored by submit time), all or
+ * nothing, atomically, so replicas never overshoot the cap. Finished tasks are not removed
+ * as they finish: when the set looks full, its oldest members (at most 1,000 per call) are
+ * checked and those whose job finished (`finishedOn`) or vanished are dropped. A job that
+ * does not exist yet is kept for a grace period, as its submit may still be enqueueing it.
+ * Returns -1 when reserved, else the unfinished count.
  */
-const RESERVE = new RedisScript(`
-local cap = tonumber(ARGV[1])
-local now = tonumber(ARGV[2])
-local graceMs = tonumber(ARGV[3])
-local wanted = #ARGV - 3
-local count = redis.call('ZCARD', KEYS[1])
-if count + wanted > cap then
-  local oldest = redis.call('ZRANGE', KEYS[1], 0, 999, 'WITHSCORES')
-  for i = 1, #oldest, 2 do
-    local jobKey = oldest[i]
-    local gone = redis.call('EXISTS', jobKey) == 0 and tonumber(oldest[i + 1]) < now - graceMs
-    if gone or redis.call('HEXISTS', jobKey, 'finishedOn') == 1 then
-      redis.call('ZREM', KEYS[1], jobKey)
-      count = count - 1
-      if count + wanted <= cap then break end
+export const RESERVE_UNFINISHED_LUA = `
+local function reserveUnfinished(key, cap, now, graceMs, members)
+  local wanted = #members
+  local count = redis.call('ZCARD', key)
+  if count + wanted > cap then
+    local oldest = redis.call('ZRANGE', key, 0, 999, 'WITHSCORES')
+    for i = 1, #oldest, 2 do
+      local jobKey = oldest[i]
+      local gone = redis.call('EXISTS', jobKey) == 0 and tonumber(oldest[i + 1]) < now - graceMs
+      if gone or redis.call('HEXISTS', jobKey, 'finishedOn') == 1 then
+        redis.call('ZREM', key, jobKey)
+        count = count - 1
+        if count + wanted <= cap then break end
+      end
     end
+    if count + wanted > cap then return count end
   end
-  if count + wanted > cap then return count end
+  for i = 1, wanted do redis.call('ZADD', key, now, members[i]) end
+  return -1
 end
-for i = 4, #ARGV do redis.call('ZADD', KEYS[1], now, ARGV[i]) end
-return -1
+`;
+
+const RESERVE = new RedisScript(`${RESERVE_UNFINISHED_LUA}
+local members = {}
+for i = 4, #ARGV do members[#members + 1] = ARGV[i] end
+return reserveUnfinished(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), members)
 `);
 
 /** A submit may take this long between reserving and enqueueing its tasks. */
-const ENQUEUE_GRACE_MS = 60_000;
+export const ENQUEUE_GRACE_MS = 60_000;
 
 export interface NewTask {
   pool: PoolName;
@@ -71,14 +77,7 @@ export class UnfinishedTasks {
     const members = tasks.map(({ pool, id }) => this.jobKey(pool, id));
     const args = [String(cap), String(Date.now()), String(ENQUEUE_GRACE_MS), ...members];
     const result = (await RESERVE.run(this.redis, [key], args)) as number;
-    if (result >= 0) {
-      throw new ApiError(
-        ErrorCode.QuotaExceeded,
-        `tenant has ${result} unfinished tasks; at most ${cap} may be waiting or running`,
-        { limit: cap, unfinished: result, requested: tasks.length },
-        { 'retry-after': String(this.config.retryAfterSeconds) },
-      );
-    }
+    if (result >= 0) throw this.quotaExceeded(result, tasks.length);
     return {
       release: async () => {
         await this.redis.zrem(key, ...members);
@@ -86,7 +85,19 @@ export class UnfinishedTasks {
     };
   }
 
-  private jobKey(pool: PoolName, id: string): string {
+  /** The 429 of a tenant with `unfinished` tasks that cannot take `requested` more. */
+  quotaExceeded(unfinished: number, requested: number): ApiError {
+    const cap = this.config.tenantMaxUnfinished;
+    return new ApiError(
+      ErrorCode.QuotaExceeded,
+      `tenant has ${unfinished} unfinished tasks; at most ${cap} may be waiting or running`,
+      { limit: cap, unfinished, requested },
+      { 'retry-after': String(this.config.retryAfterSeconds) },
+    );
+  }
+
+  /** The member a task is counted by: its BullMQ job key. */
+  jobKey(pool: PoolName, id: string): string {
     const queue = this.queues.get(pool);
     if (!queue) throw new Error(`no queue for pool ${pool}`);
     return queue.toKey(id);

@@ -1,0 +1,227 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import type { Principal } from '../auth/key-store.js';
+import type { GatewayConfig } from '../config.js';
+import { RedisScript } from '../http/redis-script.js';
+import { RateLimits, tasksRefused, type RequestCharge } from '../rate-limit/rate-limits.service.js';
+import {
+  REPLICATE_EFFECTS_LUA,
+  TAKE_TOKENS_LUA,
+  bucketArgs,
+  toTake,
+} from '../rate-limit/token-bucket.js';
+import {
+  ENQUEUE_GRACE_MS,
+  RESERVE_UNFINISHED_LUA,
+  UnfinishedTasks,
+} from '../tenant-cap/unfinished-tasks.js';
+import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
+import { gatewayKeys } from '../gateway-keys.js';
+import {
+  CLAIMS_LUA,
+  IdempotencyStore,
+  toClaimOutcomes,
+  type ClaimOutcome,
+} from './idempotency.store.js';
+import { INDEX_TASKS_LUA, TaskIndex, memberOf } from './task-index.js';
+
+/**
+ * Every check and record of a submit in one script, so a submit costs one round trip before
+ * its enqueue instead of five (each a Lua call of its own, and a socket write and a reply to
+ * parse on a gateway whose CPU is the limit):
+ * 1. the key's request bucket (one token), unless the guard already took it;
+ * 2. the key's task bucket (one token per task);
+ * 3. the idempotency claims, checked without writing;
+ * 4. the tenant's cap on unfinished tasks, for the tasks that are not repeats;
+ * 5. then, nothing having refused: the claims are stored and the new tasks indexed.
+ * A refusal at a step leaves what the steps before it took (tokens are spent by trying, as
+ * with separate calls) and writes nothing after it.
+ *
+ * KEYS: request bucket, task bucket, tenant's unfinished set, tenant's index, claim keys.
+ * ARGV: request rate, burst, cost (0|1); task rate, burst, count; cap, now, grace; index
+ * bound, keep; claim TTL, claim count C; C hashes; then per task: its claim's number (0 =
+ * none), job key, index member.
+ * Answers { outcome, request tokens left, ms until its bucket is full, ms to wait (refused
+ * buckets), detail (claim outcomes / conflicting claim / unfinished count), tasks to reserve }.
+ */
+const SUBMIT_GATE = new RedisScript(`${REPLICATE_EFFECTS_LUA}
+${TAKE_TOKENS_LUA}
+${CLAIMS_LUA}
+${RESERVE_UNFINISHED_LUA}
+${INDEX_TASKS_LUA}
+local request = { 1, '-1', 0, 0 }
+if tonumber(ARGV[3]) > 0 then
+  request = takeTokens(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), 1)
+  if request[1] == 0 then return { 'requests', request[2], request[4], request[3], 0, 0 } end
+end
+local tasks = takeTokens(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
+if tasks[1] == 0 then return { 'tasks', request[2], request[4], tasks[3], 0, 0 } end
+local claimCount = tonumber(ARGV[13])
+local claimKeys = {}
+local hashes = {}
+for i = 1, claimCount do
+  claimKeys[i] = KEYS[4 + i]
+  hashes[i] = ARGV[13 + i]
+end
+local outcomes = checkClaims(claimKeys, hashes)
+for i = 1, claimCount do
+  if outcomes[i] == 'c' then return { 'conflict', request[2], request[4], 0, i, 0 } end
+end
+local jobKeys = {}
+local members = {}
+for j = 14 + claimCount, #ARGV, 3 do
+  local claim = tonumber(ARGV[j])
+  if claim == 0 or outcomes[claim] == 'n' then
+    jobKeys[#jobKeys + 1] = ARGV[j + 1]
+    if ARGV[j + 2] ~= '' then members[#members + 1] = ARGV[j + 2] end
+  end
+end
+local cap = tonumber(ARGV[7])
+if cap > 0 and #jobKeys > 0 then
+  local unfinished = reserveUnfinished(KEYS[3], cap, tonumber(ARGV[8]), tonumber(ARGV[9]), jobKeys)
+  if unfinished >= 0 then return { 'quota', request[2], request[4], 0, unfinished, #jobKeys } end
+end
+commitClaims(claimKeys, hashes, outcomes, tonumber(ARGV[12]))
+if #members > 0 then indexTasks(KEYS[4], ARGV[10], tonumber(ARGV[11]), members) end
+return { 'ok', request[2], request[4], 0, table.concat(outcomes), #jobKeys }
+`);
+
+type GateReply = [
+  outcome: 'ok' | 'requests' | 'tasks' | 'conflict' | 'quota',
+  requestTokens: string,
+  requestFullMs: number,
+  waitMs: number,
+  detail: number | string,
+  reserved: number,
+];
+
+/** One task of a submit as the gate sees it. */
+export interface GateTask {
+  id: string;
+  /** Where the task goes (its BullMQ job key counts toward the tenant's cap). */
+  jobKey: string;
+  pool: string;
+  /** The spec's hash, when it has an idempotency key. */
+  idempotencyHash?: string;
+}
+
+export interface GateRequest {
+  principal: Principal;
+  tasks: readonly GateTask[];
+  /** The request, when its token is taken here (its route's guard did not). */
+  charge: RequestCharge | undefined;
+  /** Submit time, for the index and the cap's grace period. */
+  now: number;
+}
+
+/** What a submit that passed the gate learned, and how to undo its records. */
+export interface GatePass {
+  /** Per task: whether its idempotency key was used before with the same spec. */
+  repeats: boolean[];
+  /** The tasks were not enqueued after all: forget their claims, reservations and index entries. */
+  release(): Promise<void>;
+}
+
+/** The task the gate refused for a conflicting idempotency key (409; 0-based). */
+export class IdempotencyConflict extends Error {
+  constructor(readonly taskIndex: number) {
+    super('idempotency key used with another spec');
+  }
+}
+
+/** Runs {@link SUBMIT_GATE} for a submit and turns its answer into a pass or an ApiError. */
+@Injectable()
+export class SubmitGate {
+  constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly rateLimits: RateLimits,
+    private readonly idempotency: IdempotencyStore,
+    private readonly unfinished: UnfinishedTasks,
+    private readonly index: TaskIndex,
+  ) {}
+
+  /**
+   * Throws the refusal: 429 (requests, tasks, quota) as ApiError, a conflicting key as
+   * {@link IdempotencyConflict}. A charged request gets its RateLimit headers either way.
+   */
+  async pass(request: GateRequest): Promise<GatePass> {
+    const { principal, tasks, now, charge } = request;
+    const tenant = principal.tenant;
+    const requests = this.rateLimits.requestBudget(principal);
+    const budget = this.rateLimits.taskBudget(principal, tasks.length);
+    const keyed = tasks.flatMap((task, index) =>
+      task.idempotencyHash === undefined ? [] : [{ index, hash: task.idempotencyHash }],
+    );
+    const claimNumber = new Map(keyed.map(({ index }, position) => [index, position + 1]));
+    const claimKeys = keyed.map(({ index }) => this.idempotency.keyOf(tasks[index]?.id ?? ''));
+    const index = this.index.write(tenant);
+    const members = tasks.map((task) =>
+      memberOf({ pool: task.pool, taskId: task.id, submittedAt: now }),
+    );
+    const unfinishedKey = gatewayKeys.tenantUnfinished(this.config.prefix, tenant);
+    const keys = [requests.key, budget.key, unfinishedKey, index.key, ...claimKeys];
+    const args = [
+      ...bucketArgs(requests.limit),
+      charge ? '1' : '0',
+      ...bucketArgs(budget.limit),
+      String(tasks.length),
+      String(this.config.tenantMaxUnfinished),
+      String(now),
+      String(ENQUEUE_GRACE_MS),
+      index.tooOld,
+      String(index.keep),
+      String(this.idempotency.ttlSeconds),
+      String(keyed.length),
+      ...keyed.map(({ hash }) => hash),
+      ...tasks.flatMap((task, i) => [
+        String(claimNumber.get(i) ?? 0),
+        task.jobKey,
+        members[i] ?? '',
+      ]),
+    ];
+    const reply = (await SUBMIT_GATE.run(this.redis, keys, args)) as GateReply;
+    const [outcome, tokens, fullMs, waitMs, detail, reserved] = reply;
+    if (charge) {
+      charge.taken = true;
+      const allowed = outcome === 'requests' ? 0 : 1;
+      // Throws the 429 of a refused request; sets the RateLimit headers otherwise.
+      this.rateLimits.answerRequest(
+        requests.limit,
+        toTake([allowed, tokens, allowed ? 0 : waitMs, fullMs]),
+        charge.reply,
+      );
+    }
+    switch (outcome) {
+      case 'ok':
+        break;
+      case 'tasks':
+        throw tasksRefused(budget.limit, waitMs);
+      case 'conflict':
+        throw new IdempotencyConflict(keyed[Number(detail) - 1]?.index ?? 0);
+      case 'quota':
+        throw this.unfinished.quotaExceeded(Number(detail), reserved);
+      case 'requests':
+        // answerRequest threw: only a charged request's bucket is tried.
+        throw new Error('the submit gate refused a request it was not asked to charge');
+    }
+    const outcomes: ClaimOutcome[] = toClaimOutcomes(String(detail));
+    const repeats = tasks.map(() => false);
+    keyed.forEach(({ index }, position) => (repeats[index] = outcomes[position] === 'repeat'));
+    const fresh = tasks.filter((_, i) => !repeats[i]);
+    const freshMembers = members.filter((_, i) => !repeats[i]);
+    const claimed = keyed
+      .filter(({ index }) => !repeats[index])
+      .map(({ index }) => tasks[index]?.id ?? '');
+    return {
+      repeats,
+      release: async () => {
+        const undo = this.redis.multi();
+        if (claimed.length > 0) undo.del(...claimed.map((id) => this.idempotency.keyOf(id)));
+        if (fresh.length > 0) undo.zrem(unfinishedKey, ...fresh.map((task) => task.jobKey));
+        if (freshMembers.length > 0) undo.zrem(index.key, ...freshMembers);
+        await undo.exec();
+      },
+    };
+  }
+}
