@@ -125,6 +125,7 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
 
   return (hooks) => async (job, _token, abort) => {
     const startedAt = Date.now();
+    if (debug) taskLogger(job).debug({ attempt: job.attemptsMade + 1 }, 'task started');
     try {
       return await runAgent(job, abort);
     } catch (error) {
