@@ -28,6 +28,7 @@ export class AppProcess {
   readonly output: string[] = [];
   private readonly waiters = new Set<Waiter>();
   private readonly exited: Promise<number | null>;
+  private keepLines = true;
 
   private constructor(
     readonly name: string,
@@ -120,8 +121,22 @@ export class AppProcess {
     return this.exited;
   }
 
+  /**
+   * From now on, keeps only the last output lines (for error messages) and parses a line only
+   * while someone waits for one. A benchmark's workers log a line per task; keeping and
+   * parsing them all would load the machine the benchmark measures.
+   */
+  stopKeepingLines(): void {
+    this.keepLines = false;
+    this.lines.length = 0;
+  }
+
   private onLine(text: string): void {
     this.output.push(text);
+    if (!this.keepLines) {
+      if (this.output.length > 200) this.output.splice(0, this.output.length - 30);
+      if (this.waiters.size === 0) return;
+    }
     let line: LogLine;
     try {
       const parsed: unknown = JSON.parse(text);
@@ -129,7 +144,7 @@ export class AppProcess {
     } catch {
       line = { text };
     }
-    this.lines.push(line);
+    if (this.keepLines) this.lines.push(line);
     for (const waiter of this.waiters) {
       if (waiter.match(line)) {
         this.waiters.delete(waiter);

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
-import { setTimeout as delay } from 'node:timers/promises';
 import { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents, createAgentServices } from '@agentq/agents';
@@ -32,9 +31,8 @@ const CASES = [
 
 const connection = createRedis(REDIS_URL, 'worker', 'bench-worker');
 
-// One key prefix for the whole run (each measurement empties it), and one cancel listener
-// on it subscribed before any job is added, as in a worker that has been running a while:
-// tasks submitted since it subscribed skip the marker check.
+// One key prefix for the whole run (each measurement empties it), and one cancel listener on
+// it, as main.ts makes: it loads the cancels on record, so no task needs a Redis lookup.
 const PREFIX = `agentq-bench-${randomUUID().slice(0, 8)}`;
 const cancelSubscriber = createRedis(REDIS_URL, 'worker', 'bench-worker-cancel');
 const cancels = new CancelListener({
@@ -45,8 +43,6 @@ const cancels = new CancelListener({
   logger: pino({ level: 'silent' }),
 });
 await cancels.start();
-// Jobs count as submitted after the subscription only past the clock-skew margin.
-await delay(10_500);
 
 /** Adds the jobs (100 in flight) with the options the gateway uses. */
 async function fill(queue, count) {

@@ -1,5 +1,10 @@
 import { createRedis } from '../src/connection.js';
-import { isCancelRequested, onCancelRequest, requestCancel } from '../src/cancellation.js';
+import {
+  isCancelRequested,
+  onCancelRequest,
+  recentCancels,
+  requestCancel,
+} from '../src/cancellation.js';
 import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-test-env.js';
 
 const prefix = uniquePrefix('cancel');
@@ -12,7 +17,7 @@ afterAll(async () => {
 });
 
 describe(requestCancel.name, () => {
-  it('reaches a subscribed worker and leaves a marker for one that has not started the task', async () => {
+  it('reaches a subscribed worker and leaves a record for one that has not started the task', async () => {
     const received: string[] = [];
     let delivered: () => void = () => undefined;
     const gotIt = new Promise<void>((resolve) => (delivered = resolve));
@@ -26,5 +31,22 @@ describe(requestCancel.name, () => {
     expect(received).toEqual(['task-1']);
     expect(await isCancelRequested(redis, prefix, 'task-1')).toBe(true);
     await unsubscribe();
+  });
+});
+
+describe(recentCancels.name, () => {
+  it('answers the newest cancels oldest first, and says when older ones were left out', async () => {
+    const own = `${prefix}-recent`;
+    for (const id of ['a', 'b', 'c']) await requestCancel(redis, own, id);
+    // Older than the retention: not on record any more.
+    await redis.zadd(`${own}:cancels`, Date.now() - 2 * 86_400_000, 'expired');
+    expect(await isCancelRequested(redis, own, 'expired')).toBe(false);
+
+    const all = await recentCancels(redis, own, 10);
+    expect(all.complete).toBe(true);
+    expect(all.cancels.map((c) => c.taskId)).toEqual(['a', 'b', 'c']);
+    const newest = await recentCancels(redis, own, 2);
+    expect(newest.complete).toBe(false);
+    expect(newest.cancels.map((c) => c.taskId)).toEqual(['b', 'c']);
   });
 });

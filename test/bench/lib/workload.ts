@@ -136,6 +136,9 @@ export async function startWorkers(options: {
   );
   try {
     await Promise.all(workers.map((worker) => worker.waitForMessage('ready', 60_000)));
+    // The bench waits on Redis, not on their logs: reading a line per task would cost the
+    // machine as much as a worker's share (raw workers print nothing).
+    for (const worker of workers) worker.stopKeepingLines();
   } catch (error) {
     await Promise.all(workers.map((worker) => worker.stop()));
     throw error;

@@ -14,7 +14,7 @@ export const noopConcurrencySection: Section = {
   id: 'noop-concurrency',
   title: 'No-op throughput, one worker, by concurrency',
   method: `\`apps/worker/bench/no-op.bench.mjs\` (also \`pnpm bench:worker\`): agentq's pool worker in-process
-(the \`echo\` agent through the whole processor: contract and input validation, cancel-marker
+(the \`echo\` agent through the whole processor: contract and input validation, cancel
 check, time limit, metrics, one JSON log line per completion) against a bare BullMQ \`Worker\`
 with an empty processor; same queue, job options and retention; jobs queued before the worker
 starts, timed to the last completion; median of interleaved runs. Sizes: BENCH_NOOP_RUNS (3),
@@ -35,7 +35,7 @@ BENCH_NOOP_SCALE (job counts × scale).`,
         },
       ],
       notes: [
-        'Where the difference goes: the same two BullMQ scripts per task on both sides (the cancel check answers from the cancels the worker heard, no round trip); agentq spends its extra CPU in the processor: zod parsing of data and input, an abort controller and a timer per task (time limit, cancel), metrics and a log line per task, and a rate limiter in the fetch script.',
+        'Where the difference goes: the same two BullMQ scripts per task on both sides (the cancel check answers from the cancels the worker loaded and heard, no round trip); agentq spends its extra CPU in the processor: zod parsing of data and input, a timer per task (time limit), metrics and a log line per task, a few more promise turns per task, and a rate limiter in the fetch script.',
       ],
     };
   },
