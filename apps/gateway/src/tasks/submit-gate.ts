@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Principal } from '../auth/key-store.js';
 import type { GatewayConfig } from '../config.js';
-import { RedisScript } from '../http/redis-script.js';
+import { RedisScript, ZADD_ALL_LUA } from '../http/redis-script.js';
 import { RateLimits, tasksRefused, type RequestCharge } from '../rate-limit/rate-limits.service.js';
 import {
   REPLICATE_EFFECTS_LUA,
@@ -45,6 +45,7 @@ import { INDEX_TASKS_LUA, TaskIndex, memberOf } from './task-index.js';
  * buckets), detail (claim outcomes / conflicting claim / unfinished count), tasks to reserve }.
  */
 const SUBMIT_GATE = new RedisScript(`${REPLICATE_EFFECTS_LUA}
+${ZADD_ALL_LUA}
 ${TAKE_TOKENS_LUA}
 ${CLAIMS_LUA}
 ${RESERVE_UNFINISHED_LUA}

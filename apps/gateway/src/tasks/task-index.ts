@@ -10,11 +10,12 @@ import { longestRetentionSeconds } from './retention.js';
 /**
  * Lua: `indexTasks(key, tooOld, keep, members)` adds members (all scored 0) and trims in one
  * go: `tooOld` is the exclusive lex bound of entries too old to keep, `keep` how many to keep.
- * The submit gate (src/tasks/submit-gate.ts) runs it with its other checks.
+ * The submit gate (src/tasks/submit-gate.ts) runs it with its other checks, after
+ * `ZADD_ALL_LUA`.
  */
 export const INDEX_TASKS_LUA = `
 local function indexTasks(key, tooOld, keep, members)
-  for i = 1, #members do redis.call('ZADD', key, 0, members[i]) end
+  zaddAll(key, 0, members)
   redis.call('ZREMRANGEBYLEX', key, '-', tooOld)
   redis.call('ZREMRANGEBYRANK', key, 0, -keep - 1)
 end

@@ -5,7 +5,7 @@ import { ErrorCode, type PoolName } from '@agentq/contracts';
 import type { GatewayConfig } from '../config.js';
 import { gatewayKeys } from '../gateway-keys.js';
 import { ApiError } from '../http/api-error.js';
-import { RedisScript } from '../http/redis-script.js';
+import { RedisScript, ZADD_ALL_LUA } from '../http/redis-script.js';
 import { GATEWAY_CONFIG, REDIS, TASK_QUEUES } from '../tokens.js';
 
 /**
@@ -15,7 +15,7 @@ import { GATEWAY_CONFIG, REDIS, TASK_QUEUES } from '../tokens.js';
  * as they finish: when the set looks full, its oldest members (at most 1,000 per call) are
  * checked and those whose job finished (`finishedOn`) or vanished are dropped. A job that
  * does not exist yet is kept for a grace period, as its submit may still be enqueueing it.
- * Returns -1 when reserved, else the unfinished count.
+ * Returns -1 when reserved, else the unfinished count. Needs {@link ZADD_ALL_LUA} before it.
  */
 export const RESERVE_UNFINISHED_LUA = `
 local function reserveUnfinished(key, cap, now, graceMs, members)
@@ -34,12 +34,13 @@ local function reserveUnfinished(key, cap, now, graceMs, members)
     end
     if count + wanted > cap then return count end
   end
-  for i = 1, wanted do redis.call('ZADD', key, now, members[i]) end
+  zaddAll(key, now, members)
   return -1
 end
 `;
 
-const RESERVE = new RedisScript(`${RESERVE_UNFINISHED_LUA}
+const RESERVE = new RedisScript(`${ZADD_ALL_LUA}
+${RESERVE_UNFINISHED_LUA}
 local members = {}
 for i = 4, #ARGV do members[#members + 1] = ARGV[i] end
 return reserveUnfinished(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), members)
