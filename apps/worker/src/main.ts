@@ -14,7 +14,12 @@ import { HealthServer } from './health-server.js';
 import { WorkerMetrics } from './metrics.js';
 import { PoolWorker } from './pool-worker.js';
 import { createTaskProcessor, type PoolHooks } from './run-task.js';
-import { StepQueues, settleFailedStep, withWorkflowSteps } from './workflow-steps.js';
+import {
+  StepQueues,
+  recoverStrandedCreates,
+  settleFailedStep,
+  withWorkflowSteps,
+} from './workflow-steps.js';
 
 /** Past the longest drain, a shutdown that still hangs (Redis gone) exits anyway. */
 const SHUTDOWN_MARGIN_MS = 15_000;
@@ -98,6 +103,7 @@ async function main(): Promise<void> {
     logger,
   });
   let draining = false;
+  let stopRecovery = () => {};
   const http = new HealthServer({
     ...config.http,
     registry: metrics.registry,
@@ -116,6 +122,7 @@ async function main(): Promise<void> {
     }, drainMs + SHUTDOWN_MARGIN_MS).unref();
     void (async () => {
       // Cancels keep working while running tasks drain; the listener closes after them.
+      stopRecovery();
       await Promise.all(workers.map((worker) => worker.close()));
       await cancels.close();
       monitor.close();
@@ -133,10 +140,12 @@ async function main(): Promise<void> {
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
 
-  // Listening first: tasks submitted from now on need no marker check before they start.
+  // Listening (and the cancels on record loaded) first: then no task needs a Redis lookup
+  // before it starts.
   await cancels.start();
   await Promise.all(workers.map((worker) => worker.start()));
   monitor.start();
+  stopRecovery = recoverStrandedCreates(workflows, logger);
   const httpPort = config.http.port > 0 ? await http.start() : undefined;
   logger.info({ pools: config.pools, workerName, httpPort }, 'ready');
   // Started by a local scaler (over an IPC channel): when the scaler dies, even by SIGKILL,

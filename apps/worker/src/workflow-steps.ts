@@ -1,5 +1,6 @@
 import { RateLimitError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import {
   WorkflowRefSchema,
   decodeTaskError,
@@ -74,4 +75,29 @@ export class StepQueues {
   async close(): Promise<void> {
     await Promise.all([...this.queues.values()].map((queue) => queue.close()));
   }
+}
+
+/** How often a worker looks for workflows whose create stopped midway, and how old they must be. */
+const RECOVERY_EVERY_MS = 30_000;
+const RECOVERY_AFTER_MS = 60_000;
+
+/**
+ * Every 30 s, queues the first steps of workflows whose create stopped between storing them
+ * and queueing them a minute ago or more (a gateway killed midway): without this they would
+ * wait forever unless their client retried with the same Idempotency-Key. Every worker does
+ * it; recovering one twice queues its steps once. Returns the stop function.
+ */
+export function recoverStrandedCreates(engine: WorkflowEngine, logger: Logger): () => void {
+  const timer = setInterval(() => {
+    engine.recoverCreates(RECOVERY_AFTER_MS).then(
+      (ids) => {
+        if (ids.length > 0) {
+          logger.warn({ workflowIds: ids }, 'queued the first steps of workflows created midway');
+        }
+      },
+      (err: unknown) => logger.warn({ err }, 'could not look for workflows created midway'),
+    );
+  }, RECOVERY_EVERY_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }

@@ -271,6 +271,28 @@ describe(WorkflowEngine.name, () => {
     expect((await idleQueue.getJob(stepTaskId(id, 'b')))?.data.input).toEqual({ value: { n: 1 } });
   });
 
+  it('recovers a create that stopped between storing the workflow and queueing its first steps', async () => {
+    // As if the creating process died (or Redis went away) right after storing it.
+    const broken = new WorkflowEngine({
+      redis,
+      prefix,
+      queueFor: () => {
+        throw new Error('gone before queueing');
+      },
+    });
+    await expect(broken.create(idleSpec(), 'tenant-a', 'stranded')).rejects.toThrow('gone');
+    expect(await idleJobIds('stranded')).toEqual([]);
+    // Not yet old enough: a create may still be queueing.
+    expect(await engine.recoverCreates(60_000)).toEqual([]);
+
+    expect(await engine.recoverCreates(0)).toEqual(['stranded']);
+    expect(await idleJobIds('stranded')).toEqual([stepTaskId('stranded', 'a')]);
+    // Done with it; and a create that finished leaves nothing to recover.
+    await engine.create(idleSpec(), 'tenant-a');
+    expect(await engine.recoverCreates(0)).toEqual([]);
+    expect(await idleJobIds('stranded')).toEqual([stepTaskId('stranded', 'a')]);
+  });
+
   it('releases a child once when two callers complete its parents at the same moment, 200 times', async () => {
     const spec = WorkflowSpecSchema.parse({
       steps: [

@@ -27,7 +27,13 @@ import {
   taskJobOptions,
   type RetentionPolicy,
 } from '../job-options.js';
-import { scriptKeys, stepTaskId, workflowChannel, workflowKeys } from './workflow-keys.js';
+import {
+  creatingKey,
+  scriptKeys,
+  stepTaskId,
+  workflowChannel,
+  workflowKeys,
+} from './workflow-keys.js';
 import { CANCEL_WORKFLOW, COMPLETE_STEP, FAIL_STEP, START_STEP } from './workflow-scripts.js';
 
 export interface WorkflowEngineOptions {
@@ -129,9 +135,36 @@ export class WorkflowEngine {
       field((step) => JSON.stringify(dependents.get(step.id) ?? [])),
     );
     multi.xadd(keys.events, '*', 'kind', 'workflow', 'state', 'running', 'at', nowIso());
+    // Stored with the workflow, removed once its first steps are queued: a create that dies
+    // in between is found by recoverCreates.
+    multi.zadd(creatingKey(this.options.prefix), Date.now(), id);
     await multi.exec();
     await this.enqueue({ id, tenant, retention }, roots, new Map());
+    await this.options.redis.zrem(creatingKey(this.options.prefix), id);
     return id;
+  }
+
+  /**
+   * Queues the first steps of workflows whose create stopped between storing them and
+   * queueing them (its process died, Redis went away), once that create began at least
+   * `olderThanMs` ago; at most `limit` per call. Any process may call it, any number of
+   * times: a step queued twice has its task added once. Answers the workflows recovered.
+   */
+  async recoverCreates(olderThanMs: number, limit = 100): Promise<string[]> {
+    const key = creatingKey(this.options.prefix);
+    const ids = await this.options.redis.zrangebyscore(
+      key,
+      '-inf',
+      Date.now() - olderThanMs,
+      'LIMIT',
+      0,
+      limit,
+    );
+    for (const id of ids) {
+      await this.resume(id);
+      await this.options.redis.zrem(key, id);
+    }
+    return ids;
   }
 
   /**

@@ -28,6 +28,14 @@ export function scriptKeys(prefix: string, id: string): string[] {
   ];
 }
 
+/**
+ * Workflows whose first steps may not be queued yet: ids scored by when their create began,
+ * removed once it queued them (see WorkflowEngine.recoverCreates).
+ */
+export function creatingKey(prefix: string): string {
+  return `${prefix}:wf-creating`;
+}
+
 /** Where the scripts publish a workflow's id after each change (pub/sub, no key). */
 export function workflowChannel(prefix: string): string {
   return `${prefix}:wf-changes`;
