@@ -13,8 +13,7 @@ import { TasksService } from '../tasks/tasks.service.js';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { Tenant } from '../tenant.decorator.js';
 import { GATEWAY_CONFIG, TASK_QUEUES } from '../tokens.js';
-import { Inbox } from './inbox.js';
-import { openEventStream } from './open-event-stream.js';
+import { listenThenRead, openEventStream } from './open-event-stream.js';
 import { TaskEvents, isFinalChange, type TaskChange } from './task-events.service.js';
 
 /**
@@ -43,23 +42,21 @@ export class SseController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     // Listen before the first read, so nothing that happens in between is lost.
-    const inbox = new Inbox<TaskChange>();
-    const unsubscribe = await this.events.subscribe(id, (change) => inbox.push(change));
-    let view: TaskView;
-    try {
-      view = await this.tasks.get(tenant, id);
-    } catch (error) {
-      unsubscribe();
-      throw error; // Not streaming yet: the error filter answers 404 / 503 as JSON.
-    }
-
-    const raw = openEventStream(reply, inbox, this.config.sseKeepAliveMs);
-    this.metrics.openStreams.inc();
+    const listening = await listenThenRead<TaskChange, TaskView>(
+      (listener) => this.events.subscribe(id, listener),
+      () => this.tasks.get(tenant, id),
+    );
+    const { inbox, unsubscribe } = listening;
+    let view = listening.first;
+    const stream = openEventStream(
+      reply,
+      inbox,
+      this.config.sseKeepAliveMs,
+      this.metrics.openStreams,
+    );
 
     let logsSent = Math.max(0, Number.parseInt(lastEventId ?? '0', 10) || 0);
-    const send = (event: TaskStreamEvent, data: unknown) => {
-      raw.write(`id: ${logsSent}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
-    };
+    const send = (event: TaskStreamEvent, data: unknown) => stream.send(logsSent, event, data);
     const queue = this.queues.get(view.pool);
     const sendNewLogs = async () => {
       if (!queue) return;
@@ -98,10 +95,7 @@ export class SseController {
       send('shutdown', { message: 'the task store is unavailable; reconnect later' });
     } finally {
       unsubscribe();
-      this.metrics.openStreams.dec();
-      raw.end();
-      // At shutdown, do not leave a kept-alive connection holding the server open.
-      if (this.events.isClosing) raw.socket?.end();
+      stream.end(this.events.isClosing);
     }
   }
 }

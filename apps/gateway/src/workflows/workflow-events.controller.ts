@@ -1,8 +1,7 @@
 import { Controller, Get, Headers, Inject, Param, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
-import { Inbox } from '../events/inbox.js';
-import { openEventStream } from '../events/open-event-stream.js';
+import { listenThenRead, openEventStream } from '../events/open-event-stream.js';
 import { GatewayMetrics } from '../metrics.js';
 import { Tenant } from '../tenant.decorator.js';
 import type { GatewayConfig } from '../config.js';
@@ -38,19 +37,16 @@ export class WorkflowEventsController {
     @Res() reply: FastifyReply,
   ): Promise<void> {
     // Listen before the first read, so nothing that happens in between is lost.
-    const inbox = new Inbox<WorkflowChange>();
-    const unsubscribe = this.changes.subscribe(id, (change) => inbox.push(change));
-    try {
-      await this.workflows.get(tenant, id);
-    } catch (error) {
-      unsubscribe();
-      throw error; // Not streaming yet: the error filter answers 404 / 503 as JSON.
-    }
-
-    const raw = openEventStream(reply, inbox, this.config.sseKeepAliveMs);
-    this.metrics.openStreams.inc();
-    const send = (eventId: string, event: string, data: unknown) =>
-      raw.write(`id: ${eventId}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+    const { inbox, unsubscribe } = await listenThenRead<WorkflowChange, unknown>(
+      (listener) => this.changes.subscribe(id, listener),
+      () => this.workflows.get(tenant, id),
+    );
+    const { send, end } = openEventStream(
+      reply,
+      inbox,
+      this.config.sseKeepAliveMs,
+      this.metrics.openStreams,
+    );
     let after = lastEventId !== undefined && STREAM_ID.test(lastEventId) ? lastEventId : '0';
     try {
       for (;;) {
@@ -75,10 +71,7 @@ export class WorkflowEventsController {
       send(after, 'shutdown', { message: 'the workflow store is unavailable; reconnect later' });
     } finally {
       unsubscribe();
-      this.metrics.openStreams.dec();
-      raw.end();
-      // At shutdown, do not leave a kept-alive connection holding the server open.
-      if (this.changes.isClosing) raw.socket?.end();
+      end(this.changes.isClosing);
     }
   }
 }
