@@ -9,14 +9,10 @@ import { performance } from 'node:perf_hooks';
 import { Writable } from 'node:stream';
 import { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
-import { AgentRegistry, builtinAgents, createAgentServices } from '@agentq/agents';
 import { TaskSpecSchema } from '@agentq/contracts';
 import { createRedis, deleteKeysByPrefix, taskJobOptions } from '@agentq/queue';
-import { loadConfig } from '../dist/config.js';
-import { WorkerMetrics } from '../dist/metrics.js';
-import { PoolWorker } from '../dist/pool-worker.js';
 import { CancelListener } from '../dist/cancel-listener.js';
-import { createTaskProcessor } from '../dist/run-task.js';
+import { benchPoolWorker } from './bench-pool-worker.mjs';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const RUNS = Number(process.env.BENCH_NOOP_RUNS ?? 3);
@@ -106,39 +102,12 @@ function agentq(prefix, concurrency, count) {
     },
   });
   const logger = pino({ level: 'info' }, sink);
-  const config = loadConfig({});
-  const services = createAgentServices({
-    redis: connection,
-    prefix,
-    llm: config.llm,
-    http: config.agentHttp,
-  });
-  const worker = new PoolWorker({
-    settings: { ...config.pools[0], concurrency },
-    processor: createTaskProcessor({
-      registry: new AgentRegistry(builtinAgents),
-      services,
-      logger,
-      defaultTimeoutMs: 600_000,
-      redis: connection,
-      prefix,
-      cancels,
-    }),
-    connection,
-    prefix,
-    workerName: `bench:${process.pid}`,
-    backoff: { baseMs: 1000, capMs: 300_000 },
-    metrics: new WorkerMetrics(),
-    logger,
-  });
+  const { worker, close } = benchPoolWorker({ connection, prefix, concurrency, logger, cancels });
   const start = (callback) => {
     notify = callback;
     return worker.start();
   };
-  return rate(count, start, async () => {
-    await worker.close();
-    await services.close();
-  });
+  return rate(count, start, close);
 }
 
 async function measure(run, concurrency, count) {

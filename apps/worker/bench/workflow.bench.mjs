@@ -12,7 +12,6 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { QueueEvents } from 'bullmq';
 import { pino } from 'pino';
-import { AgentRegistry, builtinAgents, createAgentServices } from '@agentq/agents';
 import { TaskSpecSchema, WorkflowSpecSchema } from '@agentq/contracts';
 import {
   WorkflowEngine,
@@ -21,11 +20,8 @@ import {
   deleteKeysByPrefix,
   taskJobOptions,
 } from '@agentq/queue';
-import { loadConfig } from '../dist/config.js';
-import { WorkerMetrics } from '../dist/metrics.js';
-import { PoolWorker } from '../dist/pool-worker.js';
-import { createTaskProcessor } from '../dist/run-task.js';
 import { withWorkflowSteps } from '../dist/workflow-steps.js';
+import { benchPoolWorker } from './bench-pool-worker.mjs';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PARALLEL = Number(process.env.BENCH_PARALLEL_STEPS ?? 500);
@@ -46,24 +42,12 @@ async function timed(count, submit) {
   const queue = createTaskQueue('default', { connection, prefix });
   const engine = new WorkflowEngine({ redis: connection, prefix, queueFor: () => queue });
   const logger = pino({ level: process.env.BENCH_LOG_LEVEL ?? 'silent' });
-  const services = createAgentServices({ redis: connection, prefix, llm: loadConfig({}).llm });
-  const processor = createTaskProcessor({
-    registry: new AgentRegistry(builtinAgents),
-    services,
-    logger,
-    defaultTimeoutMs: 600_000,
-    redis: connection,
-    prefix,
-  });
-  const worker = new PoolWorker({
-    settings: { ...loadConfig({}).pools[0], concurrency: CONCURRENCY },
-    processor: (hooks) => withWorkflowSteps(engine, processor(hooks)),
+  const { worker, close } = benchPoolWorker({
     connection,
     prefix,
-    workerName: `bench:${process.pid}`,
-    backoff: { baseMs: 1000, capMs: 300_000 },
-    metrics: new WorkerMetrics(),
+    concurrency: CONCURRENCY,
     logger,
+    wrap: (processor) => withWorkflowSteps(engine, processor),
   });
   let done = 0;
   let finish = () => undefined;
@@ -85,8 +69,7 @@ async function timed(count, submit) {
     await finished;
     return performance.now() - began;
   } finally {
-    await worker.close();
-    await services.close();
+    await close();
     await events.close();
     await eventsConnection.quit();
     await queue.obliterate({ force: true });

@@ -1,0 +1,55 @@
+// The agentq pool worker the benches run: built as main.ts builds it (the default pool's
+// settings, the built-in agents), on a prefix of the bench's.
+import { AgentRegistry, builtinAgents, createAgentServices } from '@agentq/agents';
+import { loadConfig } from '../dist/config.js';
+import { WorkerMetrics } from '../dist/metrics.js';
+import { PoolWorker } from '../dist/pool-worker.js';
+import { createTaskProcessor } from '../dist/run-task.js';
+
+/**
+ * A pool worker (not started) with `concurrency` slots. `cancels`: the processor's cancel
+ * check (a Redis lookup per task when absent); `wrap`: more wiring around the processor
+ * (workflow steps). `close()` stops the worker and its agent services.
+ */
+export function benchPoolWorker({
+  connection,
+  prefix,
+  concurrency,
+  logger,
+  cancels,
+  wrap = (processor) => processor,
+}) {
+  const config = loadConfig({});
+  const services = createAgentServices({
+    redis: connection,
+    prefix,
+    llm: config.llm,
+    http: config.agentHttp,
+  });
+  const processor = createTaskProcessor({
+    registry: new AgentRegistry(builtinAgents),
+    services,
+    logger,
+    defaultTimeoutMs: 600_000,
+    redis: connection,
+    prefix,
+    cancels,
+  });
+  const worker = new PoolWorker({
+    settings: { ...config.pools[0], concurrency },
+    processor: (hooks) => wrap(processor(hooks)),
+    connection,
+    prefix,
+    workerName: `bench:${process.pid}`,
+    backoff: { baseMs: 1000, capMs: 300_000 },
+    metrics: new WorkerMetrics(),
+    logger,
+  });
+  return {
+    worker,
+    async close() {
+      await worker.close();
+      await services.close();
+    },
+  };
+}
