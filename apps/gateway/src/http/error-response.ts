@@ -26,8 +26,8 @@ function isFastifyClientError(error: unknown): error is Error & { statusCode: nu
 
 /**
  * ioredis's own words (plain Errors, known only by their message) for a command it did not
- * send or got no answer to: the connection is down (without an offline queue; an
- * auto-pipelined batch flushed just after the drop says so too), or the command timed out
+ * send or got no answer to: the connection is down (without an offline queue; a
+ * pipeline or MULTI (addBulk) sent just after the drop says so too), or the command timed out
  * (the connection dropped under it, or Redis is overloaded).
  */
 const REDIS_UNAVAILABLE_MESSAGES = new Set([
