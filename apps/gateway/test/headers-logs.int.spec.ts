@@ -12,6 +12,16 @@ describe('security headers', () => {
     expect(answer.headers.get('x-powered-by')).toBeNull();
   });
 
+  it("sends the API's JSON answers the headers an API needs, not a page's", async () => {
+    const answer = await gateway.request('GET', '/v1/pools');
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('cache-control')).toBe('no-store');
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(answer.headers.get('x-frame-options')).toBe('DENY');
+    expect(answer.headers.get('content-security-policy')).toBe("frame-ancestors 'none'");
+    expect(answer.headers.get('cross-origin-opener-policy')).toBeNull();
+  });
+
   it('answers no CORS unless origins are configured', async () => {
     const preflight = await gateway.requestWith(null, 'OPTIONS', '/v1/tasks', undefined, {
       origin: 'https://app.example.com',
