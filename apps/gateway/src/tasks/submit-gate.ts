@@ -24,11 +24,12 @@ import {
   type ClaimOutcome,
 } from './idempotency.store.js';
 import { INDEX_TASKS_LUA, TaskIndex, memberOf } from './task-index.js';
+import { turnBatcher } from './turn-batch.js';
 
 /**
  * Every check and record of a submit in one script, so a submit costs one round trip before
  * its enqueue instead of five (each a Lua call of its own, and a socket write and a reply to
- * parse on a gateway whose CPU is the limit):
+ * parse on a gateway whose CPU is the limit). Per submit, in order:
  * 1. the key's request bucket (one token), unless the guard already took it;
  * 2. the key's task bucket (one token per task);
  * 3. the idempotency claims, checked without writing;
@@ -37,12 +38,15 @@ import { INDEX_TASKS_LUA, TaskIndex, memberOf } from './task-index.js';
  * A refusal at a step leaves what the steps before it took (tokens are spent by trying, as
  * with separate calls) and writes nothing after it.
  *
- * KEYS: request bucket, task bucket, tenant's unfinished set, tenant's index, claim keys.
- * ARGV: request rate, burst, cost (0|1); task rate, burst, count; cap, now, grace; index
- * bound, keep; claim TTL, claim count C; C hashes; then per task: its claim's number (0 =
- * none), job key, index member.
- * Answers { outcome, request tokens left, ms until its bucket is full, ms to wait (refused
- * buckets), detail (claim outcomes / conflicting claim / unfinished count), tasks to reserve }.
+ * One call carries one or more submits, one after the other, each judged on its own (a
+ * refused one does not stop the next): the single submits of one event-loop turn share it.
+ * Per submit, KEYS: request bucket, task bucket, tenant's unfinished set, tenant's index,
+ * claim keys. ARGV: request rate, burst, cost (0|1); task rate, burst, count T; cap, now,
+ * grace; index bound, keep; claim TTL, claim count C; C hashes; then per task: its claim's
+ * number (0 = none), job key, index member.
+ * Answers per submit { outcome, request tokens left, ms until its bucket is full, ms to wait
+ * (refused buckets), detail (claim outcomes / conflicting claim / unfinished count), tasks
+ * to reserve }.
  */
 const SUBMIT_GATE = new RedisScript(`${REPLICATE_EFFECTS_LUA}
 ${ZADD_ALL_LUA}
@@ -50,41 +54,57 @@ ${TAKE_TOKENS_LUA}
 ${CLAIMS_LUA}
 ${RESERVE_UNFINISHED_LUA}
 ${INDEX_TASKS_LUA}
-local request = { 1, '-1', 0, 0 }
-if tonumber(ARGV[3]) > 0 then
-  request = takeTokens(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), 1)
-  if request[1] == 0 then return { 'requests', request[2], request[4], request[3], 0, 0 } end
-end
-local tasks = takeTokens(KEYS[2], tonumber(ARGV[4]), tonumber(ARGV[5]), tonumber(ARGV[6]))
-if tasks[1] == 0 then return { 'tasks', request[2], request[4], tasks[3], 0, 0 } end
-local claimCount = tonumber(ARGV[13])
-local claimKeys = {}
-local hashes = {}
-for i = 1, claimCount do
-  claimKeys[i] = KEYS[4 + i]
-  hashes[i] = ARGV[13 + i]
-end
-local outcomes = checkClaims(claimKeys, hashes)
-for i = 1, claimCount do
-  if outcomes[i] == 'c' then return { 'conflict', request[2], request[4], 0, i, 0 } end
-end
-local jobKeys = {}
-local members = {}
-for j = 14 + claimCount, #ARGV, 3 do
-  local claim = tonumber(ARGV[j])
-  if claim == 0 or outcomes[claim] == 'n' then
-    jobKeys[#jobKeys + 1] = ARGV[j + 1]
-    if ARGV[j + 2] ~= '' then members[#members + 1] = ARGV[j + 2] end
+-- A submit's arguments before its hashes (rates, bursts, counts, cap, times, index, claims).
+local FIXED = 13
+local function gate(k, a)
+  local request = { 1, '-1', 0, 0 }
+  if tonumber(ARGV[a + 3]) > 0 then
+    request = takeTokens(KEYS[k + 1], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), 1)
+    if request[1] == 0 then return { 'requests', request[2], request[4], request[3], 0, 0 } end
   end
+  local taskCount = tonumber(ARGV[a + 6])
+  local tasks = takeTokens(KEYS[k + 2], tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), taskCount)
+  if tasks[1] == 0 then return { 'tasks', request[2], request[4], tasks[3], 0, 0 } end
+  local claimCount = tonumber(ARGV[a + FIXED])
+  local claimKeys = {}
+  local hashes = {}
+  for i = 1, claimCount do
+    claimKeys[i] = KEYS[k + 4 + i]
+    hashes[i] = ARGV[a + FIXED + i]
+  end
+  local outcomes = checkClaims(claimKeys, hashes)
+  for i = 1, claimCount do
+    if outcomes[i] == 'c' then return { 'conflict', request[2], request[4], 0, i, 0 } end
+  end
+  local jobKeys = {}
+  local members = {}
+  local first = a + FIXED + claimCount + 1
+  for j = first, first + 3 * (taskCount - 1), 3 do
+    local claim = tonumber(ARGV[j])
+    if claim == 0 or outcomes[claim] == 'n' then
+      jobKeys[#jobKeys + 1] = ARGV[j + 1]
+      if ARGV[j + 2] ~= '' then members[#members + 1] = ARGV[j + 2] end
+    end
+  end
+  local cap = tonumber(ARGV[a + 7])
+  if cap > 0 and #jobKeys > 0 then
+    local unfinished = reserveUnfinished(KEYS[k + 3], cap, tonumber(ARGV[a + 8]),
+      tonumber(ARGV[a + 9]), jobKeys)
+    if unfinished >= 0 then return { 'quota', request[2], request[4], 0, unfinished, #jobKeys } end
+  end
+  commitClaims(claimKeys, hashes, outcomes, tonumber(ARGV[a + 12]))
+  if #members > 0 then indexTasks(KEYS[k + 4], ARGV[a + 10], tonumber(ARGV[a + 11]), members) end
+  return { 'ok', request[2], request[4], 0, table.concat(outcomes), #jobKeys }
 end
-local cap = tonumber(ARGV[7])
-if cap > 0 and #jobKeys > 0 then
-  local unfinished = reserveUnfinished(KEYS[3], cap, tonumber(ARGV[8]), tonumber(ARGV[9]), jobKeys)
-  if unfinished >= 0 then return { 'quota', request[2], request[4], 0, unfinished, #jobKeys } end
+local replies = {}
+local k, a = 0, 0
+while a < #ARGV do
+  local claimCount = tonumber(ARGV[a + FIXED])
+  replies[#replies + 1] = gate(k, a)
+  k = k + 4 + claimCount
+  a = a + FIXED + claimCount + 3 * tonumber(ARGV[a + 6])
 end
-commitClaims(claimKeys, hashes, outcomes, tonumber(ARGV[12]))
-if #members > 0 then indexTasks(KEYS[4], ARGV[10], tonumber(ARGV[11]), members) end
-return { 'ok', request[2], request[4], 0, table.concat(outcomes), #jobKeys }
+return replies
 `);
 
 type GateReply = [
@@ -130,9 +150,18 @@ export class IdempotencyConflict extends Error {
   }
 }
 
+/** One submit's part of a {@link SUBMIT_GATE} call. */
+interface GateCall {
+  keys: string[];
+  args: string[];
+}
+
 /** Runs {@link SUBMIT_GATE} for a submit and turns its answer into a pass or an ApiError. */
 @Injectable()
 export class SubmitGate {
+  /** Single submits of one event-loop turn share a call; batches are big enough alone. */
+  private readonly singles = turnBatcher((calls: readonly GateCall[]) => this.run(calls));
+
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(REDIS) private readonly redis: Redis,
@@ -181,7 +210,11 @@ export class SubmitGate {
         members[i] ?? '',
       ]),
     ];
-    const reply = (await SUBMIT_GATE.run(this.redis, keys, args)) as GateReply;
+    const call = { keys, args };
+    const reply =
+      tasks.length === 1
+        ? await this.singles.load(call)
+        : ((await this.run([call]))[0] as GateReply);
     const [outcome, tokens, fullMs, waitMs, detail, reserved] = reply;
     if (charge) {
       charge.taken = true;
@@ -224,5 +257,12 @@ export class SubmitGate {
         await undo.exec();
       },
     };
+  }
+
+  /** One gate call for these submits, in order; answers each one's reply. */
+  private async run(calls: readonly GateCall[]): Promise<GateReply[]> {
+    const keys = calls.flatMap((call) => call.keys);
+    const args = calls.flatMap((call) => call.args);
+    return (await SUBMIT_GATE.run(this.redis, keys, args)) as GateReply[];
   }
 }

@@ -1,0 +1,102 @@
+import { jest } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { SCOPES } from '@agentq/contracts';
+import type { Principal } from '../src/auth/key-store.js';
+import { gatewayKeys } from '../src/gateway-keys.js';
+import { ApiError } from '../src/http/api-error.js';
+import { IdempotencyConflict, SubmitGate, type GateTask } from '../src/tasks/submit-gate.js';
+import { useGateway } from './gateway-harness.js';
+
+/** A principal as the auth guard makes it, with a task bucket of `burst` tasks. */
+function principal(tenant: string, burst?: number): Principal {
+  return {
+    keyId: `key-${tenant}`,
+    tenant,
+    scopes: new Set(SCOPES),
+    rateLimit: undefined,
+    taskRateLimit: burst === undefined ? undefined : { perMinute: 1, burst },
+  };
+}
+
+describe('submit gate', () => {
+  const gateway = useGateway({ AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED: '100' });
+
+  /** A one-task submit of `tenant`, with an idempotency key's spec hash when given. */
+  function single(tenant: string, idempotencyHash?: string): { tenant: string; task: GateTask } {
+    const id = randomUUID();
+    const jobKey = gateway.queues.get('default')?.toKey(id) ?? '';
+    return { tenant, task: { id, jobKey, pool: 'default', idempotencyHash } };
+  }
+
+  it('judges the single submits of one turn in one call, each on its own', async () => {
+    const gate = gateway.app.get(SubmitGate);
+    const evalsha = jest.spyOn(gateway.redis, 'evalsha');
+    const limited = `limited-${randomUUID().slice(0, 8)}`;
+    const keyed = `keyed-${randomUUID().slice(0, 8)}`;
+    // The same idempotency key (hence the same task id) with two different specs.
+    const first = single(keyed, 'hash-one');
+    const other = { ...first, task: { ...first.task, idempotencyHash: 'hash-two' } };
+    const submits = [
+      { ...single(limited), burst: 2 },
+      { ...single(limited), burst: 2 },
+      { ...single(limited), burst: 2 },
+      { ...first, burst: undefined },
+      { ...other, burst: undefined },
+    ];
+    try {
+      // Started in one turn, as concurrent requests are.
+      const outcomes = await Promise.allSettled(
+        submits.map(({ tenant, task, burst }) =>
+          gate.pass({
+            principal: principal(tenant, burst),
+            tasks: [task],
+            charge: undefined,
+            now: Date.now(),
+          }),
+        ),
+      );
+      expect(evalsha).toHaveBeenCalledTimes(1);
+      expect(outcomes.map((o) => o.status)).toEqual([
+        'fulfilled',
+        'fulfilled',
+        'rejected',
+        'fulfilled',
+        'rejected',
+      ]);
+      const [, , overBurst, , conflict] = outcomes;
+      expect(overBurst?.status === 'rejected' && overBurst.reason).toBeInstanceOf(ApiError);
+      expect(conflict?.status === 'rejected' && conflict.reason).toBeInstanceOf(
+        IdempotencyConflict,
+      );
+    } finally {
+      evalsha.mockRestore();
+    }
+    // Each refusal wrote nothing of its own: only accepted tasks hold room under the cap.
+    const reserved = (tenant: string) =>
+      gateway.redis.zrange(gatewayKeys.tenantUnfinished(gateway.prefix, tenant), '0', '-1');
+    expect((await reserved(limited)).sort()).toEqual(
+      submits
+        .slice(0, 2)
+        .map((s) => s.task.jobKey)
+        .sort(),
+    );
+    expect(await reserved(keyed)).toEqual([first.task.jobKey]);
+  });
+
+  it('answers a repeat of a key claimed earlier in the same call as a repeat', async () => {
+    const gate = gateway.app.get(SubmitGate);
+    const tenant = `repeat-${randomUUID().slice(0, 8)}`;
+    const once = single(tenant, 'same-spec');
+    const passes = await Promise.all(
+      [once, once].map(({ task }) =>
+        gate.pass({
+          principal: principal(tenant),
+          tasks: [task],
+          charge: undefined,
+          now: Date.now(),
+        }),
+      ),
+    );
+    expect(passes.map((pass) => pass.repeats)).toEqual([[false], [true]]);
+  });
+});
