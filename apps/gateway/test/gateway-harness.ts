@@ -222,18 +222,36 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
     },
   };
 
+  /**
+   * Every step runs even when one before it failed (a command timed out on a loaded
+   * machine, say): a skipped step would leave a connection open and jest waiting on it
+   * after the last test. The first failure is thrown once all steps ran.
+   */
   async function closeAll(): Promise<void> {
+    const failures: unknown[] = [];
+    const step = (run: () => Promise<unknown>) =>
+      run().catch((error: unknown) => failures.push(error));
     await Promise.all(
-      workers.map(async ({ worker, connection }) => {
-        await worker.close();
-        await connection.quit();
-      }),
+      workers.map(({ worker, connection }) =>
+        step(() => worker.close()).then(() => step(() => quitOrDisconnect(connection))),
+      ),
     );
-    await app.close();
-    for (const queue of queues.values()) await queue.obliterate({ force: true });
-    await deleteKeysByPrefix(redis, prefix);
-    await Promise.all([...queues.values()].map((queue) => queue.close()));
+    await step(() => app.close());
+    for (const queue of queues.values()) await step(() => queue.obliterate({ force: true }));
+    await step(() => deleteKeysByPrefix(redis, prefix));
+    await Promise.all([...queues.values()].map((queue) => step(() => queue.close())));
+    await step(() => quitOrDisconnect(redis));
+    if (failures.length > 0) throw failures[0];
+  }
+}
+
+/** Quits politely; if Redis does not answer, drops the connection so nothing stays open. */
+async function quitOrDisconnect(redis: ReturnType<typeof createRedis>): Promise<void> {
+  try {
     await redis.quit();
+  } catch (error) {
+    redis.disconnect();
+    throw error;
   }
 }
 

@@ -142,10 +142,10 @@ export class TaskEvents implements OnModuleDestroy {
     this.readers = undefined;
     const opened = (await readers?.catch(() => undefined)) ?? [];
     await Promise.all(
-      opened.map(async ({ events, connection }) => {
-        await events.close();
-        await connection.quit().catch(() => connection.disconnect());
-      }),
+      // The connection goes even if the reader's close fails: it would keep the process up.
+      opened.map(({ events, connection }) =>
+        events.close().finally(() => connection.quit().catch(() => connection.disconnect())),
+      ),
     );
   }
 
