@@ -16,7 +16,7 @@ import Fastify from 'fastify';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
 import { TaskSpecSchema } from '@agentq/contracts';
-import { createRedis, createTaskQueues, deleteKeysByPrefix, taskJobOptions } from '@agentq/queue';
+import { createRedis, deleteKeysByPrefix, openTaskQueues, taskJobOptions } from '@agentq/queue';
 import { createKey, formatApiKeyLine } from '../dist/auth/api-key.js';
 import { loadConfig } from '../dist/config.js';
 import { createGateway } from '../dist/create-gateway.js';
@@ -79,7 +79,8 @@ async function main() {
     AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST: '1000000000',
     AGENTQ_API_KEYS: formatApiKeyLine(apiKey.entry),
   });
-  const queues = createTaskQueues(config.pools, { connection: redis, prefix });
+  // As main.ts does: a queue whose start timed out is replaced.
+  const { queues } = await openTaskQueues(config.pools, { connection: redis, prefix }, 10_000);
   const gateway = await createGateway({
     config,
     logger: pino({ level: 'silent' }),

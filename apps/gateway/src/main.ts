@@ -1,6 +1,6 @@
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents, loadAgentModules } from '@agentq/agents';
-import { loadConfigOrExit, createRedis, createTaskQueues, waitUntilReady } from '@agentq/queue';
+import { loadConfigOrExit, createRedis, openTaskQueues } from '@agentq/queue';
 import { loadConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
 import { LOG_REDACTION } from './http/log-redaction.js';
@@ -16,15 +16,23 @@ async function main(): Promise<void> {
   }
   const redis = createRedis(config.redisUrl, 'client', 'agentq-gateway');
   redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  const queues = createTaskQueues(config.pools, { connection: redis, prefix: config.prefix });
   // The gateway validates plugin agents' input too, so it loads the same modules.
   const plugins = await loadAgentModules(config.agentModules, process.cwd());
   const registry = new AgentRegistry([...builtinAgents, ...plugins]);
 
-  // Serve once Redis is ready, so the first requests are not refused; if it stays away,
-  // serve anyway: /ready answers 503 and submits 503 until it is back.
-  if (!(await waitUntilReady(redis, REDIS_STARTUP_WAIT_MS))) {
-    logger.warn({ waitedMs: REDIS_STARTUP_WAIT_MS }, 'Redis not ready yet; serving anyway');
+  // Serve once Redis is ready and every pool's queue has started, so the first requests are
+  // not refused; if Redis stays away, serve anyway: /ready answers 503 and submits 503 until
+  // it is back.
+  const { queues, ready, error } = await openTaskQueues(
+    config.pools,
+    { connection: redis, prefix: config.prefix },
+    REDIS_STARTUP_WAIT_MS,
+  );
+  if (!ready) {
+    logger.warn(
+      { waitedMs: REDIS_STARTUP_WAIT_MS, err: error?.message },
+      'Redis not ready yet; serving anyway',
+    );
   }
   const app = await createGateway({ config, logger, redis, queues, registry });
   await app.listen({ port: config.port, host: config.host });

@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
 import { SCOPES, queueName, type Scope, type TaskJobData } from '@agentq/contracts';
-import { createRedis, createTaskQueues, deleteKeysByPrefix } from '@agentq/queue';
+import { createRedis, deleteKeysByPrefix, openTaskQueues } from '@agentq/queue';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/create-gateway.js';
 import { createKey, formatApiKeyLine } from '../src/auth/api-key.js';
@@ -102,7 +102,13 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
     redis.once('ready', resolve);
     redis.once('error', reject);
   });
-  const queues = createTaskQueues(config.pools, { connection: redis, prefix });
+  // As main.ts does: a queue whose start timed out on a busy machine is replaced.
+  const { queues, ready } = await openTaskQueues(
+    config.pools,
+    { connection: redis, prefix },
+    10_000,
+  );
+  if (!ready) throw new Error("the test gateway's queues did not start");
   const app: NestFastifyApplication = await createGateway({
     config,
     logger,

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import { createRedis, createTaskQueues, deleteKeysByPrefix } from '@agentq/queue';
+import type { Queue } from 'bullmq';
+import type { PoolName } from '@agentq/contracts';
+import { createRedis, deleteKeysByPrefix, openTaskQueues } from '@agentq/queue';
 import { loadConfig } from '../src/config.js';
 import { TaskEvents, type TaskChange } from '../src/events/task-events.service.js';
 import { REDIS_URL } from './gateway-harness.js';
@@ -8,9 +10,14 @@ import { REDIS_URL } from './gateway-harness.js';
 const prefix = `agentq-test-task-events-${randomUUID().slice(0, 8)}`;
 const config = loadConfig({ REDIS_URL, AGENTQ_PREFIX: prefix, AGENTQ_AUTH: 'off' });
 const redis = createRedis(REDIS_URL, 'client', 'test-task-events');
-const queues = createTaskQueues(config.pools, { connection: redis, prefix });
-const queue = queues.get('default');
+let queues: Map<PoolName, Queue>;
+let queue: Queue | undefined;
 const logger = pino({ level: 'silent' });
+
+beforeAll(async () => {
+  ({ queues } = await openTaskQueues(config.pools, { connection: redis, prefix }, 10_000));
+  queue = queues.get('default');
+});
 
 afterAll(async () => {
   await Promise.all([...queues.values()].map((q) => q.close()));

@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { queueName, type PoolName } from '@agentq/contracts';
@@ -25,4 +26,88 @@ export function createTaskQueues(
   options: TaskQueueOptions,
 ): Map<PoolName, Queue> {
   return new Map(pools.map((pool) => [pool, createTaskQueue(pool, options)]));
+}
+
+/** Pause between a queue whose start failed and its replacement. */
+const REOPEN_PAUSE_MS = 100;
+
+export interface OpenedTaskQueues {
+  queues: Map<PoolName, Queue>;
+  /** Whether every queue was ready in time (else some still wait for Redis). */
+  ready: boolean;
+  /** Why the last failed start failed, when one did and not every queue is ready. */
+  error?: Error;
+}
+
+/**
+ * One queue per pool, each ready to use or, when `waitMs` runs out first, still waiting
+ * for Redis. A BullMQ queue asks Redis its version once, when it starts, and a queue whose
+ * ask failed fails every call after it. On a client connection (commands time out) one
+ * slow answer does that: Redis busy, or a CPU-starved process reading the answer after its
+ * timer fired. So a queue whose start failed is replaced by a new one until one starts.
+ */
+export async function openTaskQueues(
+  pools: readonly PoolName[],
+  options: TaskQueueOptions,
+  waitMs: number,
+): Promise<OpenedTaskQueues> {
+  const deadline = Date.now() + waitMs;
+  const opened = await Promise.all(pools.map((pool) => openTaskQueue(pool, options, deadline)));
+  const ready = opened.every((one) => one.ready);
+  const error = ready ? undefined : opened.find((one) => one.error)?.error;
+  return {
+    queues: new Map(opened.map(({ queue }, index) => [pools[index] as PoolName, queue])),
+    ready,
+    ...(error ? { error } : {}),
+  };
+}
+
+type Readiness = { state: 'ready' | 'waiting' } | { state: 'failed'; error: Error };
+
+async function openTaskQueue(
+  pool: PoolName,
+  options: TaskQueueOptions,
+  deadline: number,
+): Promise<{ queue: Queue; ready: boolean; error?: Error }> {
+  let error: Error | undefined;
+  for (;;) {
+    const queue = createTaskQueue(pool, options);
+    const readiness = await readinessBefore(queue, deadline);
+    if (readiness.state !== 'failed') {
+      return { queue, ready: readiness.state === 'ready', ...(error ? { error } : {}) };
+    }
+    error = readiness.error;
+    await queue.close().catch(() => undefined);
+    if (Date.now() + REOPEN_PAUSE_MS >= deadline) {
+      return { queue: createTaskQueue(pool, options), ready: false, error };
+    }
+    await delay(REOPEN_PAUSE_MS);
+  }
+}
+
+/** Whether the queue started, failed to, or is still waiting for Redis at the deadline. */
+async function readinessBefore(queue: Queue, deadline: number): Promise<Readiness> {
+  // A failed start is also emitted as an error event: it is answered here.
+  const ignore = () => undefined;
+  queue.on('error', ignore);
+  const timer = new AbortController();
+  const waiting: Readiness = { state: 'waiting' };
+  try {
+    return await Promise.race([
+      queue.waitUntilReady().then(
+        (): Readiness => ({ state: 'ready' }),
+        (error: unknown): Readiness => ({ state: 'failed', error: asError(error) }),
+      ),
+      delay(Math.max(0, deadline - Date.now()), waiting, {
+        signal: timer.signal,
+      }),
+    ]);
+  } finally {
+    timer.abort();
+    queue.off('error', ignore);
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
 }
