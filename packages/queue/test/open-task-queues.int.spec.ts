@@ -44,11 +44,26 @@ function starveVersionChecks(times: number): { calls: () => number; restore: () 
   };
 }
 
+/**
+ * Runs `start` from a setImmediate callback: Node's event loop then runs its due timers
+ * before it next reads a socket, so a command sent there while the process stays busy past
+ * its timeout always times out (sent from elsewhere, its answer may be read first).
+ */
+function fromCheckPhase<T>(start: () => T): Promise<Awaited<T>> {
+  return new Promise((resolve, reject) => {
+    setImmediate(() => {
+      Promise.resolve(start()).then(resolve, reject);
+    });
+  });
+}
+
 describe('openTaskQueues', () => {
   it('a plain BullMQ queue whose version check timed out fails every call after it', async () => {
-    const queue = createTaskQueue('default', { connection: redis, prefix });
-    queue.on('error', () => undefined);
     const starved = starveVersionChecks(1);
+    const queue = await fromCheckPhase(() =>
+      createTaskQueue('default', { connection: redis, prefix }),
+    );
+    queue.on('error', () => undefined);
     try {
       await expect(queue.waitUntilReady()).rejects.toThrow('Command timed out');
       await expect(queue.getJobCounts()).rejects.toThrow('Command timed out');
@@ -61,10 +76,8 @@ describe('openTaskQueues', () => {
 
   it('replaces such a queue, so every pool gets a working one', async () => {
     const starved = starveVersionChecks(2);
-    const { queues, ready, error } = await openTaskQueues(
-      ['default', 'large'],
-      { connection: redis, prefix },
-      5000,
+    const { queues, ready, error } = await fromCheckPhase(() =>
+      openTaskQueues(['default', 'large'], { connection: redis, prefix }, 5000),
     ).finally(starved.restore);
     // Both first checks timed out; each pool's queue was replaced and asked again.
     expect({ ready, error, checks: starved.calls() }).toEqual({
