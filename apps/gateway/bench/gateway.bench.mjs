@@ -80,7 +80,12 @@ async function main() {
     AGENTQ_API_KEYS: formatApiKeyLine(apiKey.entry),
   });
   // As main.ts does: a queue whose start timed out is replaced.
-  const { queues } = await openTaskQueues(config.pools, { connection: redis, prefix }, 10_000);
+  const { queues } = await openTaskQueues(
+    config.pools,
+    { connection: redis, prefix },
+    10_000,
+    () => undefined,
+  );
   const gateway = await createGateway({
     config,
     logger: pino({ level: 'silent' }),

@@ -1,6 +1,7 @@
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents, loadAgentModules } from '@agentq/agents';
-import { loadConfigOrExit, createRedis, openTaskQueues } from '@agentq/queue';
+import type { PoolName } from '@agentq/contracts';
+import { ClientErrors, loadConfigOrExit, createRedis, openTaskQueues } from '@agentq/queue';
 import { loadConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
 import { LOG_REDACTION } from './http/log-redaction.js';
@@ -15,7 +16,11 @@ async function main(): Promise<void> {
     logger.warn('AGENTQ_AUTH=off: no API keys checked, every request acts as tenant "default"');
   }
   const redis = createRedis(config.redisUrl, 'client', 'agentq-gateway');
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const clientErrors = new ClientErrors();
+  clientErrors.watch([redis], (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const onQueueError = (pool: PoolName, err: Error) => {
+    if (!clientErrors.has(err)) logger.warn({ pool, err: err.message }, 'queue error');
+  };
   // The gateway validates plugin agents' input too, so it loads the same modules.
   const plugins = await loadAgentModules(config.agentModules, process.cwd());
   const registry = new AgentRegistry([...builtinAgents, ...plugins]);
@@ -27,6 +32,7 @@ async function main(): Promise<void> {
     config.pools,
     { connection: redis, prefix: config.prefix },
     REDIS_STARTUP_WAIT_MS,
+    onQueueError,
   );
   if (!ready) {
     logger.warn(

@@ -107,6 +107,7 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
     config.pools,
     { connection: redis, prefix },
     10_000,
+    () => undefined,
   );
   if (!ready) throw new Error("the test gateway's queues did not start");
   const app: NestFastifyApplication = await createGateway({

@@ -15,7 +15,12 @@ let queue: Queue | undefined;
 const logger = pino({ level: 'silent' });
 
 beforeAll(async () => {
-  ({ queues } = await openTaskQueues(config.pools, { connection: redis, prefix }, 10_000));
+  ({ queues } = await openTaskQueues(
+    config.pools,
+    { connection: redis, prefix },
+    10_000,
+    () => undefined,
+  ));
   queue = queues.get('default');
 });
 

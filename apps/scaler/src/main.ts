@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { PoolName } from '@agentq/contracts';
-import { loadConfigOrExit, createRedis, createTaskQueues } from '@agentq/queue';
+import { ClientErrors, loadConfigOrExit, createRedis, createTaskQueues } from '@agentq/queue';
 import type { Actuator, BusyWorkers } from './actuators/actuator.js';
 import { LocalActuator } from './actuators/local.actuator.js';
 import { NoopActuator } from './actuators/noop.actuator.js';
@@ -84,8 +84,12 @@ async function main(): Promise<void> {
   const config = loadConfigOrExit('scaler', loadConfig, process.env);
   const logger = pino({ level: config.logLevel, base: { app: 'scaler', pid: process.pid } });
   const redis = createRedis(config.redisUrl, 'worker', 'agentq-scaler');
-  redis.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
+  const clientErrors = new ClientErrors();
+  clientErrors.watch([redis], (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = createTaskQueues(config.pools, { connection: redis, prefix: config.prefix });
+  for (const [pool, queue] of queues) {
+    clientErrors.hear(queue, (err) => logger.warn({ pool, err: err.message }, 'queue error'));
+  }
 
   const metrics = new ScalerMetrics();
   const pins = new PinStore(redis, config.prefix);

@@ -1,6 +1,7 @@
 // The agentq pool worker the benches run: built as main.ts builds it (the default pool's
 // settings, the built-in agents), on a prefix of the bench's.
 import { AgentRegistry, builtinAgents, createAgentServices } from '@agentq/agents';
+import { ClientErrors } from '@agentq/queue';
 import { loadConfig } from '../dist/config.js';
 import { WorkerMetrics } from '../dist/metrics.js';
 import { PoolWorker } from '../dist/pool-worker.js';
@@ -44,6 +45,7 @@ export function benchPoolWorker({
     backoff: { baseMs: 1000, capMs: 300_000 },
     metrics: new WorkerMetrics(),
     logger,
+    clientErrors: new ClientErrors(),
   });
   return {
     worker,

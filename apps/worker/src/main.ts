@@ -6,7 +6,7 @@ import {
   createAgentServices,
   loadAgentModules,
 } from '@agentq/agents';
-import { WorkflowEngine, loadConfigOrExit, createRedis } from '@agentq/queue';
+import { ClientErrors, WorkflowEngine, loadConfigOrExit, createRedis } from '@agentq/queue';
 import { CancelListener } from './cancel-listener.js';
 import { loadConfig } from './config.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
@@ -31,9 +31,10 @@ async function main(): Promise<void> {
   const connection = createRedis(config.redisUrl, 'worker', 'agentq-worker');
   const subscriber = createRedis(config.redisUrl, 'worker', 'agentq-worker-cancel');
   const agentsConnection = createRedis(config.redisUrl, 'worker', 'agentq-worker-agents');
-  for (const client of [connection, subscriber, agentsConnection]) {
-    client.on('error', (err) => logger.warn({ err: err.message }, 'redis connection error'));
-  }
+  const clientErrors = new ClientErrors();
+  clientErrors.watch([connection, subscriber, agentsConnection], (err) =>
+    logger.warn({ err: err.message }, 'redis connection error'),
+  );
 
   const metrics = new WorkerMetrics();
   // A plugin that does not load stops the start, naming the module.
@@ -55,7 +56,12 @@ async function main(): Promise<void> {
     targets: cancelTargets,
     logger,
   });
-  const stepQueues = new StepQueues({ connection, prefix: config.prefix });
+  const stepQueues = new StepQueues({
+    connection,
+    prefix: config.prefix,
+    hearErrors: (pool, queue) =>
+      clientErrors.hear(queue, (err) => logger.warn({ pool, err: err.message }, 'queue error')),
+  });
   const workflows = new WorkflowEngine({
     redis: connection,
     prefix: config.prefix,
@@ -91,6 +97,7 @@ async function main(): Promise<void> {
         backoff: config.backoff,
         metrics,
         logger,
+        clientErrors,
         onTaskFailed: (job) => settleFailedStep(workflows, job),
       }),
   );

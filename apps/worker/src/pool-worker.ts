@@ -6,6 +6,7 @@ import { ErrorCode, queueName } from '@agentq/contracts';
 import {
   clearAttempts,
   createBackoffStrategy,
+  type ClientErrors,
   recordAttempt,
   type BackoffLimits,
 } from '@agentq/queue';
@@ -35,6 +36,8 @@ export interface PoolWorkerOptions {
   backoff: BackoffLimits;
   metrics: WorkerMetrics;
   logger: Logger;
+  /** The shared clients' errors, logged where they are watched; this logs the rest. */
+  clientErrors: ClientErrors;
   /** Called once a task failed for good, after its dead letter (workflow bookkeeping). */
   onTaskFailed?: (job: Job) => Promise<void>;
 }
@@ -67,9 +70,10 @@ export class PoolWorker implements Cancellable {
   }
 
   async start(): Promise<void> {
-    const { settings, connection, prefix, logger, metrics } = this.options;
+    const { settings, connection, prefix, logger, metrics, clientErrors } = this.options;
     const { pool } = settings;
     const queue = new Queue(queueName(pool), { connection, prefix });
+    clientErrors.hear(queue, (err) => logger.warn({ pool, err: err.message }, 'queue error'));
     this.queue = queue;
     if (settings.globalConcurrency !== undefined) {
       await queue.setGlobalConcurrency(settings.globalConcurrency);
@@ -88,7 +92,7 @@ export class PoolWorker implements Cancellable {
         : NO_LIMIT,
       settings: { backoffStrategy: createBackoffStrategy(this.options.backoff) },
     });
-    worker.on('error', (err) => logger.error({ pool, err: err.message }, 'worker error'));
+    clientErrors.hear(worker, (err) => logger.error({ pool, err: err.message }, 'worker error'));
     worker.on('stalled', (taskId) => this.track(this.onStalled(taskId)));
     worker.on('completed', (job) => this.onCompleted(job));
     worker.on('failed', (job, err) => this.track(this.onFailed(job, err)));

@@ -61,12 +61,20 @@ export async function settleFailedStep(engine: WorkflowEngine, job: Job): Promis
 export class StepQueues {
   private readonly queues = new Map<PoolName, Queue>();
 
-  constructor(private readonly options: { connection: Redis; prefix: string }) {}
+  constructor(
+    private readonly options: {
+      connection: Redis;
+      prefix: string;
+      /** Listens to a new queue's errors (BullMQ prints unheard ones to stderr). */
+      hearErrors: (pool: PoolName, queue: Queue) => void;
+    },
+  ) {}
 
   get(pool: PoolName): Queue {
     let queue = this.queues.get(pool);
     if (!queue) {
       queue = createTaskQueue(pool, this.options);
+      this.options.hearErrors(pool, queue);
       this.queues.set(pool, queue);
     }
     return queue;

@@ -10,7 +10,7 @@ import {
   type AnyAgent,
 } from '@agentq/agents';
 import { queueName, type TaskJobData } from '@agentq/contracts';
-import { createRedis, deleteKeysByPrefix, toTaskView } from '@agentq/queue';
+import { ClientErrors, createRedis, deleteKeysByPrefix, toTaskView } from '@agentq/queue';
 import type { CancelCheck } from '../src/cancel-listener.js';
 import { loadConfig, type PoolSettings } from '../src/config.js';
 import { PoolWorker } from '../src/pool-worker.js';
@@ -76,6 +76,7 @@ export function testPool(name: string, options: FixtureOptions = {}) {
     backoff: options.backoff ?? { baseMs: 10, capMs: 100 },
     metrics: options.metrics ?? new WorkerMetrics(),
     logger,
+    clientErrors: new ClientErrors(),
   });
 
   return {

@@ -1,5 +1,6 @@
 export * from './backoff.js';
 export * from './cancellation.js';
+export * from './client-errors.js';
 export * from './connection.js';
 export * from './dead-letter.js';
 export * from './env.js';

@@ -45,14 +45,18 @@ export interface OpenedTaskQueues {
  * ask failed fails every call after it. On a client connection (commands time out) one
  * slow answer does that: Redis busy, or a CPU-starved process reading the answer after its
  * timer fired. So a queue whose start failed is replaced by a new one until one starts.
+ * `onError` hears every queue's errors (its start's, and its connection's).
  */
 export async function openTaskQueues(
   pools: readonly PoolName[],
   options: TaskQueueOptions,
   waitMs: number,
+  onError: (pool: PoolName, error: Error) => void,
 ): Promise<OpenedTaskQueues> {
   const deadline = Date.now() + waitMs;
-  const opened = await Promise.all(pools.map((pool) => openTaskQueue(pool, options, deadline)));
+  const opened = await Promise.all(
+    pools.map((pool) => openTaskQueue(pool, options, deadline, (error) => onError(pool, error))),
+  );
   const ready = opened.every((one) => one.ready);
   const error = ready ? undefined : opened.find((one) => one.error)?.error;
   return {
@@ -68,28 +72,31 @@ async function openTaskQueue(
   pool: PoolName,
   options: TaskQueueOptions,
   deadline: number,
+  onError: (error: Error) => void,
 ): Promise<{ queue: Queue; ready: boolean; error?: Error }> {
+  const open = () => {
+    const queue = createTaskQueue(pool, options);
+    // Without a listener, BullMQ prints a queue's errors to stderr (connection errors
+    // included, on every reconnect attempt).
+    queue.on('error', onError);
+    return queue;
+  };
   let error: Error | undefined;
   for (;;) {
-    const queue = createTaskQueue(pool, options);
+    const queue = open();
     const readiness = await readinessBefore(queue, deadline);
     if (readiness.state !== 'failed') {
       return { queue, ready: readiness.state === 'ready', ...(error ? { error } : {}) };
     }
     error = readiness.error;
     await queue.close().catch(() => undefined);
-    if (Date.now() + REOPEN_PAUSE_MS >= deadline) {
-      return { queue: createTaskQueue(pool, options), ready: false, error };
-    }
+    if (Date.now() + REOPEN_PAUSE_MS >= deadline) return { queue: open(), ready: false, error };
     await delay(REOPEN_PAUSE_MS);
   }
 }
 
 /** Whether the queue started, failed to, or is still waiting for Redis at the deadline. */
 async function readinessBefore(queue: Queue, deadline: number): Promise<Readiness> {
-  // A failed start is also emitted as an error event: it is answered here.
-  const ignore = () => undefined;
-  queue.on('error', ignore);
   const timer = new AbortController();
   const waiting: Readiness = { state: 'waiting' };
   try {
@@ -104,7 +111,6 @@ async function readinessBefore(queue: Queue, deadline: number): Promise<Readines
     ]);
   } finally {
     timer.abort();
-    queue.off('error', ignore);
   }
 }
 

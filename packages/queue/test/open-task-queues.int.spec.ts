@@ -76,8 +76,11 @@ describe('openTaskQueues', () => {
 
   it('replaces such a queue, so every pool gets a working one', async () => {
     const starved = starveVersionChecks(2);
+    const heard: string[] = [];
     const { queues, ready, error } = await fromCheckPhase(() =>
-      openTaskQueues(['default', 'large'], { connection: redis, prefix }, 5000),
+      openTaskQueues(['default', 'large'], { connection: redis, prefix }, 5000, (pool, error) =>
+        heard.push(`${pool}: ${error.message}`),
+      ),
     ).finally(starved.restore);
     // Both first checks timed out; each pool's queue was replaced and asked again.
     expect({ ready, error, checks: starved.calls() }).toEqual({
@@ -85,6 +88,8 @@ describe('openTaskQueues', () => {
       error: undefined,
       checks: 4,
     });
+    // The failed starts were reported, as errors of their pools.
+    expect(heard.sort()).toEqual(['default: Command timed out', 'large: Command timed out']);
     expect([...queues.keys()]).toEqual(['default', 'large']);
     for (const queue of queues.values()) {
       expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 0 });
@@ -104,12 +109,10 @@ describe('openTaskQueues', () => {
         ['default'],
         { connection: unanswered, prefix },
         300,
+        () => undefined,
       );
       expect({ ready, pools: [...queues.keys()] }).toEqual({ ready: false, pools: ['default'] });
-      for (const queue of queues.values()) {
-        queue.on('error', () => undefined);
-        await queue.close();
-      }
+      for (const queue of queues.values()) await queue.close();
     } finally {
       unanswered.disconnect();
       for (const socket of sockets) socket.destroy();
