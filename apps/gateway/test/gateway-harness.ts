@@ -109,7 +109,11 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
     10_000,
     () => undefined,
   );
-  if (!ready) throw new Error("the test gateway's queues did not start");
+  if (!ready) {
+    await Promise.all([...queues.values()].map((queue) => queue.close()));
+    redis.disconnect();
+    throw new Error("the test gateway's queues did not start");
+  }
   const app: NestFastifyApplication = await createGateway({
     config,
     logger,
