@@ -79,12 +79,7 @@ it('answers 503 while Redis is unreachable, reconnects, and completes every ackn
   // A 500 is logged with its error: shown here if one happened.
   expect(gateway.app.lines.filter((line) => line.msg === 'request failed')).toEqual([]);
   // The outage is logged as JSON lines, not as stacks printed by a library to stderr.
-  for (const app of apps) {
-    expect({ app: app.name, lines: app.lines.filter((line) => 'text' in line) }).toEqual({
-      app: app.name,
-      lines: [],
-    });
-  }
+  for (const app of apps) expect([app.name, app.plainTextLines()]).toEqual([app.name, []]);
   expect(result.lost).toEqual([]);
   expect(result.completedTwice).toEqual([]);
   expect(stats.hangs).toBe(0);

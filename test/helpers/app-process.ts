@@ -131,6 +131,11 @@ export class AppProcess {
     this.lines.length = 0;
   }
 
+  /** The output lines that were not JSON log lines (a stack some library printed, say). */
+  plainTextLines(): string[] {
+    return this.lines.flatMap((line) => ('text' in line ? [String(line.text)] : []));
+  }
+
   private onLine(text: string): void {
     this.output.push(text);
     if (!this.keepLines) {
