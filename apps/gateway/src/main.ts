@@ -1,7 +1,13 @@
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents, loadAgentModules } from '@agentq/agents';
 import type { PoolName } from '@agentq/contracts';
-import { ClientErrors, loadConfigOrExit, createRedis, openTaskQueues } from '@agentq/queue';
+import {
+  ClientErrors,
+  closeRedis,
+  createRedis,
+  loadConfigOrExit,
+  openTaskQueues,
+} from '@agentq/queue';
 import { loadConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
 import { LOG_REDACTION } from './http/log-redaction.js';
@@ -59,7 +65,7 @@ async function main(): Promise<void> {
       // finishes in-flight requests; the queues and Redis close last.
       await app.close();
       await Promise.all([...queues.values()].map((queue) => queue.close()));
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
       logger.info('stopped');
     })();
   };

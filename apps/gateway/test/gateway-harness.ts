@@ -5,7 +5,7 @@ import type { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
 import { SCOPES, queueName, type Scope, type TaskJobData } from '@agentq/contracts';
-import { createRedis, deleteKeysByPrefix, openTaskQueues } from '@agentq/queue';
+import { closeRedis, createRedis, deleteKeysByPrefix, openTaskQueues } from '@agentq/queue';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/create-gateway.js';
 import { createKey, formatApiKeyLine } from '../src/auth/api-key.js';
@@ -244,25 +244,15 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
       run().catch((error: unknown) => failures.push(error));
     await Promise.all(
       workers.map(({ worker, connection }) =>
-        step(() => worker.close()).then(() => step(() => quitOrDisconnect(connection))),
+        step(() => worker.close()).then(() => step(() => closeRedis(connection))),
       ),
     );
     await step(() => app.close());
     for (const queue of queues.values()) await step(() => queue.obliterate({ force: true }));
     await step(() => deleteKeysByPrefix(redis, prefix));
     await Promise.all([...queues.values()].map((queue) => step(() => queue.close())));
-    await step(() => quitOrDisconnect(redis));
+    await step(() => closeRedis(redis));
     if (failures.length > 0) throw failures[0];
-  }
-}
-
-/** Quits politely; if Redis does not answer, drops the connection so nothing stays open. */
-async function quitOrDisconnect(redis: ReturnType<typeof createRedis>): Promise<void> {
-  try {
-    await redis.quit();
-  } catch (error) {
-    redis.disconnect();
-    throw error;
   }
 }
 

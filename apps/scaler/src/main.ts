@@ -2,7 +2,13 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { PoolName } from '@agentq/contracts';
-import { ClientErrors, loadConfigOrExit, createRedis, createTaskQueues } from '@agentq/queue';
+import {
+  ClientErrors,
+  closeRedis,
+  createRedis,
+  createTaskQueues,
+  loadConfigOrExit,
+} from '@agentq/queue';
 import type { Actuator, BusyWorkers } from './actuators/actuator.js';
 import { LocalActuator } from './actuators/local.actuator.js';
 import { NoopActuator } from './actuators/noop.actuator.js';
@@ -159,7 +165,7 @@ async function main(): Promise<void> {
       await lease.close();
       await server.close();
       await Promise.all([...queues.values()].map((queue) => queue.close()));
-      await redis.quit().catch(() => redis.disconnect());
+      await closeRedis(redis);
       clearTimeout(deadline);
       logger.info('stopped');
     })();

@@ -6,7 +6,13 @@ import {
   createAgentServices,
   loadAgentModules,
 } from '@agentq/agents';
-import { ClientErrors, WorkflowEngine, loadConfigOrExit, createRedis } from '@agentq/queue';
+import {
+  ClientErrors,
+  WorkflowEngine,
+  closeRedis,
+  createRedis,
+  loadConfigOrExit,
+} from '@agentq/queue';
 import { CancelListener } from './cancel-listener.js';
 import { loadConfig } from './config.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
@@ -136,11 +142,7 @@ async function main(): Promise<void> {
       await http.close();
       await services.close();
       await stepQueues.close();
-      await Promise.all(
-        [connection, subscriber, agentsConnection].map((client) =>
-          client.quit().catch(() => client.disconnect()),
-        ),
-      );
+      await Promise.all([connection, subscriber, agentsConnection].map(closeRedis));
       logger.info('stopped');
     })();
   };

@@ -53,6 +53,11 @@ export function createRedis(url: string, role: ConnectionRole, name: string): Re
   return new Redis({ ...redisOptions(url, role), connectionName: name });
 }
 
+/** Quits politely; if Redis does not answer, drops the connection so nothing stays open. */
+export async function closeRedis(redis: Redis): Promise<void> {
+  await redis.quit().catch(() => redis.disconnect());
+}
+
 /** Waits until the client is ready; false if it is not within the time given. */
 export function waitUntilReady(redis: Redis, timeoutMs: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);

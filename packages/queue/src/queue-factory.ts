@@ -58,11 +58,10 @@ export async function openTaskQueues(
     pools.map((pool) => openTaskQueue(pool, options, deadline, (error) => onError(pool, error))),
   );
   const ready = opened.every((one) => one.ready);
-  const error = ready ? undefined : opened.find((one) => one.error)?.error;
   return {
     queues: new Map(opened.map(({ queue }, index) => [pools[index] as PoolName, queue])),
     ready,
-    ...(error ? { error } : {}),
+    error: ready ? undefined : opened.find((one) => one.error)?.error,
   };
 }
 
@@ -86,7 +85,7 @@ async function openTaskQueue(
     const queue = open();
     const readiness = await readinessBefore(queue, deadline);
     if (readiness.state !== 'failed') {
-      return { queue, ready: readiness.state === 'ready', ...(error ? { error } : {}) };
+      return { queue, ready: readiness.state === 'ready', error };
     }
     error = readiness.error;
     await queue.close().catch(() => undefined);

@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { QueueEvents, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { queueName, type PoolName } from '@agentq/contracts';
-import { createRedis } from '@agentq/queue';
+import { closeRedis, createRedis } from '@agentq/queue';
 import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES } from '../tokens.js';
@@ -143,9 +143,7 @@ export class TaskEvents implements OnModuleDestroy {
     const opened = (await readers?.catch(() => undefined)) ?? [];
     await Promise.all(
       // The connection goes even if the reader's close fails: it would keep the process up.
-      opened.map(({ events, connection }) =>
-        events.close().finally(() => connection.quit().catch(() => connection.disconnect())),
-      ),
+      opened.map(({ events, connection }) => events.close().finally(() => closeRedis(connection))),
     );
   }
 

@@ -1,7 +1,7 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { createRedis, onWorkflowChange } from '@agentq/queue';
+import { closeRedis, createRedis, onWorkflowChange } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { KeyedListeners } from '../events/keyed-listeners.js';
 import { GATEWAY_CONFIG, LOGGER } from '../tokens.js';
@@ -45,7 +45,7 @@ export class WorkflowChanges implements OnModuleInit, OnModuleDestroy {
   async onModuleDestroy(): Promise<void> {
     this.listeners.closeAll();
     await this.unsubscribe?.().catch(() => undefined);
-    await this.subscriber?.quit().catch(() => this.subscriber?.disconnect());
+    if (this.subscriber) await closeRedis(this.subscriber);
   }
 
   get isClosing(): boolean {
