@@ -22,6 +22,29 @@ describe('admission control', () => {
     expect((await post({ agent: 'echo', priority: 'high', pool: 'large' })).status).toBe(201);
   });
 
+  it('refuses an idempotent repeat while the pool is full, and answers it once there is room', async () => {
+    const spec = { agent: 'echo', priority: 'high', pool: 'large', idempotencyKey: 'full-repeat' };
+    const queue = gateway.queues.get('large')!;
+    const waitingHigh = async () => (await queue.getCountsPerPriority([2]))[2] ?? 0;
+    const first = await post(spec);
+    expect(first.status).toBe(201);
+    const fillers: string[] = [];
+    while ((await waitingHigh()) < 3) {
+      fillers.push((await post({ ...spec, idempotencyKey: undefined })).body.id);
+    }
+
+    expect(fillers.length).toBeGreaterThan(0);
+    expect((await post(spec)).status).toBe(429);
+    await queue.remove(fillers[0] ?? '');
+    // As a client honouring Retry-After would, sooner: a backlog read may stand for 10 ms.
+    let repeat = await post(spec);
+    for (let tries = 1; repeat.status === 429 && tries < 100; tries += 1) repeat = await post(spec);
+    expect(repeat.status).toBe(200);
+    expect(repeat.body.id).toBe(first.body.id);
+    // The repeat queued nothing.
+    expect(await waitingHigh()).toBe(2);
+  });
+
   it('rejects a whole batch that does not fit, enqueuing none of it', async () => {
     const response = await gateway.request('POST', '/v1/tasks/batch', {
       tasks: Array.from({ length: 6 }, () => ({ agent: 'echo', priority: 'low' })),

@@ -1,6 +1,7 @@
 import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { SCOPES } from '@agentq/contracts';
+import { jobInsert } from '@agentq/queue';
 import type { Principal } from '../src/auth/key-store.js';
 import { gatewayKeys } from '../src/gateway-keys.js';
 import { ApiError } from '../src/http/api-error.js';
@@ -21,11 +22,20 @@ function principal(tenant: string, burst?: number): Principal {
 describe('submit gate', () => {
   const gateway = useGateway({ AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED: '100' });
 
+  const queue = () => {
+    const found = gateway.queues.get('default');
+    if (!found) throw new Error('the default pool has no queue');
+    return found;
+  };
+
   /** A one-task submit of `tenant`, with an idempotency key's spec hash when given. */
   function single(tenant: string, idempotencyHash?: string): { tenant: string; task: GateTask } {
     const id = randomUUID();
-    const jobKey = gateway.queues.get('default')?.toKey(id) ?? '';
-    return { tenant, task: { id, jobKey, pool: 'default', idempotencyHash } };
+    const insert = jobInsert(queue(), 'echo', { tenant }, { jobId: id, priority: 2 });
+    return {
+      tenant,
+      task: { id, jobKey: queue().toKey(id), pool: 'default', idempotencyHash, insert },
+    };
   }
 
   it('judges the single submits of one turn in one call, each on its own', async () => {
@@ -81,6 +91,12 @@ describe('submit gate', () => {
         .sort(),
     );
     expect(await reserved(keyed)).toEqual([first.task.jobKey]);
+    // The same call queued the accepted tasks, and only those (the conflicting fifth submit
+    // shares the fourth's task id).
+    const states = await Promise.all(
+      submits.slice(0, 4).map((s) => queue().getJobState(s.task.id)),
+    );
+    expect(states).toEqual(['prioritized', 'prioritized', 'unknown', 'prioritized']);
   });
 
   it('answers a repeat of a key claimed earlier in the same call as a repeat', async () => {

@@ -14,3 +14,4 @@ export * from './oldest-waiting.js';
 export * from './workflow/workflow-engine.js';
 export * from './workflow/workflow-changes.js';
 export { stepTaskId } from './workflow/workflow-keys.js';
+export * from './job-insert.js';

@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
+import { INSERT_JOB_LUA, type JobInsert } from '@agentq/queue';
 import type { Principal } from '../auth/key-store.js';
 import type { GatewayConfig } from '../config.js';
 import { RedisScript, ZADD_ALL_LUA } from '../http/redis-script.js';
@@ -27,23 +28,27 @@ import { INDEX_TASKS_LUA, TaskIndex, memberOf } from './task-index.js';
 import { turnBatcher } from './turn-batch.js';
 
 /**
- * Every check and record of a submit in one script, so a submit costs one round trip before
- * its enqueue instead of five (each a Lua call of its own, and a socket write and a reply to
- * parse on a gateway whose CPU is the limit). Per submit, in order:
+ * Every check and record of a submit and its enqueue in one script: a submit costs one round
+ * trip (each step a call of its own would cost a socket write, a wake-up of Redis and a reply
+ * to parse, on a gateway whose CPU is the limit), and it is atomic: its tasks are queued if
+ * and only if its records are written. Per submit, in order:
  * 1. the key's request bucket (one token), unless the guard already took it;
  * 2. the key's task bucket (one token per task);
  * 3. the idempotency claims, checked without writing;
  * 4. the tenant's cap on unfinished tasks, for the tasks that are not repeats;
- * 5. then, nothing having refused: the claims are stored and the new tasks indexed.
+ * 5. then, nothing having refused: the claims are stored, the new tasks indexed and queued
+ *    (by BullMQ's own add scripts, see `INSERT_JOB_LUA`).
  * A refusal at a step leaves what the steps before it took (tokens are spent by trying, as
  * with separate calls) and writes nothing after it.
  *
  * One call carries one or more submits, one after the other, each judged on its own (a
  * refused one does not stop the next): the single submits of one event-loop turn share it.
- * Per submit, KEYS: request bucket, task bucket, tenant's unfinished set, tenant's index,
- * claim keys. ARGV: request rate, burst, cost (0|1); task rate, burst, count T; cap, now,
- * grace; index bound, keep; claim TTL, claim count C; C hashes; then per task: its claim's
- * number (0 = none), job key, index member.
+ * KEYS: first the add scripts' keys per block (a queue and an add script: the same for every
+ * job), then per submit: request bucket, task bucket, tenant's unfinished set, tenant's
+ * index, claim keys. ARGV: block count B, per block its add script and key count; then per
+ * submit: request rate, burst, cost (0|1); task rate, burst, count T; cap, now, grace; index
+ * bound, keep; claim TTL, claim count C; C hashes; then per task: its claim's number
+ * (0 = none), job key, index member, block, and BullMQ's three add arguments.
  * Answers per submit { outcome, request tokens left, ms until its bucket is full, ms to wait
  * (refused buckets), detail (claim outcomes / conflicting claim / unfinished count), tasks
  * to reserve }.
@@ -54,8 +59,12 @@ ${TAKE_TOKENS_LUA}
 ${CLAIMS_LUA}
 ${RESERVE_UNFINISHED_LUA}
 ${INDEX_TASKS_LUA}
+${INSERT_JOB_LUA}
 -- A submit's arguments before its hashes (rates, bursts, counts, cap, times, index, claims).
 local FIXED = 13
+-- Arguments per task: claim, job key, index member, block, packed args, data, packed opts.
+local PER_TASK = 7
+local blocks = {}
 local function gate(k, a)
   local request = { 1, '-1', 0, 0 }
   if tonumber(ARGV[a + 3]) > 0 then
@@ -78,12 +87,14 @@ local function gate(k, a)
   end
   local jobKeys = {}
   local members = {}
+  local inserts = {}
   local first = a + FIXED + claimCount + 1
-  for j = first, first + 3 * (taskCount - 1), 3 do
+  for j = first, first + PER_TASK * (taskCount - 1), PER_TASK do
     local claim = tonumber(ARGV[j])
     if claim == 0 or outcomes[claim] == 'n' then
       jobKeys[#jobKeys + 1] = ARGV[j + 1]
       if ARGV[j + 2] ~= '' then members[#members + 1] = ARGV[j + 2] end
+      inserts[#inserts + 1] = j
     end
   end
   local cap = tonumber(ARGV[a + 7])
@@ -94,15 +105,27 @@ local function gate(k, a)
   end
   commitClaims(claimKeys, hashes, outcomes, tonumber(ARGV[a + 12]))
   if #members > 0 then indexTasks(KEYS[k + 4], ARGV[a + 10], tonumber(ARGV[a + 11]), members) end
+  for _, j in ipairs(inserts) do
+    local block = blocks[tonumber(ARGV[j + 3])]
+    insertJob(block.kind, block.keys, ARGV[j + 4], ARGV[j + 5], ARGV[j + 6])
+  end
   return { 'ok', request[2], request[4], 0, table.concat(outcomes), #jobKeys }
 end
+local k, a = 0, 1
+for b = 1, tonumber(ARGV[1]) do
+  local count = tonumber(ARGV[a + 2])
+  local keys = {}
+  for i = 1, count do keys[i] = KEYS[k + i] end
+  blocks[b] = { kind = tonumber(ARGV[a + 1]), keys = keys }
+  k = k + count
+  a = a + 2
+end
 local replies = {}
-local k, a = 0, 0
 while a < #ARGV do
   local claimCount = tonumber(ARGV[a + FIXED])
   replies[#replies + 1] = gate(k, a)
   k = k + 4 + claimCount
-  a = a + FIXED + claimCount + 3 * tonumber(ARGV[a + 6])
+  a = a + FIXED + claimCount + PER_TASK * tonumber(ARGV[a + 6])
 end
 return replies
 `);
@@ -124,6 +147,8 @@ export interface GateTask {
   pool: string;
   /** The spec's hash, when it has an idempotency key. */
   idempotencyHash?: string;
+  /** Its job, as `queue.add` would send it (`jobInsert`). */
+  insert: JobInsert;
 }
 
 export interface GateRequest {
@@ -135,12 +160,10 @@ export interface GateRequest {
   now: number;
 }
 
-/** What a submit that passed the gate learned, and how to undo its records. */
+/** What a submit that passed the gate learned; its other tasks are queued. */
 export interface GatePass {
-  /** Per task: whether its idempotency key was used before with the same spec. */
+  /** Per task: whether its idempotency key was used before with the same spec (not queued again). */
   repeats: boolean[];
-  /** The tasks were not enqueued after all: forget their claims, reservations and index entries. */
-  release(): Promise<void>;
 }
 
 /** The task the gate refused for a conflicting idempotency key (409; 0-based). */
@@ -153,7 +176,7 @@ export class IdempotencyConflict extends Error {
 /** One submit's part of a {@link SUBMIT_GATE} call. */
 interface GateCall {
   keys: string[];
-  args: string[];
+  args: (string | Buffer)[];
 }
 
 /** Runs {@link SUBMIT_GATE} for a submit and turns its answer into a pass or an ApiError. */
@@ -161,6 +184,11 @@ interface GateCall {
 export class SubmitGate {
   /** Single submits of one event-loop turn share a call; batches are big enough alone. */
   private readonly singles = turnBatcher((calls: readonly GateCall[]) => this.run(calls));
+  /** Per queue and add script, its block number (1-based) in {@link blockArgs}. */
+  private readonly blockNumbers = new Map<string, number>();
+  /** The blocks' keys and ARGV head, as every call starts with them; only grows. */
+  private readonly blockKeys: string[] = [];
+  private readonly blockArgs: string[] = ['0'];
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -191,7 +219,7 @@ export class SubmitGate {
     );
     const unfinishedKey = gatewayKeys.tenantUnfinished(this.config.prefix, tenant);
     const keys = [requests.key, budget.key, unfinishedKey, index.key, ...claimKeys];
-    const args = [
+    const args: (string | Buffer)[] = [
       ...bucketArgs(requests.limit),
       charge ? '1' : '0',
       ...bucketArgs(budget.limit),
@@ -208,6 +236,8 @@ export class SubmitGate {
         String(claimNumber.get(i) ?? 0),
         task.jobKey,
         members[i] ?? '',
+        this.blockOf(task.pool, task.insert),
+        ...task.insert.argv,
       ]),
     ];
     const call = { keys, args };
@@ -242,27 +272,30 @@ export class SubmitGate {
     const outcomes: ClaimOutcome[] = toClaimOutcomes(String(detail));
     const repeats = tasks.map(() => false);
     keyed.forEach(({ index }, position) => (repeats[index] = outcomes[position] === 'repeat'));
-    const fresh = tasks.filter((_, i) => !repeats[i]);
-    const freshMembers = members.filter((_, i) => !repeats[i]);
-    const claimed = keyed
-      .filter(({ index }) => !repeats[index])
-      .map(({ index }) => tasks[index]?.id ?? '');
-    return {
-      repeats,
-      release: async () => {
-        const undo = this.redis.multi();
-        if (claimed.length > 0) undo.del(...claimed.map((id) => this.idempotency.keyOf(id)));
-        if (fresh.length > 0) undo.zrem(unfinishedKey, ...fresh.map((task) => task.jobKey));
-        if (freshMembers.length > 0) undo.zrem(index.key, ...freshMembers);
-        await undo.exec();
-      },
-    };
+    return { repeats };
+  }
+
+  /**
+   * The block number of a queue's add script, registered on first use: every call passes
+   * every block known so far, so a number once given stays valid.
+   */
+  private blockOf(pool: string, insert: JobInsert): string {
+    const name = `${pool}\n${insert.kind}`;
+    let number = this.blockNumbers.get(name);
+    if (number === undefined) {
+      number = this.blockNumbers.size + 1;
+      this.blockNumbers.set(name, number);
+      this.blockKeys.push(...insert.keys);
+      this.blockArgs.push(String(insert.kind), String(insert.keys.length));
+      this.blockArgs[0] = String(number);
+    }
+    return String(number);
   }
 
   /** One gate call for these submits, in order; answers each one's reply. */
   private async run(calls: readonly GateCall[]): Promise<GateReply[]> {
-    const keys = calls.flatMap((call) => call.keys);
-    const args = calls.flatMap((call) => call.args);
+    const keys = [...this.blockKeys, ...calls.flatMap((call) => call.keys)];
+    const args = [...this.blockArgs, ...calls.flatMap((call) => call.args)];
     return (await SUBMIT_GATE.run(this.redis, keys, args)) as GateReply[];
   }
 }

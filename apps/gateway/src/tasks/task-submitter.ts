@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { JobsOptions, Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AgentRegistry } from '@agentq/agents';
 import {
@@ -10,7 +10,7 @@ import {
   type TaskJobData,
   type TaskSpec,
 } from '@agentq/contracts';
-import { taskJobOptions } from '@agentq/queue';
+import { jobInsert, taskJobOptions, type JobInsert } from '@agentq/queue';
 import { AdmissionService, type BacklogDemand } from '../admission/admission.service.js';
 import type { GatewayConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
@@ -39,15 +39,15 @@ interface Prepared {
   spec: TaskSpec;
   id: string;
   queue: Queue;
-  data: TaskJobData;
-  opts: JobsOptions;
+  /** Its job, as `queue.add` would send it. */
+  insert: JobInsert;
 }
 
 /**
- * Turns validated specs into queued tasks: checks each agent's input, passes the submit gate
- * (rate limits, idempotency repeats, the tenant's cap and index, in one round trip), applies
- * admission control and enqueues with one round trip per pool. Nothing is queued unless
- * every spec is accepted.
+ * Turns validated specs into queued tasks: checks each agent's input, applies admission
+ * control, then passes the submit gate, which checks rate limits, idempotency repeats and the
+ * tenant's cap, records and enqueues, in one round trip. Nothing is queued unless every spec
+ * is accepted.
  */
 @Injectable()
 export class TaskSubmitter {
@@ -74,20 +74,24 @@ export class TaskSubmitter {
     const tenant = principal.tenant;
     const prepared = specs.map((spec, index) => this.prepare(tenant, spec, placeOf(index)));
     assertRedisReady(this.redis);
-    const now = Date.now();
+    // Before the gate, which enqueues: a repeat is counted too, so while its pool is full a
+    // repeat is refused (429) like a new submit, as a rate-limited one is.
+    const admission = await this.admission.admit(demandsOf(prepared));
     const gate = await this.gate
       .pass({
         principal,
         charge,
-        now,
+        now: Date.now(),
         tasks: prepared.map((task) => ({
           id: task.id,
           pool: task.spec.pool,
           jobKey: task.queue.toKey(task.id),
           idempotencyHash: task.spec.idempotencyKey === undefined ? undefined : specHash(task.spec),
+          insert: task.insert,
         })),
       })
       .catch((error: unknown) => {
+        admission.release();
         if (!(error instanceof IdempotencyConflict)) throw error;
         throw new ApiError(
           ErrorCode.Conflict,
@@ -100,21 +104,8 @@ export class TaskSubmitter {
           ],
         );
       });
-    const fresh = prepared.filter((_, index) => !gate.repeats[index]);
-    const admission = await this.admission.admit(demandsOf(fresh)).catch(async (error: unknown) => {
-      await gate.release();
-      throw error;
-    });
-    try {
-      await Promise.all(
-        [...groupBy(fresh, (task) => task.queue)].map(([queue, tasks]) => enqueue(queue, tasks)),
-      );
-    } catch (error) {
-      admission.release();
-      await gate.release();
-      throw error;
-    }
     admission.enqueued();
+    const fresh = prepared.filter((_, index) => !gate.repeats[index]);
     for (const { spec } of fresh) {
       this.metrics.tasksSubmitted.inc({
         pool: spec.pool,
@@ -163,30 +154,9 @@ export class TaskSubmitter {
       ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
       ...(spec.metadata === undefined ? {} : { metadata: spec.metadata }),
     };
-    return { spec, id, queue, data, opts: taskJobOptions(spec, id, this.config.retention) };
+    const opts = { ...taskJobOptions(spec, id, this.config.retention), jobId: id };
+    return { spec, id, queue, insert: jobInsert(queue, spec.agent, data, opts) };
   }
-}
-
-/**
- * One pool's tasks in one round trip. A lone task goes through `add`, which skips the
- * MULTI that `addBulk` wraps around its jobs (most submits are single).
- */
-async function enqueue(queue: Queue, tasks: readonly Prepared[]): Promise<void> {
-  const jobs = tasks.map((t) => ({ name: t.spec.agent, data: t.data, opts: t.opts }));
-  const [only] = jobs;
-  if (jobs.length === 1 && only) await queue.add(only.name, only.data, only.opts);
-  else await queue.addBulk(jobs);
-}
-
-function groupBy<T, K>(items: readonly T[], keyOf: (item: T) => K): Map<K, T[]> {
-  const groups = new Map<K, T[]>();
-  for (const item of items) {
-    const key = keyOf(item);
-    const group = groups.get(key);
-    if (group) group.push(item);
-    else groups.set(key, [item]);
-  }
-  return groups;
 }
 
 /** Delayed tasks do not wait yet, so they are not held against the backlog. */
