@@ -127,6 +127,8 @@ while a < #ARGV do
   k = k + 4 + claimCount
   a = a + FIXED + claimCount + PER_TASK * tonumber(ARGV[a + 6])
 end
+flushTokens()
+flushIndex()
 return replies
 `);
 

@@ -8,16 +8,28 @@ import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
 import { longestRetentionSeconds } from './retention.js';
 
 /**
- * Lua: `indexTasks(key, tooOld, keep, members)` adds members (all scored 0) and trims in one
- * go: `tooOld` is the exclusive lex bound of entries too old to keep, `keep` how many to keep.
- * The submit gate (src/tasks/submit-gate.ts) runs it with its other checks, after
- * `ZADD_ALL_LUA`.
+ * Lua: `indexTasks(key, tooOld, keep, members)` adds members (all scored 0) and trims:
+ * `tooOld` is the exclusive lex bound of entries too old to keep, `keep` how many to keep.
+ * The writes wait for `flushIndex()`, which must run before the script returns: then each
+ * index a script wrote to costs one add and one trim however many submits it holds. The
+ * submit gate (src/tasks/submit-gate.ts) runs it with its other checks, after `ZADD_ALL_LUA`.
  */
 export const INDEX_TASKS_LUA = `
+local pendingIndex = {}
 local function indexTasks(key, tooOld, keep, members)
-  zaddAll(key, 0, members)
-  redis.call('ZREMRANGEBYLEX', key, '-', tooOld)
-  redis.call('ZREMRANGEBYRANK', key, 0, -keep - 1)
+  local pending = pendingIndex[key]
+  if not pending then
+    pending = { tooOld = tooOld, keep = keep, members = {} }
+    pendingIndex[key] = pending
+  end
+  for i = 1, #members do pending.members[#pending.members + 1] = members[i] end
+end
+local function flushIndex()
+  for key, pending in pairs(pendingIndex) do
+    zaddAll(key, 0, pending.members)
+    redis.call('ZREMRANGEBYLEX', key, '-', pending.tooOld)
+    redis.call('ZREMRANGEBYRANK', key, 0, -pending.keep - 1)
+  end
 end
 `;
 

@@ -15,12 +15,15 @@ import { GATEWAY_CONFIG, REDIS, TASK_QUEUES } from '../tokens.js';
  * as they finish: when the set looks full, its oldest members (at most 1,000 per call) are
  * checked and those whose job finished (`finishedOn`) or vanished are dropped. A job that
  * does not exist yet is kept for a grace period, as its submit may still be enqueueing it.
- * Returns -1 when reserved, else the unfinished count. Needs {@link ZADD_ALL_LUA} before it.
+ * Returns -1 when reserved, else the unfinished count. The count is read once per script and
+ * kept up to date in it (the members are new job keys), so several submits of one tenant in a
+ * call cost one count. Needs {@link ZADD_ALL_LUA} before it.
  */
 export const RESERVE_UNFINISHED_LUA = `
+local unfinishedCounts = {}
 local function reserveUnfinished(key, cap, now, graceMs, members)
   local wanted = #members
-  local count = redis.call('ZCARD', key)
+  local count = unfinishedCounts[key] or redis.call('ZCARD', key)
   if count + wanted > cap then
     local oldest = redis.call('ZRANGE', key, 0, 999, 'WITHSCORES')
     for i = 1, #oldest, 2 do
@@ -32,9 +35,11 @@ local function reserveUnfinished(key, cap, now, graceMs, members)
         if count + wanted <= cap then break end
       end
     end
+    unfinishedCounts[key] = count
     if count + wanted > cap then return count end
   end
   zaddAll(key, now, members)
+  unfinishedCounts[key] = count + wanted
   return -1
 end
 `;
