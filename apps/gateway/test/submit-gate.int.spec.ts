@@ -5,6 +5,7 @@ import { jobInsert } from '@agentq/queue';
 import type { Principal } from '../src/auth/key-store.js';
 import { gatewayKeys } from '../src/gateway-keys.js';
 import { ApiError } from '../src/http/api-error.js';
+import { IdempotencyStore } from '../src/tasks/idempotency.store.js';
 import { IdempotencyConflict, SubmitGate, type GateTask } from '../src/tasks/submit-gate.js';
 import { useGateway } from './gateway-harness.js';
 
@@ -97,6 +98,28 @@ describe('submit gate', () => {
       submits.slice(0, 4).map((s) => queue().getJobState(s.task.id)),
     );
     expect(states).toEqual(['prioritized', 'prioritized', 'unknown', 'prioritized']);
+  });
+
+  it('stores no claim when Redis fails an add, so a retry queues the tasks', async () => {
+    const gate = gateway.app.get(SubmitGate);
+    const claims = gateway.app.get(IdempotencyStore);
+    const tenant = `failing-${randomUUID().slice(0, 8)}`;
+    const good = single(tenant, 'spec-a').task;
+    const other = single(tenant, 'spec-b').task;
+    // BullMQ's add script cannot unpack these arguments: the script stops with an error.
+    const broken: GateTask = {
+      ...other,
+      insert: { ...other.insert, argv: ['not msgpack', '{}', ''] },
+    };
+    const submit = (tasks: GateTask[]) =>
+      gate.pass({ principal: principal(tenant), tasks, charge: undefined, now: Date.now() });
+
+    await expect(submit([good, broken])).rejects.toThrow();
+    expect(await gateway.redis.exists(claims.keyOf(good.id), claims.keyOf(other.id))).toBe(0);
+
+    expect((await submit([good, other])).repeats).toEqual([false, false]);
+    const states = await Promise.all([good, other].map((task) => queue().getJobState(task.id)));
+    expect(states).toEqual(['prioritized', 'prioritized']);
   });
 
   it('answers a repeat of a key claimed earlier in the same call as a repeat', async () => {

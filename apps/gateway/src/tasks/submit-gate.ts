@@ -30,14 +30,15 @@ import { turnBatcher } from './turn-batch.js';
 /**
  * Every check and record of a submit and its enqueue in one script: a submit costs one round
  * trip (each step a call of its own would cost a socket write, a wake-up of Redis and a reply
- * to parse, on a gateway whose CPU is the limit), and it is atomic: its tasks are queued if
- * and only if its records are written. Per submit, in order:
+ * to parse, on a gateway whose CPU is the limit), and no other client sees a submit half
+ * done: its tasks are queued together with its records, or neither is written. Per submit, in
+ * order:
  * 1. the key's request bucket (one token), unless the guard already took it;
  * 2. the key's task bucket (one token per task);
  * 3. the idempotency claims, checked without writing;
  * 4. the tenant's cap on unfinished tasks, for the tasks that are not repeats;
- * 5. then, nothing having refused: the claims are stored, the new tasks indexed and queued
- *    (by BullMQ's own add scripts, see `INSERT_JOB_LUA`).
+ * 5. then, nothing having refused: the new tasks are queued (by BullMQ's own add scripts,
+ *    see `INSERT_JOB_LUA`), their claims stored and the tasks indexed.
  * A refusal at a step leaves what the steps before it took (tokens are spent by trying, as
  * with separate calls) and writes nothing after it.
  *
@@ -103,12 +104,14 @@ local function gate(k, a)
       tonumber(ARGV[a + 9]), jobKeys)
     if unfinished >= 0 then return { 'quota', request[2], request[4], 0, unfinished, #jobKeys } end
   end
-  commitClaims(claimKeys, hashes, outcomes, tonumber(ARGV[a + 12]))
-  if #members > 0 then indexTasks(KEYS[k + 4], ARGV[a + 10], tonumber(ARGV[a + 11]), members) end
+  -- Queued before the claims are stored: should Redis fail an add (out of memory), the
+  -- script stops with no claim naming a task that was never queued.
   for _, j in ipairs(inserts) do
     local block = blocks[tonumber(ARGV[j + 3])]
     insertJob(block.kind, block.keys, ARGV[j + 4], ARGV[j + 5], ARGV[j + 6])
   end
+  commitClaims(claimKeys, hashes, outcomes, tonumber(ARGV[a + 12]))
+  if #members > 0 then indexTasks(KEYS[k + 4], ARGV[a + 10], tonumber(ARGV[a + 11]), members) end
   return { 'ok', request[2], request[4], 0, table.concat(outcomes), #jobKeys }
 end
 local k, a = 0, 1
