@@ -7,6 +7,7 @@ import {
   createRedis,
   loadConfigOrExit,
   openTaskQueues,
+  watchLateStarts,
 } from '@agentq/queue';
 import { loadConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
@@ -71,6 +72,15 @@ async function main(): Promise<void> {
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  // A queue still waiting for Redis when the wait ended, whose start then fails, would fail
+  // every submit to its pool until a restart: stop (exit code 1) so that the gateway is
+  // restarted rather than serve a broken pool.
+  watchLateStarts(queues, (pool, err) => {
+    if (closing) return;
+    logger.error({ pool, err: err.message }, 'a queue failed to start; stopping to be restarted');
+    process.exitCode = 1;
+    shutdown('SIGTERM');
+  });
 
   logger.info({ url, pools: config.pools, apiKeys: config.apiKeys.length }, 'ready');
 }

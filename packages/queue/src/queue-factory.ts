@@ -65,6 +65,21 @@ export async function openTaskQueues(
   };
 }
 
+/**
+ * Calls `onFailed` for each queue whose start fails from now on: a queue that was still
+ * waiting for Redis when {@link openTaskQueues} gave up waiting, and then failed its start,
+ * fails every call for the life of the process (the caller's way out is to stop and be
+ * restarted). Queues that started already are never reported.
+ */
+export function watchLateStarts(
+  queues: ReadonlyMap<PoolName, Queue>,
+  onFailed: (pool: PoolName, error: Error) => void,
+): void {
+  for (const [pool, queue] of queues) {
+    queue.waitUntilReady().catch((error: unknown) => onFailed(pool, asError(error)));
+  }
+}
+
 type Readiness = { state: 'ready' | 'waiting' } | { state: 'failed'; error: Error };
 
 async function openTaskQueue(

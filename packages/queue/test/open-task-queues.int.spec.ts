@@ -1,7 +1,7 @@
 import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { redisOptions, waitUntilReady } from '../src/connection.js';
-import { createTaskQueue, openTaskQueues } from '../src/queue-factory.js';
+import { createTaskQueue, openTaskQueues, watchLateStarts } from '../src/queue-factory.js';
 import { REDIS_URL, uniquePrefix } from './redis-test-env.js';
 
 const prefix = uniquePrefix('open-queues');
@@ -94,6 +94,23 @@ describe('openTaskQueues', () => {
     for (const queue of queues.values()) {
       expect(await queue.getJobCounts('waiting')).toEqual({ waiting: 0 });
       await queue.close();
+    }
+  });
+
+  it('reports a queue whose start fails after the wait was given up', async () => {
+    const starved = starveVersionChecks(1);
+    // No time to wait: the queue is handed back while its version check is still out.
+    const { queues, ready } = await fromCheckPhase(() =>
+      openTaskQueues(['default'], { connection: redis, prefix }, 0, () => undefined),
+    ).finally(starved.restore);
+    try {
+      expect(ready).toBe(false);
+      const failed = await new Promise<string>((resolve) =>
+        watchLateStarts(queues, (pool, error) => resolve(`${pool}: ${error.message}`)),
+      );
+      expect(failed).toBe('default: Command timed out');
+    } finally {
+      for (const queue of queues.values()) await queue.close().catch(() => undefined);
     }
   });
 
