@@ -100,26 +100,29 @@ describe('submit gate', () => {
     expect(states).toEqual(['prioritized', 'prioritized', 'unknown', 'prioritized']);
   });
 
-  it('stores no claim when Redis fails an add, so a retry queues the tasks', async () => {
+  it('fails a submit whose job BullMQ cannot read before it writes anything, and only that one', async () => {
     const gate = gateway.app.get(SubmitGate);
     const claims = gateway.app.get(IdempotencyStore);
     const tenant = `failing-${randomUUID().slice(0, 8)}`;
     const good = single(tenant, 'spec-a').task;
     const other = single(tenant, 'spec-b').task;
-    // BullMQ's add script cannot unpack these arguments: the script stops with an error.
     const broken: GateTask = {
       ...other,
       insert: { ...other.insert, argv: ['not msgpack', '{}', ''] },
     };
-    const submit = (tasks: GateTask[]) =>
-      gate.pass({ principal: principal(tenant), tasks, charge: undefined, now: Date.now() });
+    const pass = (tasks: GateTask[]) =>
+      gate.pass({ principal: principal(tenant, 10), tasks, charge: undefined, now: Date.now() });
 
-    await expect(submit([good, broken])).rejects.toThrow();
+    await expect(pass([good, broken])).rejects.toThrow('unreadable job arguments');
     expect(await gateway.redis.exists(claims.keyOf(good.id), claims.keyOf(other.id))).toBe(0);
+    expect(await queue().getJobState(good.id)).toBe('unknown');
 
-    expect((await submit([good, other])).repeats).toEqual([false, false]);
-    const states = await Promise.all([good, other].map((task) => queue().getJobState(task.id)));
-    expect(states).toEqual(['prioritized', 'prioritized']);
+    // Two single submits sharing one call: the broken one fails alone.
+    const [alone, failed] = await Promise.allSettled([pass([good]), pass([broken])]);
+    expect(alone.status === 'fulfilled' && alone.value.repeats).toEqual([false]);
+    expect(failed?.status).toBe('rejected');
+    expect(await queue().getJobState(good.id)).toBe('prioritized');
+    expect(await queue().getJobState(other.id)).toBe('unknown');
   });
 
   it('answers a repeat of a key claimed earlier in the same call as a repeat', async () => {

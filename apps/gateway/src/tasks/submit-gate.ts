@@ -31,8 +31,10 @@ import { turnBatcher } from './turn-batch.js';
  * Every check and record of a submit and its enqueue in one script: a submit costs one round
  * trip (each step a call of its own would cost a socket write, a wake-up of Redis and a reply
  * to parse, on a gateway whose CPU is the limit), and no other client sees a submit half
- * done: its tasks are queued together with its records, or neither is written. Per submit, in
- * order:
+ * done: its tasks are queued together with its records. A submit whose job arguments BullMQ
+ * could not read fails before it writes anything; should Redis fail a write later on, that
+ * submit fails keeping what it wrote before (Redis does not undo a script), and the other
+ * submits of the call are not affected. Per submit, in order:
  * 1. the key's request bucket (one token), unless the guard already took it;
  * 2. the key's task bucket (one token per task);
  * 3. the idempotency claims, checked without writing;
@@ -66,7 +68,19 @@ local FIXED = 13
 -- Arguments per task: claim, job key, index member, block, packed args, data, packed opts.
 local PER_TASK = 7
 local blocks = {}
+-- Whether BullMQ's add scripts can read a task's packed arguments and options; checked
+-- before the submit writes anything, as Redis keeps a script's writes when it fails.
+local function readable(packed)
+  local ok, value = pcall(cmsgpack.unpack, packed)
+  return ok and type(value) == 'table'
+end
 local function gate(k, a)
+  local firstTask = a + FIXED + tonumber(ARGV[a + FIXED]) + 1
+  for j = firstTask, firstTask + PER_TASK * (tonumber(ARGV[a + 6]) - 1), PER_TASK do
+    if not (blocks[tonumber(ARGV[j + 3])] and readable(ARGV[j + 4]) and readable(ARGV[j + 6])) then
+      error('task ' .. ((j - firstTask) / PER_TASK + 1) .. ' cannot be queued: unreadable job arguments')
+    end
+  end
   local request = { 1, '-1', 0, 0 }
   if tonumber(ARGV[a + 3]) > 0 then
     request = takeTokens(KEYS[k + 1], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), 1)
@@ -126,7 +140,10 @@ end
 local replies = {}
 while a < #ARGV do
   local claimCount = tonumber(ARGV[a + FIXED])
-  replies[#replies + 1] = gate(k, a)
+  -- A failure is that submit's alone: the others of the call keep their answers and writes.
+  local ok, reply = pcall(gate, k, a)
+  if not ok then reply = { 'error', '-1', 0, 0, tostring(reply), 0 } end
+  replies[#replies + 1] = reply
   k = k + 4 + claimCount
   a = a + FIXED + claimCount + PER_TASK * tonumber(ARGV[a + 6])
 end
@@ -136,7 +153,7 @@ return replies
 `);
 
 type GateReply = [
-  outcome: 'ok' | 'requests' | 'tasks' | 'conflict' | 'quota',
+  outcome: 'ok' | 'requests' | 'tasks' | 'conflict' | 'quota' | 'error',
   requestTokens: string,
   requestFullMs: number,
   waitMs: number,
@@ -262,6 +279,8 @@ export class SubmitGate {
         ? await this.singles.load(call)
         : ((await this.run([call]))[0] as GateReply);
     const [outcome, tokens, fullMs, waitMs, detail, reserved] = reply;
+    // A server fault (Redis refused a write, say); the request's token is left to `chargedBy`.
+    if (outcome === 'error') throw new Error(`the submit gate failed: ${String(detail)}`);
     if (charge) {
       charge.taken = true;
       const allowed = outcome === 'requests' ? 0 : 1;
