@@ -75,10 +75,14 @@ local function readable(packed)
   return ok and type(value) == 'table'
 end
 local function gate(k, a)
-  local firstTask = a + FIXED + tonumber(ARGV[a + FIXED]) + 1
-  for j = firstTask, firstTask + PER_TASK * (tonumber(ARGV[a + 6]) - 1), PER_TASK do
+  local taskCount = tonumber(ARGV[a + 6])
+  local claimCount = tonumber(ARGV[a + FIXED])
+  -- ARGV index of the first task's arguments; task i's start at first + PER_TASK * (i - 1).
+  local first = a + FIXED + claimCount + 1
+  local last = first + PER_TASK * (taskCount - 1)
+  for j = first, last, PER_TASK do
     if not (blocks[tonumber(ARGV[j + 3])] and readable(ARGV[j + 4]) and readable(ARGV[j + 6])) then
-      error('task ' .. ((j - firstTask) / PER_TASK + 1) .. ' cannot be queued: unreadable job arguments')
+      error('task ' .. ((j - first) / PER_TASK + 1) .. ' cannot be queued: unreadable job arguments')
     end
   end
   local request = { 1, '-1', 0, 0 }
@@ -86,10 +90,8 @@ local function gate(k, a)
     request = takeTokens(KEYS[k + 1], tonumber(ARGV[a + 1]), tonumber(ARGV[a + 2]), 1)
     if request[1] == 0 then return { 'requests', request[2], request[4], request[3], 0, 0 } end
   end
-  local taskCount = tonumber(ARGV[a + 6])
   local tasks = takeTokens(KEYS[k + 2], tonumber(ARGV[a + 4]), tonumber(ARGV[a + 5]), taskCount)
   if tasks[1] == 0 then return { 'tasks', request[2], request[4], tasks[3], 0, 0 } end
-  local claimCount = tonumber(ARGV[a + FIXED])
   local claimKeys = {}
   local hashes = {}
   for i = 1, claimCount do
@@ -103,8 +105,7 @@ local function gate(k, a)
   local jobKeys = {}
   local members = {}
   local inserts = {}
-  local first = a + FIXED + claimCount + 1
-  for j = first, first + PER_TASK * (taskCount - 1), PER_TASK do
+  for j = first, last, PER_TASK do
     local claim = tonumber(ARGV[j])
     if claim == 0 or outcomes[claim] == 'n' then
       jobKeys[#jobKeys + 1] = ARGV[j + 1]

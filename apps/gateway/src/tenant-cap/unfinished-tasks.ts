@@ -51,7 +51,10 @@ for i = 4, #ARGV do members[#members + 1] = ARGV[i] end
 return reserveUnfinished(KEYS[1], tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), members)
 `);
 
-/** A submit may take this long between reserving and enqueueing its tasks. */
+/**
+ * A workflow submit may take this long between reserving and enqueueing its tasks (a task
+ * submit does both in one script, the submit gate).
+ */
 export const ENQUEUE_GRACE_MS = 60_000;
 
 export interface NewTask {
