@@ -3,7 +3,7 @@ import { AppProcess, REDIS_URL, type LogLine } from '../helpers/app-process.js';
 import { http } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { deletePrefix, uniquePrefix } from '../helpers/redis-keys.js';
-import { isAlive } from '../helpers/system.js';
+import { isAlive, pollUntil } from '../helpers/system.js';
 
 // The issue's burst: 2,000 sim tasks of 200 ms, min 1, max 6 workers of 10 slots.
 const TASKS = 2000;
@@ -163,8 +163,16 @@ describe('scaler with the local actuator', () => {
     expect(standby.leader).toBe(false);
     // The decision log is shared: the standby shows the leader's.
     expect(standby.decisions.length).toBeGreaterThan(0);
-    // Behind one Service, KEDA gets the leader's decision from either instance.
-    expect((await http('GET', `${second.url}/v1/pools/default/desired`)).body).toEqual({
+    // Behind one Service, KEDA gets the leader's decision from either instance. The leader's
+    // first decision was recorded before its worker started (current 0); the next one, a
+    // tick later, counts it, and the worker may be ready before that tick.
+    const desiredOfSecond = async (): Promise<unknown> =>
+      (await http('GET', `${second.url}/v1/pools/default/desired`)).body;
+    await pollUntil(
+      async () => ((await desiredOfSecond()) as { current?: number }).current === 1,
+      "the leader's decision counting its worker",
+    );
+    expect(await desiredOfSecond()).toEqual({
       pool: 'default',
       desired: 1,
       current: 1,
