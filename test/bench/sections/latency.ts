@@ -172,8 +172,11 @@ process to one bare BullMQ worker process. Start is the job's \`processedOn\`, r
           format.ms(m.result.p99),
         ]);
       }
+      // Milliseconds added, not a ratio: the timestamps are whole milliseconds, and a raw
+      // p50 of 0 ms has no meaningful ratio.
+      const added = (a: number, b: number) => format.ms(a - b);
       notes.push(
-        `${rate}/s: agentq / raw submit→start p50 ${format.ratio(agentq.start.p50, raw.start.p50)}×, p99 ${format.ratio(agentq.start.p99, raw.start.p99)}×; submit errors ${agentq.errors}.`,
+        `${rate}/s: agentq adds ${added(agentq.start.p50, raw.start.p50)} ms to submit→start at p50, ${added(agentq.start.p99, raw.start.p99)} ms at p99; submit errors ${agentq.errors}.`,
       );
     }
     return {
