@@ -20,7 +20,7 @@ describe(classifyError.name, () => {
     expect(classifyError(error)).toEqual({ action, code });
   });
 
-  it('pauses for the time a rate-limited provider gives', () => {
+  it('waits the time a rate-limited provider gives', () => {
     expect(classifyError(new RateLimitedError('429', 1500))).toEqual({
       action: 'rate-limit',
       code: 'PROVIDER_RATE_LIMITED',

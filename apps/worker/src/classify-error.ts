@@ -8,7 +8,8 @@ type Code = AgentErrorCode | typeof ErrorCode.AgentFailed;
  * What the worker does with a failed attempt:
  * - `retry`: BullMQ runs it again after a backoff, until attempts run out;
  * - `fail`: no retry (UnrecoverableError);
- * - `rate-limit`: pause the pool for `retryAfterMs` and run it again, using no attempt;
+ * - `rate-limit`: run it again after `retryAfterMs`, using no attempt (a pool with a rate
+ *   limit of its own pauses as a whole meanwhile);
  * - `hand-back`: the worker is shutting down; the task goes back to the queue, no attempt.
  */
 export type Classification =
@@ -33,7 +34,7 @@ export function classifyError(error: unknown): Classification {
       return { action: 'fail', code };
     case ErrorCode.ProviderRateLimited:
       // The provider says when to come back; a RateLimitedError without a usable time
-      // (an agent's bug) still pauses, for a second.
+      // (an agent's bug) still waits, for a second.
       return {
         action: 'rate-limit',
         code,

@@ -19,12 +19,6 @@ import type { PoolHooks, TaskProcessor } from './run-task.js';
 import { TaskAbort } from './task-abort.js';
 import { TaskWorker } from './task-worker.js';
 
-/**
- * Without a limiter BullMQ ignores a pause set by `rateLimit`; this one never limits but
- * makes the pause reach every worker of the pool.
- */
-const NO_LIMIT = { max: Number.MAX_SAFE_INTEGER, duration: 1000 };
-
 export interface PoolWorkerOptions {
   settings: PoolSettings;
   /** Builds the processor for this pool. */
@@ -87,9 +81,11 @@ export class PoolWorker implements Cancellable {
       lockDuration: settings.lockDurationMs,
       stalledInterval: settings.stalledIntervalMs,
       maxStalledCount: settings.maxStalledCount,
-      limiter: settings.rateLimit
-        ? { max: settings.rateLimit.max, duration: settings.rateLimit.durationMs }
-        : NO_LIMIT,
+      // A limiter costs Redis work on every fetch: only pools with a rate limit have one.
+      limiter: settings.rateLimit && {
+        max: settings.rateLimit.max,
+        duration: settings.rateLimit.durationMs,
+      },
       settings: { backoffStrategy: createBackoffStrategy(this.options.backoff) },
     });
     clientErrors.hear(worker, (err) => logger.error({ pool, err: err.message }, 'worker error'));
@@ -166,12 +162,18 @@ export class PoolWorker implements Cancellable {
     await this.queue?.close();
   }
 
-  private readonly hooks: PoolHooks = {
-    /** Pauses the whole pool: every worker, through the shared limiter key. */
-    rateLimit: async (ms) => {
-      await this.worker?.rateLimit(ms);
-    },
-  };
+  /**
+   * A pool with a rate limit of its own pauses as a whole (every worker, through BullMQ's
+   * limiter key) when a task is told to come back later; in the others only that task waits.
+   */
+  private hooks(): PoolHooks {
+    if (!this.options.settings.rateLimit) return {};
+    return {
+      pausePool: async (ms) => {
+        await this.queue?.rateLimit(ms);
+      },
+    };
+  }
 
   /**
    * The processor with in-flight tracking, its abort and metrics around it. It declares two
@@ -180,7 +182,7 @@ export class PoolWorker implements Cancellable {
    */
   private instrument(): Processor {
     const { metrics, settings } = this.options;
-    const processor = this.options.processor(this.hooks);
+    const processor = this.options.processor(this.hooks());
     const pool = settings.pool;
     const queueWait = metrics.queueWait.labels(pool);
     return async (job, token) => {

@@ -1,4 +1,4 @@
-import { UnrecoverableError, Worker, type Job } from 'bullmq';
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AgentRegistry } from '@agentq/agents';
@@ -35,8 +35,11 @@ export interface RunTaskOptions {
 
 /** What a processor may ask of the worker running it. */
 export interface PoolHooks {
-  /** Pauses the whole pool (every worker) for this long. */
-  rateLimit(ms: number): Promise<void>;
+  /**
+   * Pauses the whole pool (every worker) for this long; only pools with a rate limit of
+   * their own have it.
+   */
+  pausePool?: (ms: number) => Promise<void>;
 }
 
 /** Runs one attempt of a task; cancels, drains and its time limit go through `abort`. */
@@ -123,7 +126,7 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
     }
   }
 
-  return (hooks) => async (job, _token, abort) => {
+  return (hooks) => async (job, token, abort) => {
     const startedAt = Date.now();
     if (debug) taskLogger(job).debug({ attempt: job.attemptsMade + 1 }, 'task started');
     try {
@@ -137,10 +140,19 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
           log.info({ attempt }, 'task handed back');
           // BullMQ moves a rate-limited job back to wait without using an attempt.
           throw Worker.RateLimitError();
-        case 'rate-limit':
-          log.warn({ attempt, retryAfterMs: decision.retryAfterMs }, 'pool rate-limited');
-          await hooks.rateLimit(decision.retryAfterMs);
-          throw Worker.RateLimitError();
+        case 'rate-limit': {
+          const { retryAfterMs } = decision;
+          if (hooks.pausePool) {
+            log.warn({ attempt, retryAfterMs }, 'pool rate-limited');
+            await hooks.pausePool(retryAfterMs);
+            throw Worker.RateLimitError();
+          }
+          // The provider's own limiter holds the other tasks that call it (see the LLM
+          // client); the rest of the pool runs on.
+          log.warn({ attempt, retryAfterMs }, 'task rate-limited; delayed');
+          await job.moveToDelayed(Date.now() + retryAfterMs, token);
+          throw new DelayedError();
+        }
         case 'retry':
         case 'fail': {
           const message = error instanceof Error ? error.message : String(error);

@@ -1,4 +1,4 @@
-import { RateLimitError, UnrecoverableError, type Job } from 'bullmq';
+import { DelayedError, RateLimitError, UnrecoverableError, type Job } from 'bullmq';
 import { finalStepError, workflowRefOf } from './workflow-steps.js';
 
 const job = (attemptsMade: number, attempts: number, data: unknown = {}) =>
@@ -22,8 +22,9 @@ describe(finalStepError.name, () => {
     );
   });
 
-  it('never reports a hand-back or rate limit (back to the queue, no attempt used)', () => {
+  it('never reports a hand-back or rate limit (back to the queue or delayed, no attempt used)', () => {
     expect(finalStepError(job(4, 5), new RateLimitError())).toBeUndefined();
+    expect(finalStepError(job(4, 5), new DelayedError())).toBeUndefined();
   });
 });
 

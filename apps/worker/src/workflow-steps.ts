@@ -1,4 +1,4 @@
-import { RateLimitError, UnrecoverableError, type Job, type Queue } from 'bullmq';
+import { DelayedError, RateLimitError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
@@ -23,7 +23,7 @@ export function workflowRefOf(job: Job): WorkflowRef | undefined {
  * (back to the queue, no attempt used). So a step's own retries come first.
  */
 export function finalStepError(job: Job, error: unknown): TaskError | undefined {
-  if (error instanceof RateLimitError) return undefined;
+  if (error instanceof RateLimitError || error instanceof DelayedError) return undefined;
   const last =
     error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
   if (!last) return undefined;

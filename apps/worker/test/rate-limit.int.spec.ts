@@ -3,36 +3,84 @@ import { RateLimitedError } from '@agentq/agents';
 import type { PoolSettings } from '../src/config.js';
 import { testAgent, testPool } from './pool-fixture.js';
 
-const calls: number[] = [];
-/** Told "429, come back in 300 ms" on its first call, fine after. */
-const limitedAgent = testAgent('test.limited', () => {
-  calls.push(Date.now());
-  return calls.length === 1
-    ? Promise.reject(new RateLimitedError('429 from the provider', 300))
-    : Promise.resolve('ok');
-});
+/** An agent told "429, come back in 400 ms" on its first call, fine after; with its calls. */
+function limitedAgent() {
+  const calls: number[] = [];
+  const agent = testAgent('test.limited', () => {
+    calls.push(Date.now());
+    return calls.length === 1
+      ? Promise.reject(new RateLimitedError('429 from the provider', 400))
+      : Promise.resolve('ok');
+  });
+  return { agent, calls };
+}
 
 /** A pool of its own for one test. */
 async function setUp(settings: Partial<PoolSettings> = {}) {
-  const pool = testPool('rate', { agents: [limitedAgent], settings });
+  const limited = limitedAgent();
+  const pool = testPool('rate', { agents: [limited.agent], settings });
   await pool.start();
-  return pool;
+  return { ...pool, calls: limited.calls };
 }
 
+const limitedTask = { v: 1, agent: 'test.limited', input: {}, tenant: 't' };
+const echoTask = { v: 1, agent: 'echo', input: {}, tenant: 't' };
+
 describe('rate and concurrency limits', () => {
-  it('pauses the pool for the time the provider gives, without using an attempt', async () => {
-    const { queue, events, stop } = await setUp();
+  it('delays a task told to come back later, using no attempt', async () => {
+    const { queue, events, stop, calls } = await setUp();
     try {
-      const job = await queue.add(
-        'test.limited',
-        { v: 1, agent: 'test.limited', input: {}, tenant: 't' },
-        { attempts: 1 },
-      );
-      // With one attempt, a pause that used it would fail the task.
-      expect(await job.waitUntilFinished(events)).toBe('ok');
-      expect(await queue.getJob(job.id ?? '')).toMatchObject({ attemptsMade: 1 });
+      // With one attempt, a delay that used it would fail the task.
+      const limited = await queue.add('test.limited', limitedTask, { attempts: 1 });
+      expect(await limited.waitUntilFinished(events)).toBe('ok');
       expect(calls).toHaveLength(2);
-      expect((calls[1] ?? 0) - (calls[0] ?? 0)).toBeGreaterThanOrEqual(250);
+      expect((calls[1] ?? 0) - (calls[0] ?? 0)).toBeGreaterThanOrEqual(350);
+      expect(await queue.getJob(limited.id ?? '')).toMatchObject({ attemptsMade: 1 });
+    } finally {
+      await stop();
+    }
+  });
+
+  it('runs the rest of a pool without a rate limit while one task waits', async () => {
+    const { queue, events, stop, calls } = await setUp();
+    try {
+      const delayed = new Promise<void>((resolve) =>
+        events.on('delayed', ({ jobId }) => jobId === 'limited' && resolve()),
+      );
+      const limited = await queue.add('test.limited', limitedTask, { jobId: 'limited' });
+      await delayed;
+      const echo = await queue.add('echo', echoTask);
+      await echo.waitUntilFinished(events);
+      // The echo task ran while the limited one was still waiting for its second call.
+      expect(calls).toHaveLength(1);
+      await limited.waitUntilFinished(events);
+    } finally {
+      await stop();
+    }
+  });
+
+  it('pauses a pool with a rate limit of its own as a whole, using no attempt', async () => {
+    const { queue, events, stop, calls } = await setUp({
+      rateLimit: { max: 1000, durationMs: 1000 },
+    });
+    try {
+      const backToWait = new Promise<void>((resolve) =>
+        events.on(
+          'waiting',
+          ({ jobId, prev }) => jobId === 'limited' && prev === 'active' && resolve(),
+        ),
+      );
+      const limited = await queue.add('test.limited', limitedTask, {
+        attempts: 1,
+        jobId: 'limited',
+      });
+      await backToWait;
+      const echo = await queue.add('echo', echoTask);
+      await Promise.all([limited, echo].map((job) => job.waitUntilFinished(events)));
+      const started = await queue.getJob(echo.id ?? '');
+      // Nothing of the pool started before the 400 ms were over.
+      expect((started?.processedOn ?? 0) - (calls[0] ?? 0)).toBeGreaterThanOrEqual(350);
+      expect(await queue.getJob(limited.id ?? '')).toMatchObject({ attemptsMade: 1 });
     } finally {
       await stop();
     }

@@ -102,13 +102,29 @@ describe('llm.chat', () => {
     expect(answer.usage).toMatchObject({ outputTokens: 2, estimated: true });
   });
 
-  it('turns a 429 with Retry-After into a rate-limit delay', async () => {
+  it('turns a 429 with Retry-After into a rate-limit delay that holds every worker', async () => {
     server.answer((_, res) =>
       json(res, 429, { error: { message: 'slow down' } }, { 'retry-after': '7' }),
     );
-    const failure = run({ prompt: 'Hi' }).result;
+    const failure = run({ prompt: 'Hi' }, service({ model: 'busy-model' })).result;
     await expect(failure).rejects.toBeInstanceOf(RateLimitedError);
     await expect(failure).rejects.toMatchObject({ retryAfterMs: 7000 });
+
+    // Another worker's client: held for what is left of the 7 s, without calling.
+    server.answer((_, res) => json(res, 200, completion('ok')));
+    const sent = server.requests.length;
+    const held = run({ prompt: 'Hi' }, service({ model: 'busy-model' })).result;
+    await expect(held).rejects.toBeInstanceOf(RateLimitedError);
+    const { retryAfterMs } = (await held.catch((error: unknown) => error)) as RateLimitedError;
+    expect(retryAfterMs).toBeGreaterThan(5000);
+    expect(retryAfterMs).toBeLessThanOrEqual(7000);
+    expect(server.requests).toHaveLength(sent);
+    // Only that model waits.
+    await expect(
+      run({ prompt: 'Hi' }, service({ model: 'idle-model' })).result,
+    ).resolves.toMatchObject({
+      message: { content: 'ok' },
+    });
   });
 
   it('reports a bad request as invalid input with the provider message', async () => {
@@ -202,6 +218,21 @@ describe('shared provider rate limits', () => {
     );
     await run({ prompt: 'big' }, llm).result;
     await expect(run({ prompt: 'after' }, llm).result).rejects.toBeInstanceOf(RateLimitedError);
+  });
+
+  it("holds a limited model's calls while the provider's pause lasts, taking nothing", async () => {
+    const limits = { requestsPerMinute: 1 };
+    server.answer((_, res) =>
+      json(res, 429, { error: { message: 'slow down' } }, { 'retry-after': '5' }),
+    );
+    await expect(
+      run({ prompt: 'one' }, service({ model: 'paused-model', limits })).result,
+    ).rejects.toMatchObject({ retryAfterMs: 5000 });
+    const held = run({ prompt: 'two' }, service({ model: 'paused-model', limits })).result;
+    // The pause answers (up to 5 s), not the empty bucket (up to 60 s).
+    await expect(held).rejects.toBeInstanceOf(RateLimitedError);
+    const { retryAfterMs } = (await held.catch((error: unknown) => error)) as RateLimitedError;
+    expect(retryAfterMs).toBeLessThanOrEqual(5000);
   });
 
   it('shares the budget between clients (workers) of the same provider and model', async () => {

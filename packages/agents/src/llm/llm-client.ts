@@ -7,6 +7,7 @@ import { OpenAiProvider } from './openai-provider.js';
 import { defaultPresets } from './presets.js';
 import { costUsd, type PriceTable } from './pricing.js';
 import { RateLimiter, type RateLimits } from './rate-limiter.js';
+import { RateLimitedError } from '../errors.js';
 
 /** Where and how to call the LLM; apps build it from AGENTQ_LLM_* (see `llmEnvShape`). */
 export interface LlmConfig {
@@ -91,16 +92,18 @@ export class LlmService implements LlmClient {
     let completion;
     try {
       completion = await this.breaker.execute(() =>
-        this.provider.complete(
-          {
-            model,
-            messages: request.messages,
-            maxTokens,
-            temperature: request.temperature,
-            stream: request.stream ?? false,
-          },
-          options,
-        ),
+        this.provider
+          .complete(
+            {
+              model,
+              messages: request.messages,
+              maxTokens,
+              temperature: request.temperature,
+              stream: request.stream ?? false,
+            },
+            options,
+          )
+          .catch((error: unknown) => this.onProviderFailure(error, model)),
       );
       usage = completion.usage ?? {
         inputTokens: promptTokens,
@@ -117,5 +120,17 @@ export class LlmService implements LlmClient {
     const known = model === this.config.model || this.config.prices?.[model] !== undefined;
     this.metrics?.record(known ? model : 'other', usage, cost);
     return { ...completion, usage, ...(cost === undefined ? {} : { costUsd: cost }) };
+  }
+
+  /**
+   * The provider's 429 ("retry after T") holds every worker's calls to it for T, not only
+   * this one's: the others would only collect more 429s. A pause that cannot be stored
+   * does not hide the provider's answer.
+   */
+  private async onProviderFailure(error: unknown, model: string): Promise<never> {
+    if (error instanceof RateLimitedError && error.retryAfterMs > 0) {
+      await this.limiter.pause(this.providerId, model, error.retryAfterMs).catch(() => undefined);
+    }
+    throw error;
   }
 }

@@ -21,7 +21,10 @@ local function level(field, limit)
 end
 `;
 
+// KEYS[2] is the provider's pause (see PAUSE): while it lasts nothing is taken.
 const RESERVE = `${REFILL}
+local paused = redis.call('PTTL', KEYS[2])
+if paused > 0 then return paused end
 local rpm, tpm, want = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local wait = 0
 local r, k
@@ -51,6 +54,14 @@ redis.call('PEXPIRE', KEYS[1], 120000)
 return 0
 `;
 
+// The provider said "come back in ARGV[1] ms": every worker holds its calls that long. A
+// shorter pause never cuts a longer one short.
+const PAUSE = `
+local ms = tonumber(ARGV[1])
+if redis.call('PTTL', KEYS[1]) < ms then redis.call('SET', KEYS[1], '1', 'PX', ms) end
+return 0
+`;
+
 /** Held between the call and its settlement. */
 export interface Reservation {
   /** Records the tokens the call really used (0 if it failed before using any). */
@@ -59,7 +70,10 @@ export interface Reservation {
 
 const NOTHING_TO_SETTLE: Reservation = { settle: () => Promise.resolve() };
 
-/** Requests and tokens per minute per provider and model, across all workers, in Redis. */
+/**
+ * Requests and tokens per minute per provider and model, across all workers, in Redis; and
+ * the provider's own "retry after" (a 429), which pauses every worker's calls to it.
+ */
 export class RateLimiter {
   constructor(
     private readonly redis: Redis,
@@ -71,17 +85,37 @@ export class RateLimiter {
     return `${this.prefix}:llm:limit:${provider}:${model}`;
   }
 
-  /** Takes one request and `tokens` from the budget, or throws RateLimitedError with the wait. */
+  private pauseKey(provider: string, model: string): string {
+    return `${this.prefix}:llm:pause:${provider}:${model}`;
+  }
+
+  /**
+   * Takes one request and `tokens` from the budget, or throws RateLimitedError with the wait
+   * (also while the provider's pause lasts).
+   */
   async reserve(provider: string, model: string, tokens: number): Promise<Reservation> {
     const rpm = this.limits.requestsPerMinute ?? 0;
     const tpm = this.limits.tokensPerMinute ?? 0;
-    if (rpm <= 0 && tpm <= 0) return NOTHING_TO_SETTLE;
-    const key = this.key(provider, model);
-    const waitMs = Number(await this.redis.eval(RESERVE, 1, key, rpm, tpm, tokens));
+    const pauseKey = this.pauseKey(provider, model);
+    const waitMs =
+      rpm <= 0 && tpm <= 0
+        ? await this.redis.pttl(pauseKey)
+        : Number(
+            await this.redis.eval(
+              RESERVE,
+              2,
+              this.key(provider, model),
+              pauseKey,
+              rpm,
+              tpm,
+              tokens,
+            ),
+          );
     if (waitMs > 0) {
       throw new RateLimitedError(`rate limit of ${provider} ${model} reached`, waitMs);
     }
     if (tpm <= 0) return NOTHING_TO_SETTLE;
+    const key = this.key(provider, model);
     const reserved = Math.min(tokens, tpm);
     return {
       settle: async (actualTokens) => {
@@ -89,5 +123,10 @@ export class RateLimiter {
           await this.redis.eval(SETTLE, 1, key, tpm, reserved - actualTokens);
       },
     };
+  }
+
+  /** Holds every worker's calls to this provider and model for `ms` (its Retry-After). */
+  async pause(provider: string, model: string, ms: number): Promise<void> {
+    await this.redis.eval(PAUSE, 1, this.pauseKey(provider, model), Math.ceil(ms));
   }
 }
