@@ -5,7 +5,13 @@ import type { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
 import { SCOPES, queueName, type Scope, type TaskJobData } from '@agentq/contracts';
-import { closeRedis, createRedis, deleteKeysByPrefix, openTaskQueues } from '@agentq/queue';
+import {
+  closeRedis,
+  createRedis,
+  deleteKeysByPrefix,
+  formatWorkerName,
+  openTaskQueues,
+} from '@agentq/queue';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/create-gateway.js';
 import { createKey, formatApiKeyLine } from '../src/auth/api-key.js';
@@ -178,6 +184,12 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
       connection,
       prefix,
       concurrency,
+      // Named as agentq's workers are, so /v1/pools counts its slots.
+      name: formatWorkerName({
+        identity: 'test-worker',
+        pid: process.pid,
+        slots: new Map([[pool, concurrency]]),
+      }),
     });
     workers.push({ worker: worker as Worker, connection });
     await worker.waitUntilReady();

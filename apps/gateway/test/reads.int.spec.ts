@@ -68,7 +68,7 @@ describe('GET /v1/tasks/:id/logs', () => {
 });
 
 describe('GET /v1/pools', () => {
-  it('answers counts, the age of the oldest waiting task and connected workers per pool', async () => {
+  it('answers counts, the age of the oldest waiting task, connected workers and their slots per pool', async () => {
     await gateway.startWorker('large', (job) => Promise.resolve(job.data.input));
     const response = await get('/v1/pools');
     expect(response.status).toBe(200);
@@ -79,6 +79,8 @@ describe('GET /v1/pools', () => {
     expect(byPool.default.counts.prioritized).toBeGreaterThanOrEqual(3);
     expect(byPool.default.oldestWaitingAgeSeconds).toBeGreaterThan(0);
     expect(byPool.large.workers).toBe(1);
+    // Its concurrency, read from its name.
+    expect(byPool.large.slots).toBe(4);
   });
 });
 

@@ -79,13 +79,13 @@ describe(ControlLoop.name, () => {
     const { loop, actuator, advance, set } = setup();
     await loop.tick();
     expect(actuator.replicas.get('default')).toBe(1);
-    set({ prioritized: 6000, active: 10, workers: 1 });
+    set({ prioritized: 6000, active: 10, workerSlots: [10] });
     for (let i = 0; i < 3; i++) {
       advance(1000);
       await loop.tick();
     }
     expect(actuator.replicas.get('default')).toBe(6);
-    set({ workers: 6 });
+    set({ workerSlots: Array<number>(6).fill(10) });
     for (let i = 0; i < 30; i++) {
       advance(1000);
       await loop.tick();

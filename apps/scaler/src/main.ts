@@ -117,7 +117,7 @@ async function main(): Promise<void> {
     read: (pool, now, since) => {
       const queue = queues.get(pool);
       if (!queue) throw new Error(`no queue for pool ${pool}`);
-      return readPool(queue, redis, now, since, config.durationSample);
+      return readPool(pool, queue, redis, now, since, config.durationSample);
     },
     readPins: (pools) => pins.read(pools),
     actuator,

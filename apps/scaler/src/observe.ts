@@ -1,6 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { decodeTaskError } from '@agentq/contracts';
+import { decodeTaskError, type PoolName } from '@agentq/contracts';
+import { parseWorkerName, readWorkerNames } from '@agentq/queue';
 
 /** What one tick reads of one pool's queue: raw counts and samples, not yet smoothed. */
 export interface PoolReading {
@@ -26,8 +27,11 @@ export interface PoolReading {
   oldestWaitingSince: number | undefined;
   /** Run times (finishedOn − processedOn) of the most recently completed tasks, in ms. */
   durationsMs: number[];
-  /** Live BullMQ worker connections on the queue. */
-  workers: number;
+  /**
+   * One entry per live BullMQ worker on the queue: the task slots its name says it gives
+   * the pool, undefined when its name tells none (not an agentq worker).
+   */
+  workerSlots: (number | undefined)[];
 }
 
 /** Delayed-set scores are `dueTimestamp * 0x1000 + counter` (bullmq getDelayedScore.lua). */
@@ -43,6 +47,7 @@ function count(result: [Error | null, unknown] | undefined): number {
  * pipeline of at most `2 + 2 × sampleSize` HMGETs. Never one call per waiting task.
  */
 export async function readPool(
+  pool: PoolName,
   queue: Queue,
   client: Redis,
   now: number,
@@ -52,7 +57,7 @@ export async function readPool(
   const key = (type: string) => queue.toKey(type);
   const [counts, workers, first] = await Promise.all([
     queue.getJobCounts('waiting', 'prioritized', 'delayed', 'active', 'waiting-children'),
-    queue.getWorkers(),
+    readWorkerNames(queue),
     client
       .pipeline()
       .zcount(key('delayed'), 0, (now + 1) * DELAYED_SCORE_FACTOR - 1)
@@ -109,13 +114,15 @@ export async function readPool(
     failureCodes,
     oldestWaitingSince,
     durationsMs,
-    workers: workers.length,
+    workerSlots: workers.map((name) =>
+      name === undefined ? undefined : (parseWorkerName(name)?.slots.get(pool) ?? 0),
+    ),
   };
 }
 
 /**
- * Tasks running per worker name (BullMQ's `processedBy`, set when a worker has a `name`:
- * AGENTQ_WORKER_NAME, e.g. its pod name), from the active list: one LRANGE and one
+ * Tasks running per worker (BullMQ's `processedBy`: the worker's name; for agentq's workers
+ * the name they were given, AGENTQ_WORKER_NAME, e.g. their pod name), from the active list: one LRANGE and one
  * pipeline of HGETs. A task handed back, rate-limited, retried or finished has left the
  * active list, so only running tasks count. Undefined when some active task has no
  * `processedBy`, or more than `limit` tasks are active: then who is idle is unknown.
@@ -132,6 +139,11 @@ export async function readBusyWorkers(
   const names = ((await pipeline.exec()) ?? []).map(([, value]) => value as string | null);
   if (names.some((name) => !name)) return undefined;
   const busy = new Map<string, number>();
-  for (const name of names) if (name) busy.set(name, (busy.get(name) ?? 0) + 1);
+  for (const name of names) {
+    if (!name) continue;
+    // agentq workers' names carry pid, pools and slots after the name they were given.
+    const identity = parseWorkerName(name)?.identity ?? name;
+    busy.set(identity, (busy.get(identity) ?? 0) + 1);
+  }
   return busy;
 }

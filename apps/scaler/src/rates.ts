@@ -25,7 +25,7 @@ export interface PoolObservation {
   durationP50S: number | undefined;
   durationP95S: number | undefined;
   durationMeanS: number | undefined;
-  /** Live BullMQ workers and their task slots (workers × configured concurrency). */
+  /** Live BullMQ workers and their task slots (as their names tell, else the configured concurrency). */
   workers: number;
   slots: number;
 }
@@ -125,8 +125,9 @@ export function summarize(
       durationP50S: seconds(quantile(durations, 0.5)),
       durationP95S: seconds(quantile(durations, 0.95)),
       durationMeanS: seconds(mean),
-      workers: reading.workers,
-      slots: reading.workers * concurrency,
+      workers: reading.workerSlots.length,
+      // A worker whose name tells no slots counts the configured concurrency.
+      slots: reading.workerSlots.reduce<number>((sum, slots) => sum + (slots ?? concurrency), 0),
     },
   };
 }

@@ -1,5 +1,5 @@
 import { QueueEvents, UnrecoverableError, Worker } from 'bullmq';
-import { createRedis, createTaskQueue, deleteKeysByPrefix } from '@agentq/queue';
+import { createRedis, createTaskQueue, deleteKeysByPrefix, formatWorkerName } from '@agentq/queue';
 import { queueName } from '@agentq/contracts';
 import { readBusyWorkers, readPool } from '../src/observe.js';
 import { REDIS_URL, uniquePrefix } from './redis-env.js';
@@ -42,7 +42,7 @@ describe(readPool.name, () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
 
     const now = Date.now();
-    const reading = await readPool(queue, redis, now, before - 1, 10);
+    const reading = await readPool('default', queue, redis, now, before - 1, 10);
     expect(reading).toMatchObject({
       prioritized: 2,
       delayedDue: 1,
@@ -50,14 +50,14 @@ describe(readPool.name, () => {
       active: 0,
       completedSince: 3,
       failedSince: 0,
-      workers: 0,
+      workerSlots: [],
     });
     expect(reading.durationsMs).toHaveLength(3);
     for (const ms of reading.durationsMs) expect(ms).toBeGreaterThanOrEqual(15);
     // The head of the priority set is the priority-1 task, added just now.
     expect(now - (reading.oldestWaitingSince ?? 0)).toBeLessThan(5000);
 
-    const nothingSince = await readPool(queue, redis, Date.now(), Date.now(), 10);
+    const nothingSince = await readPool('default', queue, redis, Date.now(), Date.now(), 10);
     expect(nothingSince.completedSince).toBe(0);
   });
 
@@ -71,7 +71,7 @@ describe(readPool.name, () => {
         return original(...args);
       };
       try {
-        await readPool(queue, redis, Date.now(), Date.now() - 1000, 10);
+        await readPool('default', queue, redis, Date.now(), Date.now() - 1000, 10);
       } finally {
         redis.sendCommand = original;
       }
@@ -107,10 +107,10 @@ describe(readPool.name, () => {
     );
     void worker.run();
     await failed;
-    const reading = await readPool(failQueue, redis, Date.now(), since, 10);
+    const reading = await readPool('default', failQueue, redis, Date.now(), since, 10);
     expect(reading.failedSince).toBe(3);
     expect([...reading.failureCodes].sort()).toEqual(['AGENT_FAILED', 'CANCELLED', 'TIMEOUT']);
-    const sampled = await readPool(failQueue, redis, Date.now(), since, 2);
+    const sampled = await readPool('default', failQueue, redis, Date.now(), since, 2);
     expect(sampled.failureCodes).toHaveLength(2);
     await worker.close();
     await connection.quit();
@@ -141,9 +141,15 @@ describe(readPool.name, () => {
       return { worker, running };
     };
     await busyQueue.addBulk([1, 2].map(() => ({ name: 'sim', data: {} })));
-    const named = start('pod-a', 2);
+    // Named as agentq's workers are: the name it was given, then pid, pools and slots.
+    const named = start(
+      formatWorkerName({ identity: 'pod-a', pid: 7, slots: new Map([['default', 2]]) }),
+      2,
+    );
     await named.running;
     expect(await readBusyWorkers(busyQueue, redis, 100)).toEqual(new Map([['pod-a', 2]]));
+    const reading = await readPool('default', busyQueue, redis, Date.now(), Date.now(), 1);
+    expect(reading.workerSlots).toEqual([2]);
     // More active tasks than it may read: it cannot tell who else is busy.
     expect(await readBusyWorkers(busyQueue, redis, 1)).toBeUndefined();
 
@@ -151,6 +157,9 @@ describe(readPool.name, () => {
     const unnamed = start(undefined, 1);
     await unnamed.running;
     expect(await readBusyWorkers(busyQueue, redis, 100)).toBeUndefined();
+    // A worker whose name tells no slots: undefined (the scaler counts its own concurrency).
+    const both = await readPool('default', busyQueue, redis, Date.now(), Date.now(), 1);
+    expect(both.workerSlots.sort()).toEqual([2, undefined]);
 
     release();
     await Promise.all([named.worker.close(), unnamed.worker.close()]);

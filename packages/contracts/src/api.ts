@@ -72,7 +72,13 @@ export const PoolStatsSchema = z.object({
   }),
   /** Age of the oldest task waiting to start, null when none waits. */
   oldestWaitingAgeSeconds: z.number().nullable(),
+  /** Workers connected to the pool's queue. */
   workers: z.number().int(),
+  /**
+   * Task slots those workers give the pool (their concurrency here), as their names tell;
+   * a worker that is not agentq's counts none.
+   */
+  slots: z.number().int(),
 });
 export type PoolStats = z.infer<typeof PoolStatsSchema>;
 

@@ -2,12 +2,15 @@ import { Controller, Get, Inject } from '@nestjs/common';
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { PoolName, PoolStats } from '@agentq/contracts';
-import { oldestWaitingTimestamp, readPoolCounts } from '@agentq/queue';
+import { oldestWaitingTimestamp, readPoolCounts, readWorkerNames, slotsOf } from '@agentq/queue';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { REDIS, TASK_QUEUES } from '../tokens.js';
 
-/** `GET /v1/pools`: each pool's backlog and workers, for dashboards and clients backing off. */
+/**
+ * `GET /v1/pools`: each pool's backlog, workers and their task slots, for dashboards and
+ * clients backing off.
+ */
 @Controller('v1/pools')
 @RequireScopes('tasks:read')
 export class PoolsController {
@@ -22,17 +25,18 @@ export class PoolsController {
     const now = Date.now();
     const pools = await Promise.all(
       [...this.queues].map(async ([pool, queue]): Promise<PoolStats> => {
-        const [counts, oldest, workers] = await Promise.all([
+        const [counts, oldest, workerNames] = await Promise.all([
           readPoolCounts(queue),
           oldestWaitingTimestamp(queue, this.redis),
-          queue.getWorkersCount(),
+          readWorkerNames(queue),
         ]);
         const { waiting, prioritized, delayed, active, completed, failed } = counts;
         return {
           pool,
           counts: { waiting, prioritized, delayed, active, completed, failed },
           oldestWaitingAgeSeconds: oldest === null ? null : Math.max(0, (now - oldest) / 1000),
-          workers,
+          workers: workerNames.length,
+          slots: slotsOf(workerNames, pool, 0),
         };
       }),
     );

@@ -1,0 +1,72 @@
+import type { Queue } from 'bullmq';
+import type { PoolName } from '@agentq/contracts';
+
+/** What a worker's BullMQ name tells the others (`queue.getWorkers()`, `processedBy`). */
+export interface WorkerIdentity {
+  /** The host, or the name the worker was given (AGENTQ_WORKER_NAME, e.g. its pod). */
+  identity: string;
+  pid: number;
+  /** Task slots per pool it serves. */
+  slots: ReadonlyMap<PoolName, number>;
+}
+
+/**
+ * `<identity>:<pid>:<pool>+<pool>:c<slots>+<slots>`, e.g. `web-7f9c:41:default+large:c10+2`.
+ * The identity may itself hold colons (a local scaler's names do): the last three fields are
+ * read from the right.
+ */
+export function formatWorkerName({ identity, pid, slots }: WorkerIdentity): string {
+  const pools = [...slots.keys()].join('+');
+  const counts = [...slots.values()].join('+');
+  return `${identity}:${pid}:${pools}:c${counts}`;
+}
+
+/** The parts of a name made by {@link formatWorkerName}; undefined for any other name. */
+export function parseWorkerName(name: string): WorkerIdentity | undefined {
+  const fields = name.split(':');
+  if (fields.length < 4) return undefined;
+  const [pidField, poolsField, countsField] = fields.slice(-3) as [string, string, string];
+  const identity = fields.slice(0, -3).join(':');
+  const pools = poolsField.split('+');
+  const counts = countsField.startsWith('c') ? countsField.slice(1).split('+').map(Number) : [];
+  const pid = Number(pidField);
+  const valid =
+    identity !== '' &&
+    Number.isSafeInteger(pid) &&
+    pools.length === counts.length &&
+    counts.every((count) => Number.isSafeInteger(count) && count > 0);
+  if (!valid) return undefined;
+  return { identity, pid, slots: new Map(pools.map((pool, i) => [pool, counts[i] ?? 0])) };
+}
+
+/**
+ * The names of the workers connected to the queue (`queue.getWorkers()`), undefined for a
+ * worker without one.
+ */
+export async function readWorkerNames(queue: Queue): Promise<(string | undefined)[]> {
+  // BullMQ names a worker's connection `<prefix>:<queue name in base64>:w:<worker name>`;
+  // base64 has no colon, so the first one after the prefix starts `:w:`.
+  const head = `${queue.opts.prefix ?? 'bull'}:`;
+  const clients = await queue.getWorkers();
+  return clients.map(({ rawname }) => {
+    if (typeof rawname !== 'string' || !rawname.startsWith(head)) return undefined;
+    const rest = rawname.slice(head.length);
+    const marker = rest.indexOf(':');
+    return rest.startsWith(':w:', marker) ? rest.slice(marker + 3) : undefined;
+  });
+}
+
+/**
+ * Task slots the workers give one pool; a worker whose name tells none (not an agentq
+ * worker, or unnamed) counts `fallback`.
+ */
+export function slotsOf(
+  names: readonly (string | undefined)[],
+  pool: PoolName,
+  fallback: number,
+): number {
+  return names.reduce<number>((sum, name) => {
+    const worker = name === undefined ? undefined : parseWorkerName(name);
+    return sum + (worker ? (worker.slots.get(pool) ?? 0) : fallback);
+  }, 0);
+}
