@@ -1,4 +1,35 @@
+import { isDeepStrictEqual } from 'node:util';
+import { DeadLetterListQuerySchema, TaskListQuerySchema, WaitQuerySchema } from '@agentq/contracts';
 import { startGateway, useGateway } from './gateway-harness.js';
+
+/** The part of a JSON Schema these tests read. */
+interface JsonSchema {
+  type?: string;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+  default?: unknown;
+  properties?: Record<string, JsonSchema>;
+  required?: string[];
+  oneOf?: JsonSchema[];
+}
+
+interface Parameter {
+  name: string;
+  in: string;
+  required?: boolean;
+  description?: string;
+  schema: JsonSchema;
+}
+
+/** Whether an object has every required key of a closed object schema and no other. */
+function fitsObject(schema: JsonSchema, body: Record<string, unknown>): boolean {
+  const known = Object.keys(schema.properties ?? {});
+  return (
+    (schema.required ?? []).every((key) => Object.hasOwn(body, key)) &&
+    Object.keys(body).every((key) => known.includes(key))
+  );
+}
 
 describe('API documentation', () => {
   const gateway = useGateway();
@@ -23,6 +54,107 @@ describe('API documentation', () => {
       response.body.paths['/v1/tasks'].post.requestBody.content['application/json'].schema;
     expect(spec.required).toEqual(['agent']);
     expect(spec.properties.priority.enum).toEqual(['critical', 'high', 'normal', 'low']);
+  });
+
+  it('documents every query parameter as the schema the controller parses it with', async () => {
+    const { paths } = (await gateway.request('GET', '/docs/openapi.json')).body;
+    const queryOf = (path: string, method: string): Record<string, Parameter> =>
+      Object.fromEntries(
+        (paths[path][method].parameters as Parameter[])
+          .filter((parameter) => parameter.in === 'query')
+          .map((parameter) => [parameter.name, parameter]),
+      );
+
+    const list = queryOf('/v1/tasks', 'get');
+    expect(Object.keys(list).sort()).toEqual(Object.keys(TaskListQuerySchema.shape).sort());
+    for (const parameter of Object.values(list)) {
+      expect(parameter.required).toBe(false);
+      expect(parameter.description).toEqual(expect.any(String));
+    }
+    expect(list.state?.schema.enum).toEqual(TaskListQuerySchema.shape.state.unwrap().options);
+    const limit = TaskListQuerySchema.shape.limit;
+    expect(list.limit?.schema).toMatchObject({
+      type: 'integer',
+      minimum: limit.unwrap().minValue,
+      maximum: limit.unwrap().maxValue,
+      default: limit.def.defaultValue,
+    });
+    expect(list.cursor?.schema).toMatchObject({ type: 'string', minLength: 1 });
+
+    const deadLetters = queryOf('/v1/dead-letter', 'get');
+    expect(Object.keys(deadLetters).sort()).toEqual(
+      Object.keys(DeadLetterListQuerySchema.shape).sort(),
+    );
+    expect(deadLetters.offset?.schema).toMatchObject({
+      type: 'integer',
+      minimum: DeadLetterListQuerySchema.shape.offset.unwrap().minValue,
+      maximum: DeadLetterListQuerySchema.shape.offset.unwrap().maxValue,
+    });
+
+    const wait = WaitQuerySchema.shape.wait.unwrap();
+    for (const [path, method] of [
+      ['/v1/tasks', 'post'],
+      ['/v1/tasks/{id}', 'get'],
+      ['/v1/workflows/{id}', 'get'],
+    ] as const) {
+      expect(queryOf(path, method).wait).toMatchObject({
+        required: false,
+        schema: { type: 'number', minimum: wait.minValue, maximum: wait.maxValue },
+      });
+    }
+  });
+
+  it('refuses past the documented bounds and accepts within them', async () => {
+    const { paths } = (await gateway.request('GET', '/docs/openapi.json')).body;
+    const list = Object.fromEntries(
+      (paths['/v1/tasks'].get.parameters as Parameter[]).map((p) => [p.name, p.schema]),
+    );
+    for (const state of list.state?.enum ?? []) {
+      expect((await gateway.request('GET', `/v1/tasks?state=${String(state)}`)).status).toBe(200);
+    }
+    expect((await gateway.request('GET', '/v1/tasks?state=paused')).status).toBe(400);
+    const { minimum = NaN, maximum = NaN } = list.limit ?? {};
+    expect((await gateway.request('GET', `/v1/tasks?limit=${maximum}`)).status).toBe(200);
+    expect((await gateway.request('GET', `/v1/tasks?limit=${maximum + 1}`)).status).toBe(400);
+    expect((await gateway.request('GET', `/v1/tasks?limit=${minimum - 1}`)).status).toBe(400);
+    const wait = (paths['/v1/tasks'].post.parameters as Parameter[]).find((p) => p.name === 'wait');
+    const tooLong = (wait?.schema.maximum ?? NaN) + 1;
+    const refused = await gateway.request('POST', `/v1/tasks?wait=${tooLong}`, { agent: 'echo' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details).toEqual([expect.objectContaining({ path: 'query.wait' })]);
+  });
+
+  it('documents the task view as what POST /v1/tasks answers with ?wait=', async () => {
+    const { paths } = (await gateway.request('GET', '/docs/openapi.json')).body;
+    const taskView: JsonSchema =
+      paths['/v1/tasks/{id}'].get.responses['200'].content['application/json'].schema;
+    const submit = paths['/v1/tasks'].post.responses;
+    for (const status of ['200', '201']) {
+      const variants: JsonSchema[] = submit[status].content['application/json'].schema.oneOf;
+      expect(variants).toContainEqual(taskView);
+      expect(variants).toHaveLength(2);
+      expect(submit[status].description).toContain('?wait=');
+    }
+    const view = taskView;
+    const accepted = (submit['201'].content['application/json'].schema.oneOf as JsonSchema[]).find(
+      (variant) => !isDeepStrictEqual(variant, taskView),
+    );
+    if (!accepted) throw new Error('no second answer documented');
+
+    // A pool without a worker: `wait=0` answers at once, with the task still waiting.
+    const waited = await gateway.request('POST', '/v1/tasks?wait=0', {
+      agent: 'echo',
+      pool: 'large',
+    });
+    expect(waited.status).toBe(201);
+    expect(waited.body.state).toBe('waiting');
+    expect(fitsObject(view, waited.body)).toBe(true);
+    expect(fitsObject(accepted, waited.body)).toBe(false);
+
+    const queued = await gateway.request('POST', '/v1/tasks', { agent: 'echo', pool: 'large' });
+    expect(queued.status).toBe(201);
+    expect(fitsObject(accepted, queued.body)).toBe(true);
+    expect(fitsObject(view, queued.body)).toBe(false);
   });
 
   it('serves a browsable page whose scripts come from the gateway itself', async () => {

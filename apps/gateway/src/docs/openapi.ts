@@ -4,6 +4,7 @@ import {
   BatchAcceptedSchema,
   BatchSubmitSchema,
   DeadLetterLimits,
+  DeadLetterListQuerySchema,
   DeadLetterPageSchema,
   DeadLetterRedriveSchema,
   DeadLetterRedrivenSchema,
@@ -11,10 +12,12 @@ import {
   ErrorBodySchema,
   PoolStatsSchema,
   TaskAcceptedSchema,
+  TaskListQuerySchema,
   TaskLogsSchema,
   TaskPageSchema,
   TaskSpecSchema,
   TaskViewSchema,
+  WaitQuerySchema,
   WorkflowSpecSchema,
   WorkflowViewSchema,
 } from '@agentq/contracts';
@@ -30,18 +33,29 @@ const json = (type: z.ZodType, io: 'input' | 'output' = 'output') => ({
 const error = (description: string) => ({ description, ...json(ErrorBodySchema) });
 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
-const waitParam = {
-  name: 'wait',
-  in: 'query',
-  description: `Hold the answer until the task finished, at most this many seconds (≤ ${ApiLimits.maxWaitSeconds}).`,
-  schema: { type: 'number', minimum: 0, maximum: ApiLimits.maxWaitSeconds },
-};
-const query = (name: string, description: string, extra: object = {}) => ({
-  name,
-  in: 'query',
-  description,
-  schema: { type: 'string', ...extra },
-});
+
+/**
+ * One query parameter per key of the schema a controller parses its query with: whether
+ * it is required, its type, enum, bounds and default come from that schema, so the two
+ * cannot drift apart. `descriptions` must name exactly the schema's keys (checked by tsc).
+ */
+function queryParams<Shape extends z.core.$ZodShape>(
+  type: z.ZodObject<Shape>,
+  descriptions: Readonly<Record<keyof Shape & string, string>>,
+): object[] {
+  const { properties = {}, required = [] } = schema(type, 'input');
+  const described: Readonly<Record<string, string>> = descriptions;
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: 'query',
+    required: required.includes(name),
+    description: described[name],
+    schema: property,
+  }));
+}
+
+/** `POST /v1/tasks` answers {id, state}, or with `?wait=` the whole task view. */
+const submitAnswer = z.xor([TaskAcceptedSchema, TaskViewSchema]);
 
 type Operation = { responses: Record<string, unknown> };
 
@@ -81,19 +95,24 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/tasks': {
         post: {
           summary: 'Submit a task',
+          description:
+            'Answers {id, state}; with ?wait=, the whole task view once the task finished or the time is up, with the same status.',
           parameters: [
-            waitParam,
+            ...queryParams(WaitQuerySchema, {
+              wait: 'Hold the answer until the task finished, at most this many seconds, and answer its task view',
+            }),
             { name: 'Idempotency-Key', in: 'header', schema: { type: 'string' } },
           ],
           requestBody: { required: true, ...json(TaskSpecSchema, 'input') },
           responses: {
             '201': {
-              description: 'Queued (the task view with ?wait=)',
-              ...json(TaskAcceptedSchema),
+              description: 'Queued: {id, state}; with ?wait=, the task view',
+              ...json(submitAnswer),
             },
             '200': {
-              description: 'A repeat of an idempotency key: the first task',
-              ...json(TaskAcceptedSchema),
+              description:
+                'A repeat of an idempotency key: the first task, {id, state}; with ?wait=, its task view',
+              ...json(submitAnswer),
             },
             '400': error('Invalid spec or input'),
             '409': error('Idempotency key used with a different body'),
@@ -107,13 +126,13 @@ export function openApiDocument(): Record<string, unknown> {
         },
         get: {
           summary: "List the tenant's tasks, newest first",
-          parameters: [
-            query('state', 'waiting, delayed, active, completed, failed or cancelled'),
-            query('pool', 'only this pool'),
-            query('agent', 'only this agent'),
-            query('limit', `page size (1-${ApiLimits.maxListLimit})`),
-            query('cursor', 'nextCursor of the previous page'),
-          ],
+          parameters: queryParams(TaskListQuerySchema, {
+            state: 'only tasks in this state',
+            pool: 'only this pool',
+            agent: 'only this agent',
+            limit: 'page size',
+            cursor: 'nextCursor of the previous page',
+          }),
           responses: {
             '200': { description: 'A page', ...json(TaskPageSchema) },
             '400': error('Bad filter or cursor'),
@@ -137,7 +156,12 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/tasks/{id}': {
         get: {
           summary: 'Read a task',
-          parameters: [idParam, waitParam],
+          parameters: [
+            idParam,
+            ...queryParams(WaitQuerySchema, {
+              wait: 'Hold the answer until the task finished, at most this many seconds',
+            }),
+          ],
           responses: {
             '200': { description: 'The task', ...json(TaskViewSchema) },
             '404': error('Unknown task'),
@@ -204,11 +228,11 @@ export function openApiDocument(): Record<string, unknown> {
       '/v1/dead-letter': {
         get: {
           summary: "List the tenant's dead letters (tasks that failed for good), newest first",
-          parameters: [
-            query('pool', 'only this pool'),
-            query('limit', `page size (1-${ApiLimits.maxListLimit})`),
-            query('offset', 'nextOffset of the previous page'),
-          ],
+          parameters: queryParams(DeadLetterListQuerySchema, {
+            pool: 'only this pool',
+            limit: 'page size',
+            offset: 'nextOffset of the previous page',
+          }),
           responses: {
             '200': { description: 'A page', ...json(DeadLetterPageSchema) },
             '400': error('Bad filter or page'),
@@ -260,7 +284,12 @@ export function openApiDocument(): Record<string, unknown> {
           summary: 'Read a workflow and its steps',
           description:
             'With ?wait=, answers once every step has ended (finishedAt set) or the time is up.',
-          parameters: [idParam, waitParam],
+          parameters: [
+            idParam,
+            ...queryParams(WaitQuerySchema, {
+              wait: 'Hold the answer until every step ended, at most this many seconds',
+            }),
+          ],
           responses: {
             '200': { description: 'The workflow', ...json(WorkflowViewSchema) },
             '404': error('Unknown workflow'),
