@@ -16,8 +16,10 @@ function keyLine(tenant: string): string {
 describe(loadConfig.name, () => {
   it('applies the documented defaults', () => {
     const config = loadConfig(OPEN);
-    expect(config.maxBacklog).toEqual({ critical: 0, high: 100, normal: 500, low: 1000 });
+    expect(config.maxBacklog).toEqual({ critical: 50, high: 100, normal: 500, low: 1000 });
     expect(config).toMatchObject({
+      bodyLimitBytes: 1_048_576,
+      inputLimitBytes: 262_144,
       retryAfterSeconds: 5,
       taskIndexMax: 100_000,
       sseKeepAliveMs: 15_000,
@@ -64,11 +66,12 @@ describe(loadConfig.name, () => {
   it('reads the admission limits and the admin UI switches', () => {
     const config = loadConfig({
       ...OPEN,
+      AGENTQ_GATEWAY_MAX_BACKLOG_CRITICAL: '0',
       AGENTQ_GATEWAY_MAX_BACKLOG_HIGH: '7',
       AGENTQ_GATEWAY_ADMIN_UI: 'true',
       AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: 'false',
     });
-    expect(config.maxBacklog.high).toBe(7);
+    expect(config.maxBacklog).toMatchObject({ critical: 0, high: 7 });
     expect(config.adminUi).toBe(true);
     expect(config.adminUiReadOnly).toBe(false);
   });

@@ -66,6 +66,8 @@ export const configSchema = z
     AGENTQ_POOLS: commaList(PoolNameSchema).default(['default']),
     /** Largest request body accepted, in bytes. */
     AGENTQ_GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    /** Largest task input accepted, in bytes as JSON (each task of a batch on its own). */
+    AGENTQ_GATEWAY_INPUT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(262_144),
     /** Completed tasks are kept this long (seconds) ... */
     AGENTQ_RETENTION_COMPLETED_AGE_S: seconds.default(DEFAULT_RETENTION.completedAgeSeconds),
     /** ... and at most this many per pool. */
@@ -75,7 +77,7 @@ export const configSchema = z
     /** ... and at most this many per pool. */
     AGENTQ_RETENTION_FAILED_COUNT: seconds.default(DEFAULT_RETENTION.failedCount),
     /** Most critical tasks waiting per pool before submits get 429 (0 = no limit). */
-    AGENTQ_GATEWAY_MAX_BACKLOG_CRITICAL: count.default(0),
+    AGENTQ_GATEWAY_MAX_BACKLOG_CRITICAL: count.default(50),
     /** Most high-priority tasks waiting per pool (0 = no limit). */
     AGENTQ_GATEWAY_MAX_BACKLOG_HIGH: count.default(100),
     /** Most normal-priority tasks waiting per pool (0 = no limit). */
@@ -131,6 +133,7 @@ export const configSchema = z
     host: env.AGENTQ_GATEWAY_HOST,
     pools: env.AGENTQ_POOLS,
     bodyLimitBytes: env.AGENTQ_GATEWAY_BODY_LIMIT_BYTES,
+    inputLimitBytes: env.AGENTQ_GATEWAY_INPUT_LIMIT_BYTES,
     retention: {
       completedAgeSeconds: env.AGENTQ_RETENTION_COMPLETED_AGE_S,
       completedCount: env.AGENTQ_RETENTION_COMPLETED_COUNT,

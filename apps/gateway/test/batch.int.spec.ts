@@ -1,6 +1,7 @@
 import { useGateway } from './gateway-harness.js';
 
-const gateway = useGateway();
+// The 1,000-task batch below is critical: no backlog limit for it to meet.
+const gateway = useGateway({ AGENTQ_GATEWAY_MAX_BACKLOG_CRITICAL: '0' });
 
 const batch = (tasks: unknown) => gateway.request('POST', '/v1/tasks/batch', { tasks });
 const total = async () => {
@@ -43,6 +44,21 @@ describe('POST /v1/tasks/batch', () => {
     ]);
     expect(response.status).toBe(400);
     expect(response.body.error.details[0].path).toBe('body.tasks.2.input.latencyMs');
+    expect(await total()).toBe(before);
+  });
+
+  it('refuses the whole batch with 413 naming a task whose input is over the input limit', async () => {
+    const before = await total();
+    const limit = 262_144; // AGENTQ_GATEWAY_INPUT_LIMIT_BYTES's default
+    const response = await batch([
+      { agent: 'echo', input: 'x'.repeat(limit - 2) },
+      { agent: 'echo', input: { blob: 'x'.repeat(limit) } },
+    ]);
+    expect(response.status).toBe(413);
+    expect(response.body.error).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      details: [{ path: 'body.tasks.1.input' }],
+    });
     expect(await total()).toBe(before);
   });
 

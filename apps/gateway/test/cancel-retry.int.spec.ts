@@ -1,5 +1,5 @@
 import { UnrecoverableError } from 'bullmq';
-import { createRedis, onCancelRequest } from '@agentq/queue';
+import { addDeadLetter, createRedis, onCancelRequest } from '@agentq/queue';
 import { REDIS_URL, useGateway } from './gateway-harness.js';
 
 const gateway = useGateway();
@@ -100,6 +100,41 @@ describe('POST /v1/tasks/:id/retry', () => {
     const final = await gateway.request('GET', `/v1/tasks/${failed.id}?wait=10`);
     // attemptsMade was reset: the second run is its first attempt again.
     expect(final.body).toMatchObject({ state: 'completed', result: 'again', attemptsMade: 1 });
+  });
+
+  it('takes the task off the dead-letter list, so a pool redrive does not meet it again', async () => {
+    const failed = await submit({ input: 'dead', metadata: { flaky: true } }, '?wait=10');
+    expect(failed.state).toBe('failed');
+    // What the worker app does once a task failed for good (the worker is not under test).
+    const job = await gateway.queues.get('default')!.getJob(failed.id);
+    await addDeadLetter(gateway.redis, gateway.prefix, {
+      pool: 'default',
+      taskId: failed.id,
+      name: job!.name,
+      data: job!.data,
+      opts: { ...job!.opts },
+      failedReason: job!.failedReason,
+      attemptsMade: job!.attemptsMade,
+      attempts: [],
+      createdAt: job!.timestamp,
+      failedAt: job!.finishedOn!,
+    });
+    const deadLetterIds = async () =>
+      (await gateway.request('GET', '/v1/dead-letter?pool=default')).body.deadLetters.map(
+        (entry: { id: string }) => entry.id,
+      ) as string[];
+    expect(await deadLetterIds()).toContain(failed.id);
+
+    expect((await gateway.request('POST', `/v1/tasks/${failed.id}/retry`)).status).toBe(200);
+    expect(await deadLetterIds()).not.toContain(failed.id);
+    expect((await gateway.request('GET', `/v1/dead-letter/${failed.id}`)).status).toBe(404);
+    const final = await gateway.request('GET', `/v1/tasks/${failed.id}?wait=10`);
+    expect(final.body).toMatchObject({ state: 'completed', result: 'dead' });
+    const redrive = await gateway.request('POST', '/v1/dead-letter/redrive', {
+      pool: 'default',
+      limit: 1,
+    });
+    expect(redrive.body).toEqual({ redriven: [], notFound: [], conflicts: [], remaining: 0 });
   });
 
   it('answers 409 for a task that did not fail', async () => {

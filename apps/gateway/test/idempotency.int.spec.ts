@@ -1,3 +1,5 @@
+import { DEFAULT_RETENTION } from '@agentq/queue';
+import { gatewayKeys } from '../src/gateway-keys.js';
 import { useGateway } from './gateway-harness.js';
 
 const gateway = useGateway();
@@ -58,5 +60,42 @@ describe('POST /v1/tasks with an idempotency key', () => {
     const c = await post({ agent: 'echo' });
     expect([a.status, b.status, c.status]).toEqual([201, 201, 201]);
     expect(new Set([a.body.id, b.body.id, c.body.id]).size).toBe(3);
+  });
+});
+
+describe('idempotency claims of delayed tasks', () => {
+  const DAY_S = 24 * 3600;
+  /** The longest retention (the harness keeps the defaults): failed tasks, 7 days. */
+  const RETENTION_S = Math.max(
+    DEFAULT_RETENTION.completedAgeSeconds,
+    DEFAULT_RETENTION.failedAgeSeconds,
+  );
+  /** The claim's TTL is `seconds`, set a moment ago (a slow machine may take seconds between). */
+  const expectClaimTtl = async (taskId: string, seconds: number) => {
+    const ttl = await gateway.redis.ttl(gatewayKeys.idempotency(gateway.prefix, taskId));
+    expect(ttl).toBeGreaterThan(seconds - 60);
+    expect(ttl).toBeLessThanOrEqual(seconds);
+  };
+
+  it('keeps the claim for the delay plus the longest retention', async () => {
+    const delayMs = 30 * DAY_S * 1000;
+    const answer = await post({ agent: 'echo', delayMs, idempotencyKey: 'later-1' });
+    expect(answer.status).toBe(201);
+    await expectClaimTtl(answer.body.id as string, 30 * DAY_S + RETENTION_S);
+    const now = await post({ agent: 'echo', idempotencyKey: 'now-1' });
+    await expectClaimTtl(now.body.id as string, RETENTION_S);
+  });
+
+  it("keeps a batch's claims for its largest delay plus the longest retention", async () => {
+    const answer = await gateway.request('POST', '/v1/tasks/batch', {
+      tasks: [
+        { agent: 'echo', idempotencyKey: 'later-2' },
+        { agent: 'echo', delayMs: 10 * DAY_S * 1000, idempotencyKey: 'later-3' },
+        { agent: 'echo', delayMs: 5 * DAY_S * 1000 },
+      ],
+    });
+    expect(answer.status).toBe(201);
+    const [first, second] = answer.body.tasks as { id: string }[];
+    for (const task of [first, second]) await expectClaimTtl(task!.id, 10 * DAY_S + RETENTION_S);
   });
 });

@@ -35,7 +35,7 @@ describe('submit gate', () => {
     const insert = jobInsert(queue(), 'echo', { tenant }, { jobId: id, priority: 2 });
     return {
       tenant,
-      task: { id, jobKey: queue().toKey(id), pool: 'default', idempotencyHash, insert },
+      task: { id, jobKey: queue().toKey(id), pool: 'default', idempotencyHash, delayMs: 0, insert },
     };
   }
 

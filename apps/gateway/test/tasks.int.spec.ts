@@ -74,6 +74,22 @@ describe('POST /v1/tasks', () => {
     expect(response.status).toBe(413);
     expect(response.body.error.code).toBe('PAYLOAD_TOO_LARGE');
   });
+
+  it('answers 413 naming the input when it is over the input limit as JSON, in bytes', async () => {
+    const limit = 262_144; // AGENTQ_GATEWAY_INPUT_LIMIT_BYTES's default
+    // A JSON string: its two quotes count.
+    const atLimit = await post({ agent: 'echo', input: 'x'.repeat(limit - 2) });
+    expect(atLimit.status).toBe(201);
+    const overLimit = await post({ agent: 'echo', input: 'x'.repeat(limit - 1) });
+    expect(overLimit.status).toBe(413);
+    expect(overLimit.body.error).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      details: [{ path: 'input', message: `must be at most ${limit} bytes as JSON` }],
+    });
+    // Bytes, not characters: 'é' is two bytes in UTF-8.
+    const wide = await post({ agent: 'echo', input: { text: 'é'.repeat(limit / 2) } });
+    expect(wide.status).toBe(413);
+  });
 });
 
 describe('GET /v1/tasks/:id', () => {

@@ -172,6 +172,40 @@ async function removeDeadLetter(redis: Redis, prefix: string, entry: DeadLetter)
   await multi.exec();
 }
 
+/**
+ * Lua: deletes the entry (KEYS[1] field ARGV[1]) and its index members (KEYS[2..]) if the
+ * entry still reads ARGV[2]; answers 1 if it did.
+ */
+const REMOVE_IF_UNCHANGED = `
+if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
+redis.call('HDEL', KEYS[1], ARGV[1])
+for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
+return 1
+`;
+
+/**
+ * Removes a task's dead letter once the task was re-queued by other means (a retry of its
+ * failed job), unless it records a failure later than `failedAt` (the failure that was
+ * retried): the task failed for good again since, and that dead letter stays. Read, then
+ * removed only if unchanged (one script), so a newer entry written in between is never
+ * lost. Answers whether one was removed.
+ */
+export async function removeDeadLetterUpTo(
+  redis: Redis,
+  prefix: string,
+  pool: PoolName,
+  taskId: string,
+  failedAt: number,
+): Promise<boolean> {
+  const id = member(pool, taskId);
+  const raw = await redis.hget(entriesKey(prefix), id);
+  if (raw === null) return false;
+  const entry = DeadLetterSchema.parse(JSON.parse(raw));
+  if (entry.failedAt > failedAt) return false;
+  const keys = [entriesKey(prefix), ...indexKeysOf(prefix, entry)];
+  return (await redis.eval(REMOVE_IF_UNCHANGED, keys.length, ...keys, id, raw)) === 1;
+}
+
 export type RedriveResult =
   | { status: 'redriven'; taskId: string }
   | { status: 'not-found' }

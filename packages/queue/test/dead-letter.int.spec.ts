@@ -8,6 +8,7 @@ import {
   getDeadLetter,
   listDeadLetters,
   redriveDeadLetter,
+  removeDeadLetterUpTo,
   withoutDeadLetter,
   type DeadLetter,
 } from '../src/dead-letter.js';
@@ -185,5 +186,31 @@ describe(redriveDeadLetter.name, () => {
       state: 'waiting',
     });
     expect(await getDeadLetter(redis, prefix, 'default', 'r-3')).toBeDefined();
+  });
+});
+
+describe(removeDeadLetterUpTo.name, () => {
+  const listed = async (taskId: string) => {
+    const scopes = [{}, { pool: 'default' }, { tenant: 't' }, { tenant: 't', pool: 'default' }];
+    const pages = await Promise.all(
+      scopes.map((scope) => listDeadLetters(redis, prefix, { offset: 0, limit: 1000, ...scope })),
+    );
+    return pages.map((page) => page.items.some((entry) => entry.taskId === taskId));
+  };
+
+  it('removes the dead letter of the failure that was retried, from every index', async () => {
+    await addDeadLetter(redis, prefix, letter('u-1', 8000));
+    expect(await listed('u-1')).toEqual([true, true, true, true]);
+    expect(await removeDeadLetterUpTo(redis, prefix, 'default', 'u-1', 8000)).toBe(true);
+    expect(await getDeadLetter(redis, prefix, 'default', 'u-1')).toBeUndefined();
+    expect(await listed('u-1')).toEqual([false, false, false, false]);
+    expect(await removeDeadLetterUpTo(redis, prefix, 'default', 'u-1', 8000)).toBe(false);
+  });
+
+  it('keeps a dead letter of a later failure', async () => {
+    await addDeadLetter(redis, prefix, letter('u-2', 9000));
+    expect(await removeDeadLetterUpTo(redis, prefix, 'default', 'u-2', 8999)).toBe(false);
+    expect(await getDeadLetter(redis, prefix, 'default', 'u-2')).toEqual(letter('u-2', 9000));
+    expect(await listed('u-2')).toEqual([true, true, true, true]);
   });
 });

@@ -36,7 +36,7 @@ const REDIS_UNAVAILABLE_MESSAGES = new Set([
   'Connection is closed.',
 ]);
 
-function isRedisUnavailable(error: unknown): boolean {
+export function isRedisUnavailable(error: unknown): boolean {
   return (
     error instanceof Error &&
     (error.name === 'MaxRetriesPerRequestError' || REDIS_UNAVAILABLE_MESSAGES.has(error.message))

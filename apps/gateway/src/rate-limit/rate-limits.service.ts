@@ -7,6 +7,7 @@ import type { Principal } from '../auth/key-store.js';
 import type { GatewayConfig } from '../config.js';
 import { gatewayKeys } from '../gateway-keys.js';
 import { ApiError } from '../http/api-error.js';
+import { isRedisUnavailable } from '../http/error-response.js';
 import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
 import { TokenBuckets, type Take } from './token-bucket.js';
 
@@ -76,13 +77,15 @@ export class RateLimits {
   /**
    * Runs a handler that takes its request's token itself (see `ChargedByHandler`). If it
    * fails before it did (bad input, say), the token is taken now; a 429 then replaces its
-   * error, as the guard's would have come first.
+   * error, as the guard's would have come first. Not when it failed because Redis is away
+   * or did not answer: the take would wait for Redis too (a second command timeout before
+   * the 503), and a request Redis never served costs no token.
    */
   async chargedBy<T>(charge: RequestCharge, handler: () => Promise<T>): Promise<T> {
     try {
       return await handler();
     } catch (error) {
-      if (!charge.taken) {
+      if (!charge.taken && !isRedisOutage(error)) {
         charge.taken = true;
         await this.takeRequest(charge.principal, charge.reply);
       }
@@ -123,6 +126,13 @@ export class RequestCharge {
 export interface Budget {
   key: string;
   limit: RateLimit;
+}
+
+/** A failure that is Redis being away or not answering (answered 503), not the request's. */
+function isRedisOutage(error: unknown): boolean {
+  return (
+    isRedisUnavailable(error) || (error instanceof ApiError && error.code === ErrorCode.Unavailable)
+  );
 }
 
 const taskDetails = (limit: RateLimit) => ({

@@ -62,18 +62,26 @@ export function toClaimOutcomes(letters: string): ClaimOutcome[] {
 /**
  * Records which spec an idempotency key was first used with, atomically, so of two
  * concurrent submits with one key exactly one sees `new` and enqueues. Records live as long
- * as the longest retention, like the task they stand for.
+ * as the task they stand for: its delay, then the longest retention.
  */
 @Injectable()
 export class IdempotencyStore {
-  /** How long a claim is kept. */
-  readonly ttlSeconds: number;
+  private readonly retentionSeconds: number;
 
   constructor(
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
-    this.ttlSeconds = longestRetentionSeconds(config.retention);
+    this.retentionSeconds = longestRetentionSeconds(config.retention);
+  }
+
+  /**
+   * How long a claim is kept whose task (or latest task, for a batch) starts `delayMs` after
+   * the submit. A claim that expired before its task ran would let the key be used with
+   * another body: answered 201, but not queued (the task id is taken), the body lost.
+   */
+  ttlSeconds(delayMs: number): number {
+    return Math.ceil(delayMs / 1000) + this.retentionSeconds;
   }
 
   /** The key holding the claim of a task (or workflow) id. */
@@ -81,12 +89,15 @@ export class IdempotencyStore {
     return gatewayKeys.idempotency(this.config.prefix, taskId);
   }
 
-  /** Claims every key in one round trip; earlier items win over later ones with the same key. */
+  /**
+   * Claims every key in one round trip; earlier items win over later ones with the same key.
+   * For workflows, whose steps are never delayed (tasks claim in the submit gate).
+   */
   async claim(requests: readonly ClaimRequest[]): Promise<ClaimOutcome[]> {
     if (requests.length === 0) return [];
     const keys = requests.map(({ taskId }) => this.keyOf(taskId));
     // The TTL rides as the last argument: checkClaims reads only as many hashes as keys.
-    const args = [...requests.map(({ hash }) => hash), String(this.ttlSeconds)];
+    const args = [...requests.map(({ hash }) => hash), String(this.ttlSeconds(0))];
     return toClaimOutcomes((await CLAIM.run(this.redis, keys, args)) as string);
   }
 

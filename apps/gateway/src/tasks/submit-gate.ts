@@ -170,6 +170,8 @@ export interface GateTask {
   pool: string;
   /** The spec's hash, when it has an idempotency key. */
   idempotencyHash?: string;
+  /** When it starts, in ms after the submit (its idempotency claim lasts that much longer). */
+  delayMs: number;
   /** Its job, as `queue.add` would send it (`jobInsert`). */
   insert: JobInsert;
 }
@@ -246,6 +248,8 @@ export class SubmitGate {
       task.idempotencyHash === undefined ? [] : [{ index, hash: task.idempotencyHash }],
     );
     const claimNumber = new Map(keyed.map(({ index }, position) => [index, position + 1]));
+    // One TTL per submit: until its latest keyed task can have run and been forgotten.
+    const claimDelayMs = Math.max(0, ...keyed.map(({ index }) => tasks[index]?.delayMs ?? 0));
     const claimKeys = keyed.map(({ index }) => this.idempotency.keyOf(tasks[index]?.id ?? ''));
     const index = this.index.write(tenant);
     const members = tasks.map((task) =>
@@ -263,7 +267,7 @@ export class SubmitGate {
       String(ENQUEUE_GRACE_MS),
       index.tooOld,
       String(index.keep),
-      String(this.idempotency.ttlSeconds),
+      String(this.idempotency.ttlSeconds(claimDelayMs)),
       String(keyed.length),
       ...keyed.map(({ hash }) => hash),
       ...tasks.flatMap((task, i) => [

@@ -87,6 +87,7 @@ export class TaskSubmitter {
           pool: task.spec.pool,
           jobKey: task.queue.toKey(task.id),
           idempotencyHash: task.spec.idempotencyKey === undefined ? undefined : specHash(task.spec),
+          delayMs: task.spec.delayMs,
           insert: task.insert,
         })),
       })
@@ -130,6 +131,7 @@ export class TaskSubmitter {
         },
       ]);
     }
+    this.checkInputSize(spec, place);
     const check = this.registry.checkInput(spec.agent, spec.input);
     if (!check.ok) {
       if (check.reason === 'unknown-agent') {
@@ -156,6 +158,21 @@ export class TaskSubmitter {
     };
     const opts = { ...taskJobOptions(spec, id, this.config.retention), jobId: id };
     return { spec, id, queue, insert: jobInsert(queue, spec.agent, data, opts) };
+  }
+
+  /**
+   * 413 for an input over the limit, measured as JSON (as it is stored), before the agent's
+   * schema reads it: a task is kept in Redis, passed to a worker and answered back whole.
+   */
+  private checkInputSize(spec: TaskSpec, place: SpecPlace): void {
+    const limit = this.config.inputLimitBytes;
+    const bytes = Buffer.byteLength(JSON.stringify(spec.input));
+    if (bytes <= limit) return;
+    throw new ApiError(
+      ErrorCode.PayloadTooLarge,
+      `input of ${bytes} bytes as JSON exceeds the limit of ${limit}`,
+      [{ path: place.input, message: `must be at most ${limit} bytes as JSON` }],
+    );
   }
 }
 

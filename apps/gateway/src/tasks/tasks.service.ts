@@ -11,7 +11,7 @@ import {
   type TaskPage,
   type TaskView,
 } from '@agentq/contracts';
-import { requestCancel, toTaskView } from '@agentq/queue';
+import { removeDeadLetterUpTo, requestCancel, toTaskView } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { TaskEvents } from '../events/task-events.service.js';
 import { ApiError } from '../http/api-error.js';
@@ -120,16 +120,24 @@ export class TasksService {
     return { accepted: true, view: current };
   }
 
-  /** Runs a failed task again with all its attempts; 409 unless it failed. */
+  /**
+   * Runs a failed task again with all its attempts; 409 unless it failed. Its dead letter
+   * goes once it is queued again, not before: a retry that fails leaves it in place. A dead
+   * letter of a failure after the retry (the retried run failed for good already) stays.
+   */
   async retry(tenant: string, id: string): Promise<TaskView> {
     const found = await this.find(tenant, id);
     if (!found) {
       if (await this.tombstones.get(tenant, id)) throw notFailed(id, 'cancelled');
       throw notFound(id);
     }
-    const view = toTaskView(found.job, await found.job.getState(), found.pool);
+    const { job, pool } = found;
+    const view = toTaskView(job, await job.getState(), pool);
     if (view.state !== 'failed') throw notFailed(id, view.state);
-    await found.job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    // The worker dead-letters a failure with its job's finishedOn as failedAt.
+    const failedAt = job.finishedOn ?? Date.now();
+    await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
+    await removeDeadLetterUpTo(this.redis, this.config.prefix, pool, id, failedAt);
     return this.get(tenant, id);
   }
 
