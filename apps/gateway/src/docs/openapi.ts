@@ -116,7 +116,7 @@ export function openApiDocument(): Record<string, unknown> {
             },
             '400': error('Invalid spec or input'),
             '409': error('Idempotency key used with a different body'),
-            '413': error('Body too large'),
+            '413': error('Body, or the task input as JSON, over its size limit'),
             '422': error('Unknown agent'),
             '429': error(
               "Backlog full, tenant's unfinished-task cap, or the key's rate; see Retry-After",
@@ -147,6 +147,9 @@ export function openApiDocument(): Record<string, unknown> {
             '201': { description: 'All queued', ...json(BatchAcceptedSchema) },
             '400': error('A task is invalid (details name its index)'),
             '409': error('An idempotency key was used with a different body'),
+            '413': error(
+              "Body, or a task's input as JSON, over its size limit (details name its index)",
+            ),
             '429': error(
               "Backlog full, tenant's unfinished-task cap, or the key's rate; see Retry-After",
             ),
