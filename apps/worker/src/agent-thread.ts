@@ -6,36 +6,114 @@ import {
   TimeoutError,
   TransientError,
   type AgentContext,
+  type ChatRequest,
+  type HeldLock,
+  type HttpRequest,
+  type LlmDefaults,
 } from '@agentq/agents';
 import { ErrorCode } from '@agentq/contracts';
 
 /**
- * The thread's code, inline so it needs no build output of its own: it imports the module
- * that exports the agents (`builtinAgents` or `agents`), runs one with a context whose
- * progress and log lines go to the parent, and posts the result or the error's fields
- * (structured clone drops an error's `code`).
+ * The thread's code, inline so it needs no build output of its own (plain JavaScript: the
+ * thread runs without a TypeScript loader). It imports the agent from the first module that
+ * has it and runs it with a context whose `state`, `llm` and `http` post each call to the
+ * parent and settle with the parent's answer. Errors cross as their fields (structured clone
+ * drops an error's `code`, which classifyError goes by).
  */
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { moduleUrl, agentName, input, taskId, attempt } = workerData;
+const { moduleUrls, agentName, input, taskId, attempt, tenant, llm } = workerData;
+const fieldsOf = (err) => ({
+  name: err?.name, message: String(err?.message ?? err), code: err?.code, retryAfterMs: err?.retryAfterMs,
+});
+const errorOf = (fields) => Object.assign(new Error(fields.message), fields);
+
+// Calls made on the parent, by id.
+const calls = new Map();
+let lastId = 0;
+function call(method, args, { signal, onDelta, section } = {}) {
+  const id = ++lastId;
+  return new Promise((resolve, reject) => {
+    // The agent's own signal: the parent stops the call, which then fails with its reason.
+    const onAbort = () => parentPort.postMessage({ type: 'abort', id });
+    const settle = (ok, value) => {
+      calls.delete(id);
+      signal?.removeEventListener('abort', onAbort);
+      (ok ? resolve : reject)(value);
+    };
+    parentPort.postMessage({ type: 'call', id, method, args, stream: onDelta !== undefined });
+    calls.set(id, { settle, signal, onDelta, section });
+    if (signal?.aborted) onAbort();
+    else signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+parentPort.on('message', (message) => {
+  const entry = calls.get(message.id);
+  if (!entry) return;
+  switch (message.type) {
+    case 'delta':
+      entry.onDelta(message.text);
+      return;
+    case 'lock-held': {
+      // The parent holds (and renews) the lock while the section runs here.
+      entry.lost = new AbortController();
+      const done = (ok) => parentPort.postMessage({ type: 'section-done', id: message.id, ok });
+      Promise.resolve()
+        .then(() => entry.section({ token: message.token, signal: entry.lost.signal }))
+        .then(
+          (value) => { entry.value = value; done(true); },
+          (err) => { entry.sectionError = { err }; done(false); },
+        );
+      return;
+    }
+    case 'lock-lost':
+      entry.lost?.abort(errorOf(message.error));
+      return;
+    case 'reply':
+      if (message.ok) entry.settle(true, entry.section ? entry.value : message.value);
+      else if (entry.sectionError) entry.settle(false, entry.sectionError.err);
+      else entry.settle(false, entry.signal?.aborted ? entry.signal.reason : errorOf(message.error));
+      return;
+  }
+});
+
 // The parent ends the thread on abort; this signal only satisfies the context's shape.
 const ctx = {
-  taskId, attempt, signal: new AbortController().signal,
+  taskId, attempt, tenant, signal: new AbortController().signal,
   progress: async (value) => parentPort.postMessage({ type: 'progress', value }),
   log: async (line) => parentPort.postMessage({ type: 'log', line }),
+  state: {
+    get: (key) => call('state.get', [key]),
+    set: (key, value, options) => call('state.set', [key, value, options]),
+    del: (key) => call('state.del', [key]),
+    incr: (key, by) => call('state.incr', [key, by]),
+    sadd: (key, ...members) => call('state.sadd', [key, ...members]),
+    smembers: (key) => call('state.smembers', [key]),
+    withLock: (name, ttlMs, section, options) =>
+      call('state.withLock', [name, ttlMs, options?.waitMs], { signal: options?.signal, section }),
+  },
+  llm: {
+    defaultModel: llm.defaultModel,
+    preset: (name) => (Object.hasOwn(llm.presets, name) ? llm.presets[name] : undefined),
+    chat: (request, options) => call('llm.chat', [request], options),
+  },
+  http: { request: (request, options) => call('http.request', [request], options) },
 };
-import(moduleUrl)
-  .then((mod) => {
-    const agent = [...(mod.builtinAgents ?? []), ...(mod.agents ?? [])].find((a) => a.name === agentName);
-    if (!agent) throw new Error('agent "' + agentName + '" is not in ' + moduleUrl);
-    return agent.run(input, ctx);
-  })
+
+async function findAgent() {
+  for (const url of moduleUrls) {
+    const mod = await import(url);
+    const exported = [mod.agents ?? mod.default ?? []].flat();
+    const agent = [...(mod.builtinAgents ?? []), ...exported].find((a) => a?.name === agentName);
+    if (agent) return agent;
+  }
+  throw new Error('agent "' + agentName + '" is in none of ' + moduleUrls.join(', '));
+}
+findAgent()
+  .then((agent) => agent.run(input, ctx))
   .then(
     (value) => parentPort.postMessage({ type: 'result', value }),
-    (err) => parentPort.postMessage({
-      type: 'error',
-      error: { name: err?.name, message: String(err?.message ?? err), code: err?.code, retryAfterMs: err?.retryAfterMs },
-    }),
+    (err) => parentPort.postMessage({ type: 'error', error: fieldsOf(err) }),
   );
 `;
 
@@ -46,11 +124,46 @@ interface ThreadError {
   retryAfterMs?: number;
 }
 
+/** A call of the thread's `ctx.state`, `ctx.llm` or `ctx.http`, with what can be cloned of it. */
+type ServiceCall = { type: 'call'; id: number; stream: boolean } & (
+  | { method: 'state.get' | 'state.del' | 'state.smembers'; args: [key: string] }
+  | { method: 'state.set'; args: [key: string, value: unknown, options?: { ttlMs?: number }] }
+  | { method: 'state.incr'; args: [key: string, by?: number] }
+  | { method: 'state.sadd'; args: [key: string, ...members: string[]] }
+  | { method: 'state.withLock'; args: [name: string, ttlMs: number, waitMs?: number] }
+  | { method: 'llm.chat'; args: [request: ChatRequest] }
+  | { method: 'http.request'; args: [request: HttpRequest] }
+);
+
 type ThreadMessage =
   | { type: 'progress'; value: number | Record<string, unknown> }
   | { type: 'log'; line: string }
   | { type: 'result'; value: unknown }
-  | { type: 'error'; error: ThreadError };
+  | { type: 'error'; error: ThreadError }
+  | ServiceCall
+  /** The agent aborted the signal it gave the call. */
+  | { type: 'abort'; id: number }
+  /** The section of a `withLock` call ended (its value or error stays in the thread). */
+  | { type: 'section-done'; id: number; ok: boolean };
+
+/** What the parent tells the thread about one of its calls. */
+type CallMessage =
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: ThreadError }
+  | { type: 'delta'; id: number; text: string }
+  | { type: 'lock-held'; id: number; token: string }
+  | { type: 'lock-lost'; id: number; error: ThreadError };
+
+function fieldsOf(error: unknown): ThreadError {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const { code, retryAfterMs } = error as { code?: unknown; retryAfterMs?: unknown };
+  return {
+    name: error.name,
+    message: error.message,
+    code: typeof code === 'string' ? code : undefined,
+    retryAfterMs: typeof retryAfterMs === 'number' ? retryAfterMs : undefined,
+  };
+}
 
 /** The agent error the thread reported, as its class again, so classifyError sees it. */
 function revive(error: ThreadError): Error {
@@ -70,19 +183,139 @@ function revive(error: ThreadError): Error {
   }
 }
 
+/** One call the parent makes for the thread. */
+interface CallInFlight {
+  /** Aborted when the agent aborts the call's signal or the thread ends. */
+  controller: AbortController;
+  /** Set while the thread runs a `withLock` section: ends the parent's side of it. */
+  endSection?: (ok: boolean) => void;
+}
+
+/**
+ * Serves the thread's `ctx.state`, `ctx.llm` and `ctx.http` with the task's own services.
+ *
+ * Proxying, rather than building services inside the thread, because:
+ * - the tenant is the task's, fixed here: code in the thread cannot pick another one;
+ * - the process keeps one Redis connection, one HTTP pool and one LLM circuit breaker, and
+ *   the LLM token and cost metrics land in the registry /metrics serves (a thread's own
+ *   would start with a closed breaker and count where nobody reads);
+ * - a thread holds nothing to close: when it ends, its calls are aborted here and the locks
+ *   it held are released, however it ended (result, crash, process.exit, terminate).
+ * The price is one message round trip per call, small next to the Redis or network one.
+ */
+class ThreadServices {
+  private readonly calls = new Map<number, CallInFlight>();
+  private closed = false;
+
+  constructor(
+    private readonly thread: Worker,
+    private readonly ctx: AgentContext,
+  ) {}
+
+  call(message: ServiceCall): void {
+    if (this.closed) return;
+    const { id } = message;
+    const entry: CallInFlight = { controller: new AbortController() };
+    this.calls.set(id, entry);
+    void this.invoke(message, entry)
+      .then((value) => this.post({ type: 'reply', id, ok: true, value }))
+      .catch((error: unknown) =>
+        this.post({ type: 'reply', id, ok: false, error: fieldsOf(error) }),
+      )
+      .finally(() => this.calls.delete(id));
+  }
+
+  abort(id: number): void {
+    this.calls.get(id)?.controller.abort(new CancelledError('aborted by the agent'));
+  }
+
+  sectionDone(id: number, ok: boolean): void {
+    this.calls.get(id)?.endSection?.(ok);
+  }
+
+  /** The thread ended: stop what it left running (a lock section ends, so it is released). */
+  close(): void {
+    this.closed = true;
+    for (const entry of this.calls.values()) {
+      entry.controller.abort(new CancelledError("the agent's thread ended"));
+      entry.endSection?.(false);
+    }
+  }
+
+  private async invoke(message: ServiceCall, entry: CallInFlight): Promise<unknown> {
+    const { state, llm, http } = this.ctx;
+    const { signal } = entry.controller;
+    switch (message.method) {
+      case 'state.get':
+        return state.get(...message.args);
+      case 'state.set':
+        return state.set(...message.args);
+      case 'state.del':
+        return state.del(...message.args);
+      case 'state.incr':
+        return state.incr(...message.args);
+      case 'state.sadd':
+        return state.sadd(...message.args);
+      case 'state.smembers':
+        return state.smembers(...message.args);
+      case 'state.withLock': {
+        const [name, ttlMs, waitMs] = message.args;
+        const section = (lock: HeldLock) => this.section(message.id, lock, entry);
+        return state.withLock(name, ttlMs, section, { waitMs, signal });
+      }
+      case 'llm.chat': {
+        const onDelta = message.stream
+          ? (text: string) => this.post({ type: 'delta', id: message.id, text })
+          : undefined;
+        return llm.chat(message.args[0], { signal, onDelta });
+      }
+      case 'http.request':
+        return http.request(message.args[0], { signal });
+      default:
+        throw new Error(
+          `the agent's context has no ${String((message as { method: unknown }).method)}`,
+        );
+    }
+  }
+
+  /** Holds the lock while the thread runs the section; tells it if the lock is lost. */
+  private section(id: number, lock: HeldLock, entry: CallInFlight): Promise<void> {
+    const onLost = () => this.post({ type: 'lock-lost', id, error: fieldsOf(lock.signal.reason) });
+    lock.signal.addEventListener('abort', onLost, { once: true });
+    return new Promise<void>((resolve, reject) => {
+      entry.endSection = (ok) => {
+        entry.endSection = undefined;
+        lock.signal.removeEventListener('abort', onLost);
+        // The section's own error stays in the thread, which rethrows it.
+        if (ok) resolve();
+        else reject(new Error('the lock section failed'));
+      };
+      this.post({ type: 'lock-held', id, token: lock.token });
+    });
+  }
+
+  private post(message: CallMessage): void {
+    if (!this.closed) this.thread.postMessage(message);
+  }
+}
+
 export interface ThreadRun {
-  /** URL of the module exporting the agent (`builtinAgents` or `agents`). */
-  moduleUrl: string;
+  /** Modules exporting agents (`builtinAgents`, `agents` or a default); the first with it wins. */
+  moduleUrls: readonly string[];
   agentName: string;
   input: unknown;
+  /** The task's context: the thread's progress, log lines and service calls go through it. */
   ctx: AgentContext;
+  /** What the thread's `ctx.llm` answers without a round trip. */
+  llm: LlmDefaults;
 }
 
 /**
  * Runs one agent in a worker thread of its own, so an agent that calls process.exit, spins
  * the CPU or crashes cannot take the worker down or block its event loop (locks keep being
  * renewed). On abort (time limit, cancel, drain) the thread is terminated, which stops even
- * a busy loop.
+ * a busy loop. A thread per task: it starts in about a millisecond, holds no connection of
+ * its own, and no module state outlives the task (one tenant's task never sees another's).
  */
 export function runAgentInThread(run: ThreadRun): Promise<unknown> {
   const { ctx } = run;
@@ -90,18 +323,22 @@ export function runAgentInThread(run: ThreadRun): Promise<unknown> {
     const thread = new Worker(THREAD_SOURCE, {
       eval: true,
       workerData: {
-        moduleUrl: run.moduleUrl,
+        moduleUrls: run.moduleUrls,
         agentName: run.agentName,
         input: run.input,
         taskId: ctx.taskId,
         attempt: ctx.attempt,
+        tenant: ctx.tenant,
+        llm: run.llm,
       },
     });
+    const services = new ThreadServices(thread, ctx);
     let settled = false;
     const settle = (outcome: () => void) => {
       if (settled) return;
       settled = true;
       ctx.signal.removeEventListener('abort', onAbort);
+      services.close();
       outcome();
       void thread.terminate();
     };
@@ -118,6 +355,15 @@ export function runAgentInThread(run: ThreadRun): Promise<unknown> {
           return;
         case 'log':
           ctx.log(message.line).catch(() => undefined);
+          return;
+        case 'call':
+          services.call(message);
+          return;
+        case 'abort':
+          services.abort(message.id);
+          return;
+        case 'section-done':
+          services.sectionDone(message.id, message.ok);
           return;
         case 'result':
           settle(() => resolve(message.value));

@@ -7,7 +7,7 @@ import {
   llmConfigFromEnv,
   llmEnvShape,
 } from '@agentq/agents';
-import { commaList, parseEnv, sharedEnvShape } from '@agentq/queue';
+import { ConfigError, commaList, parseEnv, sharedEnvShape } from '@agentq/queue';
 import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles.js';
 
 const ms = z.coerce.number().int().min(1);
@@ -161,6 +161,23 @@ export const configSchema = z
 export type WorkerConfig = z.output<typeof configSchema>;
 /** How one pool is served in this process. */
 export type PoolSettings = WorkerConfig['pools'][number];
+
+/**
+ * Throws a ConfigError unless every agent in AGENTQ_WORKER_ISOLATED_AGENTS is one of `known`
+ * (built-ins and plugins, so only known once the plugins are loaded): a misspelt name would
+ * leave the agent it meant running in the worker's process.
+ */
+export function checkIsolatedAgents(
+  isolatedAgents: ReadonlySet<string>,
+  known: readonly string[],
+): void {
+  const unknown = [...isolatedAgents].filter((name) => !known.includes(name));
+  if (unknown.length === 0) return;
+  const names = unknown.map((name) => `"${name}"`).join(', ');
+  throw new ConfigError(
+    `invalid configuration:\n  AGENTQ_WORKER_ISOLATED_AGENTS: no agent named ${names} (known: ${known.join(', ')})`,
+  );
+}
 
 /** Reads the worker's configuration; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: Record<string, string | undefined>): WorkerConfig {

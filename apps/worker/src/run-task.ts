@@ -29,8 +29,11 @@ export interface RunTaskOptions {
   cancels?: CancelCheck;
   /** State, LLM and HTTP for the agents, scoped per task to its tenant. */
   services: AgentServices;
-  /** Agents run in a worker thread of their own, loaded from `moduleUrl`. */
-  isolation?: { agents: ReadonlySet<string>; moduleUrl: string };
+  /**
+   * These agents run in a worker thread of their own, which imports them from the first of
+   * `moduleUrls` (modules exporting `builtinAgents`, `agents` or a default) that has them.
+   */
+  isolation?: { agents: ReadonlySet<string>; moduleUrls: readonly string[] };
 }
 
 /** What a processor may ask of the worker running it. */
@@ -93,29 +96,41 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
       throw new CancelledError('task cancelled before it started');
     }
     const timeoutMs = data.timeoutMs ?? defaultTimeoutMs;
-    const timer = setTimeout(
-      () => abort.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)),
-      timeoutMs,
-    );
     const ctx: AgentContext = {
       taskId,
       attempt: job.attemptsMade + 1,
       get signal() {
         return abort.signal;
       },
-      progress: (value) => job.updateProgress(value),
+      // An aborted attempt is over: an agent still writing (it ignores its signal) must not
+      // mix its lines into the job while the retry (or the next worker) writes its own.
+      progress: async (value) => {
+        if (!abort.reason) await job.updateProgress(value);
+      },
       log: async (line) => {
-        await job.log(line);
+        if (!abort.reason) await job.log(line);
       },
       ...services.forTask({ tenant: data.tenant }),
     };
     const isolated = isolation?.agents.has(agent.name) ?? false;
     if (debug) taskLogger(job).debug({ attempt: ctx.attempt, isolated }, 'agent started');
-    const run =
-      isolated && isolation
-        ? runAgentInThread({ moduleUrl: isolation.moduleUrl, agentName: agent.name, input, ctx })
-        : agent.run(input, ctx);
+    const timer = setTimeout(
+      () => abort.abort(new TimeoutError(`timed out after ${timeoutMs} ms`)),
+      timeoutMs,
+    );
     try {
+      // Started inside the try: an agent that throws before returning a promise still
+      // clears its timer.
+      const run =
+        isolated && isolation
+          ? runAgentInThread({
+              moduleUrls: isolation.moduleUrls,
+              agentName: agent.name,
+              input,
+              ctx,
+              llm: services.llmDefaults,
+            })
+          : agent.run(input, ctx);
       return await abort.race(run);
     } catch (error) {
       // An agent that fails with its own error after an abort still failed *because* of

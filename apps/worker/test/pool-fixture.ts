@@ -15,7 +15,7 @@ import type { CancelCheck } from '../src/cancel-listener.js';
 import { loadConfig, type PoolSettings } from '../src/config.js';
 import { PoolWorker } from '../src/pool-worker.js';
 import { WorkerMetrics } from '../src/metrics.js';
-import { createTaskProcessor } from '../src/run-task.js';
+import { createTaskProcessor, type RunTaskOptions } from '../src/run-task.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -40,7 +40,7 @@ export interface FixtureOptions {
   backoff?: { baseMs: number; capMs: number };
   metrics?: WorkerMetrics;
   logger?: Logger;
-  isolation?: { agents: ReadonlySet<string>; moduleUrl: string };
+  isolation?: RunTaskOptions['isolation'];
   /** The processor's cancel check (by default it asks Redis each time). */
   cancels?: CancelCheck;
 }

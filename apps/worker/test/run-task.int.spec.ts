@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { TransientError } from '@agentq/agents';
 import { TaskSpecSchema, type TaskSpecInput } from '@agentq/contracts';
 import { taskJobOptions } from '@agentq/queue';
 import { createTaskProcessor } from '../src/run-task.js';
@@ -7,7 +8,33 @@ import { testAgent, testPool } from './pool-fixture.js';
 /** An agent that never looks at its signal and never finishes. */
 const stubbornAgent = testAgent('test.stubborn', () => new Promise(() => undefined));
 
-const pool = testPool('worker', { agents: [stubbornAgent] });
+/** Resolves once the signal is aborted. */
+const abortOf = (signal: AbortSignal) =>
+  new Promise<void>((resolve) =>
+    signal.aborted ? resolve() : signal.addEventListener('abort', () => resolve(), { once: true }),
+  );
+
+/** Called by the late writer once it has written to its task after its abort. */
+let wroteLate: () => void = () => undefined;
+/** An agent that sees its abort but goes on writing to its task (and finishes) anyway. */
+const lateWriter = testAgent('test.late-writer', async (_input, ctx) => {
+  await ctx.log('before the abort');
+  await abortOf(ctx.signal);
+  await ctx.log('after the abort');
+  await ctx.progress(99);
+  wroteLate();
+  return 'too late';
+});
+
+/** An agent whose run throws before it returns a promise. */
+const syncThrower = testAgent('test.throws-at-once', () => {
+  throw new TransientError('thrown before any await');
+});
+
+/** The jest object of a native-ESM test (this package has no @jest/globals). */
+const { jest } = import.meta as ImportMeta & { jest: typeof globalThis.jest };
+
+const pool = testPool('worker', { agents: [stubbornAgent, lateWriter, syncThrower] });
 const { queue } = pool;
 
 beforeAll(() => pool.start());
@@ -77,5 +104,34 @@ describe(createTaskProcessor.name, () => {
     });
     // The slots were freed: the worker still runs new tasks.
     expect((await run({ agent: 'echo', input: 'after' })).result).toBe('after');
+  });
+
+  it('drops progress and log lines an agent writes after its attempt was aborted', async () => {
+    const lateWrites = new Promise<void>((resolve) => (wroteLate = resolve));
+    const view = await run({ agent: 'test.late-writer', timeoutMs: 200, attempts: 1 });
+    expect(view).toMatchObject({ state: 'failed', error: { code: 'TIMEOUT' } });
+    await lateWrites;
+    expect((await queue.getJobLogs(view.id)).logs).toEqual(['before the abort']);
+    expect((await queue.getJob(view.id))?.progress).toBe(0);
+  });
+
+  it('fails with the error an agent throws synchronously, and clears its time limit', async () => {
+    const timeoutMs = 987_654; // tells the time-limit timer from the worker's other timers
+    const setTimer = jest.spyOn(globalThis, 'setTimeout');
+    const clearTimer = jest.spyOn(globalThis, 'clearTimeout');
+    try {
+      expect(await run({ agent: 'test.throws-at-once', timeoutMs, attempts: 1 })).toMatchObject({
+        state: 'failed',
+        attemptsMade: 1,
+        error: { code: 'TRANSIENT', message: 'thrown before any await' },
+      });
+      const index = setTimer.mock.calls.findIndex(([, delay]) => delay === timeoutMs);
+      expect(index).toBeGreaterThanOrEqual(0);
+      const timer = setTimer.mock.results[index]?.value;
+      expect(clearTimer.mock.calls.some(([cleared]) => cleared === timer)).toBe(true);
+    } finally {
+      setTimer.mockRestore();
+      clearTimer.mockRestore();
+    }
   });
 });

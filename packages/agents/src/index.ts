@@ -27,5 +27,9 @@ export {
 } from './net/http-client.js';
 export { RedisAgentState, type AgentState } from './state/agent-state.js';
 export { withLock, type HeldLock, type LockOptions } from './state/lock.js';
-export { AgentModuleError, loadAgentModules } from './plugins/load-agent-modules.js';
+export {
+  AgentModuleError,
+  agentModuleUrl,
+  loadAgentModules,
+} from './plugins/load-agent-modules.js';
 export { createTestContext } from './testing/test-context.js';

@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AgentContext } from './agent.js';
 import { LlmService, type LlmConfig } from './llm/llm-client.js';
+import { defaultPresets } from './llm/presets.js';
 import { GuardedHttpClient, type HttpPolicy } from './net/http-client.js';
 import { RedisAgentState } from './state/agent-state.js';
 
@@ -20,9 +21,18 @@ export interface AgentServicesOptions {
 /** The parts of an {@link AgentContext} that come from shared services rather than the job. */
 export type TaskServices = Pick<AgentContext, 'tenant' | 'state' | 'llm' | 'http'>;
 
+/** What `ctx.llm` answers synchronously, as plain data (for a context rebuilt in a thread). */
+export interface LlmDefaults {
+  defaultModel: string;
+  /** Every role preset: the built-in ones with AGENTQ_LLM_PRESETS applied. */
+  presets: Readonly<Record<string, string>>;
+}
+
 export interface AgentServices {
   /** The services of one task, scoped to its tenant: spread into the AgentContext. */
   forTask(task: { tenant: string }): TaskServices;
+  /** The `llm` of every task answers `defaultModel` and `preset(name)` from these. */
+  readonly llmDefaults: LlmDefaults;
   /** Closes pooled HTTP connections (the Redis connection belongs to the caller). */
   close(): Promise<void>;
 }
@@ -33,7 +43,12 @@ const MAX_TENANTS_KEPT = 10_000;
 /** Builds the per-process services once; the worker calls `forTask` for each task. */
 export function createAgentServices(options: AgentServicesOptions): AgentServices {
   const { redis, prefix } = options;
-  const llm = new LlmService(options.llm, { redis, prefix, metrics: options.metrics });
+  // One preset table for the service and for contexts rebuilt from `llmDefaults`.
+  const presets = { ...defaultPresets, ...options.llm.presets };
+  const llm = new LlmService(
+    { ...options.llm, presets },
+    { redis, prefix, metrics: options.metrics },
+  );
   const http = new GuardedHttpClient(options.http ?? { allowHosts: [] });
   // The services hold no per-task state: one set per tenant serves all its tasks.
   const byTenant = new Map<string, TaskServices>();
@@ -47,6 +62,7 @@ export function createAgentServices(options: AgentServicesOptions): AgentService
       }
       return services;
     },
+    llmDefaults: { defaultModel: llm.defaultModel, presets },
     close: () => http.close(),
   };
 }

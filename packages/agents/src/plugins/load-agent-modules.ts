@@ -10,8 +10,11 @@ export class AgentModuleError extends Error {
   override readonly name = 'AgentModuleError';
 }
 
-/** Paths resolve from `baseDir`; package names from `baseDir`'s node_modules. */
-function moduleUrl(specifier: string, baseDir: string): string {
+/**
+ * The URL a plugin specifier is imported from: paths resolve from `baseDir`, package names
+ * from `baseDir`'s node_modules (the worker hands these to its agent threads).
+ */
+export function agentModuleUrl(specifier: string, baseDir: string): string {
   if (specifier.startsWith('file:')) return specifier;
   if (specifier.startsWith('.') || isAbsolute(specifier)) {
     return pathToFileURL(resolve(baseDir, specifier)).href;
@@ -61,7 +64,7 @@ export async function loadAgentModules(
   for (const specifier of specifiers) {
     let module: Record<string, unknown>;
     try {
-      module = (await import(moduleUrl(specifier, baseDir))) as Record<string, unknown>;
+      module = (await import(agentModuleUrl(specifier, baseDir))) as Record<string, unknown>;
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       throw new AgentModuleError(`agent module "${specifier}" failed to load: ${reason}`, {
