@@ -55,7 +55,7 @@ export async function createGateway(deps: GatewayDeps): Promise<NestFastifyAppli
   if (deps.config.adminUi) {
     // Loaded only when enabled: Bull Board brings a UI bundle and its own Fastify plugins.
     const { mountBullBoard } = await import('./admin/bull-board.js');
-    await mountBullBoard(fastify, deps.queues, deps.config.adminUiReadOnly, app.get(Authenticator));
+    await mountBullBoard(fastify, deps, app.get(Authenticator));
   }
   await app.init();
   return app;

@@ -1,5 +1,7 @@
 import { isDeepStrictEqual } from 'node:util';
 import { DeadLetterListQuerySchema, TaskListQuerySchema, WaitQuerySchema } from '@agentq/contracts';
+import { addDeadLetter, countDeadLetters, getDeadLetter, type DeadLetter } from '@agentq/queue';
+import { DeadLetterBoardAdapter } from '../src/admin/dead-letter-board-adapter.js';
 import { startGateway, useGateway } from './gateway-harness.js';
 
 /** The part of a JSON Schema these tests read. */
@@ -173,7 +175,7 @@ describe('API documentation', () => {
 });
 
 describe('Bull Board', () => {
-  it('shows every pool queue at /admin/queues to a key with the admin scope', async () => {
+  it('shows every pool queue and the dead-letter list at /admin/queues to a key with the admin scope', async () => {
     const gateway = await startGateway(
       { AGENTQ_GATEWAY_ADMIN_UI: 'true' },
       { keys: { operator: { tenant: 'ops', scopes: ['admin'] } } },
@@ -190,7 +192,7 @@ describe('Bull Board', () => {
       const names = (api.body.queues as { name: string; readOnlyMode: boolean }[]).map(
         (q) => q.name,
       );
-      expect(names.sort()).toEqual(['agentq-default', 'agentq-large']);
+      expect(names.sort()).toEqual(['agentq-default', 'agentq-large', 'dead-letter']);
       expect(api.body.queues[0].readOnlyMode).toBe(true);
     } finally {
       await gateway.close();
@@ -217,5 +219,185 @@ describe('Bull Board', () => {
     } finally {
       await gateway.close();
     }
+  });
+});
+
+describe(DeadLetterBoardAdapter.name, () => {
+  // Pool queues writable here, so every refusal below is the dead-letter list's own.
+  const gateway = useGateway(
+    { AGENTQ_GATEWAY_ADMIN_UI: 'true', AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: 'false' },
+    { keys: { operator: { tenant: 'ops', scopes: ['admin'] } } },
+  );
+  const board = (method: string, path: string) =>
+    gateway.requestWith(gateway.keys.operator ?? '', method, `/admin/queues/api${path}`);
+
+  /** An echo task that timed out, then failed for good on a 502, at `failedAt`. */
+  function deadLetter(taskId: string, failedAt: number, pool: string): DeadLetter {
+    return {
+      pool,
+      taskId,
+      name: 'echo',
+      data: { v: 1, agent: 'echo', input: { taskId }, tenant: 'default' },
+      opts: { attempts: 2, priority: 3 },
+      failedReason: '[TRANSIENT] upstream 502',
+      attemptsMade: 2,
+      attempts: [
+        { attempt: 1, code: 'TIMEOUT', message: 'took longer than 30s', at: failedAt - 10 },
+        {
+          attempt: 2,
+          code: 'TRANSIENT',
+          message: 'upstream 502',
+          at: failedAt,
+          startedAt: failedAt - 5,
+        },
+      ],
+      createdAt: failedAt - 100,
+      failedAt,
+    };
+  }
+
+  beforeAll(async () => {
+    for (const [taskId, failedAt, pool] of [
+      ['dl-old', 1_000, 'default'],
+      ['dl-new', 3_000, 'large'],
+      ['dl-mid', 2_000, 'default'],
+    ] as const) {
+      await addDeadLetter(gateway.redis, gateway.prefix, deadLetter(taskId, failedAt, pool));
+    }
+  });
+
+  it('lists the dead letters as failed jobs of a read-only queue, newest first, with every attempt', async () => {
+    const first = await board(
+      'GET',
+      '/queues?activeQueue=dead-letter&status=failed&page=1&jobsPerPage=2',
+    );
+    expect(first.status).toBe(200);
+    const queues = first.body.queues as { name: string; readOnlyMode: boolean }[];
+    expect(queues.find((queue) => queue.name === 'agentq-default')?.readOnlyMode).toBe(false);
+    const queue = queues.find((candidate) => candidate.name === 'dead-letter');
+    expect(queue).toMatchObject({
+      description: 'tasks that failed for good; re-drive through POST /v1/dead-letter/redrive',
+      readOnlyMode: true,
+      allowRetries: false,
+      isPaused: false,
+      statuses: ['latest', 'failed'],
+      pagination: { pageCount: 2, range: { start: 0, end: 1 } },
+      counts: {
+        active: 0,
+        waiting: 0,
+        'waiting-children': 0,
+        prioritized: 0,
+        completed: 0,
+        failed: 3,
+        delayed: 0,
+        paused: 0,
+      },
+    });
+    const jobs = (queue as unknown as { jobs: { id: string }[] }).jobs;
+    expect(jobs.map((job) => job.id)).toEqual(['dl-new', 'dl-mid']);
+    expect(jobs[0]).toMatchObject({
+      name: 'echo',
+      data: deadLetter('dl-new', 3_000, 'large').data,
+      opts: { attempts: 2, priority: 3 },
+      failedReason: '[TRANSIENT] upstream 502',
+      isFailed: true,
+      attempts: 2,
+      timestamp: 2_900,
+      processedOn: 2_995,
+      finishedOn: 3_000,
+      // Newest first, as the board shows a BullMQ job's stack traces.
+      stacktrace: [
+        'attempt 2 failed at 1970-01-01T00:00:03.000Z (started 1970-01-01T00:00:02.995Z): [TRANSIENT] upstream 502',
+        'attempt 1 failed at 1970-01-01T00:00:02.990Z: [TIMEOUT] took longer than 30s',
+      ],
+    });
+
+    const second = await board(
+      'GET',
+      '/queues?activeQueue=dead-letter&status=failed&page=2&jobsPerPage=2',
+    );
+    const rest = (second.body.queues as { name: string; jobs: { id: string }[] }[]).find(
+      (candidate) => candidate.name === 'dead-letter',
+    );
+    expect(rest?.jobs.map((job) => job.id)).toEqual(['dl-old']);
+  });
+
+  it('opens one dead letter with its attempts as logs', async () => {
+    const job = await board('GET', '/queues/dead-letter/dl-mid');
+    expect(job.status).toBe(200);
+    expect(job.body.status).toBe('failed');
+    expect(job.body.job).toMatchObject({ id: 'dl-mid', failedReason: '[TRANSIENT] upstream 502' });
+    const logs = await board('GET', '/queues/dead-letter/dl-mid/logs');
+    expect(logs.body).toEqual([
+      'attempt 1 failed at 1970-01-01T00:00:01.990Z: [TIMEOUT] took longer than 30s',
+      'attempt 2 failed at 1970-01-01T00:00:02.000Z (started 1970-01-01T00:00:01.995Z): [TRANSIENT] upstream 502',
+    ]);
+    expect((await board('GET', '/queues/dead-letter/unknown')).status).toBe(404);
+    const flow = await board('GET', '/queues/dead-letter/dl-mid/flow');
+    expect(flow.status).toBe(200);
+    expect(flow.body.flowRoot).toBeNull();
+  });
+
+  it("leaves the pool queues' job flows working beside it", async () => {
+    // Bull Board reads BullMQ internals of every adapter typed `bullmq` to draw a flow.
+    const task = await gateway.request('POST', '/v1/tasks', { agent: 'echo', pool: 'large' });
+    expect(task.status).toBe(201);
+    const flow = await board('GET', `/queues/agentq-large/${task.body.id}/flow`);
+    expect(flow.status).toBe(200);
+    expect(flow.body.nodeId).toBe(task.body.id);
+  });
+
+  it('refuses every change through the board and changes nothing', async () => {
+    for (const path of [
+      '/queues/dead-letter/retry/failed',
+      '/queues/dead-letter/clean/failed',
+      '/queues/dead-letter/dl-mid/retry',
+      '/queues/dead-letter/dl-mid/clean',
+      '/queues/dead-letter/empty',
+      '/queues/dead-letter/pause',
+    ]) {
+      const refused = await board('PUT', path);
+      expect({ path, status: refused.status }).toEqual({ path, status: 405 });
+      expect(refused.body.error.key).toBe('ERRORS.QUEUE_READ_ONLY');
+    }
+    expect(await countDeadLetters(gateway.redis, gateway.prefix)).toBe(3);
+    expect(await getDeadLetter(gateway.redis, gateway.prefix, 'default', 'dl-mid')).toEqual(
+      deadLetter('dl-mid', 2_000, 'default'),
+    );
+    expect(await gateway.queues.get('default')?.getJob('dl-mid')).toBeUndefined();
+  });
+
+  it('throws, naming the re-drive route, on any write called on the adapter itself', async () => {
+    const adapter = new DeadLetterBoardAdapter(gateway.redis, gateway.prefix, ['default']);
+    const job = await adapter.getJob('dl-mid');
+    expect(job).not.toBeNull();
+    const writes = [
+      () => adapter.addJob(),
+      () => adapter.clean(),
+      () => adapter.pause(),
+      () => adapter.resume(),
+      () => adapter.empty(),
+      () => adapter.obliterate(),
+      () => adapter.promoteAll(),
+      () => adapter.setGlobalConcurrency(),
+      () => adapter.setConfiguredRateLimit(),
+      () => adapter.removeConfiguredRateLimit(),
+      () => adapter.releaseActiveRateLimit(),
+      () => adapter.removeJobScheduler(),
+      () => adapter.updateJobScheduler(),
+      () => adapter.runJobSchedulerNow(),
+      () => job?.retry(),
+      () => job?.remove(),
+      () => job?.promote(),
+    ];
+    for (const write of writes) {
+      await expect(write()).rejects.toMatchObject({
+        statusCode: 405,
+        message: expect.stringContaining('POST /v1/dead-letter/redrive'),
+      });
+    }
+    expect(await countDeadLetters(gateway.redis, gateway.prefix)).toBe(3);
+    expect(await adapter.getRedisInfo()).toContain('redis_version');
+    expect(await adapter.getJobs(['completed'], 0, 9)).toEqual([]);
   });
 });
