@@ -1,6 +1,8 @@
-import type { Job } from 'bullmq';
-import type { TaskJobData } from '@agentq/contracts';
-import { startGateway, useGateway, type StreamEvent } from './gateway-harness.js';
+import { Worker, type Job } from 'bullmq';
+import { queueName, type TaskJobData } from '@agentq/contracts';
+import { closeRedis, createRedis } from '@agentq/queue';
+import { REDIS_URL, startGateway, useGateway, type StreamEvent } from './gateway-harness.js';
+import { openRedisLink } from './redis-link.js';
 
 const gateway = useGateway();
 
@@ -56,6 +58,15 @@ describe('GET /v1/tasks/:id/events', () => {
     const all = await collect((await gateway.openEvents(id, { 'last-event-id': '1' })).events());
     expect(all.filter((e) => e.event === 'log').map((e) => e.data.line)).toEqual(['step 2']);
     expect(all.at(-1)?.event).toBe('completed');
+  });
+
+  it('treats a Last-Event-ID it never sent as absent, and still ends with the final event', async () => {
+    const id = await submit('default');
+    await gateway.request('GET', `/v1/tasks/${id}?wait=10`);
+    const stream = await gateway.openEvents(id, { 'last-event-id': '99999999999999999999' });
+    const all = await collect(stream.events());
+    expect(all.map((e) => e.event)).toEqual(['log', 'log', 'state', 'completed']);
+    expect(all.at(-1)?.id).toBe('2');
   });
 
   it('answers 404 as JSON for an unknown task', async () => {
@@ -115,6 +126,58 @@ describe('event stream connections', () => {
       }
     } finally {
       await own.close();
+    }
+  });
+});
+
+describe('event streams and waiters across a Redis outage', () => {
+  it('end with the final event of a task whose events were trimmed while Redis was away', async () => {
+    const link = await openRedisLink(REDIS_URL);
+    const own = await startGateway({ REDIS_URL: link.url });
+    // The worker and the test reach Redis directly, past the cut.
+    const direct = createRedis(REDIS_URL, 'worker', 'test-events-outage');
+    const worker = new Worker<TaskJobData>(
+      queueName('default'),
+      (job) => Promise.resolve(job.data.input),
+      { connection: direct, prefix: own.prefix, autorun: false },
+    );
+    try {
+      const { id } = (await own.request('POST', '/v1/tasks', { agent: 'echo', input: 'hi' })).body;
+      const events = (await own.openEvents(id)).events();
+      expect((await events.next()).value).toMatchObject({
+        event: 'state',
+        data: { state: 'waiting' },
+      });
+      const waited = own.request('GET', `/v1/tasks/${id}?wait=60`);
+      // The waiter counts itself before its first read; a read sent after that one is
+      // answered after it, so the waiter is holding once this GET is answered.
+      const waiting = 'agentq_gateway_wait_requests_open 1';
+      while (!(await own.request('GET', '/metrics')).text.includes(waiting)) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await own.request('GET', `/v1/tasks/${id}`);
+
+      link.cut();
+      const completed = new Promise((resolve) => worker.once('completed', resolve));
+      worker.run().catch(() => undefined);
+      await completed;
+      // The task's final event goes before the gateway's reader could read it.
+      await direct.xtrim(`${own.prefix}:${queueName('default')}:events`, 'MAXLEN', 0);
+      link.restore();
+
+      const rest = await collect(events);
+      expect(rest.at(-1)).toMatchObject({
+        event: 'completed',
+        data: { state: 'completed', result: 'hi' },
+      });
+      const answer = await waited;
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ state: 'completed', result: 'hi' });
+    } finally {
+      await worker.close();
+      await closeRedis(direct);
+      await own.close();
+      await link.close();
     }
   });
 });

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
-import type { Queue } from 'bullmq';
-import type { PoolName } from '@agentq/contracts';
-import { createRedis, deleteKeysByPrefix, openTaskQueues } from '@agentq/queue';
+import { Worker, type Queue } from 'bullmq';
+import { queueName, type PoolName } from '@agentq/contracts';
+import { closeRedis, createRedis, deleteKeysByPrefix, openTaskQueues } from '@agentq/queue';
 import { loadConfig } from '../src/config.js';
 import { TaskEvents, type TaskChange } from '../src/events/task-events.service.js';
 import { REDIS_URL } from './gateway-harness.js';
+import { openRedisLink } from './redis-link.js';
 
 const prefix = `agentq-test-task-events-${randomUUID().slice(0, 8)}`;
 const config = loadConfig({ REDIS_URL, AGENTQ_PREFIX: prefix, AGENTQ_AUTH: 'off' });
@@ -58,6 +59,57 @@ describe(TaskEvents.name, () => {
       unsubscribeStale();
     } finally {
       await events.onModuleDestroy();
+    }
+  });
+
+  it('delivers the final changes its reader missed while away, trimmed from the stream', async () => {
+    // Only the reader goes through the link: the service's own connection stays up.
+    const link = await openRedisLink(REDIS_URL);
+    const events = new TaskEvents({ ...config, redisUrl: link.url }, logger, redis, queues);
+    const direct = createRedis(REDIS_URL, 'worker', 'test-task-events-worker');
+    const worker = new Worker(queueName('default'), () => Promise.resolve('done'), {
+      connection: direct,
+      prefix,
+      autorun: false,
+    });
+    try {
+      const done = randomUUID();
+      const gone = randomUUID();
+      await queue?.add('echo', {}, { jobId: done });
+      // Delayed, so the worker leaves it: it is removed instead.
+      const removable = await queue?.add('echo', {}, { jobId: gone, delay: 3_600_000 });
+      const heard = new Map<string, TaskChange['type']>();
+      let allHeard = () => {};
+      const bothFinal = new Promise<void>((resolve) => (allHeard = resolve));
+      const listen = (taskId: string) =>
+        events.subscribe(taskId, (change) => {
+          if (change.type === 'completed' || change.type === 'removed')
+            heard.set(taskId, change.type);
+          if (heard.size === 2) allHeard();
+        });
+      const unsubscribe = [await listen(done), await listen(gone)];
+
+      link.cut();
+      // The worker also takes the earlier tests' tasks: wait for this one.
+      const completed = new Promise<void>((resolve) =>
+        worker.on('completed', (job) => {
+          if (job.id === done) resolve();
+        }),
+      );
+      worker.run().catch(() => undefined);
+      await completed;
+      await removable?.remove();
+      await redis.xtrim(`${prefix}:${queueName('default')}:events`, 'MAXLEN', 0);
+      link.restore();
+
+      await bothFinal;
+      expect(Object.fromEntries(heard)).toEqual({ [done]: 'completed', [gone]: 'removed' });
+      for (const release of unsubscribe) release();
+    } finally {
+      await worker.close();
+      await closeRedis(direct);
+      await events.onModuleDestroy();
+      await link.close();
     }
   });
 

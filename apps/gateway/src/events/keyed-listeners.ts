@@ -33,6 +33,11 @@ export class KeyedListeners<T> {
     };
   }
 
+  /** The keys listened to now. */
+  keys(): string[] {
+    return [...this.listeners.keys()];
+  }
+
   emit(key: string, change: T): void {
     const set = this.listeners.get(key);
     if (set) for (const listener of [...set]) listener(change);

@@ -55,7 +55,7 @@ export class SseController {
       this.metrics.openStreams,
     );
 
-    let logsSent = Math.max(0, Number.parseInt(lastEventId ?? '0', 10) || 0);
+    let logsSent = logLinesSeen(lastEventId);
     const send = (event: TaskStreamEvent, data: unknown) => stream.send(logsSent, event, data);
     const queue = this.queues.get(view.pool);
     const sendNewLogs = async () => {
@@ -98,6 +98,18 @@ export class SseController {
       stream.end(this.events.isClosing);
     }
   }
+}
+
+/**
+ * The log lines a client resuming with this Last-Event-ID has seen. A value this stream never
+ * sends (not a count, or past a safe integer, which Redis would refuse as a list index) counts
+ * as absent, as in the workflow stream, rather than a 400: EventSource sends the header by
+ * itself and gives up for good on a non-200 answer, so the lines are sent again from the first.
+ */
+function logLinesSeen(lastEventId: string | undefined): number {
+  if (lastEventId === undefined || !/^\d+$/.test(lastEventId)) return 0;
+  const seen = Number(lastEventId);
+  return Number.isSafeInteger(seen) ? seen : 0;
 }
 
 /** A final change whose job reads as not finished yet (re-queued at once) counts as failed. */

@@ -7,6 +7,7 @@ import type { Redis } from 'ioredis';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES } from '../tokens.js';
 import { KeyedListeners } from './keyed-listeners.js';
+import { laterStreamId, mayHaveMissed, parseStreamEnds, type StreamEnds } from './stream-gap.js';
 
 /** A change to one task, as BullMQ's event stream reports it. */
 export type TaskChange =
@@ -31,8 +32,23 @@ const IDLE_STOP_MS = 30_000;
 
 /** One pool's reader of BullMQ's event stream, on a blocking connection of its own. */
 interface Reader {
+  pool: PoolName;
   events: QueueEvents;
   connection: Redis;
+  /** The pool's event stream (undefined without a queue: nothing to read then). */
+  stream: string | undefined;
+  /** The id of the last event delivered (its start position before the first). */
+  lastRead: string;
+  /** Events up to this id are covered by a re-read of every task listened to. */
+  resyncedThrough: string;
+}
+
+/** The readers of all pools, and what keeps them caught up while they run. */
+interface Readers {
+  pools: Reader[];
+  /** Starts a check for events trimmed unread (see {@link TaskEvents}). */
+  check: () => void;
+  checkTimer: NodeJS.Timeout;
 }
 
 /**
@@ -44,12 +60,18 @@ interface Reader {
  * event of every task costs a busy gateway a tenth of its CPU when nobody waits. A reader
  * starts right after the newest event in its stream at the moment of the first subscribe,
  * so nothing a listener could miss happens between subscribing and the reader's first read.
+ *
+ * A stream is trimmed (MAXLEN), so a reader that was away (its connection dropped) or fell
+ * that far behind resumes past events it never read, a task's final one among them. So the
+ * readers check that nothing was trimmed unread whenever a connection comes (back) up and
+ * at the keep-alive cadence; if something was, every task listened to is read again and
+ * those that finished get their final change: no listener waits on a finished task.
  */
 @Injectable()
 export class TaskEvents implements OnModuleDestroy {
   private readonly listeners = new KeyedListeners<TaskChange>({ type: 'closing' });
   private listening = 0;
-  private readers: Promise<Reader[]> | undefined;
+  private readers: Promise<Readers> | undefined;
   private idleTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -123,10 +145,19 @@ export class TaskEvents implements OnModuleDestroy {
   }
 
   /** Positions first (the only step that can fail), so a failure leaves no reader open. */
-  private async openReaders(): Promise<Reader[]> {
+  private async openReaders(): Promise<Readers> {
     const pools = this.config.pools;
     const positions = await Promise.all(pools.map((pool) => this.newestEventId(pool)));
-    return pools.map((pool, index) => this.openReader(pool, positions[index] ?? '$'));
+    const readers = pools.map((pool, index) => this.openReader(pool, positions[index] ?? '$'));
+    const check = () => void this.catchUp(readers);
+    // Events are trimmed unread while a reader is away: check when it is back, and when the
+    // gateway's own connection (which the check needs) is. The timer bounds, at one
+    // keep-alive interval, what no reconnect reveals: a reader more than MAXLEN events
+    // behind. It costs one XINFO per pool and tick, however many listen.
+    for (const { connection } of readers) connection.on('ready', check);
+    this.redis.on('ready', check);
+    const checkTimer = setInterval(check, this.config.sseKeepAliveMs).unref();
+    return { pools: readers, check, checkTimer };
   }
 
   private async newestEventId(pool: PoolName): Promise<string> {
@@ -140,10 +171,15 @@ export class TaskEvents implements OnModuleDestroy {
   private async stopReaders(): Promise<void> {
     const readers = this.readers;
     this.readers = undefined;
-    const opened = (await readers?.catch(() => undefined)) ?? [];
+    const opened = await readers?.catch(() => undefined);
+    if (!opened) return;
+    clearInterval(opened.checkTimer);
+    this.redis.off('ready', opened.check);
     await Promise.all(
       // The connection goes even if the reader's close fails: it would keep the process up.
-      opened.map(({ events, connection }) => events.close().finally(() => closeRedis(connection))),
+      opened.pools.map(({ events, connection }) =>
+        events.close().finally(() => closeRedis(connection)),
+      ),
     );
   }
 
@@ -155,15 +191,82 @@ export class TaskEvents implements OnModuleDestroy {
       prefix: this.config.prefix,
       lastEventId,
     });
+    const reader: Reader = {
+      pool,
+      events,
+      connection,
+      stream: this.queues.get(pool)?.keys.events,
+      lastRead: lastEventId,
+      resyncedThrough: '0-0',
+    };
     events.on('error', (err) => this.logger.warn({ err: err.message, pool }, 'queue events error'));
-    const emit = (jobId: string, change: TaskChange) => this.listeners.emit(jobId, change);
-    events.on('active', ({ jobId }) => emit(jobId, { type: 'active' }));
-    events.on('waiting', ({ jobId }) => emit(jobId, { type: 'waiting' }));
-    events.on('delayed', ({ jobId }) => emit(jobId, { type: 'delayed' }));
-    events.on('progress', ({ jobId, data }) => emit(jobId, { type: 'progress', progress: data }));
-    events.on('completed', ({ jobId }) => emit(jobId, { type: 'completed' }));
-    events.on('failed', ({ jobId }) => emit(jobId, { type: 'failed' }));
-    events.on('removed', ({ jobId }) => emit(jobId, { type: 'removed' }));
-    return { events, connection };
+    const emit = (jobId: string, id: string, change: TaskChange) => {
+      reader.lastRead = id;
+      this.listeners.emit(jobId, change);
+    };
+    events.on('active', ({ jobId }, id) => emit(jobId, id, { type: 'active' }));
+    events.on('waiting', ({ jobId }, id) => emit(jobId, id, { type: 'waiting' }));
+    events.on('delayed', ({ jobId }, id) => emit(jobId, id, { type: 'delayed' }));
+    events.on('progress', ({ jobId, data }, id) =>
+      emit(jobId, id, { type: 'progress', progress: data }),
+    );
+    events.on('completed', ({ jobId }, id) => emit(jobId, id, { type: 'completed' }));
+    events.on('failed', ({ jobId }, id) => emit(jobId, id, { type: 'failed' }));
+    events.on('removed', ({ jobId }, id) => emit(jobId, id, { type: 'removed' }));
+    return reader;
+  }
+
+  /**
+   * If a stream was trimmed past what its reader read, reads every task listened to again
+   * (once the gateway's connection is up: its reconnect calls this again).
+   */
+  private async catchUp(readers: Reader[]): Promise<void> {
+    if (this.redis.status !== 'ready') return;
+    try {
+      const behind: { reader: Reader; ends: StreamEnds }[] = [];
+      for (const reader of readers) {
+        if (reader.stream === undefined) continue;
+        const ends = await this.ends(reader.stream);
+        const readThrough = laterStreamId(reader.lastRead, reader.resyncedThrough);
+        if (ends && mayHaveMissed(readThrough, ends)) behind.push({ reader, ends });
+      }
+      if (behind.length === 0) return;
+      const pools = behind.map(({ reader }) => reader.pool);
+      this.logger.warn({ pools }, 'task events were trimmed unread: reading listened tasks again');
+      await this.resync();
+      // Only once the re-read is done: a failed one is tried again at the next check.
+      for (const { reader, ends } of behind) {
+        reader.resyncedThrough = laterStreamId(reader.resyncedThrough, ends.lastGeneratedId);
+      }
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'task events catch-up failed');
+    }
+  }
+
+  /** A stream's ends; undefined while it does not exist (no event yet). */
+  private async ends(stream: string): Promise<StreamEnds | undefined> {
+    if ((await this.redis.exists(stream)) === 0) return undefined;
+    return parseStreamEnds(await this.redis.xinfo('STREAM', stream));
+  }
+
+  /** Delivers to the listeners of each task that finished its final change, read afresh. */
+  private async resync(): Promise<void> {
+    await Promise.all(
+      this.listeners.keys().map(async (taskId) => {
+        const change = await this.finalChange(taskId);
+        if (change) this.listeners.emit(taskId, change);
+      }),
+    );
+  }
+
+  /** The final change a task had, from its job's state; undefined while it is not finished. */
+  private async finalChange(taskId: string): Promise<TaskChange | undefined> {
+    for (const queue of this.queues.values()) {
+      const state = await queue.getJobState(taskId);
+      if (state === 'completed' || state === 'failed') return { type: state };
+      if (state !== 'unknown') return undefined;
+    }
+    // In no queue: removed (cancelled before it started, or by an operator).
+    return { type: 'removed' };
   }
 }
