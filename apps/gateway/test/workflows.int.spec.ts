@@ -1,12 +1,19 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { UnrecoverableError, type Job } from 'bullmq';
+import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import {
   WorkflowSpecSchema,
+  queueName,
   type PoolName,
   type TaskJobData,
   type WorkflowSpecInput,
 } from '@agentq/contracts';
-import { WorkflowEngine, createRedis, onCancelRequest } from '@agentq/queue';
+import {
+  WorkflowEngine,
+  closeRedis,
+  createRedis,
+  createTaskQueue,
+  onCancelRequest,
+} from '@agentq/queue';
 import {
   REDIS_URL,
   readEvents,
@@ -14,6 +21,7 @@ import {
   useGateway,
   type StreamEvent,
 } from './gateway-harness.js';
+import { openRedisLink } from './redis-link.js';
 
 const gateway = useGateway();
 let engine: WorkflowEngine;
@@ -274,5 +282,63 @@ describe('POST /v1/workflows/:id/cancel', () => {
     ]);
     const again = await gateway.request('POST', `/v1/workflows/${id}/cancel`);
     expect(again.status).toBe(409);
+  });
+});
+
+describe('workflow waiters across a Redis outage', () => {
+  it('answer a workflow that finished while the gateway was cut off from Redis', async () => {
+    const link = await openRedisLink(REDIS_URL);
+    const own = await startGateway({ REDIS_URL: link.url });
+    // The worker and its engine reach Redis directly, past the cut: the workflow's change is
+    // published while the gateway's subscriber is away.
+    const direct = createRedis(REDIS_URL, 'worker', 'test-workflow-outage');
+    const ownEngine = new WorkflowEngine({
+      redis: direct,
+      prefix: own.prefix,
+      queueFor: (pool: PoolName) =>
+        createTaskQueue(pool, { connection: direct, prefix: own.prefix }),
+    });
+    const worker = new Worker<TaskJobData>(
+      queueName('default'),
+      (job) => {
+        const ref = job.data.workflow;
+        if (!ref) throw new Error('not a workflow step');
+        return ownEngine.runStep(
+          ref,
+          job.id ?? '',
+          () => step(job, undefined),
+          () => undefined,
+        );
+      },
+      { connection: direct, prefix: own.prefix, autorun: false },
+    );
+    try {
+      const created = await own.request('POST', '/v1/workflows', {
+        steps: [echo('only', [], { value: 'done' })],
+      });
+      expect(created.status).toBe(201);
+      const waited = own.request('GET', `/v1/workflows/${created.body.id}?wait=60`);
+      // The waiter counts itself before its first read; a read sent after that one is
+      // answered after it, so the waiter is holding once this GET is answered.
+      while (!(await own.request('GET', '/metrics')).text.includes('wait_requests_open 1')) {
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      await own.request('GET', `/v1/workflows/${created.body.id}`);
+
+      link.cut();
+      const completed = new Promise((resolve) => worker.once('completed', resolve));
+      worker.run().catch(() => undefined);
+      await completed;
+      link.restore();
+
+      const answer = await waited;
+      expect(answer.status).toBe(200);
+      expect(answer.body).toMatchObject({ state: 'completed' });
+    } finally {
+      await worker.close();
+      await closeRedis(direct);
+      await own.close();
+      await link.close();
+    }
   });
 });

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { closeRedis, createRedis, onWorkflowChange } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { KeyedListeners } from '../events/keyed-listeners.js';
-import { GATEWAY_CONFIG, LOGGER } from '../tokens.js';
+import { GATEWAY_CONFIG, LOGGER, REDIS } from '../tokens.js';
 
 /** How long start-up waits for the subscription before serving anyway. */
 const READY_WAIT_MS = 3000;
@@ -14,23 +14,31 @@ export type WorkflowChange = 'changed' | 'closing';
 
 /**
  * The gateway's one subscription to workflow changes (the engine's scripts publish each
- * changed workflow's id), fanned out in-process to waiters and event streams by id.
+ * changed workflow's id), fanned out in-process to waiters and event streams by id. What is
+ * published while the subscriber is disconnected reaches no one (pub/sub keeps nothing), so
+ * after a reconnect every listener is told to read its workflow again.
  */
 @Injectable()
 export class WorkflowChanges implements OnModuleInit, OnModuleDestroy {
   private readonly listeners = new KeyedListeners<WorkflowChange>('closing');
   private subscriber: Redis | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
+  private connectedBefore = false;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
+    @Inject(REDIS) private readonly redis: Redis,
   ) {}
 
   async onModuleInit(): Promise<void> {
     // A connection of its own: it enters subscriber mode.
     const subscriber = createRedis(this.config.redisUrl, 'worker', 'agentq-gateway-workflows');
     subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'workflow changes'));
+    subscriber.on('ready', () => {
+      if (this.connectedBefore) void this.catchUp(subscriber);
+      this.connectedBefore = true;
+    });
     this.subscriber = subscriber;
     // Serve even if Redis is away at start; ioredis subscribes once it connects.
     const subscribed = onWorkflowChange(subscriber, this.config.prefix, (id) =>
@@ -46,6 +54,23 @@ export class WorkflowChanges implements OnModuleInit, OnModuleDestroy {
     this.listeners.closeAll();
     await this.unsubscribe?.().catch(() => undefined);
     if (this.subscriber) await closeRedis(this.subscriber);
+  }
+
+  /**
+   * After a reconnect: every listener reads its workflow again, once the subscription is
+   * back (ioredis subscribes again right after it reports ready; a PING on the same
+   * connection is answered after that) and the gateway's connection answers reads.
+   */
+  private async catchUp(subscriber: Redis): Promise<void> {
+    try {
+      await subscriber.ping();
+      if (this.redis.status !== 'ready') {
+        await new Promise((resolve) => this.redis.once('ready', resolve));
+      }
+    } catch {
+      return; // Gone again: the next reconnect catches up.
+    }
+    for (const id of this.listeners.keys()) this.listeners.emit(id, 'changed');
   }
 
   get isClosing(): boolean {
