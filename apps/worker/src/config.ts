@@ -63,7 +63,7 @@ export const configSchema = z
     AGENTQ_POOL_GLOBAL_CONCURRENCY: poolMap(count).optional(),
     /** Per-pool start rate across all workers (`default:100/1000`: 100 tasks a second). */
     AGENTQ_POOL_RATE_LIMITS: poolMap(rateLimit).optional(),
-    /** A task's lock, for every pool; unset: the profile's (short: 10000). */
+    /** A task's lock, for every pool; unset: the profile's (short: 6000). */
     AGENTQ_WORKER_LOCK_DURATION_MS: ms.min(1000).optional(),
     /** How often expired locks are looked for, for every pool; unset: the profile's. */
     AGENTQ_WORKER_STALLED_INTERVAL_MS: ms.min(500).optional(),

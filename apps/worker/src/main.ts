@@ -1,7 +1,9 @@
 import { hostname } from 'node:os';
+import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import {
   AgentRegistry,
+  agentModuleUrl,
   builtinAgents,
   createAgentServices,
   loadAgentModules,
@@ -11,10 +13,11 @@ import {
   WorkflowEngine,
   closeRedis,
   createRedis,
+  formatWorkerName,
   loadConfigOrExit,
 } from '@agentq/queue';
 import { CancelListener } from './cancel-listener.js';
-import { loadConfig } from './config.js';
+import { checkIsolatedAgents, loadConfig } from './config.js';
 import { EventLoopMonitor } from './event-loop-monitor.js';
 import { HealthServer } from './health-server.js';
 import { WorkerMetrics } from './metrics.js';
@@ -73,8 +76,15 @@ async function main(): Promise<void> {
     prefix: config.prefix,
     queueFor: (pool) => stepQueues.get(pool),
   });
+  const registry = new AgentRegistry([...builtinAgents, ...plugins]);
+  // Plugins are known only now: a misspelt isolated agent stops the start as bad config does.
+  loadConfigOrExit(
+    'worker',
+    () => checkIsolatedAgents(config.isolatedAgents, registry.names()),
+    process.env,
+  );
   const taskProcessor = createTaskProcessor({
-    registry: new AgentRegistry([...builtinAgents, ...plugins]),
+    registry,
     services,
     logger,
     defaultTimeoutMs: config.defaultTimeoutMs,
@@ -83,15 +93,21 @@ async function main(): Promise<void> {
     cancels,
     isolation: {
       agents: config.isolatedAgents,
-      moduleUrl: import.meta.resolve('@agentq/agents'),
+      // Where the threads import agents from: the built-ins, then the plugins.
+      moduleUrls: [
+        import.meta.resolve('@agentq/agents'),
+        ...config.agentModules.map((specifier) => agentModuleUrl(specifier, process.cwd())),
+      ],
     },
   });
   const processor = (hooks: PoolHooks) => withWorkflowSteps(workflows, taskProcessor(hooks));
   const pools = config.pools.map((settings) => settings.pool);
-  const concurrency = config.pools.map((settings) => settings.concurrency);
-  const workerName =
-    config.workerName ??
-    `${hostname()}:${process.pid}:${pools.join('+')}:c${concurrency.join('+')}`;
+  // Shown by getWorkers and stored as each task's processedBy: who, where and how many slots.
+  const workerName = formatWorkerName({
+    identity: config.workerName ?? hostname(),
+    pid: process.pid,
+    slots: new Map(config.pools.map((settings) => [settings.pool, settings.concurrency])),
+  });
   const workers = config.pools.map(
     (settings) =>
       new PoolWorker({
@@ -124,6 +140,24 @@ async function main(): Promise<void> {
       !draining && connection.status === 'ready' && workers.every((worker) => worker.isRunning()),
   });
 
+  // Listening (and the cancels on record loaded) first: then no task needs a Redis lookup
+  // before it starts. A shutdown that began meanwhile stops the start at its next step.
+  let started = false;
+  const start = async (): Promise<void> => {
+    await cancels.start();
+    if (draining) return;
+    await Promise.all(workers.map((worker) => worker.start()));
+    if (draining) return;
+    monitor.start();
+    stopRecovery = recoverStrandedCreates(workflows, logger);
+    const httpPort = config.http.port > 0 ? await http.start() : undefined;
+    if (draining) return;
+    started = true;
+    logger.info({ pools: config.pools, workerName, httpPort }, 'ready');
+  };
+  let startup = Promise.resolve();
+
+  const connections = [connection, subscriber, agentsConnection];
   const shutdown = (signal: NodeJS.Signals | 'parent exited'): void => {
     if (draining) return;
     draining = true;
@@ -134,29 +168,35 @@ async function main(): Promise<void> {
       process.exit(1);
     }, drainMs + SHUTDOWN_MARGIN_MS).unref();
     void (async () => {
-      // Cancels keep working while running tasks drain; the listener closes after them.
       stopRecovery();
+      if (!started) connections.forEach(giveUpOnRedis);
+      // Cancels keep working while running tasks drain; the listener closes after them.
       await Promise.all(workers.map((worker) => worker.close()));
+      // A start under way ends now: Redis answered it, or its connections gave up (and the
+      // closes above ended its waits on the pool workers). A pool worker it started after
+      // those closes (its Redis call was answered meanwhile) is closed in turn.
+      await startup;
+      if (!started) await Promise.all(workers.map((worker) => worker.close()));
       await cancels.close();
       monitor.close();
       await http.close();
       await services.close();
       await stepQueues.close();
-      await Promise.all([connection, subscriber, agentsConnection].map(closeRedis));
+      await Promise.all(connections.map(closeRedis));
       logger.info('stopped');
     })();
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);
+  logger.info({ pools }, 'starting');
 
-  // Listening (and the cancels on record loaded) first: then no task needs a Redis lookup
-  // before it starts.
-  await cancels.start();
-  await Promise.all(workers.map((worker) => worker.start()));
-  monitor.start();
-  stopRecovery = recoverStrandedCreates(workflows, logger);
-  const httpPort = config.http.port > 0 ? await http.start() : undefined;
-  logger.info({ pools: config.pools, workerName, httpPort }, 'ready');
+  // A start that fails because a shutdown dropped its connections is part of the shutdown.
+  startup = start().catch((err: unknown) => {
+    if (!draining) throw err;
+    logger.info({ err: err instanceof Error ? err.message : String(err) }, 'start given up');
+  });
+  await startup;
+  if (!started) return;
   // Started by a local scaler (over an IPC channel): when the scaler dies, even by SIGKILL,
   // the channel closes; drain and exit rather than run on as an orphan no scaler counts.
   if (process.send) {
@@ -167,6 +207,17 @@ async function main(): Promise<void> {
       shutdown('parent exited'); // it died while this one started
     }
   }
+}
+
+/**
+ * For a start that a shutdown interrupts: while Redis is away (or does not answer), the start
+ * would wait on it for ever. The connection stops reconnecting (ioredis reads retryStrategy
+ * at each close), and one not ready is dropped, so what waits on it fails ("Connection is
+ * closed") now, or at its pending reconnect attempt if that fails too.
+ */
+function giveUpOnRedis(redis: Redis): void {
+  redis.options.retryStrategy = () => null;
+  if (redis.status === 'connecting' || redis.status === 'connect') redis.disconnect();
 }
 
 await main();
