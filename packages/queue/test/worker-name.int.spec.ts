@@ -11,7 +11,7 @@ const queue = createTaskQueue('default', { connection, prefix });
 
 afterAll(async () => {
   await queue.close();
-  await deletePrefix(connection, prefix);
+  await deletePrefix(prefix);
   await connection.quit();
 });
 
