@@ -114,9 +114,10 @@ export async function readPool(
     failureCodes,
     oldestWaitingSince,
     durationsMs,
-    workerSlots: workers.map((name) =>
-      name === undefined ? undefined : (parseWorkerName(name)?.slots.get(pool) ?? 0),
-    ),
+    workerSlots: workers.map((name) => {
+      const worker = name === undefined ? undefined : parseWorkerName(name);
+      return worker && (worker.slots.get(pool) ?? 0);
+    }),
   };
 }
 

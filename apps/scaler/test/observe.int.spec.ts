@@ -1,7 +1,7 @@
 import { QueueEvents, UnrecoverableError, Worker } from 'bullmq';
 import { createRedis, createTaskQueue, deleteKeysByPrefix, formatWorkerName } from '@agentq/queue';
 import { queueName } from '@agentq/contracts';
-import { readBusyWorkers, readPool } from '../src/observe.js';
+import { readBusyWorkers, readPool, type PoolReading } from '../src/observe.js';
 import { REDIS_URL, uniquePrefix } from './redis-env.js';
 
 const prefix = uniquePrefix('observe');
@@ -179,12 +179,14 @@ describe(readPool.name, () => {
     });
     await events.waitUntilReady();
     let reading: Promise<Map<string, number> | undefined> | undefined;
+    let slots: Promise<PoolReading> | undefined;
     const worker: Worker = new Worker(
       queueName('default'),
       async (): Promise<void> => {
         // While the task runs, its worker is busy; then the pool pauses and it goes back.
         reading = readBusyWorkers(limitQueue, redis, 100);
-        await reading;
+        slots = readPool('default', limitQueue, redis, Date.now(), Date.now(), 1);
+        await Promise.all([reading, slots]);
         await worker.rateLimit(60_000);
         throw Worker.RateLimitError();
       },
@@ -196,6 +198,8 @@ describe(readPool.name, () => {
     );
     await backInQueue;
     expect(await reading).toEqual(new Map([['pod-r', 1]]));
+    // Named, but not as agentq names its workers: its slots are unknown.
+    expect((await slots)?.workerSlots).toEqual([undefined]);
     expect(await readBusyWorkers(limitQueue, redis, 100)).toEqual(new Map());
     await worker.close();
     await events.close();
