@@ -280,6 +280,16 @@ class ThreadServices {
 
   /** Holds the lock while the thread runs the section; tells it if the lock is lost. */
   private section(id: number, lock: HeldLock, entry: CallInFlight): Promise<void> {
+    // The thread ended (or the agent gave up on the call) while the lock was being acquired:
+    // no section-done will come, and close() has passed, so a section started now would hold
+    // and renew the lock for ever. Failing it releases the lock.
+    const { signal } = entry.controller;
+    if (this.closed || signal.aborted) {
+      const reason: unknown = signal.reason;
+      return Promise.reject(
+        reason instanceof Error ? reason : new CancelledError("the agent's thread ended"),
+      );
+    }
     const onLost = () => this.post({ type: 'lock-lost', id, error: fieldsOf(lock.signal.reason) });
     lock.signal.addEventListener('abort', onLost, { once: true });
     return new Promise<void>((resolve, reject) => {
@@ -319,6 +329,12 @@ export interface ThreadRun {
  */
 export function runAgentInThread(run: ThreadRun): Promise<unknown> {
   const { ctx } = run;
+  // Aborted already (a cancel while the task started): the listener below would never fire.
+  if (ctx.signal.aborted) {
+    return Promise.reject(
+      ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('aborted'),
+    );
+  }
   return new Promise((resolve, reject) => {
     const thread = new Worker(THREAD_SOURCE, {
       eval: true,
@@ -348,6 +364,8 @@ export function runAgentInThread(run: ThreadRun): Promise<unknown> {
       );
     ctx.signal.addEventListener('abort', onAbort, { once: true });
     thread.on('message', (message: ThreadMessage) => {
+      // Sent after the agent's result (a call it did not await): the task is over.
+      if (settled) return;
       switch (message.type) {
         // Best effort, as in-process: a lost progress update does not fail the task.
         case 'progress':

@@ -142,11 +142,17 @@ async function main(): Promise<void> {
 
   // Listening (and the cancels on record loaded) first: then no task needs a Redis lookup
   // before it starts. A shutdown that began meanwhile stops the start at its next step.
+  let poolsStarted = false;
   let started = false;
   const start = async (): Promise<void> => {
     await cancels.start();
     if (draining) return;
-    await Promise.all(workers.map((worker) => worker.start()));
+    // Settled only once every pool's start has: a pool worker made after another pool's
+    // start failed must not escape the shutdown's closes.
+    const starts = await Promise.allSettled(workers.map((worker) => worker.start()));
+    const failed = starts.find((outcome) => outcome.status === 'rejected');
+    if (failed) throw failed.reason;
+    poolsStarted = true;
     if (draining) return;
     monitor.start();
     stopRecovery = recoverStrandedCreates(workflows, logger);
@@ -169,14 +175,17 @@ async function main(): Promise<void> {
     }, drainMs + SHUTDOWN_MARGIN_MS).unref();
     void (async () => {
       stopRecovery();
-      if (!started) connections.forEach(giveUpOnRedis);
+      // Until every pool worker has started, the start may wait on Redis: it gives up. Once
+      // they have, only their tasks are left to drain, through a Redis blip if need be.
+      const poolsStarting = !poolsStarted;
+      if (poolsStarting) connections.forEach(giveUpOnRedis);
       // Cancels keep working while running tasks drain; the listener closes after them.
       await Promise.all(workers.map((worker) => worker.close()));
       // A start under way ends now: Redis answered it, or its connections gave up (and the
       // closes above ended its waits on the pool workers). A pool worker it started after
       // those closes (its Redis call was answered meanwhile) is closed in turn.
       await startup;
-      if (!started) await Promise.all(workers.map((worker) => worker.close()));
+      if (poolsStarting) await Promise.all(workers.map((worker) => worker.close()));
       await cancels.close();
       monitor.close();
       await http.close();

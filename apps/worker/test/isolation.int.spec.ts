@@ -21,12 +21,14 @@ import { testAgent, testPool } from './pool-fixture.js';
 const agentsUrl = pathToFileURL(createRequire(import.meta.url).resolve('@agentq/agents')).href;
 const fixturesUrl = new URL('./fixtures/unruly-agents.mjs', import.meta.url).href;
 const moduleUrls = [agentsUrl, fixturesUrl];
+/** The jest object of a native-ESM test (this package has no @jest/globals). */
+const { jest } = import.meta as ImportMeta & { jest: typeof globalThis.jest };
 const llmDefaults = { defaultModel: 'test-model', presets: { tester: 'You test things.' } };
 
 /** The parent's view of the fixture agents: schema only; they must run in the thread. */
 const inParent = (name: string) =>
   testAgent(name, () => Promise.reject(new Error(`${name} ran in the worker's process`)));
-const names = ['test.exits', 'test.spins', 'test.threaded', 'test.services'];
+const names = ['test.exits', 'test.spins', 'test.threaded', 'test.services', 'test.unawaited-lock'];
 const pool = testPool('isolation', {
   agents: names.map(inParent),
   isolation: { agents: new Set([...names, 'http.request']), moduleUrls },
@@ -47,10 +49,13 @@ async function run(
 }
 
 /** Polls `read` until it gives a value; fails when it has not after 10 s. */
-async function eventually<T>(what: string, read: () => T | undefined): Promise<T> {
+async function eventually<T>(
+  what: string,
+  read: () => T | undefined | Promise<T | undefined>,
+): Promise<T> {
   const deadline = Date.now() + 10_000;
   for (;;) {
-    const value = read();
+    const value = await read();
     if (value !== undefined) return value;
     if (Date.now() > deadline) throw new Error(`${what}: not within 10 s`);
     await sleep(50);
@@ -91,6 +96,31 @@ describe(runAgentInThread.name, () => {
     expect(await state.withLock('once', 1000, () => Promise.resolve('free'), { waitMs: 0 })).toBe(
       'free',
     );
+  });
+
+  it('releases a lock the thread left being acquired when it ended', async () => {
+    // Long enough that only a release, not the key's expiry (nor a renewal), comes in time.
+    const ttlMs = 20_000;
+    const key = `${pool.prefix}:state:t:lock:unawaited`;
+    const evals = jest.spyOn(pool.connection, 'eval');
+    try {
+      expect(await run('test.unawaited-lock', { ttlMs })).toMatchObject({
+        state: 'completed',
+        result: 'returned',
+      });
+      // A lock left held is renewed every ttl/3 and never goes away.
+      await eventually(
+        'the lock released',
+        async () => (await pool.connection.exists(key)) === 0 || undefined,
+      );
+      // Taken, then deleted by the worker's release script: not merely never taken.
+      const onKey = evals.mock.calls.flatMap((call, i) =>
+        call[2] === key ? [evals.mock.results[i]?.value as Promise<unknown>] : [],
+      );
+      expect(await Promise.all(onKey)).toEqual([1]);
+    } finally {
+      evals.mockRestore();
+    }
   });
 
   it('runs a built-in agent isolated: a refusal of its service keeps its error class', async () => {
@@ -161,6 +191,17 @@ describe(runAgentInThread.name, () => {
     // Had the spin run on the worker's thread, no tick would have fired until the end.
     expect(ticks.length).toBeGreaterThanOrEqual(5);
     expect((await run('test.threaded', { a: 1, b: 2 })).result).toEqual({ sum: 3, attempt: 1 });
+  });
+
+  it('starts no thread for a task aborted before it', async () => {
+    const controller = new AbortController();
+    controller.abort(new TimeoutError('timed out'));
+    const ctx = createTestContext({ signal: controller.signal });
+    const input = { a: 1, b: 2 };
+    await expect(
+      runAgentInThread({ moduleUrls, agentName: 'test.threaded', input, ctx, llm: llmDefaults }),
+    ).rejects.toThrow('timed out');
+    expect(ctx.progressUpdates).toEqual([]);
   });
 
   it('terminates the thread of an agent that spins the CPU when its task is aborted', async () => {
