@@ -294,7 +294,8 @@ describe(DeadLetterBoardAdapter.name, () => {
       },
     });
     const jobs = (queue as unknown as { jobs: { id: string }[] }).jobs;
-    expect(jobs.map((job) => job.id)).toEqual(['dl-new', 'dl-mid']);
+    // Board ids are `<pool>:<task id>`: a task id may have failed for good in several pools.
+    expect(jobs.map((job) => job.id)).toEqual(['large:dl-new', 'default:dl-mid']);
     expect(jobs[0]).toMatchObject({
       name: 'echo',
       data: deadLetter('dl-new', 3_000, 'large').data,
@@ -319,21 +320,24 @@ describe(DeadLetterBoardAdapter.name, () => {
     const rest = (second.body.queues as { name: string; jobs: { id: string }[] }[]).find(
       (candidate) => candidate.name === 'dead-letter',
     );
-    expect(rest?.jobs.map((job) => job.id)).toEqual(['dl-old']);
+    expect(rest?.jobs.map((job) => job.id)).toEqual(['default:dl-old']);
   });
 
   it('opens one dead letter with its attempts as logs', async () => {
-    const job = await board('GET', '/queues/dead-letter/dl-mid');
+    const job = await board('GET', '/queues/dead-letter/default:dl-mid');
     expect(job.status).toBe(200);
     expect(job.body.status).toBe('failed');
-    expect(job.body.job).toMatchObject({ id: 'dl-mid', failedReason: '[TRANSIENT] upstream 502' });
-    const logs = await board('GET', '/queues/dead-letter/dl-mid/logs');
+    expect(job.body.job).toMatchObject({
+      id: 'default:dl-mid',
+      failedReason: '[TRANSIENT] upstream 502',
+    });
+    const logs = await board('GET', '/queues/dead-letter/default:dl-mid/logs');
     expect(logs.body).toEqual([
       'attempt 1 failed at 1970-01-01T00:00:01.990Z: [TIMEOUT] took longer than 30s',
       'attempt 2 failed at 1970-01-01T00:00:02.000Z (started 1970-01-01T00:00:01.995Z): [TRANSIENT] upstream 502',
     ]);
     expect((await board('GET', '/queues/dead-letter/unknown')).status).toBe(404);
-    const flow = await board('GET', '/queues/dead-letter/dl-mid/flow');
+    const flow = await board('GET', '/queues/dead-letter/default:dl-mid/flow');
     expect(flow.status).toBe(200);
     expect(flow.body.flowRoot).toBeNull();
   });
@@ -351,8 +355,8 @@ describe(DeadLetterBoardAdapter.name, () => {
     for (const path of [
       '/queues/dead-letter/retry/failed',
       '/queues/dead-letter/clean/failed',
-      '/queues/dead-letter/dl-mid/retry',
-      '/queues/dead-letter/dl-mid/clean',
+      '/queues/dead-letter/default:dl-mid/retry',
+      '/queues/dead-letter/default:dl-mid/clean',
       '/queues/dead-letter/empty',
       '/queues/dead-letter/pause',
     ]) {
@@ -368,8 +372,8 @@ describe(DeadLetterBoardAdapter.name, () => {
   });
 
   it('throws, naming the re-drive route, on any write called on the adapter itself', async () => {
-    const adapter = new DeadLetterBoardAdapter(gateway.redis, gateway.prefix, ['default']);
-    const job = await adapter.getJob('dl-mid');
+    const adapter = new DeadLetterBoardAdapter(gateway.redis, gateway.prefix);
+    const job = await adapter.getJob('default:dl-mid');
     expect(job).not.toBeNull();
     const writes = [
       () => adapter.addJob(),

@@ -29,7 +29,7 @@ export async function mountBullBoard(
       ...[...queues.values()].map(
         (queue) => new BullMQAdapter(queue, { readOnlyMode: config.adminUiReadOnly }),
       ),
-      new DeadLetterBoardAdapter(redis, config.prefix, [...queues.keys()]),
+      new DeadLetterBoardAdapter(redis, config.prefix),
     ],
     serverAdapter,
   });

@@ -12,8 +12,7 @@ import type {
   Status,
 } from '@bull-board/api/typings/app';
 import type { Redis } from 'ioredis';
-import type { PoolName } from '@agentq/contracts';
-import { countDeadLetters, findDeadLetters, listDeadLetters, type DeadLetter } from '@agentq/queue';
+import { countDeadLetters, getDeadLetter, listDeadLetters, type DeadLetter } from '@agentq/queue';
 
 /** The board's name for the dead-letter list; pool queues are all `agentq-<pool>`. */
 const DEAD_LETTER_BOARD_NAME = 'dead-letter';
@@ -52,7 +51,10 @@ function attemptLines(entry: DeadLetter): string[] {
   });
 }
 
-/** A dead letter as a failed job of the board: id = task id, name = agent. */
+/**
+ * A dead letter as a failed job of the board: id = `<pool>:<task id>` (a task id may have
+ * failed for good in several pools), name = agent.
+ */
 class DeadLetterJob implements QueueJob {
   readonly opts: QueueJob['opts'];
 
@@ -63,7 +65,7 @@ class DeadLetterJob implements QueueJob {
   toJSON(): QueueJobJson {
     const { entry } = this;
     return {
-      id: entry.taskId,
+      id: `${entry.pool}:${entry.taskId}`,
       name: entry.name,
       data: entry.data,
       opts: entry.opts,
@@ -103,14 +105,10 @@ class DeadLetterJob implements QueueJob {
  * adapter, which this is not.
  */
 export class DeadLetterBoardAdapter extends BaseAdapter {
-  /**
-   * `pools`: where a task id is looked up (the pools this gateway serves, as the API does);
-   * `keyPrefix`: the app's Redis key prefix.
-   */
+  /** `keyPrefix`: the app's Redis key prefix. */
   constructor(
     private readonly redis: Redis,
     private readonly keyPrefix: string,
-    private readonly pools: readonly PoolName[],
   ) {
     super('bull', { readOnlyMode: true, allowRetries: false, description: DESCRIPTION });
   }
@@ -243,9 +241,10 @@ export class DeadLetterBoardAdapter extends BaseAdapter {
     return refused();
   }
 
-  /** A task id's dead letter in one of the pools; the newest if it failed for good in several. */
+  /** The dead letter of a board id (`<pool>:<task id>`; pool names hold no colon). */
   private async find(id: string): Promise<DeadLetter | undefined> {
-    const found = await findDeadLetters(this.redis, this.keyPrefix, this.pools, [id]);
-    return found.sort((a, b) => b.failedAt - a.failedAt)[0];
+    const colon = id.indexOf(':');
+    if (colon < 0) return undefined;
+    return getDeadLetter(this.redis, this.keyPrefix, id.slice(0, colon), id.slice(colon + 1));
   }
 }
