@@ -143,6 +143,18 @@ describe('POST /v1/workflows', () => {
     );
   });
 
+  it('refuses a step whose input is over the size limit with 413 naming it', async () => {
+    // The default limit is 256 KiB of JSON; the body stays under its own 1 MiB.
+    const answer = await submit({
+      steps: [echo('a'), echo('b', ['a'], { value: 'x'.repeat(300_000) })],
+    });
+    expect(answer.status).toBe(413);
+    expect(answer.body.error).toMatchObject({
+      code: 'PAYLOAD_TOO_LARGE',
+      details: [{ path: 'body.steps.1.input' }],
+    });
+  });
+
   it('rejects duplicate ids, unknown dependencies and more than 1,000 steps', async () => {
     const duplicate = await submit({ steps: [echo('a'), echo('a'), echo('b', ['zz'])] });
     expect(duplicate.status).toBe(400);

@@ -20,6 +20,7 @@ import { GatewayMetrics } from '../metrics.js';
 import type { RequestCharge } from '../rate-limit/rate-limits.service.js';
 import type { Principal } from '../auth/key-store.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, REDIS, TASK_QUEUES } from '../tokens.js';
+import { assertInputSize } from './input-size.js';
 import { specHash } from './spec-hash.js';
 import { IdempotencyConflict, SubmitGate } from './submit-gate.js';
 import { newTaskId } from './task-id.js';
@@ -131,7 +132,7 @@ export class TaskSubmitter {
         },
       ]);
     }
-    this.checkInputSize(spec, place);
+    assertInputSize(spec.input, this.config.inputLimitBytes, place.input);
     const check = this.registry.checkInput(spec.agent, spec.input);
     if (!check.ok) {
       if (check.reason === 'unknown-agent') {
@@ -158,21 +159,6 @@ export class TaskSubmitter {
     };
     const opts = { ...taskJobOptions(spec, id, this.config.retention), jobId: id };
     return { spec, id, queue, insert: jobInsert(queue, spec.agent, data, opts) };
-  }
-
-  /**
-   * 413 for an input over the limit, measured as JSON (as it is stored), before the agent's
-   * schema reads it: a task is kept in Redis, passed to a worker and answered back whole.
-   */
-  private checkInputSize(spec: TaskSpec, place: SpecPlace): void {
-    const limit = this.config.inputLimitBytes;
-    const bytes = Buffer.byteLength(JSON.stringify(spec.input));
-    if (bytes <= limit) return;
-    throw new ApiError(
-      ErrorCode.PayloadTooLarge,
-      `input of ${bytes} bytes as JSON exceeds the limit of ${limit}`,
-      [{ path: place.input, message: `must be at most ${limit} bytes as JSON` }],
-    );
   }
 }
 

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job, JobState, Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import type { Logger } from 'pino';
 import {
   ErrorCode,
   isFinalState,
@@ -17,7 +18,7 @@ import { TaskEvents } from '../events/task-events.service.js';
 import { ApiError } from '../http/api-error.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { GatewayMetrics } from '../metrics.js';
-import { GATEWAY_CONFIG, REDIS, TASK_QUEUES } from '../tokens.js';
+import { GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES } from '../tokens.js';
 import { TaskIndex } from './task-index.js';
 import { isPlausibleTaskId } from './task-id.js';
 import { Tombstones } from './tombstones.js';
@@ -43,6 +44,7 @@ export class TasksService {
     private readonly tombstones: Tombstones,
     private readonly index: TaskIndex,
     private readonly metrics: GatewayMetrics,
+    @Inject(LOGGER) private readonly logger: Logger,
   ) {}
 
   /** The task's view, or 404. */
@@ -137,7 +139,12 @@ export class TasksService {
     // The worker dead-letters a failure with its job's finishedOn as failedAt.
     const failedAt = job.finishedOn ?? Date.now();
     await job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });
-    await removeDeadLetterUpTo(this.redis, this.config.prefix, pool, id, failedAt);
+    // The retry took effect: a dead letter left behind is logged, not answered as a failure
+    // (a retry of the retry would be refused with 409).
+    await removeDeadLetterUpTo(this.redis, this.config.prefix, pool, id, failedAt).catch(
+      (err: unknown) =>
+        this.logger.warn({ taskId: id, err }, 'could not remove the dead letter of a retried task'),
+    );
     return this.get(tenant, id);
   }
 

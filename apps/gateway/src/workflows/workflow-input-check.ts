@@ -2,9 +2,10 @@ import type { AgentRegistry } from '@agentq/agents';
 import { ErrorCode, findRefs, type ErrorDetail, type WorkflowSpec } from '@agentq/contracts';
 import { ApiError } from '../http/api-error.js';
 import { issueDetails } from '../http/parse-or-throw.js';
+import { assertInputSize } from '../tasks/input-size.js';
 
 /**
- * Checks each step's agent and input at submit, as a task's are. A `$ref` stands for an
+ * Checks each step's agent and input (and its size) at submit, as a task's are. A `$ref` stands for an
  * output not known yet, so problems at or under a reference are left to the worker, which
  * validates the resolved input before the step runs.
  */
@@ -12,6 +13,7 @@ export function checkStepInputs(
   spec: WorkflowSpec,
   registry: AgentRegistry,
   pools: ReadonlySet<string>,
+  inputLimitBytes: number,
 ): void {
   const details: ErrorDetail[] = [];
   spec.steps.forEach((step, index) => {
@@ -22,6 +24,7 @@ export function checkStepInputs(
         message: `pool must be one of: ${[...pools].join(', ')}`,
       });
     }
+    assertInputSize(step.input, inputLimitBytes, `${at}.input`);
     const check = registry.checkInput(step.agent, step.input);
     if (check.ok) return;
     if (check.reason === 'unknown-agent') {

@@ -15,6 +15,7 @@ import {
 import { stepTaskId, type WorkflowEngine } from '@agentq/queue';
 import { AdmissionService, type BacklogDemand } from '../admission/admission.service.js';
 import type { Principal } from '../auth/key-store.js';
+import type { GatewayConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { issueDetails } from '../http/parse-or-throw.js';
@@ -24,7 +25,7 @@ import { IdempotencyStore } from '../tasks/idempotency.store.js';
 import { contentHash } from '../tasks/spec-hash.js';
 import { isPlausibleTaskId, newWorkflowId } from '../tasks/task-id.js';
 import { UnfinishedTasks } from '../tenant-cap/unfinished-tasks.js';
-import { AGENT_REGISTRY, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
+import { AGENT_REGISTRY, GATEWAY_CONFIG, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
 import { checkStepInputs } from './workflow-input-check.js';
 import { WorkflowChanges } from './workflow-changes.service.js';
 
@@ -48,6 +49,7 @@ export class WorkflowsService {
     private readonly metrics: GatewayMetrics,
     private readonly rateLimits: RateLimits,
     private readonly unfinished: UnfinishedTasks,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 
   /**
@@ -73,7 +75,7 @@ export class WorkflowsService {
       );
     }
     const spec = parsed.data;
-    checkStepInputs(spec, this.registry, new Set(this.queues.keys()));
+    checkStepInputs(spec, this.registry, new Set(this.queues.keys()), this.config.inputLimitBytes);
     assertRedisReady(this.redis);
     const tenant = principal.tenant;
     // Every step is a task: the workflow spends the key's task budget as a batch would.
