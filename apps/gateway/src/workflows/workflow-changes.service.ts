@@ -24,6 +24,8 @@ export class WorkflowChanges implements OnModuleInit, OnModuleDestroy {
   private subscriber: Redis | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
   private connectedBefore = false;
+  /** A catch-up under way: reconnects meanwhile join it rather than pile up. */
+  private catchingUp: Promise<void> | undefined;
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
@@ -36,7 +38,7 @@ export class WorkflowChanges implements OnModuleInit, OnModuleDestroy {
     const subscriber = createRedis(this.config.redisUrl, 'worker', 'agentq-gateway-workflows');
     subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'workflow changes'));
     subscriber.on('ready', () => {
-      if (this.connectedBefore) void this.catchUp(subscriber);
+      if (this.connectedBefore) this.catchingUp ??= this.catchUp(subscriber);
       this.connectedBefore = true;
     });
     this.subscriber = subscriber;
@@ -69,7 +71,10 @@ export class WorkflowChanges implements OnModuleInit, OnModuleDestroy {
       }
     } catch {
       return; // Gone again: the next reconnect catches up.
+    } finally {
+      this.catchingUp = undefined;
     }
+    if (this.listeners.isClosing) return;
     for (const id of this.listeners.keys()) this.listeners.emit(id, 'changed');
   }
 
