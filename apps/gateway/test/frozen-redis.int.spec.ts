@@ -2,8 +2,11 @@ import { performance } from 'node:perf_hooks';
 import { FreezableProxy } from './freezable-proxy.js';
 import { REDIS_URL, startGateway, type Gateway } from './gateway-harness.js';
 
-/** The issue's bound: a submit answers 503 "within a second or two instead of hanging". */
-const ANSWER_WITHIN_MS = 2500;
+/**
+ * The issue asks for a 503 "within a second or two instead of hanging": one command timeout
+ * (2 s), with room for a loaded machine. Waiting for a second timeout (4 s) fails it.
+ */
+const ANSWER_WITHIN_MS = 3500;
 
 describe('a Redis that stops answering', () => {
   let proxy: FreezableProxy;
@@ -20,7 +23,7 @@ describe('a Redis that stops answering', () => {
     await proxy.close();
   });
 
-  it('answers single and batch submits 503 within two and a half seconds, then recovers', async () => {
+  it('answers single and batch submits 503 within one command timeout, then recovers', async () => {
     // Warm: the gate's script is known to Redis, the backlog read done once.
     expect((await gateway.request('POST', '/v1/tasks', { agent: 'echo' })).status).toBe(201);
     proxy.freeze();

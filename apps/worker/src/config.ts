@@ -86,8 +86,9 @@ export const configSchema = z
     /** An event-loop stall at least this long is logged with the tasks in flight. */
     AGENTQ_WORKER_STALL_WARN_MS: ms.default(1000),
     /**
-     * BullMQ name of this process (`processedBy` of its tasks): the pod name in Kubernetes,
-     * so the scaler can tell idle pods; unset: `<host>:<pid>:<pools>:c<concurrency>`.
+     * Starts this process's BullMQ name, `<name>:<pid>:<pools>:c<concurrency>` (the
+     * `processedBy` of its tasks): the pod name in Kubernetes, so the scaler can tell idle
+     * pods; unset: the host name.
      */
     AGENTQ_WORKER_NAME: z
       .string()

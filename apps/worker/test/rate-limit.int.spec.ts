@@ -3,21 +3,21 @@ import { RateLimitedError } from '@agentq/agents';
 import type { PoolSettings } from '../src/config.js';
 import { testAgent, testPool } from './pool-fixture.js';
 
-/** An agent told "429, come back in 400 ms" on its first call, fine after; with its calls. */
-function limitedAgent() {
+/** An agent told "429, come back in `retryAfterMs`" on its first call, fine after; with its calls. */
+function limitedAgent(retryAfterMs: number) {
   const calls: number[] = [];
   const agent = testAgent('test.limited', () => {
     calls.push(Date.now());
     return calls.length === 1
-      ? Promise.reject(new RateLimitedError('429 from the provider', 400))
+      ? Promise.reject(new RateLimitedError('429 from the provider', retryAfterMs))
       : Promise.resolve('ok');
   });
   return { agent, calls };
 }
 
 /** A pool of its own for one test. */
-async function setUp(settings: Partial<PoolSettings> = {}) {
-  const limited = limitedAgent();
+async function setUp(settings: Partial<PoolSettings> = {}, retryAfterMs = 400) {
+  const limited = limitedAgent(retryAfterMs);
   const pool = testPool('rate', { agents: [limited.agent], settings });
   await pool.start();
   return { ...pool, calls: limited.calls };
@@ -42,7 +42,8 @@ describe('rate and concurrency limits', () => {
   });
 
   it('runs the rest of a pool without a rate limit while one task waits', async () => {
-    const { queue, events, stop, calls } = await setUp();
+    // Long enough for another task to run meanwhile on a loaded machine.
+    const { queue, events, stop, calls } = await setUp({}, 3000);
     try {
       const delayed = new Promise<void>((resolve) =>
         events.on('delayed', ({ jobId }) => jobId === 'limited' && resolve()),
