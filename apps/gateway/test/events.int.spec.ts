@@ -1,6 +1,7 @@
 import { Worker, type Job } from 'bullmq';
 import { queueName, type TaskJobData } from '@agentq/contracts';
 import { closeRedis, createRedis } from '@agentq/queue';
+import type { Redis } from 'ioredis';
 import { REDIS_URL, startGateway, useGateway, type StreamEvent } from './gateway-harness.js';
 import { openRedisLink } from './redis-link.js';
 
@@ -131,7 +132,12 @@ describe('event stream connections', () => {
 });
 
 describe('event streams and waiters across a Redis outage', () => {
-  it('end with the final event of a task whose events were trimmed while Redis was away', async () => {
+  /**
+   * Completes a task while the gateway's link to Redis is cut, lets `trim` take its final
+   * event from the pool's event stream, restores the link and expects the event stream and
+   * the waiter to end with the completed task all the same.
+   */
+  async function finishWhileAway(trim: (direct: Redis, stream: string) => Promise<unknown>) {
     const link = await openRedisLink(REDIS_URL);
     const own = await startGateway({ REDIS_URL: link.url });
     // The worker and the test reach Redis directly, past the cut.
@@ -162,7 +168,7 @@ describe('event streams and waiters across a Redis outage', () => {
       worker.run().catch(() => undefined);
       await completed;
       // The task's final event goes before the gateway's reader could read it.
-      await direct.xtrim(`${own.prefix}:${queueName('default')}:events`, 'MAXLEN', 0);
+      await trim(direct, `${own.prefix}:${queueName('default')}:events`);
       link.restore();
 
       const rest = await collect(events);
@@ -179,5 +185,19 @@ describe('event streams and waiters across a Redis outage', () => {
       await own.close();
       await link.close();
     }
-  });
+  }
+
+  it('end with the final event of a task whose events were trimmed while Redis was away', () =>
+    finishWhileAway((direct, stream) => direct.xtrim(stream, 'MAXLEN', 0)));
+
+  it('end with the final event when the trim kept newer events, read before any check', () =>
+    finishWhileAway(async (direct, stream) => {
+      // Other tasks' events, as on a busy pool: the reconnected reader reads them at once,
+      // moving past the gap before a check can compare where it was with the stream.
+      const firstKept = await direct.xadd(stream, '*', 'event', 'waiting', 'jobId', 'other-1');
+      for (const other of ['other-2', 'other-3']) {
+        await direct.xadd(stream, '*', 'event', 'waiting', 'jobId', other);
+      }
+      await direct.xtrim(stream, 'MINID', firstKept!);
+    }));
 });

@@ -2,9 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { pino } from 'pino';
 import { Worker, type Queue } from 'bullmq';
 import { queueName, type PoolName } from '@agentq/contracts';
-import { closeRedis, createRedis, deleteKeysByPrefix, openTaskQueues } from '@agentq/queue';
+import {
+  closeRedis,
+  createRedis,
+  deleteKeysByPrefix,
+  openTaskQueues,
+  waitUntilReady,
+} from '@agentq/queue';
 import { loadConfig } from '../src/config.js';
-import { TaskEvents, type TaskChange } from '../src/events/task-events.service.js';
+import { isFinalChange, TaskEvents, type TaskChange } from '../src/events/task-events.service.js';
+import { FreezableProxy } from './freezable-proxy.js';
 import { REDIS_URL } from './gateway-harness.js';
 import { openRedisLink } from './redis-link.js';
 
@@ -30,6 +37,63 @@ afterAll(async () => {
   await deleteKeysByPrefix(redis, prefix);
   await redis.quit();
 });
+
+/**
+ * Queues a task once `events` listens to it; `queued` resolves when the reader delivered its
+ * first change (the reader is reading), `final` with the type of its final change.
+ */
+async function queueListened(events: TaskEvents) {
+  const taskId = randomUUID();
+  let heardQueued = () => {};
+  const queued = new Promise<void>((resolve) => (heardQueued = resolve));
+  let heardFinal: (type: TaskChange['type']) => void = () => {};
+  const final = new Promise<TaskChange['type']>((resolve) => (heardFinal = resolve));
+  const unsubscribe = await events.subscribe(taskId, (change) => {
+    if (change.type === 'waiting') heardQueued();
+    if (isFinalChange(change) || change.type === 'closing') heardFinal(change.type);
+  });
+  await queue?.add('echo', {}, { jobId: taskId });
+  return { taskId, queued, final: final.finally(unsubscribe) };
+}
+
+/** A worker of the default pool on a connection of its own, past any cut link. */
+function defaultPoolWorker() {
+  const direct = createRedis(REDIS_URL, 'worker', 'test-task-events-worker');
+  const worker = new Worker(queueName('default'), () => Promise.resolve('done'), {
+    connection: direct,
+    prefix,
+    autorun: false,
+  });
+  return {
+    /** Runs the worker until it completed `taskId` (it also takes earlier tests' tasks). */
+    complete: async (taskId: string) => {
+      const completed = new Promise<void>((resolve) =>
+        worker.on('completed', (job) => {
+          if (job.id === taskId) resolve();
+        }),
+      );
+      worker.run().catch(() => undefined);
+      await completed;
+    },
+    close: async () => {
+      await worker.close();
+      await closeRedis(direct);
+    },
+  };
+}
+
+/**
+ * Adds other tasks' events, as a busy pool would, then trims everything older: the events
+ * so far go, the newer ones stay.
+ */
+async function trimKeepingNewer(): Promise<void> {
+  const stream = `${prefix}:${queueName('default')}:events`;
+  const firstKept = await redis.xadd(stream, '*', 'event', 'waiting', 'jobId', randomUUID());
+  for (let i = 0; i < 2; i++) {
+    await redis.xadd(stream, '*', 'event', 'waiting', 'jobId', randomUUID());
+  }
+  await redis.xtrim(stream, 'MINID', firstKept!);
+}
 
 describe(TaskEvents.name, () => {
   it('delivers a change made right after subscribing, before its reader has read anything', async () => {
@@ -66,12 +130,7 @@ describe(TaskEvents.name, () => {
     // Only the reader goes through the link: the service's own connection stays up.
     const link = await openRedisLink(REDIS_URL);
     const events = new TaskEvents({ ...config, redisUrl: link.url }, logger, redis, queues);
-    const direct = createRedis(REDIS_URL, 'worker', 'test-task-events-worker');
-    const worker = new Worker(queueName('default'), () => Promise.resolve('done'), {
-      connection: direct,
-      prefix,
-      autorun: false,
-    });
+    const worker = defaultPoolWorker();
     try {
       const done = randomUUID();
       const gone = randomUUID();
@@ -90,14 +149,7 @@ describe(TaskEvents.name, () => {
       const unsubscribe = [await listen(done), await listen(gone)];
 
       link.cut();
-      // The worker also takes the earlier tests' tasks: wait for this one.
-      const completed = new Promise<void>((resolve) =>
-        worker.on('completed', (job) => {
-          if (job.id === done) resolve();
-        }),
-      );
-      worker.run().catch(() => undefined);
-      await completed;
+      await worker.complete(done);
       await removable?.remove();
       await redis.xtrim(`${prefix}:${queueName('default')}:events`, 'MAXLEN', 0);
       link.restore();
@@ -107,9 +159,59 @@ describe(TaskEvents.name, () => {
       for (const release of unsubscribe) release();
     } finally {
       await worker.close();
-      await closeRedis(direct);
       await events.onModuleDestroy();
       await link.close();
+    }
+  });
+
+  it('delivers a final change trimmed while Redis was away, though newer events were kept', async () => {
+    // The reader and the service's own connection go through the link, as in a gateway.
+    const link = await openRedisLink(REDIS_URL);
+    const own = createRedis(link.url, 'client', 'test-task-events-own');
+    await waitUntilReady(own, 10_000);
+    const events = new TaskEvents({ ...config, redisUrl: link.url }, logger, own, queues);
+    const worker = defaultPoolWorker();
+    try {
+      const { taskId, queued, final } = await queueListened(events);
+      await queued;
+      link.cut();
+      await worker.complete(taskId);
+      await trimKeepingNewer();
+      link.restore();
+      // The reconnected reader re-sends its read from where it was and reads the kept
+      // events, past the gap, before any check could compare that position with the stream.
+      expect(await final).toBe('completed');
+    } finally {
+      await worker.close();
+      await events.onModuleDestroy();
+      await closeRedis(own);
+      await link.close();
+    }
+  });
+
+  it('delivers a final change trimmed before its connected reader read it', async () => {
+    // The reader's link holds every byte meanwhile, as a slow or far-behind reader would.
+    const proxy = await FreezableProxy.create(REDIS_URL);
+    const events = new TaskEvents(
+      { ...config, redisUrl: proxy.url, sseKeepAliveMs: 100 },
+      logger,
+      redis,
+      queues,
+    );
+    const worker = defaultPoolWorker();
+    try {
+      const { taskId, queued, final } = await queueListened(events);
+      await queued;
+      proxy.freeze();
+      await worker.complete(taskId);
+      await trimKeepingNewer();
+      proxy.thaw();
+      // No reconnect: only the keep-alive check can find the gap the reader read past.
+      expect(await final).toBe('completed');
+    } finally {
+      await worker.close();
+      await events.onModuleDestroy();
+      await proxy.close();
     }
   });
 

@@ -39,13 +39,18 @@ interface Reader {
   stream: string | undefined;
   /** The id of the last event delivered (its start position before the first). */
   lastRead: string;
-  /** Events up to this id are covered by a re-read of every task listened to. */
-  resyncedThrough: string;
+  /**
+   * As of the last check: every event up to this id was delivered, or is covered by a
+   * re-read of every task listened to. The next check looks for a gap after it.
+   */
+  checkedThrough: string;
 }
 
 /** The readers of all pools, and what keeps them caught up while they run. */
 interface Readers {
   pools: Reader[];
+  /** Whether every task listened to is to be read again (and was not yet). */
+  resyncDue: boolean;
   /** Starts a check for events trimmed unread (see {@link TaskEvents}). */
   check: () => void;
   checkTimer: NodeJS.Timeout;
@@ -62,10 +67,12 @@ interface Readers {
  * so nothing a listener could miss happens between subscribing and the reader's first read.
  *
  * A stream is trimmed (MAXLEN), so a reader that was away (its connection dropped) or fell
- * that far behind resumes past events it never read, a task's final one among them. So the
- * readers check that nothing was trimmed unread whenever a connection comes (back) up and
- * at the keep-alive cadence; if something was, every task listened to is read again and
- * those that finished get their final change: no listener waits on a finished task.
+ * that far behind resumes past events it never read, a task's final one among them. So
+ * every task listened to is read again after a reader's connection came back, and the
+ * readers check at the keep-alive cadence (and whenever a connection comes back) that
+ * nothing was trimmed unread since the previous check, which makes them read every task
+ * listened to again too. Tasks found finished get their final change: no listener waits
+ * on a finished task.
  */
 @Injectable()
 export class TaskEvents implements OnModuleDestroy {
@@ -148,16 +155,25 @@ export class TaskEvents implements OnModuleDestroy {
   private async openReaders(): Promise<Readers> {
     const pools = this.config.pools;
     const positions = await Promise.all(pools.map((pool) => this.newestEventId(pool)));
-    const readers = pools.map((pool, index) => this.openReader(pool, positions[index] ?? '$'));
     const check = () => void this.catchUp(readers);
-    // Events are trimmed unread while a reader is away: check when it is back, and when the
-    // gateway's own connection (which the check needs) is. The timer bounds, at one
-    // keep-alive interval, what no reconnect reveals: a reader more than MAXLEN events
-    // behind. It costs one XINFO per pool and tick, however many listen.
-    for (const { connection } of readers) connection.on('ready', check);
+    const readers: Readers = {
+      pools: pools.map((pool, index) => this.openReader(pool, positions[index] ?? '$')),
+      resyncDue: false,
+      check,
+      // Bounds, at one keep-alive interval, what no reconnect reveals: a reader more than
+      // MAXLEN events behind. An EXISTS and an XINFO per pool and tick, however many listen.
+      checkTimer: setInterval(check, this.config.sseKeepAliveMs).unref(),
+    };
+    for (const { connection } of readers.pools) {
+      // Whatever the stream says once it is back (it may have been deleted, or a Redis
+      // restarted without it), events may have been lost while it was away: read every
+      // task again. Reconnects are rare; this costs one read per task listened to.
+      connection.on('close', () => (readers.resyncDue = true));
+      connection.on('ready', check);
+    }
+    // The check needs the gateway's connection: a check or re-read it missed is done now.
     this.redis.on('ready', check);
-    const checkTimer = setInterval(check, this.config.sseKeepAliveMs).unref();
-    return { pools: readers, check, checkTimer };
+    return readers;
   }
 
   private async newestEventId(pool: PoolName): Promise<string> {
@@ -197,7 +213,7 @@ export class TaskEvents implements OnModuleDestroy {
       connection,
       stream: this.queues.get(pool)?.keys.events,
       lastRead: lastEventId,
-      resyncedThrough: '0-0',
+      checkedThrough: lastEventId,
     };
     events.on('error', (err) => this.logger.warn({ err: err.message, pool }, 'queue events error'));
     const emit = (jobId: string, id: string, change: TaskChange) => {
@@ -217,28 +233,52 @@ export class TaskEvents implements OnModuleDestroy {
   }
 
   /**
-   * If a stream was trimmed past what its reader read, reads every task listened to again
-   * (once the gateway's connection is up: its reconnect calls this again).
+   * Reads every task listened to again if a stream was trimmed past what its reader read
+   * or a reader reconnected (once the gateway's connection is up: its return calls this).
+   *
+   * The gap is looked for after where the reader was at the previous check, not where it is
+   * now: a reader's next XREAD after a trim (on a reconnect, ioredis re-sends the blocked
+   * one before 'ready' fires) reads the events kept after the gap and moves past it, often
+   * before this check's XINFO is answered. An event trimmed unread since the previous check
+   * is newer than what the reader had delivered when that check asked (it reads in order,
+   * and had it skipped the event by then, that check's answer would have shown it gone),
+   * and a trim takes the oldest events first: so the stream now starts after that position.
+   * The price: a pool adding more than MAXLEN events between two checks has its listened
+   * tasks read again at each check, whether its reader kept up or not.
    */
-  private async catchUp(readers: Reader[]): Promise<void> {
+  private async catchUp(readers: Readers): Promise<void> {
     if (this.redis.status !== 'ready') return;
     try {
-      const behind: { reader: Reader; ends: StreamEnds }[] = [];
-      for (const reader of readers) {
+      const trimmed: PoolName[] = [];
+      for (const reader of readers.pools) {
         if (reader.stream === undefined) continue;
+        const from = reader.checkedThrough;
+        // Taken before asking: what the reader delivers meanwhile is for the next check.
+        const position = reader.lastRead;
         const ends = await this.ends(reader.stream);
-        const readThrough = laterStreamId(reader.lastRead, reader.resyncedThrough);
-        if (ends && mayHaveMissed(readThrough, ends)) behind.push({ reader, ends });
+        if (ends && mayHaveMissed(from, ends)) {
+          trimmed.push(reader.pool);
+          readers.resyncDue = true;
+          // The re-read below starts after this answer: it covers every event added so far.
+          reader.checkedThrough = laterStreamId(reader.checkedThrough, ends.lastGeneratedId);
+        } else {
+          reader.checkedThrough = laterStreamId(reader.checkedThrough, position);
+        }
       }
-      if (behind.length === 0) return;
-      const pools = behind.map(({ reader }) => reader.pool);
-      this.logger.warn({ pools }, 'task events were trimmed unread: reading listened tasks again');
-      await this.resync();
-      // Only once the re-read is done: a failed one is tried again at the next check.
-      for (const { reader, ends } of behind) {
-        reader.resyncedThrough = laterStreamId(reader.resyncedThrough, ends.lastGeneratedId);
+      if (trimmed.length > 0) {
+        const message = 'task events were trimmed unread: reading listened tasks again';
+        this.logger.warn({ pools: trimmed }, message);
       }
     } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'task events check failed');
+    }
+    if (!readers.resyncDue) return;
+    readers.resyncDue = false;
+    try {
+      await this.resync();
+    } catch (error) {
+      // Tried again at the next check.
+      readers.resyncDue = true;
       this.logger.warn({ err: (error as Error).message }, 'task events catch-up failed');
     }
   }
