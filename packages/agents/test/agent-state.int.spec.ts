@@ -88,6 +88,30 @@ describe('withLock', () => {
     });
   });
 
+  it('runs nothing and leaves no lock when its signal aborts while the lock is being taken', async () => {
+    const key = `${prefix}:state:tenant-a:lock:raced`;
+    const controller = new AbortController();
+    let ran = false;
+    const taking = state.withLock(
+      'raced',
+      5000,
+      () => {
+        ran = true;
+        return Promise.resolve();
+      },
+      { signal: controller.signal },
+    );
+    // Its SET is already on its way (no round trip has been answered yet).
+    controller.abort(new Error('task cancelled'));
+    await expect(taking).rejects.toThrow('task cancelled');
+    expect(ran).toBe(false);
+    expect(await redis.exists(key)).toBe(0);
+    // Aborted before it starts: not even tried.
+    await expect(
+      state.withLock('raced', 5000, () => Promise.resolve(), { signal: controller.signal }),
+    ).rejects.toThrow('task cancelled');
+  });
+
   it('does not release a lock that another holder has taken over', async () => {
     const key = `${prefix}:state:tenant-a:lock:taken`;
     await state.withLock('taken', 5000, async () => {

@@ -14,7 +14,10 @@ export interface LockOptions {
    * @defaultValue 30000
    */
   waitMs?: number;
-  /** Stops waiting (and aborts `HeldLock.signal`) when aborted. */
+  /**
+   * Stops waiting (and aborts `HeldLock.signal`) when aborted; aborted before the lock is
+   * taken, the section does not run and the lock is released.
+   */
   signal?: AbortSignal;
 }
 
@@ -65,7 +68,14 @@ export async function withLock<T>(
   options: LockOptions = {},
 ): Promise<T> {
   const token = randomUUID();
+  options.signal?.throwIfAborted();
   await acquire(redis, key, token, ttlMs, options);
+  // Aborted while the SET was on its way: the section never runs, and the lock goes now
+  // (the abort listener below would never hear an abort that already happened).
+  if (options.signal?.aborted) {
+    await redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+    throw options.signal.reason;
+  }
 
   const lost = new AbortController();
   const onAbort = () => lost.abort(options.signal?.reason);
