@@ -36,7 +36,8 @@ describe(requestCancel.name, () => {
 
 describe(recentCancels.name, () => {
   it('answers the newest cancels oldest first, and says when older ones were left out', async () => {
-    const own = `${prefix}-recent`;
+    // Under the file's prefix, so its clean-up takes these keys too.
+    const own = `${prefix}:recent`;
     for (const id of ['a', 'b', 'c']) await requestCancel(redis, own, id);
     // Older than the retention: not on record any more.
     await redis.zadd(`${own}:cancels`, Date.now() - 2 * 86_400_000, 'expired');

@@ -2,7 +2,7 @@ import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
 import { redisOptions, waitUntilReady } from '../src/connection.js';
 import { createTaskQueue, openTaskQueues, watchLateStarts } from '../src/queue-factory.js';
-import { REDIS_URL, uniquePrefix } from './redis-test-env.js';
+import { REDIS_URL, deletePrefix, uniquePrefix } from './redis-test-env.js';
 
 const prefix = uniquePrefix('open-queues');
 // A client connection whose commands time out fast, so a short stall is enough.
@@ -15,6 +15,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await redis.quit();
+  await deletePrefix(prefix);
 });
 
 /**
