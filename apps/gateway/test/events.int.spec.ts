@@ -3,7 +3,7 @@ import { queueName, type TaskJobData } from '@agentq/contracts';
 import { closeRedis, createRedis } from '@agentq/queue';
 import type { Redis } from 'ioredis';
 import { REDIS_URL, startGateway, useGateway, type StreamEvent } from './gateway-harness.js';
-import { openRedisLink } from './redis-link.js';
+import { RedisProxy } from './redis-proxy.js';
 
 const gateway = useGateway();
 
@@ -138,7 +138,7 @@ describe('event streams and waiters across a Redis outage', () => {
    * the waiter to end with the completed task all the same.
    */
   async function finishWhileAway(trim: (direct: Redis, stream: string) => Promise<unknown>) {
-    const link = await openRedisLink(REDIS_URL);
+    const link = await RedisProxy.create(REDIS_URL);
     const own = await startGateway({ REDIS_URL: link.url });
     // The worker and the test reach Redis directly, past the cut.
     const direct = createRedis(REDIS_URL, 'worker', 'test-events-outage');

@@ -1,5 +1,5 @@
 import { performance } from 'node:perf_hooks';
-import { FreezableProxy } from './freezable-proxy.js';
+import { RedisProxy } from './redis-proxy.js';
 import { REDIS_URL, startGateway, type Gateway } from './gateway-harness.js';
 
 /**
@@ -9,12 +9,12 @@ import { REDIS_URL, startGateway, type Gateway } from './gateway-harness.js';
 const ANSWER_WITHIN_MS = 3500;
 
 describe('a Redis that stops answering', () => {
-  let proxy: FreezableProxy;
+  let proxy: RedisProxy;
   let gateway: Gateway;
 
   beforeAll(async () => {
     // Only this gateway's connections go through the proxy: the shared Redis keeps running.
-    proxy = await FreezableProxy.create(REDIS_URL);
+    proxy = await RedisProxy.create(REDIS_URL);
     gateway = await startGateway({ REDIS_URL: proxy.url });
   });
   afterAll(async () => {

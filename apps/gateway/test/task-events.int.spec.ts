@@ -11,9 +11,8 @@ import {
 } from '@agentq/queue';
 import { loadConfig } from '../src/config.js';
 import { isFinalChange, TaskEvents, type TaskChange } from '../src/events/task-events.service.js';
-import { FreezableProxy } from './freezable-proxy.js';
+import { RedisProxy } from './redis-proxy.js';
 import { REDIS_URL } from './gateway-harness.js';
-import { openRedisLink } from './redis-link.js';
 
 const prefix = `agentq-test-task-events-${randomUUID().slice(0, 8)}`;
 const config = loadConfig({ REDIS_URL, AGENTQ_PREFIX: prefix, AGENTQ_AUTH: 'off' });
@@ -128,7 +127,7 @@ describe(TaskEvents.name, () => {
 
   it('delivers the final changes its reader missed while away, trimmed from the stream', async () => {
     // Only the reader goes through the link: the service's own connection stays up.
-    const link = await openRedisLink(REDIS_URL);
+    const link = await RedisProxy.create(REDIS_URL);
     const events = new TaskEvents({ ...config, redisUrl: link.url }, logger, redis, queues);
     const worker = defaultPoolWorker();
     try {
@@ -166,7 +165,7 @@ describe(TaskEvents.name, () => {
 
   it('delivers a final change trimmed while Redis was away, though newer events were kept', async () => {
     // The reader and the service's own connection go through the link, as in a gateway.
-    const link = await openRedisLink(REDIS_URL);
+    const link = await RedisProxy.create(REDIS_URL);
     const own = createRedis(link.url, 'client', 'test-task-events-own');
     await waitUntilReady(own, 10_000);
     const events = new TaskEvents({ ...config, redisUrl: link.url }, logger, own, queues);
@@ -191,7 +190,7 @@ describe(TaskEvents.name, () => {
 
   it('delivers a final change trimmed before its connected reader read it', async () => {
     // The reader's link holds every byte meanwhile, as a slow or far-behind reader would.
-    const proxy = await FreezableProxy.create(REDIS_URL);
+    const proxy = await RedisProxy.create(REDIS_URL);
     const events = new TaskEvents(
       { ...config, redisUrl: proxy.url, sseKeepAliveMs: 100 },
       logger,

@@ -21,7 +21,7 @@ import {
   useGateway,
   type StreamEvent,
 } from './gateway-harness.js';
-import { openRedisLink } from './redis-link.js';
+import { RedisProxy } from './redis-proxy.js';
 
 const gateway = useGateway();
 let engine: WorkflowEngine;
@@ -299,7 +299,7 @@ describe('POST /v1/workflows/:id/cancel', () => {
 
 describe('workflow waiters across a Redis outage', () => {
   it('answer a workflow that finished while the gateway was cut off from Redis', async () => {
-    const link = await openRedisLink(REDIS_URL);
+    const link = await RedisProxy.create(REDIS_URL);
     const own = await startGateway({ REDIS_URL: link.url });
     // The worker and its engine reach Redis directly, past the cut: the workflow's change is
     // published while the gateway's subscriber is away.

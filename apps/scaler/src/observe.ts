@@ -1,7 +1,7 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { decodeTaskError, type PoolName } from '@agentq/contracts';
-import { parseWorkerName, readWorkerNames } from '@agentq/queue';
+import { parseWorkerName, readWorkerNames, slotsTold } from '@agentq/queue';
 
 /** What one tick reads of one pool's queue: raw counts and samples, not yet smoothed. */
 export interface PoolReading {
@@ -114,10 +114,7 @@ export async function readPool(
     failureCodes,
     oldestWaitingSince,
     durationsMs,
-    workerSlots: workers.map((name) => {
-      const worker = name === undefined ? undefined : parseWorkerName(name);
-      return worker && (worker.slots.get(pool) ?? 0);
-    }),
+    workerSlots: workers.map((name) => slotsTold(name, pool)),
   };
 }
 

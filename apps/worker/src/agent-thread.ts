@@ -280,16 +280,8 @@ class ThreadServices {
 
   /** Holds the lock while the thread runs the section; tells it if the lock is lost. */
   private section(id: number, lock: HeldLock, entry: CallInFlight): Promise<void> {
-    // The thread ended (or the agent gave up on the call) while the lock was being acquired:
-    // no section-done will come, and close() has passed, so a section started now would hold
-    // and renew the lock for ever. Failing it releases the lock.
-    const { signal } = entry.controller;
-    if (this.closed || signal.aborted) {
-      const reason: unknown = signal.reason;
-      return Promise.reject(
-        reason instanceof Error ? reason : new CancelledError("the agent's thread ended"),
-      );
-    }
+    // A thread that ended while the lock was being taken never gets here: close() aborts the
+    // call's signal, and withLock then runs no section and releases the lock.
     const onLost = () => this.post({ type: 'lock-lost', id, error: fieldsOf(lock.signal.reason) });
     lock.signal.addEventListener('abort', onLost, { once: true });
     return new Promise<void>((resolve, reject) => {

@@ -57,16 +57,19 @@ export async function readWorkerNames(queue: Queue): Promise<(string | undefined
 }
 
 /**
- * Task slots the workers give one pool; a worker whose name tells none (not an agentq
- * worker, or unnamed) counts `fallback`.
+ * Task slots a worker gives one pool, as its name tells; undefined when it tells none (not
+ * an agentq worker, or unnamed).
  */
+export function slotsTold(name: string | undefined, pool: PoolName): number | undefined {
+  const worker = name === undefined ? undefined : parseWorkerName(name);
+  return worker && (worker.slots.get(pool) ?? 0);
+}
+
+/** Task slots the workers give one pool; a worker whose name tells none counts `fallback`. */
 export function slotsOf(
   names: readonly (string | undefined)[],
   pool: PoolName,
   fallback: number,
 ): number {
-  return names.reduce<number>((sum, name) => {
-    const worker = name === undefined ? undefined : parseWorkerName(name);
-    return sum + (worker ? (worker.slots.get(pool) ?? 0) : fallback);
-  }, 0);
+  return names.reduce<number>((sum, name) => sum + (slotsTold(name, pool) ?? fallback), 0);
 }

@@ -161,7 +161,7 @@ export class TaskEvents implements OnModuleDestroy {
       resyncDue: false,
       check,
       // Bounds, at one keep-alive interval, what no reconnect reveals: a reader more than
-      // MAXLEN events behind. An EXISTS and an XINFO per pool and tick, however many listen.
+      // MAXLEN events behind. One pipeline of an XINFO per pool a tick, however many listen.
       checkTimer: setInterval(check, this.config.sseKeepAliveMs).unref(),
     };
     for (const { connection } of readers.pools) {
@@ -250,13 +250,16 @@ export class TaskEvents implements OnModuleDestroy {
     if (this.redis.status !== 'ready') return;
     try {
       const trimmed: PoolName[] = [];
-      for (const reader of readers.pools) {
-        if (reader.stream === undefined) continue;
-        const from = reader.checkedThrough;
+      const checked = readers.pools.flatMap((reader) =>
         // Taken before asking: what the reader delivers meanwhile is for the next check.
-        const position = reader.lastRead;
-        const ends = await this.ends(reader.stream);
-        if (ends && mayHaveMissed(from, ends)) {
+        reader.stream === undefined
+          ? []
+          : [{ reader, stream: reader.stream, position: reader.lastRead }],
+      );
+      const allEnds = await this.ends(checked.map(({ stream }) => stream));
+      for (const [index, { reader, position }] of checked.entries()) {
+        const ends = allEnds[index];
+        if (ends && mayHaveMissed(reader.checkedThrough, ends)) {
           trimmed.push(reader.pool);
           readers.resyncDue = true;
           // The re-read below starts after this answer: it covers every event added so far.
@@ -283,10 +286,16 @@ export class TaskEvents implements OnModuleDestroy {
     }
   }
 
-  /** A stream's ends; undefined while it does not exist (no event yet). */
-  private async ends(stream: string): Promise<StreamEnds | undefined> {
-    if ((await this.redis.exists(stream)) === 0) return undefined;
-    return parseStreamEnds(await this.redis.xinfo('STREAM', stream));
+  /** Each stream's ends, in one round trip; undefined while one does not exist (no event yet). */
+  private async ends(streams: readonly string[]): Promise<(StreamEnds | undefined)[]> {
+    const pipeline = this.redis.pipeline();
+    for (const stream of streams) pipeline.xinfo('STREAM', stream);
+    return ((await pipeline.exec()) ?? []).map(([error, reply]) => {
+      if (!error) return parseStreamEnds(reply);
+      // Any other failure must not pass for "nothing missed".
+      if (/no such key/i.test(error.message)) return undefined;
+      throw error;
+    });
   }
 
   /** Delivers to the listeners of each task that finished its final change, read afresh. */
