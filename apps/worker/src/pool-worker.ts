@@ -13,6 +13,7 @@ import {
 import type { Cancellable } from './cancel-listener.js';
 import type { PoolSettings } from './config.js';
 import { deadLetterTask, sweepFailedTasks } from './dead-letter-task.js';
+import { DeferredBookkeeping } from './deferred-bookkeeping.js';
 import { HandBackError, InterruptedError } from './hand-back.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { PoolHooks, TaskProcessor } from './run-task.js';
@@ -44,6 +45,10 @@ export class PoolWorker implements Cancellable {
   private readonly inFlight = new Map<string, TaskAbort>();
   /** Dead letters and attempt records being written; close() waits for them. */
   private readonly bookkeeping = new Set<Promise<void>>();
+  /** Metrics and log lines of started and ended tasks, kept off the next task's path. */
+  private readonly later = new DeferredBookkeeping((err) =>
+    this.options.logger.error({ pool: this.options.settings.pool, err }, 'bookkeeping failed'),
+  );
 
   constructor(private readonly options: PoolWorkerOptions) {}
 
@@ -72,22 +77,28 @@ export class PoolWorker implements Cancellable {
     if (settings.globalConcurrency !== undefined) {
       await queue.setGlobalConcurrency(settings.globalConcurrency);
     }
-    const worker: TaskWorker = new TaskWorker(queueName(pool), this.instrument(), {
-      connection,
-      prefix,
-      name: this.options.workerName,
-      concurrency: settings.concurrency,
-      autorun: false,
-      lockDuration: settings.lockDurationMs,
-      stalledInterval: settings.stalledIntervalMs,
-      maxStalledCount: settings.maxStalledCount,
-      // A limiter costs Redis work on every fetch: only pools with a rate limit have one.
-      limiter: settings.rateLimit && {
-        max: settings.rateLimit.max,
-        duration: settings.rateLimit.durationMs,
+    const worker: TaskWorker = new TaskWorker(
+      queueName(pool),
+      this.instrument(),
+      {
+        connection,
+        prefix,
+        name: this.options.workerName,
+        concurrency: settings.concurrency,
+        autorun: false,
+        lockDuration: settings.lockDurationMs,
+        stalledInterval: settings.stalledIntervalMs,
+        maxStalledCount: settings.maxStalledCount,
+        // A limiter costs Redis work on every fetch: only pools with a rate limit have one.
+        limiter: settings.rateLimit && {
+          max: settings.rateLimit.max,
+          duration: settings.rateLimit.durationMs,
+        },
+        settings: { backoffStrategy: createBackoffStrategy(this.options.backoff) },
       },
-      settings: { backoffStrategy: createBackoffStrategy(this.options.backoff) },
-    });
+      // The fetch that fails it set processedOn anew: the stalled attempt's start is lost.
+      (job) => this.recordStall(job.id ?? '', job.attemptsMade, undefined),
+    );
     clientErrors.hear(worker, (err) => logger.error({ pool, err: err.message }, 'worker error'));
     worker.on('stalled', (taskId) => this.track(this.onStalled(taskId)));
     worker.on('completed', (job) => this.onCompleted(job));
@@ -159,6 +170,7 @@ export class PoolWorker implements Cancellable {
       await closed;
     }
     await Promise.allSettled(this.bookkeeping);
+    this.later.flush();
     await this.queue?.close();
   }
 
@@ -187,28 +199,32 @@ export class PoolWorker implements Cancellable {
     const queueWait = metrics.queueWait.labels(pool);
     return async (job, token) => {
       const id = job.id ?? '';
-      const series = metrics.taskSeries(pool, job.name);
       const abort = new TaskAbort();
       this.inFlight.set(id, abort);
-      series.started.inc();
-      if (job.attemptsStarted <= 1 && job.processedOn !== undefined) {
-        const readyAt = job.timestamp + (job.opts.delay ?? 0);
-        queueWait.observe(Math.max(0, job.processedOn - readyAt) / 1000);
-      }
-      const endTimer = series.duration.startTimer();
+      const startedAt = performance.now();
+      this.later.defer(() => {
+        metrics.taskSeries(pool, job.name).started.inc();
+        if (job.attemptsStarted <= 1 && job.processedOn !== undefined) {
+          const readyAt = job.timestamp + (job.opts.delay ?? 0);
+          queueWait.observe(Math.max(0, job.processedOn - readyAt) / 1000);
+        }
+      });
       try {
         return await processor(job, token, abort);
       } finally {
-        endTimer();
+        const seconds = (performance.now() - startedAt) / 1000;
         this.inFlight.delete(id);
+        this.later.defer(() => metrics.taskSeries(pool, job.name).duration.observe(seconds));
       }
     };
   }
 
   private onCompleted(job: Job): void {
     const { settings, connection, prefix, metrics, logger } = this.options;
-    metrics.taskSeries(settings.pool, job.name).completed.inc();
-    logger.info({ pool: settings.pool, taskId: job.id }, 'task completed');
+    this.later.defer(() => {
+      metrics.taskSeries(settings.pool, job.name).completed.inc();
+      logger.info({ pool: settings.pool, taskId: job.id }, 'task completed');
+    });
     // attemptsMade counts the attempt that just succeeded: records exist only after an
     // earlier failure or a takeover.
     if (job.attemptsMade > 1 || job.stalledCounter > 0) {
@@ -220,17 +236,35 @@ export class PoolWorker implements Cancellable {
     }
   }
 
-  /** A worker died with the task: the attempt it was running is recorded. */
+  /**
+   * A worker died with the task: the attempt it was running is recorded, unless the task
+   * stalled once too often. Then the worker that fetches it next fails it, and records the
+   * attempt itself before its dead letter is written (this worker may be another process).
+   */
   private async onStalled(taskId: string): Promise<void> {
-    const { settings, connection, prefix, logger } = this.options;
-    logger.warn({ pool: settings.pool, taskId }, 'task stalled; taken over');
+    const { settings, logger } = this.options;
     const job = this.worker ? await Job.fromId(this.worker, taskId) : undefined;
+    if (job && job.stalledCounter > settings.maxStalledCount) {
+      logger.warn({ pool: settings.pool, taskId }, 'task stalled; failing it');
+      return;
+    }
+    logger.warn({ pool: settings.pool, taskId }, 'task stalled; taken over');
+    await this.recordStall(taskId, job?.attemptsMade ?? 0, job?.processedOn);
+  }
+
+  /** `startedAt`: when the attempt started, if known (a new fetch overwrites it). */
+  private async recordStall(
+    taskId: string,
+    attemptsMade: number,
+    startedAt: number | undefined,
+  ): Promise<void> {
+    const { settings, connection, prefix, logger } = this.options;
     const record = {
-      attempt: (job?.attemptsMade ?? 0) + 1,
+      attempt: attemptsMade + 1,
       code: ErrorCode.AgentFailed,
       message: 'the worker running the task stopped (crashed, killed or blocked past its lock)',
       at: Date.now(),
-      startedAt: job?.processedOn,
+      startedAt,
     };
     await recordAttempt(connection, prefix, queueName(settings.pool), taskId, record).catch(
       (err: unknown) => logger.error({ taskId, err }, 'could not record the stalled attempt'),

@@ -1,4 +1,11 @@
-import { UnrecoverableError, Worker, type Job, type Span } from 'bullmq';
+import {
+  UnrecoverableError,
+  Worker,
+  type Job,
+  type Processor,
+  type Span,
+  type WorkerOptions,
+} from 'bullmq';
 import { ErrorCode, encodeTaskError } from '@agentq/contracts';
 
 /** What BullMQ gives a task whose worker stopped more often than maxStalledCount allows. */
@@ -10,22 +17,37 @@ const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
  * `[CODE] message` reason that says what happened, instead of BullMQ's terse one.
  */
 export class TaskWorker extends Worker {
-  protected override handleFailed(
+  /**
+   * `recordLastStall` runs before such a task fails, so that its dead letter holds the
+   * attempt its last worker died in: the worker that found the stall may be another
+   * process, whose record would race this one's dead letter.
+   */
+  constructor(
+    name: string,
+    processor: Processor,
+    opts: WorkerOptions,
+    private readonly recordLastStall: (job: Job) => Promise<void>,
+  ) {
+    super(name, processor, opts);
+  }
+
+  protected override async handleFailed(
     err: Error,
     job: Job,
     token: string,
     fetchNextCallback?: () => boolean,
     span?: Span,
   ): Promise<Job> {
-    const reworded =
-      err instanceof UnrecoverableError && err.message === STALLED_TOO_OFTEN
-        ? new UnrecoverableError(
-            encodeTaskError({
-              code: ErrorCode.AgentFailed,
-              message: `the worker running this task stopped ${job.stalledCounter} time(s) (crashed, killed or blocked past its lock); not run again (maxStalledCount ${this.opts.maxStalledCount ?? 1})`,
-            }),
-          )
-        : err;
+    if (!(err instanceof UnrecoverableError && err.message === STALLED_TOO_OFTEN)) {
+      return super.handleFailed(err, job, token, fetchNextCallback, span);
+    }
+    await this.recordLastStall(job);
+    const reworded = new UnrecoverableError(
+      encodeTaskError({
+        code: ErrorCode.AgentFailed,
+        message: `the worker running this task stopped ${job.stalledCounter} time(s) (crashed, killed or blocked past its lock); not run again (maxStalledCount ${this.opts.maxStalledCount ?? 1})`,
+      }),
+    );
     return super.handleFailed(reworded, job, token, fetchNextCallback, span);
   }
 }
