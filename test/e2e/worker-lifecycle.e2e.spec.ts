@@ -48,6 +48,19 @@ describe('worker shutdown during start-up', () => {
     expect(worker.plainTextLines()).toEqual([]);
   });
 
+  it('exits 0, without ready, when SIGTERM comes while a plugin loads', async () => {
+    const worker = startWorker({
+      REDIS_URL: redis.url,
+      AGENTQ_AGENT_MODULES: './test/fixtures/slow-loading-plugin.mjs',
+    });
+    await worker.waitForMessage('plugin loading');
+
+    expect(await worker.stop('SIGTERM')).toBe(0);
+    expect(messages(worker)).toContain('stopped before start');
+    expect(messages(worker)).not.toContain('ready');
+    expect(worker.plainTextLines()).toEqual([]);
+  });
+
   it('exits 0, without ready, when SIGTERM comes while its Redis is unreachable', async () => {
     const worker = startWorker({ REDIS_URL: `redis://127.0.0.1:${await freePort()}` });
     await worker.waitForMessage('redis connection error');

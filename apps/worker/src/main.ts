@@ -36,6 +36,15 @@ const SHUTDOWN_MARGIN_MS = 15_000;
 async function main(): Promise<void> {
   const config = loadConfigOrExit('worker', loadConfig, process.env);
   const logger = pino({ level: config.logLevel, base: { app: 'worker', pid: process.pid } });
+  // Heard from the first moment: a signal while plugins load (before any task can run) stops
+  // the process at once and cleanly, instead of by the signal's default action. Once the
+  // parts exist, the drain below takes over.
+  let onSignal = (signal: NodeJS.Signals): void => {
+    logger.info({ signal }, 'stopped before start');
+    process.exit(0);
+  };
+  process.once('SIGTERM', (signal) => onSignal(signal));
+  process.once('SIGINT', (signal) => onSignal(signal));
 
   const connection = createRedis(config.redisUrl, 'worker', 'agentq-worker');
   const subscriber = createRedis(config.redisUrl, 'worker', 'agentq-worker-cancel');
@@ -195,8 +204,7 @@ async function main(): Promise<void> {
       logger.info('stopped');
     })();
   };
-  process.once('SIGTERM', shutdown);
-  process.once('SIGINT', shutdown);
+  onSignal = shutdown;
   logger.info({ pools }, 'starting');
 
   // A start that fails because a shutdown dropped its connections is part of the shutdown.
