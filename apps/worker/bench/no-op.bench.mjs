@@ -15,7 +15,8 @@ import { CancelListener } from '../dist/cancel-listener.js';
 import { benchPoolWorker } from './bench-pool-worker.mjs';
 
 const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
-const RUNS = Number(process.env.BENCH_NOOP_RUNS ?? 3);
+// Five: runs on a shared 2-core machine swing by ±10%, so a median of three moves a lot.
+const RUNS = Number(process.env.BENCH_NOOP_RUNS ?? 5);
 const SCALE = Number(process.env.BENCH_NOOP_SCALE ?? 1);
 // About 2 s of work per run at each concurrency, so that start-up (connections, the first
 // fetch) is a small part of the time measured.
@@ -140,6 +141,8 @@ for (const { concurrency, jobs } of CASES) {
     agentq: Math.round(median(results.agentq)),
   };
   row.ratio = (row.agentq / row.bare).toFixed(2);
+  // Each run's agentq figure against the bare one measured just before it.
+  row.runRatios = results.agentq.map((agentq, run) => (agentq / results.bare[run]).toFixed(2));
   rows.push(row);
   console.log(JSON.stringify(row));
 }
@@ -147,10 +150,14 @@ await cancels.close();
 await cancelSubscriber.quit();
 await connection.quit();
 
-console.log('| concurrency | jobs | bare BullMQ jobs/s | agentq jobs/s | ratio |');
-console.log('| ----------- | ---- | ----------------- | ------------ | ----- |');
-for (const r of rows)
-  console.log(`| ${r.concurrency} | ${r.jobs} | ${r.bare} | ${r.agentq} | ${r.ratio} |`);
+console.log('| concurrency | jobs | bare BullMQ jobs/s | agentq jobs/s | ratio | per-run ratios |');
+console.log('| ----------- | ---- | ----------------- | ------------ | ----- | -------------- |');
+for (const r of rows) {
+  const perRun = r.runRatios.join(' / ');
+  console.log(
+    `| ${r.concurrency} | ${r.jobs} | ${r.bare} | ${r.agentq} | ${r.ratio} | ${perRun} |`,
+  );
+}
 console.log(`median of ${RUNS} interleaved runs; node ${process.version}`);
 if (process.env.BENCH_OUTPUT === 'json') {
   console.log(`BENCH_RESULT ${JSON.stringify({ runs: RUNS, rows })}`);
