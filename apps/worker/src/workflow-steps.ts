@@ -13,7 +13,11 @@ import type { TaskProcessor } from './run-task.js';
 
 /** The workflow step a task runs, if it is one. */
 export function workflowRefOf(job: Job): WorkflowRef | undefined {
-  const ref = WorkflowRefSchema.safeParse((job.data as { workflow?: unknown }).workflow);
+  const workflow = (job.data as { workflow?: unknown }).workflow;
+  // Most tasks are no step: skip the parse, whose failure builds an error (with a stack
+  // trace) on every task.
+  if (workflow === undefined) return undefined;
+  const ref = WorkflowRefSchema.safeParse(workflow);
   return ref.success ? ref.data : undefined;
 }
 
