@@ -7,7 +7,7 @@ interface NoopRow {
   bare: number;
   agentq: number;
   ratio: string;
-  /** agentq against the bare run just before it, run by run. */
+  /** agentq against the bare run just before it, run by run; `ratio` is their median. */
   runRatios: string[];
 }
 
@@ -19,8 +19,9 @@ export const noopConcurrencySection: Section = {
 (the \`echo\` agent through the whole processor: contract and input validation, cancel
 check, time limit, metrics, one JSON log line per completion) against a bare BullMQ \`Worker\`
 with an empty processor; same queue, job options and retention; jobs queued before the worker
-starts, timed to the last completion; median of interleaved runs. Sizes: BENCH_NOOP_RUNS (5),
-BENCH_NOOP_SCALE (job counts × scale).`,
+starts, timed to the last completion; jobs/s are medians of interleaved runs, and the ratio
+is the median of each run's agentq figure over the bare one just before it. Sizes:
+BENCH_NOOP_RUNS (5), BENCH_NOOP_SCALE (job counts × scale).`,
   async run(context) {
     const runs = size('BENCH_NOOP_RUNS', 5, context);
     const result = (await runBenchScript('apps/worker/bench/no-op.bench.mjs', {
@@ -31,7 +32,7 @@ BENCH_NOOP_SCALE (job counts × scale).`,
     return {
       tables: [
         {
-          caption: `Median of ${result.runs} runs, jobs/s.`,
+          caption: `Medians of ${result.runs} runs, jobs/s; ratio: median of the per-run ratios.`,
           headers: ['concurrency', 'jobs', 'bare BullMQ', 'agentq', 'ratio', 'per-run ratios'],
           rows: result.rows.map((r) => [
             r.concurrency,
