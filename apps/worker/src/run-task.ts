@@ -6,12 +6,12 @@ import {
   CancelledError,
   InvalidInputError,
   TimeoutError,
-  type AgentContext,
   type AgentServices,
 } from '@agentq/agents';
 import { TaskJobDataSchema, encodeTaskError } from '@agentq/contracts';
 import { recordAttempt } from '@agentq/queue';
 import { runAgentInThread } from './agent-thread.js';
+import { AttemptContext } from './attempt-context.js';
 import { redisCancelCheck, type CancelCheck } from './cancel-listener.js';
 import { classifyError } from './classify-error.js';
 import type { TaskAbort } from './task-abort.js';
@@ -96,22 +96,13 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
       throw new CancelledError('task cancelled before it started');
     }
     const timeoutMs = data.timeoutMs ?? defaultTimeoutMs;
-    const ctx: AgentContext = {
+    const ctx = new AttemptContext(
       taskId,
-      attempt: job.attemptsMade + 1,
-      get signal() {
-        return abort.signal;
-      },
-      // An aborted attempt is over: an agent still writing (it ignores its signal) must not
-      // mix its lines into the job while the retry (or the next worker) writes its own.
-      progress: async (value) => {
-        if (!abort.reason) await job.updateProgress(value);
-      },
-      log: async (line) => {
-        if (!abort.reason) await job.log(line);
-      },
-      ...services.forTask({ tenant: data.tenant }),
-    };
+      job.attemptsMade + 1,
+      job,
+      abort,
+      services.forTask({ tenant: data.tenant }),
+    );
     const isolated = isolation?.agents.has(agent.name) ?? false;
     if (debug) taskLogger(job).debug({ attempt: ctx.attempt, isolated }, 'agent started');
     const timer = setTimeout(

@@ -1,0 +1,45 @@
+import type { Job } from 'bullmq';
+import type { AgentContext, TaskServices } from '@agentq/agents';
+import type { TaskAbort } from './task-abort.js';
+
+/**
+ * What an agent gets for one attempt. A class rather than an object literal: a literal with
+ * a getter (the signal is made only when the agent asks for it) builds a new accessor for
+ * every task, about 500 bytes of garbage each. `progress` and `log` are own functions, so
+ * an agent may pass them around unbound.
+ */
+export class AttemptContext implements AgentContext {
+  readonly tenant: string;
+  readonly state: AgentContext['state'];
+  readonly llm: AgentContext['llm'];
+  readonly http: AgentContext['http'];
+  readonly progress: AgentContext['progress'];
+  readonly log: AgentContext['log'];
+  readonly #abort: TaskAbort;
+
+  constructor(
+    readonly taskId: string,
+    readonly attempt: number,
+    job: Job,
+    abort: TaskAbort,
+    services: TaskServices,
+  ) {
+    this.#abort = abort;
+    this.tenant = services.tenant;
+    this.state = services.state;
+    this.llm = services.llm;
+    this.http = services.http;
+    // An aborted attempt is over: an agent still writing (it ignores its signal) must not
+    // mix its lines into the job while the retry (or the next worker) writes its own.
+    this.progress = async (value) => {
+      if (!abort.reason) await job.updateProgress(value);
+    };
+    this.log = async (line) => {
+      if (!abort.reason) await job.log(line);
+    };
+  }
+
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+}
