@@ -5,10 +5,20 @@ import type { TaskAbort } from './task-abort.js';
 /**
  * What an agent gets for one attempt. A class rather than an object literal: a literal with
  * a getter (the signal is made only when the agent asks for it) builds a new accessor for
- * every task, about 500 bytes of garbage each. `progress` and `log` are own functions, so
- * an agent may pass them around unbound.
+ * every task, about 500 bytes of garbage each; here every instance shares one. Every member
+ * is an own property, as in a literal, so that an agent may spread the context (`{ ...ctx }`)
+ * or pass `progress` and `log` around unbound.
  */
 export class AttemptContext implements AgentContext {
+  /** The abort's signal, as an own enumerable property read through one shared getter. */
+  static readonly #signal: PropertyDescriptor = {
+    enumerable: true,
+    get(this: AttemptContext): AbortSignal {
+      return this.#abort.signal;
+    },
+  };
+
+  declare readonly signal: AbortSignal;
   readonly tenant: string;
   readonly state: AgentContext['state'];
   readonly llm: AgentContext['llm'];
@@ -25,6 +35,7 @@ export class AttemptContext implements AgentContext {
     services: TaskServices,
   ) {
     this.#abort = abort;
+    Object.defineProperty(this, 'signal', AttemptContext.#signal);
     this.tenant = services.tenant;
     this.state = services.state;
     this.llm = services.llm;
@@ -37,9 +48,5 @@ export class AttemptContext implements AgentContext {
     this.log = async (line) => {
       if (!abort.reason) await job.log(line);
     };
-  }
-
-  get signal(): AbortSignal {
-    return this.#abort.signal;
   }
 }
