@@ -29,6 +29,14 @@ describe(AttemptContext.name, () => {
     await expect(copy.progress(50)).resolves.toBeUndefined();
   });
 
+  it('answers its signal through a Proxy or to an object that inherits from it', () => {
+    const { ctx } = attempt();
+    const proxied = new Proxy(ctx, {});
+    const inheriting = Object.create(ctx) as AttemptContext;
+    expect(proxied.signal).toBe(ctx.signal);
+    expect(inheriting.signal).toBe(ctx.signal);
+  });
+
   it('writes progress and log lines, unbound, until the attempt is aborted', async () => {
     const { ctx, abort, written } = attempt();
     const { progress, log } = ctx;

@@ -3,6 +3,12 @@ import type { AgentContext, TaskServices } from '@agentq/agents';
 import type { TaskAbort } from './task-abort.js';
 
 /**
+ * Where a context keeps its abort: a symbol, not a private field, so that the shared getter
+ * also works through a Proxy of the context or an object inheriting from it.
+ */
+const ABORT = Symbol('abort');
+
+/**
  * What an agent gets for one attempt. A class rather than an object literal: a literal with
  * a getter (the signal is made only when the agent asks for it) builds a new accessor for
  * every task, about 500 bytes of garbage each; here every instance shares one. Every member
@@ -14,7 +20,7 @@ export class AttemptContext implements AgentContext {
   static readonly #signal: PropertyDescriptor = {
     enumerable: true,
     get(this: AttemptContext): AbortSignal {
-      return this.#abort.signal;
+      return this[ABORT].signal;
     },
   };
 
@@ -25,7 +31,7 @@ export class AttemptContext implements AgentContext {
   readonly http: AgentContext['http'];
   readonly progress: AgentContext['progress'];
   readonly log: AgentContext['log'];
-  readonly #abort: TaskAbort;
+  readonly [ABORT]: TaskAbort;
 
   constructor(
     readonly taskId: string,
@@ -34,7 +40,7 @@ export class AttemptContext implements AgentContext {
     abort: TaskAbort,
     services: TaskServices,
   ) {
-    this.#abort = abort;
+    this[ABORT] = abort;
     Object.defineProperty(this, 'signal', AttemptContext.#signal);
     this.tenant = services.tenant;
     this.state = services.state;

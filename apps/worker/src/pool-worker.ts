@@ -7,6 +7,7 @@ import {
   clearAttempts,
   createBackoffStrategy,
   type ClientErrors,
+  readAttempts,
   recordAttempt,
   type BackoffLimits,
 } from '@agentq/queue';
@@ -19,6 +20,10 @@ import type { WorkerMetrics } from './metrics.js';
 import type { PoolHooks, TaskProcessor } from './run-task.js';
 import { TaskAbort } from './task-abort.js';
 import { TaskWorker } from './task-worker.js';
+
+/** The attempt record of a task whose worker stopped under it. */
+export const STALL_MESSAGE =
+  'the worker running the task stopped (crashed, killed or blocked past its lock)';
 
 export interface PoolWorkerOptions {
   settings: PoolSettings;
@@ -96,8 +101,7 @@ export class PoolWorker implements Cancellable {
         },
         settings: { backoffStrategy: createBackoffStrategy(this.options.backoff) },
       },
-      // The fetch that fails it set processedOn anew: the stalled attempt's start is lost.
-      (job) => this.recordStall(job.id ?? '', job.attemptsMade, undefined),
+      (job) => this.recordFinalStall(job),
     );
     clientErrors.hear(worker, (err) => logger.error({ pool, err: err.message }, 'worker error'));
     worker.on('stalled', (taskId) => this.track(this.onStalled(taskId)));
@@ -243,16 +247,45 @@ export class PoolWorker implements Cancellable {
    */
   private async onStalled(taskId: string): Promise<void> {
     const { settings, logger } = this.options;
-    const job = this.worker ? await Job.fromId(this.worker, taskId) : undefined;
-    if (job && job.stalledCounter > settings.maxStalledCount) {
-      logger.warn({ pool: settings.pool, taskId }, 'task stalled; failing it');
+    const pool = settings.pool;
+    let job: Job | undefined;
+    try {
+      job = this.worker ? await Job.fromId(this.worker, taskId) : undefined;
+    } catch (err) {
+      logger.warn({ pool, taskId, err }, 'task stalled; could not read it');
       return;
     }
-    logger.warn({ pool: settings.pool, taskId }, 'task stalled; taken over');
-    await this.recordStall(taskId, job?.attemptsMade ?? 0, job?.processedOn);
+    if (!job) {
+      // Failed and removed already (retention): a record now would belong to no task.
+      logger.warn({ pool, taskId }, 'task stalled; already gone');
+    } else if (job.deferredFailure) {
+      logger.warn({ pool, taskId }, 'task stalled; failing it');
+    } else {
+      logger.warn({ pool, taskId }, 'task stalled; taken over');
+      await this.recordStall(taskId, job.attemptsMade, job.processedOn);
+    }
   }
 
-  /** `startedAt`: when the attempt started, if known (a new fetch overwrites it). */
+  /**
+   * The stall that fails the task, recorded by the worker failing it. BullMQ retries a
+   * failing move after a connection error, and a worker may die between this record and the
+   * move: each stall is recorded once, told by the job's stall count.
+   */
+  private async recordFinalStall(job: Job): Promise<void> {
+    const { settings, connection, prefix, logger } = this.options;
+    const taskId = job.id ?? '';
+    try {
+      const records = await readAttempts(connection, prefix, queueName(settings.pool), taskId);
+      const stalls = records.filter((record) => record.message === STALL_MESSAGE).length;
+      if (stalls >= job.stalledCounter) return;
+    } catch (err) {
+      logger.warn({ taskId, err }, 'could not read the attempt records');
+    }
+    // The fetch that fails it set processedOn anew: the stalled attempt's start is lost.
+    await this.recordStall(taskId, job.attemptsMade, undefined);
+  }
+
+  /** `startedAt`: when the attempt started, if known. */
   private async recordStall(
     taskId: string,
     attemptsMade: number,
@@ -262,7 +295,7 @@ export class PoolWorker implements Cancellable {
     const record = {
       attempt: attemptsMade + 1,
       code: ErrorCode.AgentFailed,
-      message: 'the worker running the task stopped (crashed, killed or blocked past its lock)',
+      message: STALL_MESSAGE,
       at: Date.now(),
       startedAt,
     };

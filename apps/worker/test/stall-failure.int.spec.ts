@@ -1,17 +1,17 @@
 import { Worker } from 'bullmq';
-import { getDeadLetter } from '@agentq/queue';
+import { ErrorCode } from '@agentq/contracts';
+import { getDeadLetter, recordAttempt } from '@agentq/queue';
+import { STALL_MESSAGE } from '../src/pool-worker.js';
 import { testPool } from './pool-fixture.js';
 
-// A pool that never runs a task twice. The stall is found by another process's checker (a
+// Pools that never run a task twice. The stall is found by another process's checker (a
 // bare BullMQ worker here), which records nothing: the pool's worker, which fetches the
-// task next and fails it, must record the attempt its last worker died in.
-const pool = testPool('stall-failure', { settings: { maxStalledCount: 0 } });
-const { connection, prefix, queue } = pool;
-
-afterAll(() => pool.stop());
+// task next and fails it, must record the attempt its last worker died in. Each test has a
+// pool of its own, started only once its task has stalled.
+type Pool = ReturnType<typeof testPool>;
 
 /** Leaves the task active with no lock, as a worker killed while running it does. */
-async function strandActive(taskId: string): Promise<void> {
+async function strandActive({ connection, prefix, queue }: Pool, taskId: string): Promise<void> {
   await queue.add('echo', { v: 1, agent: 'echo', input: {}, tenant: 't' }, { jobId: taskId });
   const dead = new Worker(queue.name, null, { connection, prefix, autorun: false });
   try {
@@ -23,7 +23,7 @@ async function strandActive(taskId: string): Promise<void> {
 }
 
 /** Runs another worker's stalled-task check until it reports the task. */
-async function findStalledElsewhere(taskId: string): Promise<void> {
+async function findStalledElsewhere({ connection, prefix, queue }: Pool, taskId: string) {
   const checker = new Worker(queue.name, null, {
     connection,
     prefix,
@@ -42,25 +42,46 @@ async function findStalledElsewhere(taskId: string): Promise<void> {
   }
 }
 
-describe('a task that stalled once too often', () => {
-  it('fails with a clear error, its dead letter holding the attempt its worker died in', async () => {
-    await strandActive('stalled-1');
-    await findStalledElsewhere('stalled-1');
-    await pool.start();
+/** Starts the pool, lets it fail the stalled task; answers the dead letter's attempts. */
+async function failAndReadAttempts(pool: Pool, taskId: string) {
+  await pool.start();
+  const job = await pool.queue.getJob(taskId);
+  if (!job) throw new Error('the stranded task is gone');
+  expect(await pool.settle(job)).toMatchObject({
+    state: 'failed',
+    error: { code: 'AGENT_FAILED', message: expect.stringContaining('stopped 1 time(s)') },
+  });
+  return (await getDeadLetter(pool.connection, pool.prefix, 'default', taskId))?.attempts;
+}
 
-    const job = await queue.getJob('stalled-1');
-    if (!job) throw new Error('the stranded task is gone');
-    expect(await pool.settle(job)).toMatchObject({
-      state: 'failed',
-      error: { code: 'AGENT_FAILED', message: expect.stringContaining('stopped 1 time(s)') },
-    });
-    const letter = await getDeadLetter(connection, prefix, 'default', 'stalled-1');
-    expect(letter?.attempts).toEqual([
-      expect.objectContaining({
-        attempt: 1,
-        code: 'AGENT_FAILED',
-        message: expect.stringContaining('the worker running the task stopped') as string,
-      }),
-    ]);
+const stallRecord = expect.objectContaining({
+  attempt: 1,
+  code: 'AGENT_FAILED',
+  message: STALL_MESSAGE,
+});
+
+describe('a task that stalled once too often', () => {
+  let pool: Pool;
+  beforeEach(() => {
+    pool = testPool('stall-failure', { settings: { maxStalledCount: 0 } });
+  });
+  afterEach(() => pool.stop());
+
+  it('fails with a clear error, its dead letter holding the attempt its worker died in', async () => {
+    await strandActive(pool, 'stalled-1');
+    await findStalledElsewhere(pool, 'stalled-1');
+
+    expect(await failAndReadAttempts(pool, 'stalled-1')).toEqual([stallRecord]);
+  });
+
+  it('records that attempt once, though a failing of it that broke off recorded it', async () => {
+    // As a worker leaves it whose move to failed broke off after its record (BullMQ retries
+    // the move after a connection error), for a task that stalled once.
+    await strandActive(pool, 'stalled-2');
+    await findStalledElsewhere(pool, 'stalled-2');
+    const record = { attempt: 1, code: ErrorCode.AgentFailed, message: STALL_MESSAGE, at: 1 };
+    await recordAttempt(pool.connection, pool.prefix, pool.queue.name, 'stalled-2', record);
+
+    expect(await failAndReadAttempts(pool, 'stalled-2')).toEqual([stallRecord]);
   });
 });
