@@ -304,11 +304,11 @@ describe('workflow waiters across a Redis outage', () => {
     // The worker and its engine reach Redis directly, past the cut: the workflow's change is
     // published while the gateway's subscriber is away.
     const direct = createRedis(REDIS_URL, 'worker', 'test-workflow-outage');
+    const stepQueue = createTaskQueue('default', { connection: direct, prefix: own.prefix });
     const ownEngine = new WorkflowEngine({
       redis: direct,
       prefix: own.prefix,
-      queueFor: (pool: PoolName) =>
-        createTaskQueue(pool, { connection: direct, prefix: own.prefix }),
+      queueFor: () => stepQueue,
     });
     const worker = new Worker<TaskJobData>(
       queueName('default'),
@@ -348,6 +348,7 @@ describe('workflow waiters across a Redis outage', () => {
       expect(answer.body).toMatchObject({ state: 'completed' });
     } finally {
       await worker.close();
+      await stepQueue.close();
       await closeRedis(direct);
       await own.close();
       await link.close();

@@ -152,7 +152,6 @@ async function main(): Promise<void> {
   // Listening (and the cancels on record loaded) first: then no task needs a Redis lookup
   // before it starts. A shutdown that began meanwhile stops the start at its next step.
   let poolsStarted = false;
-  let started = false;
   const start = async (): Promise<void> => {
     await cancels.start();
     if (draining) return;
@@ -167,7 +166,6 @@ async function main(): Promise<void> {
     stopRecovery = recoverStrandedCreates(workflows, logger);
     const httpPort = config.http.port > 0 ? await http.start() : undefined;
     if (draining) return;
-    started = true;
     logger.info({ pools: config.pools, workerName, httpPort }, 'ready');
   };
   let startup = Promise.resolve();
@@ -213,7 +211,8 @@ async function main(): Promise<void> {
     logger.info({ err: err instanceof Error ? err.message : String(err) }, 'start given up');
   });
   await startup;
-  if (!started) return;
+  // A start that did not end in `ready` ended because a shutdown began (or it threw).
+  if (draining) return;
   // Started by a local scaler (over an IPC channel): when the scaler dies, even by SIGKILL,
   // the channel closes; drain and exit rather than run on as an orphan no scaler counts.
   if (process.send) {

@@ -2,7 +2,6 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AgentContext } from './agent.js';
 import { LlmService, type LlmConfig } from './llm/llm-client.js';
-import { defaultPresets } from './llm/presets.js';
 import { GuardedHttpClient, type HttpPolicy } from './net/http-client.js';
 import { RedisAgentState } from './state/agent-state.js';
 
@@ -43,12 +42,7 @@ const MAX_TENANTS_KEPT = 10_000;
 /** Builds the per-process services once; the worker calls `forTask` for each task. */
 export function createAgentServices(options: AgentServicesOptions): AgentServices {
   const { redis, prefix } = options;
-  // One preset table for the service and for contexts rebuilt from `llmDefaults`.
-  const presets = { ...defaultPresets, ...options.llm.presets };
-  const llm = new LlmService(
-    { ...options.llm, presets },
-    { redis, prefix, metrics: options.metrics },
-  );
+  const llm = new LlmService(options.llm, { redis, prefix, metrics: options.metrics });
   const http = new GuardedHttpClient(options.http ?? { allowHosts: [] });
   // The services hold no per-task state: one set per tenant serves all its tasks.
   const byTenant = new Map<string, TaskServices>();
@@ -62,7 +56,8 @@ export function createAgentServices(options: AgentServicesOptions): AgentService
       }
       return services;
     },
-    llmDefaults: { defaultModel: llm.defaultModel, presets },
+    // The service's own preset table, for contexts rebuilt from `llmDefaults`.
+    llmDefaults: { defaultModel: llm.defaultModel, presets: llm.presets },
     close: () => http.close(),
   };
 }

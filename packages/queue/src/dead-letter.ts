@@ -74,9 +74,19 @@ export function deadLetterTenant(entry: DeadLetter): string | undefined {
   return parsed.success ? parsed.data.tenant : undefined;
 }
 
-/** Index member: pool names never contain ':', so the first ':' splits it back. */
-function member(pool: PoolName, taskId: string): string {
+/**
+ * A dead letter's id across pools (`<pool>:<task id>`), as the index stores it: pool names
+ * never contain ':', so the first ':' splits it back.
+ */
+export function deadLetterId(pool: PoolName, taskId: string): string {
   return `${pool}:${taskId}`;
+}
+
+/** The pool and task of a {@link deadLetterId}; undefined for a string that is none. */
+export function parseDeadLetterId(id: string): { pool: string; taskId: string } | undefined {
+  const colon = id.indexOf(':');
+  if (colon < 0) return undefined;
+  return { pool: id.slice(0, colon), taskId: id.slice(colon + 1) };
 }
 
 /**
@@ -89,7 +99,7 @@ export async function addDeadLetter(
   entry: DeadLetter,
   options: { keepExisting?: boolean } = {},
 ): Promise<void> {
-  const id = member(entry.pool, entry.taskId);
+  const id = deadLetterId(entry.pool, entry.taskId);
   const json = JSON.stringify(DeadLetterSchema.parse(entry));
   const multi = redis.multi();
   if (options.keepExisting) multi.hsetnx(entriesKey(prefix), id, json);
@@ -105,7 +115,7 @@ export async function getDeadLetter(
   pool: PoolName,
   taskId: string,
 ): Promise<DeadLetter | undefined> {
-  const raw = await redis.hget(entriesKey(prefix), member(pool, taskId));
+  const raw = await redis.hget(entriesKey(prefix), deadLetterId(pool, taskId));
   return raw === null ? undefined : DeadLetterSchema.parse(JSON.parse(raw));
 }
 
@@ -119,7 +129,7 @@ export async function withoutDeadLetter(
   if (taskIds.length === 0) return [];
   const found = await redis.hmget(
     entriesKey(prefix),
-    ...taskIds.map((taskId) => member(pool, taskId)),
+    ...taskIds.map((taskId) => deadLetterId(pool, taskId)),
   );
   return taskIds.filter((_, i) => found[i] === null);
 }
@@ -131,7 +141,7 @@ export async function findDeadLetters(
   pools: readonly PoolName[],
   taskIds: readonly string[],
 ): Promise<DeadLetter[]> {
-  const ids = pools.flatMap((pool) => taskIds.map((taskId) => member(pool, taskId)));
+  const ids = pools.flatMap((pool) => taskIds.map((taskId) => deadLetterId(pool, taskId)));
   if (ids.length === 0) return [];
   return parseEntries(await redis.hmget(entriesKey(prefix), ...ids));
 }
@@ -166,7 +176,7 @@ function parseEntries(raw: readonly (string | null)[]): DeadLetter[] {
 }
 
 async function removeDeadLetter(redis: Redis, prefix: string, entry: DeadLetter) {
-  const id = member(entry.pool, entry.taskId);
+  const id = deadLetterId(entry.pool, entry.taskId);
   const multi = redis.multi().hdel(entriesKey(prefix), id);
   for (const key of indexKeysOf(prefix, entry)) multi.zrem(key, id);
   await multi.exec();
@@ -197,7 +207,7 @@ export async function removeDeadLetterUpTo(
   taskId: string,
   failedAt: number,
 ): Promise<boolean> {
-  const id = member(pool, taskId);
+  const id = deadLetterId(pool, taskId);
   const raw = await redis.hget(entriesKey(prefix), id);
   if (raw === null) return false;
   const entry = DeadLetterSchema.parse(JSON.parse(raw));

@@ -12,7 +12,14 @@ import type {
   Status,
 } from '@bull-board/api/typings/app';
 import type { Redis } from 'ioredis';
-import { countDeadLetters, getDeadLetter, listDeadLetters, type DeadLetter } from '@agentq/queue';
+import {
+  countDeadLetters,
+  deadLetterId,
+  getDeadLetter,
+  listDeadLetters,
+  parseDeadLetterId,
+  type DeadLetter,
+} from '@agentq/queue';
 
 /** The board's name for the dead-letter list; pool queues are all `agentq-<pool>`. */
 const DEAD_LETTER_BOARD_NAME = 'dead-letter';
@@ -65,7 +72,7 @@ class DeadLetterJob implements QueueJob {
   toJSON(): QueueJobJson {
     const { entry } = this;
     return {
-      id: `${entry.pool}:${entry.taskId}`,
+      id: deadLetterId(entry.pool, entry.taskId),
       name: entry.name,
       data: entry.data,
       opts: entry.opts,
@@ -241,10 +248,9 @@ export class DeadLetterBoardAdapter extends BaseAdapter {
     return refused();
   }
 
-  /** The dead letter of a board id (`<pool>:<task id>`; pool names hold no colon). */
+  /** The dead letter of a board id (a {@link deadLetterId}). */
   private async find(id: string): Promise<DeadLetter | undefined> {
-    const colon = id.indexOf(':');
-    if (colon < 0) return undefined;
-    return getDeadLetter(this.redis, this.keyPrefix, id.slice(0, colon), id.slice(colon + 1));
+    const parsed = parseDeadLetterId(id);
+    return parsed && getDeadLetter(this.redis, this.keyPrefix, parsed.pool, parsed.taskId);
   }
 }

@@ -55,7 +55,8 @@ export class LlmService implements LlmClient {
   private readonly providerId: string;
   private readonly breaker: ProviderBreaker;
   private readonly limiter: RateLimiter;
-  private readonly presets: Readonly<Record<string, string>>;
+  /** Every role preset: the built-in ones with the configured ones applied. */
+  readonly presets: Readonly<Record<string, string>>;
   private readonly metrics: LlmMetrics | undefined;
 
   constructor(
