@@ -19,9 +19,12 @@ export type ConnectionRole = 'worker' | 'client';
 /** The longest a request-path command waits for Redis's answer. */
 export const CLIENT_COMMAND_TIMEOUT_MS = 2000;
 
-/** Reconnect forever, backing off to at most 2 s between tries. */
+/** The longest wait between two reconnect tries. */
+export const MAX_RECONNECT_DELAY_MS = 2000;
+
+/** Reconnect forever, backing off to at most {@link MAX_RECONNECT_DELAY_MS} between tries. */
 export function reconnectDelayMs(attempt: number): number {
-  return Math.min(100 * 2 ** Math.min(attempt, 10), 2000);
+  return Math.min(100 * 2 ** Math.min(attempt, 10), MAX_RECONNECT_DELAY_MS);
 }
 
 /** ioredis options for a redis:// or rediss:// URL (credentials and db taken from the URL). */

@@ -16,3 +16,4 @@ export * from './workflow/workflow-changes.js';
 export { stepTaskId } from './workflow/workflow-keys.js';
 export * from './job-insert.js';
 export * from './worker-name.js';
+export * from './orphaned-tasks.js';

@@ -44,16 +44,51 @@ export function parseWorkerName(name: string): WorkerIdentity | undefined {
  * worker without one.
  */
 export async function readWorkerNames(queue: Queue): Promise<(string | undefined)[]> {
+  const prefix = queue.opts.prefix ?? 'bull';
+  const clients = await queue.getWorkers();
+  return clients.map(({ rawname }) =>
+    typeof rawname === 'string' ? bullmqWorkerName(rawname, prefix) : undefined,
+  );
+}
+
+/** The worker name in a BullMQ worker connection's name under `prefix`; else undefined. */
+function bullmqWorkerName(connectionName: string, prefix: string): string | undefined {
   // BullMQ names a worker's connection `<prefix>:<queue name in base64>:w:<worker name>`;
   // base64 has no colon, so the first one after the prefix starts `:w:`.
-  const head = `${queue.opts.prefix ?? 'bull'}:`;
-  const clients = await queue.getWorkers();
-  return clients.map(({ rawname }) => {
-    if (typeof rawname !== 'string' || !rawname.startsWith(head)) return undefined;
-    const rest = rawname.slice(head.length);
-    const marker = rest.indexOf(':');
-    return rest.startsWith(':w:', marker) ? rest.slice(marker + 3) : undefined;
-  });
+  const head = `${prefix}:`;
+  if (!connectionName.startsWith(head)) return undefined;
+  const rest = connectionName.slice(head.length);
+  const marker = rest.indexOf(':');
+  return rest.startsWith(':w:', marker) ? rest.slice(marker + 3) : undefined;
+}
+
+const WORKER_CONNECTION = 'agentq-worker:';
+
+/**
+ * The name of a worker process's main connection (the one that renews its tasks' locks),
+ * `agentq-worker:<worker name>`: it stays connected as long as the process runs, through its
+ * drain, while BullMQ's own `:w:` connection closes as soon as a drain begins.
+ */
+export function workerConnectionName(workerName: string): string {
+  return `${WORKER_CONNECTION}${workerName}`;
+}
+
+/**
+ * The worker names that have a connection to Redis, read from a `CLIENT LIST` reply: each
+ * process's main connection ({@link workerConnectionName}) and BullMQ's worker connections
+ * under `prefix` (which a worker without such a main connection has alone).
+ */
+export function connectedWorkerNames(clientList: string, prefix: string): Set<string> {
+  const names = new Set<string>();
+  for (const line of clientList.split('\n')) {
+    const connectionName = / name=(\S+)/.exec(line)?.[1];
+    if (connectionName === undefined) continue;
+    const name = connectionName.startsWith(WORKER_CONNECTION)
+      ? connectionName.slice(WORKER_CONNECTION.length)
+      : bullmqWorkerName(connectionName, prefix);
+    if (name !== undefined) names.add(name);
+  }
+  return names;
 }
 
 /**
