@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
 import { TaskSpecSchema, type TaskSpecInput } from '@agentq/contracts';
 import {
+  connectedWorkerNames,
   createRedis,
   createTaskQueue,
   getDeadLetter,
@@ -9,6 +11,8 @@ import {
 } from '@agentq/queue';
 import { AppProcess, REDIS_URL, type LogLine } from '../helpers/app-process.js';
 import { deletePrefix, uniquePrefix } from '../helpers/redis-keys.js';
+import { pollUntil } from '../helpers/system.js';
+import { TcpProxy } from '../helpers/tcp-proxy.js';
 
 // Short locks keep takeovers within a few seconds (defaults: 6 s lock, 2 s check).
 const FAST_LOCKS = {
@@ -20,11 +24,19 @@ const prefix = uniquePrefix('worker-faults');
 const redis = createRedis(REDIS_URL, 'worker', 'e2e-worker-faults');
 const queue = createTaskQueue('default', { connection: redis, prefix });
 const running: AppProcess[] = [];
+let proxy: TcpProxy | undefined;
 
 function startWorker(env: Record<string, string> = {}): AppProcess {
   const worker = AppProcess.app('worker', { AGENTQ_PREFIX: prefix, ...env });
   running.push(worker);
   return worker;
+}
+
+/** Starts a worker; resolves once it is ready, with its BullMQ name (its tasks' processedBy). */
+async function startNamedWorker(env: Record<string, string> = {}): Promise<[AppProcess, string]> {
+  const worker = startWorker(env);
+  const ready = await worker.waitForMessage('ready');
+  return [worker, String(ready.workerName)];
 }
 
 async function submit(spec: TaskSpecInput): Promise<string> {
@@ -46,6 +58,7 @@ async function view(taskId: string) {
 
 afterAll(async () => {
   await Promise.all(running.map((app) => app.stop('SIGKILL')));
+  await proxy?.close();
   await queue.close();
   await deletePrefix(prefix);
   await redis.quit();
@@ -125,5 +138,145 @@ describe('worker faults', () => {
     expect((await queue.getJob(long))?.stalledCounter).toBe(0);
     expect(await view(long)).toMatchObject({ state: 'completed', attemptsMade: 1 });
     await next.stop();
+  });
+});
+
+const LOCK_MS = 30_000;
+/** A lock far longer than the test waits: only the fast path can hand a task over in time. */
+const LONG_LOCKS = {
+  AGENTQ_WORKER_LOCK_DURATION_MS: String(LOCK_MS),
+  AGENTQ_WORKER_STALLED_INTERVAL_MS: '10000',
+};
+
+const released = (taskId: string) => (line: LogLine) =>
+  line.msg === 'released the tasks of a worker that disconnected' &&
+  Array.isArray(line.taskIds) &&
+  line.taskIds.includes(taskId);
+
+const isConnected = async (name: string) =>
+  connectedWorkerNames((await redis.client('LIST')) as string, prefix).has(name);
+
+describe('failover when a worker process dies', () => {
+  afterEach(async () => {
+    // A test's workers must not take the next test's tasks (one queue for the file).
+    await Promise.all(running.splice(0).map((app) => app.stop('SIGKILL')));
+  });
+
+  it("starts a SIGKILLed worker's task on a survivor long before its lock expires", async () => {
+    const [first] = await startNamedWorker(LONG_LOCKS);
+    const id = await submit({ agent: 'sim', input: { latencyMs: 2000, output: 'done' } });
+    await first.waitFor(about('task started', id), 'the task to start');
+    const [second] = await startNamedWorker(LONG_LOCKS);
+
+    const killedAt = Date.now();
+    await first.stop('SIGKILL');
+    // The lock holds 30 s: a start before then can only come from the dead worker's
+    // connections having closed.
+    const started = await second.waitFor(about('task started', id), 'the takeover', LOCK_MS - 5000);
+    expect(Number(started.time)).toBeLessThan(killedAt + LOCK_MS);
+    expect(second.lines.some(released(id))).toBe(true);
+    await second.waitFor(about('task completed', id), 'the task to complete');
+    // Through BullMQ's stall rules: counted and recorded as a stall.
+    expect(second.lines.some(about('task stalled; taken over', id))).toBe(true);
+    expect(await view(id)).toMatchObject({ state: 'completed', result: { output: 'done' } });
+    expect((await queue.getJob(id))?.stalledCounter).toBe(1);
+    await second.stop();
+  });
+
+  it('leaves the task of a frozen (SIGSTOP) worker to its lock, and ends in one completion', async () => {
+    // The short profile's lock (6 s): the frozen worker keeps its connections, so only the
+    // lock's expiry hands its task over.
+    const [first, firstName] = await startNamedWorker();
+    const id = await submit({ agent: 'sim', input: { latencyMs: 20_000, output: 'once' } });
+    await first.waitFor(about('task started', id), 'the task to start');
+    const [second] = await startNamedWorker();
+
+    first.child.kill('SIGSTOP');
+    try {
+      const lock = `${queue.toKey(id)}:lock`;
+      // Frozen at least 2 s (the lock is renewed to 6 s every 1.5–3 s): past the grace
+      // (1 s) and several looks of the survivor.
+      await pollUntil(async () => (await redis.pttl(lock)) < 1000, 'the lock to near its expiry', {
+        everyMs: 50,
+      });
+      expect(await isConnected(firstName)).toBe(true);
+      expect(await queue.getJob(id).then((job) => job?.getState())).toBe('active');
+      expect(await redis.hget(queue.toKey(id), 'pb')).toBe(firstName);
+      expect(second.lines.some(released(id))).toBe(false);
+
+      await second.waitFor(about('task stalled; taken over', id), 'the lock-expiry takeover');
+      await second.waitFor(about('task started', id), 'the takeover to start');
+    } finally {
+      first.child.kill('SIGCONT');
+    }
+    // Back, it finds its lock gone and stops its run without writing a result.
+    await first.waitFor(about('lost the lock of a running task; stopping it', id), 'the stop');
+    await second.waitFor(about('task completed', id), 'the task to complete', 40_000);
+    expect(second.lines.some(released(id))).toBe(false);
+    expect(first.lines.some(about('task completed', id))).toBe(false);
+    expect(second.lines.filter(about('task completed', id))).toHaveLength(1);
+    expect(await view(id)).toMatchObject({ state: 'completed', result: { output: 'once' } });
+    await Promise.all([first.stop(), second.stop()]);
+  });
+
+  it('lets a worker whose connection is cut briefly keep its task', async () => {
+    const port = Number(new URL(REDIS_URL).port || 6379);
+    proxy ??= await TcpProxy.create(port, new URL(REDIS_URL).hostname);
+    const [cutOff, cutOffName] = await startNamedWorker({ ...LONG_LOCKS, REDIS_URL: proxy.url });
+    const id = await submit({ agent: 'sim', input: { latencyMs: 4000, output: 'kept' } });
+    await cutOff.waitFor(about('task started', id), 'the task to start');
+    const [other] = await startNamedWorker(LONG_LOCKS);
+
+    proxy.cut();
+    await pollUntil(async () => !(await isConnected(cutOffName)), 'the cut worker to vanish', {
+      everyMs: 50,
+    });
+    await delay(300); // a blip: shorter than the grace, as a connection reset is
+    proxy.restore();
+    await pollUntil(() => isConnected(cutOffName), 'the cut worker to reconnect', { everyMs: 50 });
+
+    await cutOff.waitFor(about('task completed', id), 'the task to complete on its worker');
+    expect(other.lines.some(released(id))).toBe(false);
+    expect(other.lines.some(about('task started', id))).toBe(false);
+    expect(cutOff.lines.some(about('lost the lock of a running task; stopping it', id))).toBe(
+      false,
+    );
+    expect(await view(id)).toMatchObject({ state: 'completed', result: { output: 'kept' } });
+    await Promise.all([cutOff.stop(), other.stop()]);
+  });
+
+  it('stops the run of a worker cut off past the grace once it is back: one run goes on', async () => {
+    const port = Number(new URL(REDIS_URL).port || 6379);
+    proxy ??= await TcpProxy.create(port, new URL(REDIS_URL).hostname);
+    const [cutOff] = await startNamedWorker({ ...LONG_LOCKS, REDIS_URL: proxy.url });
+    const id = await submit({ agent: 'sim', input: { latencyMs: 6000, output: 'one run' } });
+    await cutOff.waitFor(about('task started', id), 'the task to start');
+    const [other] = await startNamedWorker(LONG_LOCKS);
+
+    proxy.cut();
+    try {
+      await other.waitFor(released(id), 'the release of the cut-off task');
+      await other.waitFor(about('task started', id), 'the takeover');
+    } finally {
+      proxy.restore();
+    }
+    await cutOff.waitFor(about('lost the lock of a running task; stopping it', id), 'the stop');
+    await other.waitFor(about('task completed', id), 'the task to complete');
+    expect(cutOff.lines.some(about('task completed', id))).toBe(false);
+    expect(await view(id)).toMatchObject({ state: 'completed', result: { output: 'one run' } });
+    await Promise.all([cutOff.stop(), other.stop()]);
+  });
+
+  it('leaves the tasks of a draining worker to it (its BullMQ connection closes first)', async () => {
+    const [draining] = await startNamedWorker(LONG_LOCKS);
+    const id = await submit({ agent: 'sim', input: { latencyMs: 4000, output: 'drained' } });
+    await draining.waitFor(about('task started', id), 'the task to start');
+    const [other] = await startNamedWorker(LONG_LOCKS);
+
+    expect(await draining.stop('SIGTERM')).toBe(0);
+    expect(draining.lines.some(about('task completed', id))).toBe(true);
+    expect(other.lines.some(released(id))).toBe(false);
+    expect(await view(id)).toMatchObject({ state: 'completed', result: { output: 'drained' } });
+    await other.stop();
   });
 });

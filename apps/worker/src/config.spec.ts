@@ -51,6 +51,18 @@ describe(loadConfig.name, () => {
     expect(() => loadConfig({ AGENTQ_WORKER_NAME: 'two words' })).toThrow(/AGENTQ_WORKER_NAME/);
   });
 
+  it('looks for dead workers every 250 ms with a 1 s grace by default; 0 turns it off', () => {
+    expect(loadConfig({}).failover).toEqual({ pollMs: 250, graceMs: 1000 });
+    expect(
+      loadConfig({ AGENTQ_WORKER_FAILOVER_POLL_MS: '0', AGENTQ_WORKER_FAILOVER_GRACE_MS: '3000' })
+        .failover,
+    ).toEqual({ pollMs: 0, graceMs: 3000 });
+    // A shorter grace would take a reconnecting worker for a dead one.
+    expect(() => loadConfig({ AGENTQ_WORKER_FAILOVER_GRACE_MS: '200' })).toThrow(
+      /AGENTQ_WORKER_FAILOVER_GRACE_MS/,
+    );
+  });
+
   it('names every bad variable', () => {
     const load = () =>
       loadConfig({

@@ -69,6 +69,16 @@ export const configSchema = z
     AGENTQ_WORKER_STALLED_INTERVAL_MS: ms.min(500).optional(),
     /** Takeovers before a task fails, for every pool; unset: the profile's. */
     AGENTQ_WORKER_MAX_STALLED_COUNT: z.coerce.number().int().min(0).max(100).optional(),
+    /**
+     * How often each pool worker looks for workers whose connections closed (a dead process)
+     * to release their tasks at once; 0 leaves takeover to lock expiry alone.
+     */
+    AGENTQ_WORKER_FAILOVER_POLL_MS: z.coerce.number().int().min(0).default(250),
+    /**
+     * A worker must stay disconnected this long, seen at two looks, before its tasks are
+     * released: longer than a reconnect after a blip (connection reset, Redis restart).
+     */
+    AGENTQ_WORKER_FAILOVER_GRACE_MS: ms.min(1000).default(1000),
     /** Time limit of a task that sets no timeoutMs. */
     AGENTQ_WORKER_DEFAULT_TIMEOUT_MS: ms.default(600_000),
     /** On SIGTERM, running tasks get this long before they are handed back; unset: profile. */
@@ -151,6 +161,10 @@ export const configSchema = z
       },
       http: { port: env.AGENTQ_WORKER_HTTP_PORT, host: env.AGENTQ_WORKER_HTTP_HOST },
       stallWarnMs: env.AGENTQ_WORKER_STALL_WARN_MS,
+      failover: {
+        pollMs: env.AGENTQ_WORKER_FAILOVER_POLL_MS,
+        graceMs: env.AGENTQ_WORKER_FAILOVER_GRACE_MS,
+      },
       workerName: env.AGENTQ_WORKER_NAME,
       isolatedAgents: new Set(env.AGENTQ_WORKER_ISOLATED_AGENTS ?? []),
       agentModules: env.AGENTQ_AGENT_MODULES,

@@ -3,7 +3,7 @@
  * task did nothing wrong, so it goes back to the queue for another worker, using no attempt.
  */
 export class HandBackError extends Error {
-  override readonly name = 'HandBackError';
+  override readonly name: string = 'HandBackError';
 }
 
 /**
@@ -12,4 +12,13 @@ export class HandBackError extends Error {
  */
 export class InterruptedError extends Error {
   override readonly name = 'InterruptedError';
+}
+
+/**
+ * The reason a worker stops a running task whose lock it lost (found so when it reconnects
+ * or when a renewal fails): another worker may run the task now. Handed back like a drain's
+ * task, but BullMQ's move checks the lock and refuses it, so nothing is written.
+ */
+export class LockLostError extends HandBackError {
+  override readonly name = 'LockLostError';
 }

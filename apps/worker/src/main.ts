@@ -15,6 +15,7 @@ import {
   createRedis,
   formatWorkerName,
   loadConfigOrExit,
+  workerConnectionName,
 } from '@agentq/queue';
 import { CancelListener } from './cancel-listener.js';
 import { checkIsolatedAgents, loadConfig } from './config.js';
@@ -46,7 +47,14 @@ async function main(): Promise<void> {
   process.once('SIGTERM', (signal) => onSignal(signal));
   process.once('SIGINT', (signal) => onSignal(signal));
 
-  const connection = createRedis(config.redisUrl, 'worker', 'agentq-worker');
+  // Shown by getWorkers and stored as each task's processedBy: who, where and how many slots.
+  const workerName = formatWorkerName({
+    identity: config.workerName ?? hostname(),
+    pid: process.pid,
+    slots: new Map(config.pools.map((settings) => [settings.pool, settings.concurrency])),
+  });
+  // Named after the worker: while it is connected, no other worker takes its tasks over.
+  const connection = createRedis(config.redisUrl, 'worker', workerConnectionName(workerName));
   const subscriber = createRedis(config.redisUrl, 'worker', 'agentq-worker-cancel');
   const agentsConnection = createRedis(config.redisUrl, 'worker', 'agentq-worker-agents');
   const clientErrors = new ClientErrors();
@@ -111,12 +119,6 @@ async function main(): Promise<void> {
   });
   const processor = (hooks: PoolHooks) => withWorkflowSteps(workflows, taskProcessor(hooks));
   const pools = config.pools.map((settings) => settings.pool);
-  // Shown by getWorkers and stored as each task's processedBy: who, where and how many slots.
-  const workerName = formatWorkerName({
-    identity: config.workerName ?? hostname(),
-    pid: process.pid,
-    slots: new Map(config.pools.map((settings) => [settings.pool, settings.concurrency])),
-  });
   const workers = config.pools.map(
     (settings) =>
       new PoolWorker({
@@ -129,6 +131,7 @@ async function main(): Promise<void> {
         metrics,
         logger,
         clientErrors,
+        failover: config.failover,
         onTaskFailed: (job) => settleFailedStep(workflows, job),
       }),
   );

@@ -13,9 +13,11 @@ import {
 } from '@agentq/queue';
 import type { Cancellable } from './cancel-listener.js';
 import type { PoolSettings } from './config.js';
+import { DeadWorkerWatch, type FailoverSettings } from './dead-worker-watch.js';
 import { deadLetterTask, sweepFailedTasks } from './dead-letter-task.js';
 import { DeferredBookkeeping } from './deferred-bookkeeping.js';
 import { HandBackError, InterruptedError } from './hand-back.js';
+import { LockLossGuard } from './lock-loss-guard.js';
 import type { WorkerMetrics } from './metrics.js';
 import type { PoolHooks, TaskProcessor } from './run-task.js';
 import { TaskAbort } from './task-abort.js';
@@ -38,6 +40,8 @@ export interface PoolWorkerOptions {
   logger: Logger;
   /** The shared clients' errors, logged where they are watched; this logs the rest. */
   clientErrors: ClientErrors;
+  /** Releases dead workers' tasks at once; unset: they wait for their locks to expire. */
+  failover?: FailoverSettings;
   /** Called once a task failed for good, after its dead letter (workflow bookkeeping). */
   onTaskFailed?: (job: Job) => Promise<void>;
 }
@@ -46,6 +50,8 @@ export interface PoolWorkerOptions {
 export class PoolWorker implements Cancellable {
   private worker: TaskWorker | undefined;
   private queue: Queue | undefined;
+  private watch: DeadWorkerWatch | undefined;
+  private lockGuard: LockLossGuard | undefined;
   /** The tasks running here, each with its abort. */
   private readonly inFlight = new Map<string, TaskAbort>();
   /** Dead letters and attempt records being written; close() waits for them. */
@@ -82,9 +88,11 @@ export class PoolWorker implements Cancellable {
     if (settings.globalConcurrency !== undefined) {
       await queue.setGlobalConcurrency(settings.globalConcurrency);
     }
+    const stopTask = (taskId: string, reason: Error) => this.inFlight.get(taskId)?.abort(reason);
+    this.lockGuard = new LockLossGuard({ connection, queue, stopTask, logger });
     const worker: TaskWorker = new TaskWorker(
       queueName(pool),
-      this.instrument(),
+      this.lockGuard.wrap(this.instrument()),
       {
         connection,
         prefix,
@@ -112,6 +120,19 @@ export class PoolWorker implements Cancellable {
     metrics.countActive(pool, () => this.inFlight.size);
     worker.run().catch((err: unknown) => logger.error({ pool, err }, 'worker stopped'));
     await worker.waitUntilReady();
+    this.lockGuard.start(worker);
+    if (this.options.failover) {
+      this.watch = new DeadWorkerWatch({
+        connection,
+        queue,
+        prefix,
+        workerName: this.options.workerName,
+        settings: this.options.failover,
+        checkStalled: () => worker.startStalledCheckTimer(),
+        logger: logger.child({ pool }),
+      });
+      this.watch.start();
+    }
     this.track(this.sweep());
   }
 
@@ -150,6 +171,7 @@ export class PoolWorker implements Cancellable {
     const worker = this.worker;
     if (!worker) return;
     const { settings, logger } = this.options;
+    await this.watch?.close();
     const closed = worker.close();
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([
@@ -173,6 +195,7 @@ export class PoolWorker implements Cancellable {
       for (const abort of this.inFlight.values()) abort.abort(reason);
       await closed;
     }
+    this.lockGuard?.close();
     await Promise.allSettled(this.bookkeeping);
     this.later.flush();
     await this.queue?.close();
