@@ -43,7 +43,6 @@ export interface DeadWorkerWatchOptions {
  */
 export class DeadWorkerWatch {
   private timer: NodeJS.Timeout | undefined;
-  private looking: Promise<void> | undefined;
   private closed = false;
   /** The workers connected at the last look; undefined before the first. */
   private connected: Set<string> | undefined;
@@ -66,12 +65,15 @@ export class DeadWorkerWatch {
     this.schedule();
   }
 
-  async close(): Promise<void> {
+  /**
+   * Stops looking. A look under way is not waited for (it may wait on Redis for as long as
+   * Redis is away, and a drain must not): it stops at its next step.
+   */
+  close(): void {
     this.closed = true;
     clearTimeout(this.timer);
     this.options.connection.off('close', this.onClose);
     this.options.connection.off('ready', this.onReady);
-    await this.looking;
   }
 
   private readonly onClose = (): void => {
@@ -90,12 +92,12 @@ export class DeadWorkerWatch {
   private schedule(): void {
     if (this.closed) return;
     this.timer = setTimeout(() => {
-      this.looking = this.look()
-        .catch((err: unknown) => this.options.logger.warn({ err }, 'dead-worker watch failed'))
-        .finally(() => {
-          this.looking = undefined;
-          this.schedule();
-        });
+      this.look()
+        .catch((err: unknown) => {
+          // Closing drops a look that waited on Redis: not a failure.
+          if (!this.closed) this.options.logger.warn({ err }, 'dead-worker watch failed');
+        })
+        .finally(() => this.schedule());
     }, this.options.settings.pollMs);
     this.timer.unref();
   }

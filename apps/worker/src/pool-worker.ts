@@ -89,7 +89,12 @@ export class PoolWorker implements Cancellable {
       await queue.setGlobalConcurrency(settings.globalConcurrency);
     }
     const stopTask = (taskId: string, reason: Error) => this.inFlight.get(taskId)?.abort(reason);
-    this.lockGuard = new LockLossGuard({ connection, queue, stopTask, logger });
+    this.lockGuard = new LockLossGuard({
+      connection,
+      queue,
+      stopTask,
+      logger: logger.child({ pool }),
+    });
     const worker: TaskWorker = new TaskWorker(
       queueName(pool),
       this.lockGuard.wrap(this.instrument()),
@@ -171,7 +176,7 @@ export class PoolWorker implements Cancellable {
     const worker = this.worker;
     if (!worker) return;
     const { settings, logger } = this.options;
-    await this.watch?.close();
+    this.watch?.close();
     const closed = worker.close();
     let timer: NodeJS.Timeout | undefined;
     const drained = await Promise.race([

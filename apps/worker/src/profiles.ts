@@ -8,7 +8,10 @@ export const PROFILE_NAMES = ['short', 'llm-stream', 'batch'] as const;
 export type ProfileName = (typeof PROFILE_NAMES)[number];
 
 export interface ExecutionProfile {
-  /** A task's lock; a dead worker's tasks are taken over after about this long. */
+  /**
+   * A task's lock; a hung or cut-off worker's tasks are taken over after about this long (a
+   * dead process's sooner: see dead-worker-watch.ts).
+   */
   lockDurationMs: number;
   /** How often expired locks are looked for. */
   stalledIntervalMs: number;
@@ -22,9 +25,10 @@ export interface ExecutionProfile {
 
 export const PROFILES: Record<ProfileName, ExecutionProfile> = {
   /**
-   * Seconds-long tasks (tools, small calls): takeover within lock + check (6–8 s), one retry
-   * after a crash. The lock stays well above the event-loop stalls seen under heavy load
-   * (about 1 s), and is renewed every 3 s.
+   * Seconds-long tasks (tools, small calls): takeover within lock + check (6–8 s) when the
+   * worker hangs (about a second when its process dies), one retry after a crash. The lock
+   * stays well above the event-loop stalls seen under heavy load (about 1 s), and is renewed
+   * every 3 s.
    */
   short: {
     lockDurationMs: 6_000,
