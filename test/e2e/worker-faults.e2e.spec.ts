@@ -56,8 +56,13 @@ async function view(taskId: string) {
   return toTaskView(job, await job.getState(), 'default');
 }
 
+// A test's workers must not take the next test's tasks (one queue for the file), even when
+// the test failed before stopping them.
+afterEach(async () => {
+  await Promise.all(running.splice(0).map((app) => app.stop('SIGKILL')));
+});
+
 afterAll(async () => {
-  await Promise.all(running.map((app) => app.stop('SIGKILL')));
   await proxy?.close();
   await queue.close();
   await deletePrefix(prefix);
@@ -157,11 +162,6 @@ const isConnected = async (name: string) =>
   connectedWorkerNames((await redis.client('LIST')) as string, prefix).has(name);
 
 describe('failover when a worker process dies', () => {
-  afterEach(async () => {
-    // A test's workers must not take the next test's tasks (one queue for the file).
-    await Promise.all(running.splice(0).map((app) => app.stop('SIGKILL')));
-  });
-
   it("starts a SIGKILLed worker's task on a survivor long before its lock expires", async () => {
     const [first] = await startNamedWorker(LONG_LOCKS);
     const id = await submit({ agent: 'sim', input: { latencyMs: 2000, output: 'done' } });
