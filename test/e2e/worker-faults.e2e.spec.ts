@@ -73,7 +73,9 @@ describe('worker faults', () => {
   it('takes over the task of a SIGKILLed worker and records its result once', async () => {
     const first = startWorker(FAST_LOCKS);
     await first.waitForMessage('ready');
-    const id = await submit({ agent: 'sim', input: { latencyMs: 1500, output: 'done' } });
+    // Long enough to outlast the second worker's start on a loaded machine: the kill must
+    // land while the task runs.
+    const id = await submit({ agent: 'sim', input: { latencyMs: 5000, output: 'done' } });
     await first.waitFor(about('task started', id), 'the task to start');
     const second = startWorker(FAST_LOCKS);
     await second.waitForMessage('ready');
@@ -164,7 +166,8 @@ const isConnected = async (name: string) =>
 describe('failover when a worker process dies', () => {
   it("starts a SIGKILLed worker's task on a survivor long before its lock expires", async () => {
     const [first] = await startNamedWorker(LONG_LOCKS);
-    const id = await submit({ agent: 'sim', input: { latencyMs: 2000, output: 'done' } });
+    // Outlasts the second worker's start, so the kill lands while the task runs.
+    const id = await submit({ agent: 'sim', input: { latencyMs: 5000, output: 'done' } });
     await first.waitFor(about('task started', id), 'the task to start');
     const [second] = await startNamedWorker(LONG_LOCKS);
 
