@@ -2,12 +2,14 @@ import { Worker } from 'node:worker_threads';
 import {
   CancelledError,
   InvalidInputError,
+  QuotaExhaustedError,
   RateLimitedError,
   TimeoutError,
   TransientError,
   type AgentContext,
   type ChatRequest,
   type HeldLock,
+  type HoldReason,
   type HttpRequest,
   type LlmDefaults,
 } from '@agentq/agents';
@@ -25,6 +27,7 @@ const { parentPort, workerData } = require('node:worker_threads');
 const { moduleUrls, agentName, input, taskId, attempt, tenant, llm } = workerData;
 const fieldsOf = (err) => ({
   name: err?.name, message: String(err?.message ?? err), code: err?.code, retryAfterMs: err?.retryAfterMs,
+  reason: err?.reason,
 });
 const errorOf = (fields) => Object.assign(new Error(fields.message), fields);
 
@@ -122,6 +125,7 @@ interface ThreadError {
   message: string;
   code?: string;
   retryAfterMs?: number;
+  reason?: HoldReason;
 }
 
 /** A call of the thread's `ctx.state`, `ctx.llm` or `ctx.http`, with what can be cloned of it. */
@@ -162,6 +166,7 @@ function fieldsOf(error: unknown): ThreadError {
     message: error.message,
     code: typeof code === 'string' ? code : undefined,
     retryAfterMs: typeof retryAfterMs === 'number' ? retryAfterMs : undefined,
+    reason: error instanceof RateLimitedError ? error.reason : undefined,
   };
 }
 
@@ -177,7 +182,11 @@ function revive(error: ThreadError): Error {
     case ErrorCode.Cancelled:
       return new CancelledError(error.message);
     case ErrorCode.ProviderRateLimited:
-      return new RateLimitedError(error.message, error.retryAfterMs ?? 0);
+      return new RateLimitedError(error.message, error.retryAfterMs ?? 0, {
+        reason: error.reason ?? 'agent',
+      });
+    case ErrorCode.ProviderQuotaExhausted:
+      return new QuotaExhaustedError(error.message);
     default:
       return Object.assign(new Error(error.message), { name: error.name ?? 'Error' });
   }

@@ -1,6 +1,7 @@
 import {
   CancelledError,
   InvalidInputError,
+  QuotaExhaustedError,
   RateLimitedError,
   TimeoutError,
   TransientError,
@@ -20,11 +21,19 @@ describe(classifyError.name, () => {
     expect(classifyError(error)).toEqual({ action, code });
   });
 
-  it('waits the time a rate-limited provider gives', () => {
-    expect(classifyError(new RateLimitedError('429', 1500))).toEqual({
+  it('waits the time a rate-limited provider gives, keeping what held it', () => {
+    expect(classifyError(new RateLimitedError('429', 1500, { reason: 'provider-429' }))).toEqual({
       action: 'rate-limit',
       code: 'PROVIDER_RATE_LIMITED',
       retryAfterMs: 1500,
+      reason: 'provider-429',
+    });
+  });
+
+  it('fails a task for good when the provider quota is exhausted', () => {
+    expect(classifyError(new QuotaExhaustedError('quota'))).toEqual({
+      action: 'fail',
+      code: 'PROVIDER_QUOTA_EXHAUSTED',
     });
   });
 

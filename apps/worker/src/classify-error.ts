@@ -1,4 +1,4 @@
-import { AgentError, RateLimitedError, type AgentErrorCode } from '@agentq/agents';
+import { AgentError, RateLimitedError, type AgentErrorCode, type HoldReason } from '@agentq/agents';
 import { ErrorCode } from '@agentq/contracts';
 import { HandBackError, InterruptedError } from './hand-back.js';
 
@@ -14,9 +14,11 @@ type Code = AgentErrorCode | typeof ErrorCode.AgentFailed;
  */
 export type Classification =
   | { action: 'retry' | 'fail'; code: Code }
-  | { action: 'rate-limit'; code: Code; retryAfterMs: number }
+  | { action: 'rate-limit'; code: Code; retryAfterMs: number; reason: HoldReason }
   | { action: 'hand-back' };
 export type FailureAction = Classification['action'];
+/** A failed attempt: retried with backoff, or failed for good. */
+export type AttemptFailure = Extract<Classification, { action: 'retry' | 'fail' }>;
 
 /**
  * The one retry decision: by error class (its code), never by message text. Errors that
@@ -31,6 +33,7 @@ export function classifyError(error: unknown): Classification {
   switch (code) {
     case ErrorCode.InvalidInput:
     case ErrorCode.Cancelled:
+    case ErrorCode.ProviderQuotaExhausted:
       return { action: 'fail', code };
     case ErrorCode.ProviderRateLimited:
       // The provider says when to come back; a RateLimitedError without a usable time
@@ -40,6 +43,7 @@ export function classifyError(error: unknown): Classification {
         code,
         retryAfterMs:
           error instanceof RateLimitedError && error.retryAfterMs > 0 ? error.retryAfterMs : 1000,
+        reason: error instanceof RateLimitedError ? error.reason : 'agent',
       };
     case ErrorCode.Transient:
     case ErrorCode.Timeout:

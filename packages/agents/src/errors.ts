@@ -5,6 +5,7 @@ export type AgentErrorCode =
   | typeof ErrorCode.InvalidInput
   | typeof ErrorCode.Transient
   | typeof ErrorCode.ProviderRateLimited
+  | typeof ErrorCode.ProviderQuotaExhausted
   | typeof ErrorCode.Timeout
   | typeof ErrorCode.Cancelled;
 
@@ -43,19 +44,41 @@ export class CancelledError extends AgentError {
   readonly code = ErrorCode.Cancelled;
 }
 
+/** What held a call back: tells an operator which limit to look at. */
+export type HoldReason =
+  /** The provider's circuit is open (it failed repeatedly, or rejected the configuration). */
+  | 'circuit-open'
+  /** The provider answered 429 (or 503 with Retry-After). */
+  | 'provider-429'
+  /** agentq's own requests/tokens-per-minute budget for the model. */
+  | 'rpm-tpm-budget'
+  /** An agent's own RateLimitedError. */
+  | 'agent';
+
 /**
- * A provider said "too many requests, retry after T": the worker pauses the limiter for T
- * and runs the task again later without using an attempt.
+ * A provider said "too many requests, retry after T" (or a limit or open circuit holds the
+ * call): the worker runs the task again after T without using an attempt, within a bound.
  */
 export class RateLimitedError extends AgentError {
   override readonly name = 'RateLimitedError';
   readonly code = ErrorCode.ProviderRateLimited;
+  readonly reason: HoldReason;
   constructor(
     message: string,
     /** How long to wait before the next try. */
     readonly retryAfterMs: number,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; reason?: HoldReason },
   ) {
     super(message, options);
+    this.reason = options?.reason ?? 'agent';
   }
+}
+
+/**
+ * The provider's account has no quota left (OpenAI's `insufficient_quota`): waiting does
+ * not help, so the task fails without a retry.
+ */
+export class QuotaExhaustedError extends AgentError {
+  override readonly name = 'QuotaExhaustedError';
+  readonly code = ErrorCode.ProviderQuotaExhausted;
 }

@@ -22,6 +22,8 @@ export const ErrorCode = {
   AgentFailed: 'AGENT_FAILED',
   Transient: 'TRANSIENT',
   ProviderRateLimited: 'PROVIDER_RATE_LIMITED',
+  /** The LLM provider's account is out of quota: no retry. */
+  ProviderQuotaExhausted: 'PROVIDER_QUOTA_EXHAUSTED',
   Timeout: 'TIMEOUT',
   Cancelled: 'CANCELLED',
 } as const;

@@ -19,6 +19,7 @@ export const errorStatus: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.AgentFailed]: 500,
   [ErrorCode.Transient]: 503,
   [ErrorCode.ProviderRateLimited]: 503,
+  [ErrorCode.ProviderQuotaExhausted]: 503,
   [ErrorCode.Timeout]: 504,
   [ErrorCode.Cancelled]: 409,
 };

@@ -1,13 +1,14 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { ChatRequest, ChatResult, TokenUsage } from './chat.js';
-import { ProviderBreaker, type BreakerOptions } from './circuit-breaker.js';
-import { LlmMetrics } from './llm-metrics.js';
+import type { ChatRequest, ChatResult } from './chat.js';
+import { ProviderBreaker, type BreakerOptions, type CircuitPass } from './circuit-breaker.js';
+import { LlmMetrics, type CallOutcome } from './llm-metrics.js';
 import { OpenAiProvider } from './openai-provider.js';
 import { defaultPresets } from './presets.js';
 import { costUsd, type PriceTable } from './pricing.js';
 import { RateLimiter, type RateLimits } from './rate-limiter.js';
-import { RateLimitedError } from '../errors.js';
+import { InvalidInputError, QuotaExhaustedError, RateLimitedError } from '../errors.js';
+import { MisconfiguredProviderError } from './provider-errors.js';
 
 /** Where and how to call the LLM; apps build it from AGENTQ_LLM_* (see `llmEnvShape`). */
 export interface LlmConfig {
@@ -48,6 +49,17 @@ export interface LlmClient {
 
 const estimate = (text: string) => Math.ceil(text.length / 4);
 
+const seconds = (since: number) => (performance.now() - since) / 1000;
+
+function outcomeOf(error: unknown, signal: AbortSignal): CallOutcome {
+  if (signal.aborted) return 'aborted';
+  if (error instanceof MisconfiguredProviderError) return 'misconfigured';
+  if (error instanceof RateLimitedError) return 'rate-limited';
+  if (error instanceof QuotaExhaustedError) return 'quota-exhausted';
+  if (error instanceof InvalidInputError) return 'invalid';
+  return 'transient';
+}
+
 /** The {@link LlmClient} of a process: provider, breaker, shared rate limits, cost, metrics. */
 export class LlmService implements LlmClient {
   readonly defaultModel: string;
@@ -66,10 +78,16 @@ export class LlmService implements LlmClient {
     this.defaultModel = config.model;
     this.provider = new OpenAiProvider(config.baseUrl, config.apiKey, config.timeoutMs);
     this.providerId = new URL(config.baseUrl).host;
-    this.breaker = new ProviderBreaker(this.providerId, config.breaker);
+    this.metrics = deps.metrics && new LlmMetrics(deps.metrics);
+    this.breaker = new ProviderBreaker(
+      deps.redis,
+      deps.prefix,
+      this.providerId,
+      config.breaker,
+      (state) => this.metrics?.circuitIs(this.providerId, state),
+    );
     this.limiter = new RateLimiter(deps.redis, deps.prefix, config.limits ?? {});
     this.presets = { ...defaultPresets, ...config.presets };
-    this.metrics = deps.metrics && new LlmMetrics(deps.metrics);
   }
 
   preset(name: string): string | undefined {
@@ -81,46 +99,106 @@ export class LlmService implements LlmClient {
     options: { signal: AbortSignal; onDelta?: (text: string) => void },
   ): Promise<ChatResult> {
     const model = request.model ?? this.config.model;
+    // Only configured models become label values: task input must not grow the series.
+    const modelLabel =
+      model === this.config.model || this.config.prices?.[model] !== undefined ? model : 'other';
     const maxTokens = request.maxTokens ?? this.config.maxTokens ?? 1024;
     const promptTokens = estimate(request.messages.map((message) => message.content).join(''));
-    this.breaker.assertClosed();
-    const reservation = await this.limiter.reserve(
-      this.providerId,
-      model,
-      promptTokens + maxTokens,
-    );
-    let usage: TokenUsage;
-    let completion;
+    const pass = await this.held(() => this.breaker.admit());
+    let reservation;
     try {
-      completion = await this.breaker.execute(() =>
-        this.provider
-          .complete(
-            {
-              model,
-              messages: request.messages,
-              maxTokens,
-              temperature: request.temperature,
-              stream: request.stream ?? false,
-            },
-            options,
-          )
-          .catch((error: unknown) => this.onProviderFailure(error, model)),
+      reservation = await this.held(() =>
+        this.limiter.reserve(this.providerId, model, promptTokens + maxTokens),
       );
-      usage = completion.usage ?? {
-        inputTokens: promptTokens,
-        outputTokens: estimate(completion.message.content),
-        estimated: true,
-      };
     } catch (error) {
-      await reservation.settle(0);
+      await pass.abandoned();
       throw error;
     }
+    const started = performance.now();
+    let firstToken = true;
+    const onDelta = (text: string) => {
+      if (firstToken) {
+        firstToken = false;
+        this.metrics?.firstTokenAfter(this.providerId, modelLabel, seconds(started));
+      }
+      options.onDelta?.(text);
+    };
+    let completion;
+    try {
+      completion = await this.provider.complete(
+        {
+          model,
+          messages: request.messages,
+          maxTokens,
+          temperature: request.temperature,
+          stream: request.stream ?? false,
+        },
+        { signal: options.signal, onDelta },
+      );
+    } catch (error) {
+      await reservation.settle(0);
+      const outcome = outcomeOf(error, options.signal);
+      this.metrics?.call(this.providerId, modelLabel, outcome, seconds(started));
+      throw await this.afterFailure(error, outcome, pass, model);
+    }
+    this.metrics?.call(this.providerId, modelLabel, 'ok', seconds(started));
+    await pass.succeeded();
+    const usage = completion.usage ?? {
+      inputTokens: promptTokens,
+      outputTokens: estimate(completion.message.content),
+      estimated: true,
+    };
     await reservation.settle(usage.inputTokens + usage.outputTokens);
     const cost = costUsd(this.config.prices ?? {}, model, usage);
-    // Only configured models become label values: task input must not grow the series.
-    const known = model === this.config.model || this.config.prices?.[model] !== undefined;
-    this.metrics?.record(known ? model : 'other', usage, cost);
+    this.metrics?.record(modelLabel, usage, cost);
     return { ...completion, usage, ...(cost === undefined ? {} : { costUsd: cost }) };
+  }
+
+  /** Runs a gate (circuit, limits) and counts the call it holds back, by what held it. */
+  private async held<T>(gate: () => Promise<T>): Promise<T> {
+    try {
+      return await gate();
+    } catch (error) {
+      if (error instanceof RateLimitedError) this.metrics?.held(this.providerId, error.reason);
+      throw error;
+    }
+  }
+
+  /** Tells the circuit how the call went and returns the error the task sees. */
+  private async afterFailure(
+    error: unknown,
+    outcome: CallOutcome,
+    pass: CircuitPass,
+    model: string,
+  ): Promise<unknown> {
+    switch (outcome) {
+      case 'transient':
+        await pass.failed();
+        return error;
+      case 'misconfigured': {
+        // Every call would fail the same way: hold them all rather than fail task after task.
+        await pass.failed({ trip: true });
+        const message = error instanceof Error ? error.message : String(error);
+        return new RateLimitedError(
+          `${message}; calls are held while the circuit is open`,
+          this.breaker.openForMs,
+          { reason: 'circuit-open', cause: error },
+        );
+      }
+      case 'rate-limited':
+        await this.onProviderRateLimit(error, model);
+        await pass.abandoned();
+        return error;
+      case 'aborted':
+        await pass.abandoned();
+        return error;
+      case 'invalid':
+      case 'quota-exhausted':
+      case 'ok':
+        // The provider answered: it is up.
+        await pass.succeeded();
+        return error;
+    }
   }
 
   /**
@@ -128,10 +206,9 @@ export class LlmService implements LlmClient {
    * this one's: the others would only collect more 429s. A pause that cannot be stored
    * does not hide the provider's answer.
    */
-  private async onProviderFailure(error: unknown, model: string): Promise<never> {
+  private async onProviderRateLimit(error: unknown, model: string): Promise<void> {
     if (error instanceof RateLimitedError && error.retryAfterMs > 0) {
       await this.limiter.pause(this.providerId, model, error.retryAfterMs).catch(() => undefined);
     }
-    throw error;
   }
 }

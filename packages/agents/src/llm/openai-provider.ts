@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { AgentError, InvalidInputError, TransientError } from '../errors.js';
-import { retryableStatusError } from '../net/status-error.js';
+import { AgentError, TransientError } from '../errors.js';
 import type { ChatCompletion, ChatMessage, TokenUsage } from './chat.js';
+import { MisconfiguredProviderError, providerStatusError } from './provider-errors.js';
 import { sseData } from './sse-parser.js';
 
 /** A resolved request: the model and token budget are always known here. */
@@ -66,22 +66,11 @@ function parse<T>(schema: z.ZodType<T>, text: string, what: string): T {
   return parsed.data;
 }
 
-/** The `error.message` of an OpenAI-style error body, else the body's start. */
-function errorMessage(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as { error?: { message?: unknown } };
-    if (typeof parsed.error?.message === 'string') return parsed.error.message;
-  } catch {
-    // not JSON: show the text itself
-  }
-  return body.slice(0, 200);
-}
-
 /**
  * Chat completions over the OpenAI wire protocol (OpenAI, vLLM, Ollama, LM Studio, ...)
  * with the global fetch. Errors come out classified: 429 / 503+Retry-After ->
- * RateLimitedError, other 5xx, network and malformed answers -> TransientError, other 4xx
- * -> InvalidInputError; an aborted signal rethrows its reason.
+ * RateLimitedError, other 5xx, network and malformed answers -> TransientError; see
+ * providerStatusError for the 4xx; an aborted signal rethrows its reason.
  */
 export class OpenAiProvider {
   private readonly url: string;
@@ -124,11 +113,7 @@ export class OpenAiProvider {
       clearTimeout(timer);
       if (!response.ok) {
         const body = await response.text();
-        const what = `LLM provider (${errorMessage(body)})`;
-        throw (
-          retryableStatusError(response.status, response.headers.get('retry-after'), what) ??
-          new InvalidInputError(`LLM provider answered ${response.status}: ${errorMessage(body)}`)
-        );
+        throw providerStatusError(response.status, response.headers.get('retry-after'), body);
       }
       // A server that ignores `stream` answers plain JSON: accept that too.
       const streamed = response.headers.get('content-type')?.includes('text/event-stream');
@@ -137,7 +122,7 @@ export class OpenAiProvider {
       return this.readJson(await response.text(), request);
     } catch (error) {
       if (signal.aborted) throw signal.reason;
-      if (error instanceof AgentError) throw error;
+      if (error instanceof AgentError || error instanceof MisconfiguredProviderError) throw error;
       if (answered.signal.aborted) {
         throw new TransientError(`LLM provider did not answer within ${this.timeoutMs} ms`);
       }

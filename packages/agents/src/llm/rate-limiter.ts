@@ -7,41 +7,51 @@ export interface RateLimits {
   tokensPerMinute?: number;
 }
 
-// Two token buckets in one hash (req, tok), refilled continuously at limit/60 s, capped at
-// the limit. Refill uses Redis' clock so workers with skewed clocks agree. Reserve takes 1
-// request and the estimated tokens, or nothing and returns how long until both fit.
+// Two token buckets in one hash (req, tok). A limit of N per minute is a bucket that holds
+// at most one second's worth (at least 1) and refills at (N - burst) per minute: whatever
+// the timing, no 60 s window lets more than N through, and a burst is small. Refill uses
+// Redis' clock so workers with skewed clocks agree. ARGV of level(): limit.
 const REFILL = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local function burst(limit)
+  return math.max(1, math.ceil(limit / 60))
+end
 local function level(field, limit)
+  local cap = burst(limit)
+  local perMinute = limit - cap
+  if perMinute <= 0 then perMinute = limit end
   local v = redis.call('HMGET', KEYS[1], field, field .. ':ts')
-  local value = tonumber(v[1]) or limit
+  local value = tonumber(v[1]) or cap
   local ts = tonumber(v[2]) or now
-  return math.min(limit, value + math.max(0, now - ts) * limit / 60000)
+  return math.min(cap, value + math.max(0, now - ts) * perMinute / 60000), perMinute
 end
 `;
 
-// KEYS[2] is the provider's pause (see PAUSE): while it lasts nothing is taken.
+// KEYS[2] is the provider's pause (see PAUSE): while it lasts nothing is taken; the reply
+// is {wait, 1}. A request waits until its bucket holds 1 and, for tokens, until the
+// bucket holds its estimate or is full: a call larger than the burst takes the bucket
+// below zero, and the calls after it wait for the overdraft to refill.
 const RESERVE = `${REFILL}
 local paused = redis.call('PTTL', KEYS[2])
-if paused > 0 then return paused end
+if paused > 0 then return {paused, 1} end
 local rpm, tpm, want = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local wait = 0
-local r, k
+local r, k, rRate, kRate
 if rpm > 0 then
-  r = level('req', rpm)
-  if r < 1 then wait = math.ceil((1 - r) * 60000 / rpm) end
+  r, rRate = level('req', rpm)
+  if r < 1 then wait = math.ceil((1 - r) * 60000 / rRate) end
 end
 if tpm > 0 then
-  k = level('tok', tpm)
-  want = math.min(want, tpm)
-  if k < want then wait = math.max(wait, math.ceil((want - k) * 60000 / tpm)) end
+  k, kRate = level('tok', tpm)
+  local need = math.min(want, burst(tpm))
+  if k < need then wait = math.max(wait, math.ceil((need - k) * 60000 / kRate)) end
 end
-if wait > 0 then return wait end
+if wait > 0 then return {wait, 0} end
 if r then redis.call('HSET', KEYS[1], 'req', tostring(r - 1), 'req:ts', now) end
 if k then redis.call('HSET', KEYS[1], 'tok', tostring(k - want), 'tok:ts', now) end
 redis.call('PEXPIRE', KEYS[1], 120000)
-return 0
+return {0, 0}
 `;
 
 // Gives back (or takes more of) the token bucket once the real count is known; the level
@@ -49,7 +59,7 @@ return 0
 const SETTLE = `${REFILL}
 local tpm, delta = tonumber(ARGV[1]), tonumber(ARGV[2])
 local k = level('tok', tpm)
-redis.call('HSET', KEYS[1], 'tok', tostring(math.min(tpm, k + delta)), 'tok:ts', now)
+redis.call('HSET', KEYS[1], 'tok', tostring(math.min(burst(tpm), k + delta)), 'tok:ts', now)
 redis.call('PEXPIRE', KEYS[1], 120000)
 return 0
 `;
@@ -97,30 +107,33 @@ export class RateLimiter {
     const rpm = this.limits.requestsPerMinute ?? 0;
     const tpm = this.limits.tokensPerMinute ?? 0;
     const pauseKey = this.pauseKey(provider, model);
-    const waitMs =
+    const [waitMs, pausedByProvider] =
       rpm <= 0 && tpm <= 0
-        ? await this.redis.pttl(pauseKey)
-        : Number(
-            await this.redis.eval(
-              RESERVE,
-              2,
-              this.key(provider, model),
-              pauseKey,
-              rpm,
-              tpm,
-              tokens,
-            ),
-          );
+        ? [await this.redis.pttl(pauseKey), 1]
+        : ((await this.redis.eval(
+            RESERVE,
+            2,
+            this.key(provider, model),
+            pauseKey,
+            rpm,
+            tpm,
+            tokens,
+          )) as [number, number]);
     if (waitMs > 0) {
-      throw new RateLimitedError(`rate limit of ${provider} ${model} reached`, waitMs);
+      throw pausedByProvider === 1
+        ? new RateLimitedError(`${provider} asked to wait before calling ${model} again`, waitMs, {
+            reason: 'provider-429',
+          })
+        : new RateLimitedError(`rate limit of ${provider} ${model} reached`, waitMs, {
+            reason: 'rpm-tpm-budget',
+          });
     }
     if (tpm <= 0) return NOTHING_TO_SETTLE;
     const key = this.key(provider, model);
-    const reserved = Math.min(tokens, tpm);
     return {
       settle: async (actualTokens) => {
-        if (actualTokens !== reserved)
-          await this.redis.eval(SETTLE, 1, key, tpm, reserved - actualTokens);
+        if (actualTokens !== tokens)
+          await this.redis.eval(SETTLE, 1, key, tpm, tokens - actualTokens);
       },
     };
   }

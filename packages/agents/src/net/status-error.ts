@@ -30,6 +30,7 @@ export function retryableStatusError(
     return new RateLimitedError(
       `${what} answered ${status}, retry after ${delayMs ?? DEFAULT_RETRY_AFTER_MS} ms`,
       delayMs ?? DEFAULT_RETRY_AFTER_MS,
+      { reason: 'provider-429' },
     );
   }
   if (status >= 500) return new TransientError(`${what} answered ${status}`);
