@@ -81,6 +81,8 @@ export const configSchema = z
     AGENTQ_WORKER_FAILOVER_GRACE_MS: ms.min(1000).default(1000),
     /** Time limit of a task that sets no timeoutMs. */
     AGENTQ_WORKER_DEFAULT_TIMEOUT_MS: ms.default(600_000),
+    /** Longest an attempt waits for LLM rate limits or an open circuit (or its time limit). */
+    AGENTQ_WORKER_MAX_HOLD_MS: ms.default(600_000),
     /** On SIGTERM, running tasks get this long before they are handed back; unset: profile. */
     AGENTQ_WORKER_DRAIN_TIMEOUT_MS: ms.optional(),
     /** First retry delay of a task without its own backoff (doubles, full jitter). */
@@ -155,6 +157,7 @@ export const configSchema = z
       logLevel: env.AGENTQ_LOG_LEVEL,
       pools,
       defaultTimeoutMs: env.AGENTQ_WORKER_DEFAULT_TIMEOUT_MS,
+      maxHoldMs: env.AGENTQ_WORKER_MAX_HOLD_MS,
       backoff: {
         baseMs: env.AGENTQ_WORKER_BACKOFF_BASE_MS,
         capMs: env.AGENTQ_WORKER_BACKOFF_CAP_MS,

@@ -105,6 +105,7 @@ async function main(): Promise<void> {
     services,
     logger,
     defaultTimeoutMs: config.defaultTimeoutMs,
+    maxHoldMs: config.maxHoldMs,
     redis: connection,
     prefix: config.prefix,
     cancels,

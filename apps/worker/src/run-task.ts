@@ -13,7 +13,8 @@ import { recordAttempt } from '@agentq/queue';
 import { runAgentInThread } from './agent-thread.js';
 import { AttemptContext } from './attempt-context.js';
 import { redisCancelCheck, type CancelCheck } from './cancel-listener.js';
-import { classifyError } from './classify-error.js';
+import { classifyError, type AttemptFailure } from './classify-error.js';
+import { TaskHolds } from './task-hold.js';
 import type { TaskAbort } from './task-abort.js';
 import { workflowRefOf } from './workflow-steps.js';
 
@@ -22,6 +23,8 @@ export interface RunTaskOptions {
   logger: Logger;
   /** Time limit of a task that sets none. */
   defaultTimeoutMs: number;
+  /** Longest an attempt waits for rate limits or an open circuit (its time limit if less). */
+  maxHoldMs: number;
   /** For attempt records (and cancel markers when no `cancels` is given). */
   redis: Redis;
   prefix: string;
@@ -74,6 +77,7 @@ function parseJob(job: Job, registry: AgentRegistry) {
  */
 export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks) => TaskProcessor {
   const { registry, logger, defaultTimeoutMs, redis, prefix, isolation, services } = options;
+  const holds = new TaskHolds(redis);
   const cancels = options.cancels ?? redisCancelCheck(redis, prefix);
   const debug = logger.isLevelEnabled('debug');
 
@@ -155,23 +159,54 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
           }
           // The provider's own limiter holds the other tasks that call it (see the LLM
           // client); the rest of the pool runs on.
-          log.warn({ attempt, retryAfterMs }, 'task rate-limited; delayed');
-          await job.moveToDelayed(Date.now() + retryAfterMs, token);
-          throw new DelayedError();
+          const { reason } = decision;
+          const timeoutMs = (job.data as { timeoutMs?: number }).timeoutMs ?? defaultTimeoutMs;
+          const hold = await holds.decide(
+            job,
+            retryAfterMs,
+            Math.min(timeoutMs, options.maxHoldMs),
+          );
+          if (hold.action === 'delay') {
+            log.warn({ attempt, retryAfterMs, reason }, 'task held by a rate limit; delayed');
+            await job.moveToDelayed(hold.untilMs, token);
+            throw new DelayedError();
+          }
+          const message = `held back ${hold.heldMs} ms (${reason}), more than the ${hold.limitMs} ms an attempt may wait: ${errorMessage(error)}`;
+          return await failAttempt(
+            job,
+            { action: 'retry', code: decision.code },
+            message,
+            startedAt,
+          );
         }
         case 'retry':
-        case 'fail': {
-          const message = error instanceof Error ? error.message : String(error);
-          const reason = encodeTaskError({ code: decision.code, message });
-          log.warn({ attempt, reason }, 'task attempt failed');
-          const record = { attempt, code: decision.code, message, at: Date.now(), startedAt };
-          // The record is for people; failing to write it must not change the outcome.
-          await recordAttempt(redis, prefix, job.queueName, job.id ?? '', record).catch(
-            (err: unknown) => log.error({ err }, 'could not record the failed attempt'),
-          );
-          throw decision.action === 'fail' ? new UnrecoverableError(reason) : new Error(reason);
-        }
+        case 'fail':
+          return await failAttempt(job, decision, errorMessage(error), startedAt);
       }
     }
   };
+
+  /** Records the failed attempt for people, then fails it as BullMQ should see it. */
+  async function failAttempt(
+    job: Job,
+    decision: AttemptFailure,
+    message: string,
+    startedAt: number,
+  ): Promise<never> {
+    const log = taskLogger(job);
+    const attempt = job.attemptsMade + 1;
+    const reason = encodeTaskError({ code: decision.code, message });
+    log.warn({ attempt, reason }, 'task attempt failed');
+    const record = { attempt, code: decision.code, message, at: Date.now(), startedAt };
+    // The record is for people; failing to write it must not change the outcome.
+    await recordAttempt(redis, prefix, job.queueName, job.id ?? '', record).catch((err: unknown) =>
+      log.error({ err }, 'could not record the failed attempt'),
+    );
+    if (decision.action === 'fail') throw new UnrecoverableError(reason);
+    // The next attempt may be held as long as this one could.
+    await holds.reset(job).catch((err: unknown) => log.error({ err }, 'could not reset the hold'));
+    throw new Error(reason);
+  }
 }
+
+const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));

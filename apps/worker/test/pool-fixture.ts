@@ -43,6 +43,8 @@ export interface FixtureOptions {
   isolation?: RunTaskOptions['isolation'];
   /** The processor's cancel check (by default it asks Redis each time). */
   cancels?: CancelCheck;
+  /** Longest an attempt may be held by rate limits. @defaultValue 60000 */
+  maxHoldMs?: number;
 }
 
 /**
@@ -64,6 +66,7 @@ export function testPool(name: string, options: FixtureOptions = {}) {
       registry: new AgentRegistry([...builtinAgents, ...(options.agents ?? [])]),
       logger,
       defaultTimeoutMs: 60_000,
+      maxHoldMs: options.maxHoldMs ?? 60_000,
       redis: connection,
       prefix,
       isolation: options.isolation,

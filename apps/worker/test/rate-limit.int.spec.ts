@@ -41,6 +41,30 @@ describe('rate and concurrency limits', () => {
     }
   });
 
+  it('gives an attempt up once its holds pass its time limit, so a task is never held for ever', async () => {
+    const calls: number[] = [];
+    const alwaysLimited = testAgent('test.always-limited', () => {
+      calls.push(Date.now());
+      return Promise.reject(
+        new RateLimitedError('429 from the provider', 200, { reason: 'provider-429' }),
+      );
+    });
+    const pool = testPool('hold', { agents: [alwaysLimited] });
+    await pool.start();
+    try {
+      const task = { v: 1, agent: 'test.always-limited', input: {}, tenant: 't', timeoutMs: 1000 };
+      const job = await pool.queue.add('test.always-limited', task, { attempts: 1 });
+      await expect(job.waitUntilFinished(pool.events)).rejects.toThrow(
+        /\[PROVIDER_RATE_LIMITED\] held back \d+ ms \(provider-429\), more than the 1000 ms/,
+      );
+      // Waits of 200 ms (+ jitter) within 1000 ms: a handful of calls, then no more.
+      expect(calls.length).toBeGreaterThanOrEqual(2);
+      expect(calls.length).toBeLessThanOrEqual(6);
+    } finally {
+      await pool.stop();
+    }
+  });
+
   it('runs the rest of a pool without a rate limit while one task waits', async () => {
     // Long enough for another task to run meanwhile on a loaded machine.
     const { queue, events, stop, calls } = await setUp({}, 3000);
