@@ -14,6 +14,12 @@ function keyLine(tenant: string): string {
 }
 
 describe(loadConfig.name, () => {
+  it('knows the role presets the workers have: the built-in ones and AGENTQ_LLM_PRESETS', () => {
+    const config = loadConfig({ ...OPEN, AGENTQ_LLM_PRESETS: '{"poet": "Answer in verse."}' });
+    expect(config.agentDeployment.llmPresets).toContain('poet');
+    expect(config.agentDeployment.llmPresets).toContain('reviewer');
+  });
+
   it('applies the documented defaults', () => {
     const config = loadConfig(OPEN);
     expect(config.maxBacklog).toEqual({ critical: 50, high: 100, normal: 500, low: 1000 });

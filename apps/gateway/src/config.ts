@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PoolNameSchema, type PriorityLevel } from '@agentq/contracts';
-import { agentModulesEnvShape } from '@agentq/agents';
+import { agentDeploymentFromEnv, agentModulesEnvShape, llmPresetsEnvShape } from '@agentq/agents';
 import { DEFAULT_RETENTION, commaList, parseEnv, sharedEnvShape } from '@agentq/queue';
 import { parseApiKeyLines, type RateLimit } from './auth/api-key.js';
 
@@ -58,6 +58,7 @@ export const configSchema = z
   .object({
     ...sharedEnvShape,
     ...agentModulesEnvShape,
+    ...llmPresetsEnvShape,
     /** Port to listen on (0 picks a free one). */
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     /** Address to listen on. */
@@ -127,6 +128,7 @@ export const configSchema = z
   .transform((env) => ({
     redisUrl: env.REDIS_URL,
     agentModules: env.AGENTQ_AGENT_MODULES,
+    agentDeployment: agentDeploymentFromEnv(env),
     prefix: env.AGENTQ_PREFIX,
     logLevel: env.AGENTQ_LOG_LEVEL,
     port: env.PORT,

@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   };
   // The gateway validates plugin agents' input too, so it loads the same modules.
   const plugins = await loadAgentModules(config.agentModules, process.cwd());
-  const registry = new AgentRegistry([...builtinAgents, ...plugins]);
+  const registry = new AgentRegistry([...builtinAgents, ...plugins], config.agentDeployment);
 
   // Serve once Redis is ready and every pool's queue has started, so the first requests are
   // not refused; if Redis stays away, serve anyway: /ready answers 503 and submits 503 until

@@ -125,7 +125,7 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
     logger,
     redis,
     queues,
-    registry: new AgentRegistry(builtinAgents),
+    registry: new AgentRegistry(builtinAgents, config.agentDeployment),
   });
   await app.listen({ port: 0, host: '127.0.0.1' });
   const baseUrl = await app.getUrl();

@@ -40,6 +40,17 @@ describe('POST /v1/tasks', () => {
     expect(response.body.error.details[0].path).toBe('input.latencyMs');
   });
 
+  it('refuses an llm.chat role preset no worker has, naming the known ones', async () => {
+    const response = await post({ agent: 'llm.chat', input: { role: 'poet', prompt: 'Hi' } });
+    expect(response.status).toBe(400);
+    expect(response.body.error.details[0]).toMatchObject({
+      path: 'input.role',
+      message: expect.stringMatching(/unknown role preset "poet" \(known: .*reviewer/),
+    });
+    const known = await post({ agent: 'llm.chat', input: { role: 'reviewer', prompt: 'Hi' } });
+    expect(known.status).toBe(201);
+  });
+
   it('answers 422 for an unknown agent', async () => {
     const response = await post({ agent: 'no.such.agent' });
     expect(response.status).toBe(422);

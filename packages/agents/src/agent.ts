@@ -25,6 +25,18 @@ export interface AgentContext {
   http: HttpClient;
 }
 
+/** What a deployment configures that a task's input may have to match. */
+export interface AgentDeployment {
+  /** The names of the LLM role presets (the built-in ones with AGENTQ_LLM_PRESETS applied). */
+  llmPresets: ReadonlySet<string>;
+}
+
+/** Something in a task's input that this deployment cannot run, and where. */
+export interface InputProblem {
+  path: PropertyKey[];
+  message: string;
+}
+
 /** A named, versioned handler; its input schema is checked before a task is enqueued. */
 export interface Agent<Input = unknown, Output = unknown> {
   name: string;
@@ -33,6 +45,11 @@ export interface Agent<Input = unknown, Output = unknown> {
   inputSchema: z.ZodType<Input>;
   /** When given, the result is checked against it before it is stored. */
   outputSchema?: z.ZodType<Output>;
+  /**
+   * Checks valid input against what this deployment offers (a role preset that must
+   * exist, say), so that the gateway refuses at submit a task that could never run.
+   */
+  checkDeployment?(input: Input, deployment: AgentDeployment): InputProblem[];
   run(input: Input, ctx: AgentContext): Promise<Output>;
 }
 

@@ -1,5 +1,7 @@
 import { z } from 'zod';
+import type { AgentDeployment } from './agent.js';
 import type { LlmConfig } from './llm/llm-client.js';
+import { rolePresets } from './llm/presets.js';
 import type { HttpPolicy } from './net/http-client.js';
 
 /** A comma-separated list, trimmed; empty means none. */
@@ -31,6 +33,21 @@ function jsonRecord<T extends z.ZodType>(value: T) {
 
 const count = z.coerce.number().int().min(0);
 
+/**
+ * AGENTQ_LLM_PRESETS: role presets added or replaced, JSON {"name": "system prompt"}. The
+ * gateway reads it too, to refuse a task naming a preset no worker has.
+ */
+export const llmPresetsEnvShape = {
+  AGENTQ_LLM_PRESETS: jsonRecord(z.string().min(1)),
+};
+
+/** The deployment a gateway checks task input against (see `Agent.checkDeployment`). */
+export function agentDeploymentFromEnv(env: {
+  AGENTQ_LLM_PRESETS: Readonly<Record<string, string>>;
+}): AgentDeployment {
+  return { llmPresets: new Set(Object.keys(rolePresets(env.AGENTQ_LLM_PRESETS))) };
+}
+
 /** AGENTQ_LLM_* variables; spread into an app's config schema, then pass to {@link llmConfigFromEnv}. */
 export const llmEnvShape = {
   /** OpenAI-compatible API root (OpenAI, vLLM, Ollama, LM Studio ...). */
@@ -45,8 +62,7 @@ export const llmEnvShape = {
   AGENTQ_LLM_MAX_TOKENS: z.coerce.number().int().min(1).default(1024),
   /** Prices, JSON: {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}. */
   AGENTQ_LLM_PRICES: jsonRecord(z.object({ input: z.number().min(0), output: z.number().min(0) })),
-  /** Role presets added or replaced, JSON: {"name": "system prompt"}. */
-  AGENTQ_LLM_PRESETS: jsonRecord(z.string().min(1)),
+  ...llmPresetsEnvShape,
   /** Requests per minute per model, shared by all workers; 0 = no limit. */
   AGENTQ_LLM_RPM: count.default(0),
   /** Tokens per minute per model, shared by all workers; 0 = no limit. */

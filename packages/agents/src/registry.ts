@@ -1,5 +1,5 @@
 import type { z } from 'zod';
-import type { AnyAgent } from './agent.js';
+import type { AgentDeployment, AnyAgent } from './agent.js';
 
 /** The result of checking a task's input against its agent's schema. */
 export type InputCheck =
@@ -14,7 +14,11 @@ export type OutputCheck = { ok: true; output: unknown } | { ok: false; issues: z
 export class AgentRegistry {
   private readonly agents = new Map<string, AnyAgent>();
 
-  constructor(agents: readonly AnyAgent[] = []) {
+  constructor(
+    agents: readonly AnyAgent[] = [],
+    /** When given, input is also checked against it (see `Agent.checkDeployment`). */
+    private readonly deployment?: AgentDeployment,
+  ) {
     for (const agent of agents) this.register(agent);
   }
 
@@ -38,9 +42,18 @@ export class AgentRegistry {
     const agent = this.agents.get(name);
     if (!agent) return { ok: false, reason: 'unknown-agent' };
     const parsed = agent.inputSchema.safeParse(input);
-    return parsed.success
-      ? { ok: true, input: parsed.data }
-      : { ok: false, reason: 'invalid-input', issues: parsed.error.issues };
+    if (!parsed.success) return { ok: false, reason: 'invalid-input', issues: parsed.error.issues };
+    const problems = this.deployment
+      ? (agent.checkDeployment?.(parsed.data, this.deployment) ?? [])
+      : [];
+    if (problems.length === 0) return { ok: true, input: parsed.data };
+    const issues = problems.map(({ path, message }): z.core.$ZodIssue => ({
+      code: 'custom',
+      path,
+      message,
+      input,
+    }));
+    return { ok: false, reason: 'invalid-input', issues };
   }
 
   /**

@@ -40,6 +40,11 @@ export const llmChatAgent: Agent<LlmChatInput, ChatResult> = {
   description:
     'Chat completion against an OpenAI-compatible endpoint: messages, or a role preset and a prompt; returns the message, finish reason, token usage and cost.',
   inputSchema: LlmChatInputSchema,
+  checkDeployment(input, { llmPresets }) {
+    if (input.role === undefined || llmPresets.has(input.role)) return [];
+    const known = [...llmPresets].sort().join(', ');
+    return [{ path: ['role'], message: `unknown role preset "${input.role}" (known: ${known})` }];
+  },
   async run(input, ctx) {
     const messages: ChatMessage[] = input.messages ?? [
       { role: 'user', content: input.prompt ?? '' },

@@ -4,7 +4,7 @@ import type { ChatRequest, ChatResult } from './chat.js';
 import { ProviderBreaker, type BreakerOptions, type CircuitPass } from './circuit-breaker.js';
 import { LlmMetrics, type CallOutcome } from './llm-metrics.js';
 import { OpenAiProvider } from './openai-provider.js';
-import { defaultPresets } from './presets.js';
+import { rolePresets } from './presets.js';
 import { costUsd, type PriceTable } from './pricing.js';
 import { RateLimiter, type RateLimits } from './rate-limiter.js';
 import { InvalidInputError, QuotaExhaustedError, RateLimitedError } from '../errors.js';
@@ -87,7 +87,7 @@ export class LlmService implements LlmClient {
       (state) => this.metrics?.circuitIs(this.providerId, state),
     );
     this.limiter = new RateLimiter(deps.redis, deps.prefix, config.limits ?? {});
-    this.presets = { ...defaultPresets, ...config.presets };
+    this.presets = rolePresets(config.presets);
   }
 
   preset(name: string): string | undefined {

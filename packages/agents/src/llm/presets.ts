@@ -16,3 +16,10 @@ export const defaultPresets: Readonly<Record<string, string>> = {
   analyst:
     'You are a data analyst. State assumptions, show the reasoning behind each number, and separate facts from estimates.',
 };
+
+/** The presets of a deployment: the built-in ones with the configured ones added or replaced. */
+export function rolePresets(
+  configured: Readonly<Record<string, string>> = {},
+): Readonly<Record<string, string>> {
+  return { ...defaultPresets, ...configured };
+}

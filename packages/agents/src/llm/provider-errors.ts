@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AgentError} from '../errors.js';
+import type { AgentError } from '../errors.js';
 import { InvalidInputError, QuotaExhaustedError } from '../errors.js';
 import { retryableStatusError } from '../net/status-error.js';
 
