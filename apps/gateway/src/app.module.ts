@@ -8,6 +8,7 @@ import { MetricsController } from './metrics.controller.js';
 import { GatewayMetrics } from './metrics.js';
 import { PoolsController } from './pools/pools.controller.js';
 import { TasksModule } from './tasks/tasks.module.js';
+import { UsageModule } from './usage/usage.module.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES } from './tokens.js';
 
@@ -42,6 +43,7 @@ export class AppModule {
         TasksModule,
         WorkflowsModule,
         DeadLetterModule,
+        UsageModule,
       ],
       controllers: [HealthController, PoolsController, MetricsController, DocsController],
     };

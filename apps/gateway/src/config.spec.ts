@@ -16,8 +16,9 @@ function keyLine(tenant: string): string {
 describe(loadConfig.name, () => {
   it('knows the role presets the workers have: the built-in ones and AGENTQ_LLM_PRESETS', () => {
     const config = loadConfig({ ...OPEN, AGENTQ_LLM_PRESETS: '{"poet": "Answer in verse."}' });
-    expect(config.agentDeployment.llmPresets).toContain('poet');
-    expect(config.agentDeployment.llmPresets).toContain('reviewer');
+    const deployment = config.agentDeployment('acme');
+    expect(deployment.llmPresets).toContain('poet');
+    expect(deployment.llmPresets).toContain('reviewer');
   });
 
   it('applies the documented defaults', () => {

@@ -1,8 +1,19 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PoolNameSchema, type PriorityLevel } from '@agentq/contracts';
-import { agentDeploymentFromEnv, agentModulesEnvShape, llmPresetsEnvShape } from '@agentq/agents';
-import { DEFAULT_RETENTION, commaList, parseEnv, sharedEnvShape } from '@agentq/queue';
+import {
+  agentDeploymentFromEnv,
+  agentModulesEnvShape,
+  llmDeploymentEnvShape,
+} from '@agentq/agents';
+import {
+  DEFAULT_RETENTION,
+  commaList,
+  parseEnv,
+  sharedEnvShape,
+  tenantPoliciesFromEnv,
+  tenantsEnvShape,
+} from '@agentq/queue';
 import { parseApiKeyLines, type RateLimit } from './auth/api-key.js';
 
 const seconds = z.coerce.number().int().min(0);
@@ -57,8 +68,9 @@ const corsOrigins = z
 export const configSchema = z
   .object({
     ...sharedEnvShape,
+    ...tenantsEnvShape,
     ...agentModulesEnvShape,
-    ...llmPresetsEnvShape,
+    ...llmDeploymentEnvShape,
     /** Port to listen on (0 picks a free one). */
     PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
     /** Address to listen on. */
@@ -128,8 +140,9 @@ export const configSchema = z
   .transform((env) => ({
     redisUrl: env.REDIS_URL,
     agentModules: env.AGENTQ_AGENT_MODULES,
-    agentDeployment: agentDeploymentFromEnv(env),
+    agentDeployment: agentDeploymentFromEnv(env, tenantPoliciesFromEnv(env)),
     prefix: env.AGENTQ_PREFIX,
+    tenants: tenantPoliciesFromEnv(env),
     logLevel: env.AGENTQ_LOG_LEVEL,
     port: env.PORT,
     host: env.AGENTQ_GATEWAY_HOST,

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import {
+  BudgetExceededError,
   CancelledError,
   InvalidInputError,
   QuotaExhaustedError,
@@ -187,6 +188,8 @@ function revive(error: ThreadError): Error {
       });
     case ErrorCode.ProviderQuotaExhausted:
       return new QuotaExhaustedError(error.message);
+    case ErrorCode.BudgetExceeded:
+      return new BudgetExceededError(error.message);
     default:
       return Object.assign(new Error(error.message), { name: error.name ?? 'Error' });
   }

@@ -34,6 +34,7 @@ export function classifyError(error: unknown): Classification {
     case ErrorCode.InvalidInput:
     case ErrorCode.Cancelled:
     case ErrorCode.ProviderQuotaExhausted:
+    case ErrorCode.BudgetExceeded:
       return { action: 'fail', code };
     case ErrorCode.ProviderRateLimited:
       // The provider says when to come back; a RateLimitedError without a usable time

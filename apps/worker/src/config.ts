@@ -7,7 +7,14 @@ import {
   llmConfigFromEnv,
   llmEnvShape,
 } from '@agentq/agents';
-import { ConfigError, commaList, parseEnv, sharedEnvShape } from '@agentq/queue';
+import {
+  ConfigError,
+  commaList,
+  parseEnv,
+  sharedEnvShape,
+  tenantPoliciesFromEnv,
+  tenantsEnvShape,
+} from '@agentq/queue';
 import { PROFILE_NAMES, PROFILES, type ProfileName } from './profiles.js';
 
 const ms = z.coerce.number().int().min(1);
@@ -46,6 +53,7 @@ const rateLimit = z
 export const configSchema = z
   .object({
     ...sharedEnvShape,
+    ...tenantsEnvShape,
     ...llmEnvShape,
     ...httpEnvShape,
     ...agentModulesEnvShape,
@@ -154,6 +162,7 @@ export const configSchema = z
     return {
       redisUrl: env.REDIS_URL,
       prefix: env.AGENTQ_PREFIX,
+      tenants: tenantPoliciesFromEnv(env),
       logLevel: env.AGENTQ_LOG_LEVEL,
       pools,
       defaultTimeoutMs: env.AGENTQ_WORKER_DEFAULT_TIMEOUT_MS,

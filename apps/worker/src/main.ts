@@ -71,6 +71,7 @@ async function main(): Promise<void> {
     llm: config.llm,
     http: config.agentHttp,
     metrics: metrics.registry,
+    tenants: config.tenants,
   });
   // The listener aborts tasks on the pool workers, and the processor asks it whether a task
   // was cancelled before it started; the workers join its targets once they exist.

@@ -25,10 +25,14 @@ export interface AgentContext {
   http: HttpClient;
 }
 
-/** What a deployment configures that a task's input may have to match. */
+/** What a deployment offers one tenant's tasks, that a task's input may have to match. */
 export interface AgentDeployment {
   /** The names of the LLM role presets (the built-in ones with AGENTQ_LLM_PRESETS applied). */
   llmPresets: ReadonlySet<string>;
+  /** The model of an LLM request that names none (AGENTQ_LLM_MODEL). */
+  llmDefaultModel: string;
+  /** The models this tenant may call; undefined: any. */
+  llmModels?: ReadonlySet<string>;
 }
 
 /** Something in a task's input that this deployment cannot run, and where. */
@@ -45,6 +49,11 @@ export interface Agent<Input = unknown, Output = unknown> {
   inputSchema: z.ZodType<Input>;
   /** When given, the result is checked against it before it is stored. */
   outputSchema?: z.ZodType<Output>;
+  /**
+   * The agent calls `ctx.llm`: while its tenant is over its LLM budget, the gateway refuses
+   * its tasks at submit (the worker refuses the calls in any case).
+   */
+  usesLlm?: boolean;
   /**
    * Checks valid input against what this deployment offers (a role preset that must
    * exist, say), so that the gateway refuses at submit a task that could never run.

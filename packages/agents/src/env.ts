@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { TenantPolicies } from '@agentq/contracts';
 import type { AgentDeployment } from './agent.js';
 import type { LlmConfig } from './llm/llm-client.js';
 import { rolePresets } from './llm/presets.js';
@@ -34,18 +35,32 @@ function jsonRecord<T extends z.ZodType>(value: T) {
 const count = z.coerce.number().int().min(0);
 
 /**
- * AGENTQ_LLM_PRESETS: role presets added or replaced, JSON {"name": "system prompt"}. The
- * gateway reads it too, to refuse a task naming a preset no worker has.
+ * What the gateway must know of the workers' LLM settings to refuse, at submit, a task that
+ * could not run: the role presets (AGENTQ_LLM_PRESETS) and the default model.
  */
-export const llmPresetsEnvShape = {
+export const llmDeploymentEnvShape = {
+  /** Model used when a task names none. */
+  AGENTQ_LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
+  /** Role presets added or replaced, JSON: {"name": "system prompt"}. */
   AGENTQ_LLM_PRESETS: jsonRecord(z.string().min(1)),
 };
 
-/** The deployment a gateway checks task input against (see `Agent.checkDeployment`). */
-export function agentDeploymentFromEnv(env: {
-  AGENTQ_LLM_PRESETS: Readonly<Record<string, string>>;
-}): AgentDeployment {
-  return { llmPresets: new Set(Object.keys(rolePresets(env.AGENTQ_LLM_PRESETS))) };
+/** What the deployment offers each tenant's tasks (see `Agent.checkDeployment`). */
+export function agentDeploymentFromEnv(
+  env: z.output<z.ZodObject<typeof llmDeploymentEnvShape>>,
+  tenants: TenantPolicies,
+): (tenant: string) => AgentDeployment {
+  const llmPresets = new Set(Object.keys(rolePresets(env.AGENTQ_LLM_PRESETS)));
+  const llmModels = new Map(
+    Object.entries(tenants).flatMap(([tenant, policy]) =>
+      policy.llm?.models ? [[tenant, new Set(policy.llm.models)] as const] : [],
+    ),
+  );
+  return (tenant) => ({
+    llmPresets,
+    llmDefaultModel: env.AGENTQ_LLM_MODEL,
+    llmModels: llmModels.get(tenant),
+  });
 }
 
 /** AGENTQ_LLM_* variables; spread into an app's config schema, then pass to {@link llmConfigFromEnv}. */
@@ -54,15 +69,13 @@ export const llmEnvShape = {
   AGENTQ_LLM_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
   /** Bearer token; empty for local servers. */
   AGENTQ_LLM_API_KEY: z.string().optional(),
-  /** Model used when a task names none. */
-  AGENTQ_LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
   /** Time until the provider starts answering (all of a non-streamed answer). */
   AGENTQ_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   /** Completion token budget of a task that sets none. */
   AGENTQ_LLM_MAX_TOKENS: z.coerce.number().int().min(1).default(1024),
   /** Prices, JSON: {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}. */
   AGENTQ_LLM_PRICES: jsonRecord(z.object({ input: z.number().min(0), output: z.number().min(0) })),
-  ...llmPresetsEnvShape,
+  ...llmDeploymentEnvShape,
   /** Requests per minute per model, shared by all workers; 0 = no limit. */
   AGENTQ_LLM_RPM: count.default(0),
   /** Tokens per minute per model, shared by all workers; 0 = no limit. */

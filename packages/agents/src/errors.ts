@@ -6,6 +6,7 @@ export type AgentErrorCode =
   | typeof ErrorCode.Transient
   | typeof ErrorCode.ProviderRateLimited
   | typeof ErrorCode.ProviderQuotaExhausted
+  | typeof ErrorCode.BudgetExceeded
   | typeof ErrorCode.Timeout
   | typeof ErrorCode.Cancelled;
 
@@ -81,4 +82,10 @@ export class RateLimitedError extends AgentError {
 export class QuotaExhaustedError extends AgentError {
   override readonly name = 'QuotaExhaustedError';
   readonly code = ErrorCode.ProviderQuotaExhausted;
+}
+
+/** The tenant used its LLM budget for the day or month: no retry (it would fail the same way). */
+export class BudgetExceededError extends AgentError {
+  override readonly name = 'BudgetExceededError';
+  readonly code = ErrorCode.BudgetExceeded;
 }

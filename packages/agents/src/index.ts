@@ -19,6 +19,13 @@ export type { ModelPrice, PriceTable } from './llm/pricing.js';
 export type { RateLimits } from './llm/rate-limiter.js';
 export type { BreakerOptions } from './llm/circuit-breaker.js';
 export {
+  TenantUsage,
+  budgetOverrun,
+  describeOverrun,
+  periodsOf,
+  type BudgetOverrun,
+} from './llm/tenant-usage.js';
+export {
   GuardedHttpClient,
   type HttpClient,
   type HttpPolicy,

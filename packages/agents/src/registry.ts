@@ -17,7 +17,7 @@ export class AgentRegistry {
   constructor(
     agents: readonly AnyAgent[] = [],
     /** When given, input is also checked against it (see `Agent.checkDeployment`). */
-    private readonly deployment?: AgentDeployment,
+    private readonly deploymentFor?: (tenant: string) => AgentDeployment,
   ) {
     for (const agent of agents) this.register(agent);
   }
@@ -37,15 +37,19 @@ export class AgentRegistry {
     return [...this.agents.keys()].sort();
   }
 
-  /** Checks (and normalizes, e.g. fills defaults of) a task's input for its agent. */
-  checkInput(name: string, input: unknown): InputCheck {
+  /**
+   * Checks (and normalizes, e.g. fills defaults of) a task's input for its agent, and what
+   * the deployment offers the task's tenant when both are known.
+   */
+  checkInput(name: string, input: unknown, tenant?: string): InputCheck {
     const agent = this.agents.get(name);
     if (!agent) return { ok: false, reason: 'unknown-agent' };
     const parsed = agent.inputSchema.safeParse(input);
     if (!parsed.success) return { ok: false, reason: 'invalid-input', issues: parsed.error.issues };
-    const problems = this.deployment
-      ? (agent.checkDeployment?.(parsed.data, this.deployment) ?? [])
-      : [];
+    const problems =
+      this.deploymentFor && tenant !== undefined
+        ? (agent.checkDeployment?.(parsed.data, this.deploymentFor(tenant)) ?? [])
+        : [];
     if (problems.length === 0) return { ok: true, input: parsed.data };
     const issues = problems.map(({ path, message }): z.core.$ZodIssue => ({
       code: 'custom',

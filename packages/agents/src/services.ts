@@ -1,7 +1,11 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AgentContext } from './agent.js';
+import type { TenantPolicies } from '@agentq/contracts';
 import { LlmService, type LlmConfig } from './llm/llm-client.js';
+import { LlmMetrics } from './llm/llm-metrics.js';
+import { TenantLlm } from './llm/tenant-llm.js';
+import { TenantUsage } from './llm/tenant-usage.js';
 import { GuardedHttpClient, type HttpPolicy } from './net/http-client.js';
 import { RedisAgentState } from './state/agent-state.js';
 
@@ -15,6 +19,8 @@ export interface AgentServicesOptions {
   http?: HttpPolicy;
   /** Where the LLM token and cost counters go (the registry the app serves at /metrics). */
   metrics?: Registry;
+  /** LLM budgets and model allowlists by tenant (AGENTQ_TENANTS). @defaultValue none */
+  tenants?: TenantPolicies;
 }
 
 /** The parts of an {@link AgentContext} that come from shared services rather than the job. */
@@ -43,6 +49,21 @@ const MAX_TENANTS_KEPT = 10_000;
 export function createAgentServices(options: AgentServicesOptions): AgentServices {
   const { redis, prefix } = options;
   const llm = new LlmService(options.llm, { redis, prefix, metrics: options.metrics });
+  const usage = new TenantUsage(redis, prefix);
+  const tenants = options.tenants ?? {};
+  const llmMetrics = options.metrics && new LlmMetrics(options.metrics);
+  const llmOf = (tenant: string) =>
+    new TenantLlm(
+      llm,
+      tenant,
+      tenants[tenant]?.llm,
+      usage,
+      llmMetrics && {
+        sink: llmMetrics,
+        // Only configured tenants become label values: task traffic must not grow the series.
+        tenantLabel: Object.hasOwn(tenants, tenant) ? tenant : 'other',
+      },
+    );
   const http = new GuardedHttpClient(options.http ?? { allowHosts: [] });
   // The services hold no per-task state: one set per tenant serves all its tasks.
   const byTenant = new Map<string, TaskServices>();
@@ -51,7 +72,12 @@ export function createAgentServices(options: AgentServicesOptions): AgentService
       let services = byTenant.get(tenant);
       if (!services) {
         if (byTenant.size >= MAX_TENANTS_KEPT) byTenant.clear();
-        services = { tenant, state: new RedisAgentState(redis, prefix, tenant), llm, http };
+        services = {
+          tenant,
+          state: new RedisAgentState(redis, prefix, tenant),
+          llm: llmOf(tenant),
+          http,
+        };
         byTenant.set(tenant, services);
       }
       return services;

@@ -15,6 +15,8 @@ export const ErrorCode = {
   RateLimited: 'RATE_LIMITED',
   /** A tenant holds as many unfinished tasks as it may. */
   QuotaExceeded: 'QUOTA_EXCEEDED',
+  /** A tenant used its LLM tokens or cost for the day or month. */
+  BudgetExceeded: 'BUDGET_EXCEEDED',
   Unavailable: 'UNAVAILABLE',
   Internal: 'INTERNAL',
   // Task outcomes (worker).

@@ -8,3 +8,4 @@ export * from './scope.js';
 export * from './task.js';
 export * from './task-error.js';
 export * from './workflow.js';
+export * from './tenant-policy.js';

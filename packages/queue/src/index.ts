@@ -17,3 +17,4 @@ export { stepTaskId } from './workflow/workflow-keys.js';
 export * from './job-insert.js';
 export * from './worker-name.js';
 export * from './orphaned-tasks.js';
+export * from './tenants-env.js';

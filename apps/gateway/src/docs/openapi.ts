@@ -11,6 +11,7 @@ import {
   DeadLetterViewSchema,
   ErrorBodySchema,
   PoolStatsSchema,
+  TenantUsageViewSchema,
   TaskAcceptedSchema,
   TaskListQuerySchema,
   TaskLogsSchema,
@@ -119,7 +120,7 @@ export function openApiDocument(): Record<string, unknown> {
             '413': error('Body, or the task input as JSON, over its size limit'),
             '422': error('Unknown agent'),
             '429': error(
-              "Backlog full, tenant's unfinished-task cap, or the key's rate; see Retry-After",
+              "Backlog full, tenant's unfinished-task cap or LLM budget (BUDGET_EXCEEDED), or the key's rate; see Retry-After",
             ),
             '503': error('Redis unavailable'),
           },
@@ -151,7 +152,7 @@ export function openApiDocument(): Record<string, unknown> {
               "Body, or a task's input as JSON, over its size limit (details name its index)",
             ),
             '429': error(
-              "Backlog full, tenant's unfinished-task cap, or the key's rate; see Retry-After",
+              "Backlog full, tenant's unfinished-task cap or LLM budget (BUDGET_EXCEEDED), or the key's rate; see Retry-After",
             ),
           },
         },
@@ -337,6 +338,20 @@ export function openApiDocument(): Record<string, unknown> {
               description: 'The pools',
               ...json(z.object({ pools: z.array(PoolStatsSchema) })),
             },
+          },
+        },
+      },
+      '/v1/usage': {
+        get: {
+          summary: "The tenant's LLM tokens and cost today and this month, and its budget",
+          description:
+            'An `admin` key may read another tenant with `?tenant=`. While a budget is used up, tasks of agents that call the LLM are refused with 429 `BUDGET_EXCEEDED` and a Retry-After until the day or month ends (UTC).',
+          parameters: queryParams(z.object({ tenant: z.string().min(1).max(128).optional() }), {
+            tenant: 'Another tenant (admin keys only)',
+          }),
+          responses: {
+            '200': { description: 'Use and budget', ...json(TenantUsageViewSchema) },
+            '403': { description: "Another tenant's usage without an admin key" },
           },
         },
       },

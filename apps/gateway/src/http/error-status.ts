@@ -12,6 +12,7 @@ export const errorStatus: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.UnknownAgent]: 422,
   [ErrorCode.RateLimited]: 429,
   [ErrorCode.QuotaExceeded]: 429,
+  [ErrorCode.BudgetExceeded]: 429,
   [ErrorCode.Unavailable]: 503,
   [ErrorCode.Internal]: 500,
   // Task outcomes never reach HTTP as errors, but keep the map total.

@@ -24,6 +24,7 @@ import { assertInputSize } from './input-size.js';
 import { specHash } from './spec-hash.js';
 import { IdempotencyConflict, SubmitGate } from './submit-gate.js';
 import { newTaskId } from './task-id.js';
+import { LlmBudgets } from '../usage/llm-budgets.js';
 
 /** Where a spec sits in the request, for error paths: `body` or `body.tasks.3`. */
 export interface SpecPlace {
@@ -60,6 +61,7 @@ export class TaskSubmitter {
     private readonly gate: SubmitGate,
     private readonly admission: AdmissionService,
     private readonly metrics: GatewayMetrics,
+    private readonly budgets: LlmBudgets,
   ) {}
 
   /**
@@ -74,6 +76,10 @@ export class TaskSubmitter {
   ): Promise<Submitted[]> {
     const tenant = principal.tenant;
     const prepared = specs.map((spec, index) => this.prepare(tenant, spec, placeOf(index)));
+    await this.budgets.assertWithin(
+      tenant,
+      specs.map((spec) => spec.agent),
+    );
     assertRedisReady(this.redis);
     // Before the gate, which enqueues: a repeat is counted too, so while its pool is full a
     // repeat is refused (429) like a new submit, as a rate-limited one is.
@@ -133,7 +139,7 @@ export class TaskSubmitter {
       ]);
     }
     assertInputSize(spec.input, this.config.inputLimitBytes, place.input);
-    const check = this.registry.checkInput(spec.agent, spec.input);
+    const check = this.registry.checkInput(spec.agent, spec.input, tenant);
     if (!check.ok) {
       if (check.reason === 'unknown-agent') {
         throw new ApiError(ErrorCode.UnknownAgent, `unknown agent "${spec.agent}"`, {

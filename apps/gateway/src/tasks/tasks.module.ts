@@ -9,8 +9,10 @@ import { TaskSubmitter } from './task-submitter.js';
 import { TasksController } from './tasks.controller.js';
 import { TasksService } from './tasks.service.js';
 import { Tombstones } from './tombstones.js';
+import { UsageModule } from '../usage/usage.module.js';
 
 @Module({
+  imports: [UsageModule],
   controllers: [TasksController, SseController],
   providers: [
     TasksService,
@@ -23,6 +25,6 @@ import { Tombstones } from './tombstones.js';
     Tombstones,
   ],
   // Workflows claim idempotency keys and admit their first steps the same way.
-  exports: [IdempotencyStore, AdmissionService],
+  exports: [IdempotencyStore, AdmissionService, UsageModule],
 })
 export class TasksModule {}

@@ -11,6 +11,7 @@ import { assertInputSize } from '../tasks/input-size.js';
  */
 export function checkStepInputs(
   spec: WorkflowSpec,
+  tenant: string,
   registry: AgentRegistry,
   pools: ReadonlySet<string>,
   inputLimitBytes: number,
@@ -25,7 +26,7 @@ export function checkStepInputs(
       });
     }
     assertInputSize(step.input, inputLimitBytes, `${at}.input`);
-    const check = registry.checkInput(step.agent, step.input);
+    const check = registry.checkInput(step.agent, step.input, tenant);
     if (check.ok) return;
     if (check.reason === 'unknown-agent') {
       throw new ApiError(

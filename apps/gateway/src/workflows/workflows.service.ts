@@ -27,6 +27,7 @@ import { isPlausibleTaskId, newWorkflowId } from '../tasks/task-id.js';
 import { UnfinishedTasks } from '../tenant-cap/unfinished-tasks.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
 import { checkStepInputs } from './workflow-input-check.js';
+import { LlmBudgets } from '../usage/llm-budgets.js';
 import { WorkflowChanges } from './workflow-changes.service.js';
 
 /** A submitted workflow's answer; `repeat` when its idempotency key was seen before. */
@@ -50,6 +51,7 @@ export class WorkflowsService {
     private readonly rateLimits: RateLimits,
     private readonly unfinished: UnfinishedTasks,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly budgets: LlmBudgets,
   ) {}
 
   /**
@@ -75,9 +77,19 @@ export class WorkflowsService {
       );
     }
     const spec = parsed.data;
-    checkStepInputs(spec, this.registry, new Set(this.queues.keys()), this.config.inputLimitBytes);
-    assertRedisReady(this.redis);
     const tenant = principal.tenant;
+    checkStepInputs(
+      spec,
+      tenant,
+      this.registry,
+      new Set(this.queues.keys()),
+      this.config.inputLimitBytes,
+    );
+    assertRedisReady(this.redis);
+    await this.budgets.assertWithin(
+      tenant,
+      spec.steps.map((step) => step.agent),
+    );
     // Every step is a task: the workflow spends the key's task budget as a batch would.
     await this.rateLimits.takeTasks(principal, spec.steps.length);
 

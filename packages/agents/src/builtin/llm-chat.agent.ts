@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { Agent } from '../agent.js';
+import type { Agent, InputProblem } from '../agent.js';
 import { InvalidInputError } from '../errors.js';
 import type { ChatMessage, ChatResult } from '../llm/chat.js';
 import { ProgressBatcher } from '../progress-batcher.js';
@@ -40,10 +40,24 @@ export const llmChatAgent: Agent<LlmChatInput, ChatResult> = {
   description:
     'Chat completion against an OpenAI-compatible endpoint: messages, or a role preset and a prompt; returns the message, finish reason, token usage and cost.',
   inputSchema: LlmChatInputSchema,
-  checkDeployment(input, { llmPresets }) {
-    if (input.role === undefined || llmPresets.has(input.role)) return [];
-    const known = [...llmPresets].sort().join(', ');
-    return [{ path: ['role'], message: `unknown role preset "${input.role}" (known: ${known})` }];
+  usesLlm: true,
+  checkDeployment(input, { llmPresets, llmDefaultModel, llmModels }) {
+    const problems: InputProblem[] = [];
+    if (input.role !== undefined && !llmPresets.has(input.role)) {
+      const known = [...llmPresets].sort().join(', ');
+      problems.push({
+        path: ['role'],
+        message: `unknown role preset "${input.role}" (known: ${known})`,
+      });
+    }
+    const model = input.model ?? llmDefaultModel;
+    if (llmModels && !llmModels.has(model)) {
+      problems.push({
+        path: ['model'],
+        message: `model "${model}" is not allowed for this tenant (allowed: ${[...llmModels].join(', ')})`,
+      });
+    }
+    return problems;
   },
   async run(input, ctx) {
     const messages: ChatMessage[] = input.messages ?? [

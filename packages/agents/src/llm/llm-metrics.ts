@@ -28,6 +28,8 @@ export class LlmMetrics {
   private readonly circuit: Gauge<'provider'>;
   private readonly duration: Histogram<'provider' | 'model'>;
   private readonly firstToken: Histogram<'provider' | 'model'>;
+  private readonly tenantTokens: Counter<'tenant'>;
+  private readonly tenantCost: Counter<'tenant'>;
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -73,6 +75,16 @@ export class LlmMetrics {
           registers,
         }),
     );
+    this.tenantTokens = counter(
+      'agentq_llm_tenant_tokens_total',
+      'LLM tokens used by tenant (configured tenants by name, the rest as other).',
+      ['tenant'],
+    );
+    this.tenantCost = counter(
+      'agentq_llm_tenant_cost_usd_total',
+      'LLM cost in USD by tenant (configured tenants by name, the rest as other).',
+      ['tenant'],
+    );
     this.duration = latency(
       'agentq_llm_request_duration_seconds',
       'Time of a call to the LLM provider, to its last byte.',
@@ -96,6 +108,11 @@ export class LlmMetrics {
 
   firstTokenAfter(provider: string, model: string, seconds: number): void {
     this.firstToken.observe({ provider, model }, seconds);
+  }
+
+  tenantUsed(tenant: string, tokens: number, costUsd: number): void {
+    this.tenantTokens.inc({ tenant }, tokens);
+    if (costUsd > 0) this.tenantCost.inc({ tenant }, costUsd);
   }
 
   held(provider: string, reason: HoldReason): void {

@@ -1,0 +1,75 @@
+import { TenantUsage, periodsOf } from '@agentq/agents';
+import { useGateway } from './gateway-harness.js';
+
+const TENANTS = {
+  default: { llm: { tokensPerDay: 1000, costUsdPerMonth: 5, models: ['gpt-4o-mini', 'small'] } },
+};
+
+const gateway = useGateway(
+  { AGENTQ_TENANTS: JSON.stringify(TENANTS) },
+  {
+    keys: {
+      reader: { tenant: 'default', scopes: ['tasks:read', 'tasks:write'] },
+      admin: { tenant: 'ops', scopes: ['tasks:read', 'admin'] },
+    },
+  },
+);
+
+const chat = (input: Record<string, unknown>) =>
+  gateway.request('POST', '/v1/tasks', { agent: 'llm.chat', input: { prompt: 'Hi', ...input } });
+
+describe('tenant LLM budgets and model allowlists', () => {
+  it('refuses a model the tenant may not call, naming the allowed ones', async () => {
+    const refused = await chat({ model: 'gpt-4o' });
+    expect(refused.status).toBe(400);
+    expect(refused.body.error.details[0]).toMatchObject({
+      path: 'input.model',
+      message: expect.stringContaining('allowed: gpt-4o-mini, small'),
+    });
+    expect((await chat({ model: 'small' })).status).toBe(201);
+  });
+
+  it('refuses LLM tasks once the day is used up, with when it resets; other agents still run', async () => {
+    const usage = new TenantUsage(gateway.redis, gateway.prefix);
+    await usage.record('default', 1000, 0.5);
+
+    const refused = await chat({});
+    expect(refused.status).toBe(429);
+    expect(refused.body.error).toMatchObject({
+      code: 'BUDGET_EXCEEDED',
+      message: expect.stringContaining('tenant "default" used its LLM budget for the day'),
+      details: { period: 'day', what: 'tokens', limit: 1000, used: 1000 },
+    });
+    const retryAfter = Number(refused.headers.get('retry-after'));
+    expect(retryAfter).toBeGreaterThan(0);
+    expect(retryAfter).toBeLessThanOrEqual(86_400);
+    const workflow = await gateway.request('POST', '/v1/workflows', {
+      steps: [{ id: 'ask', agent: 'llm.chat', input: { prompt: 'Hi' } }],
+    });
+    expect(workflow.status).toBe(429);
+    expect((await gateway.request('POST', '/v1/tasks', { agent: 'echo' })).status).toBe(201);
+  });
+
+  it("reports the tenant's use and budget; only an admin key reads another tenant's", async () => {
+    const own = await gateway.request('GET', '/v1/usage');
+    expect(own.status).toBe(200);
+    expect(own.body).toMatchObject({
+      tenant: 'default',
+      day: { tokens: 1000, costUsd: 0.5, period: periodsOf(new Date()).day },
+      month: { tokens: 1000, costUsd: 0.5 },
+      budget: TENANTS.default.llm,
+    });
+    const denied = await gateway.requestWith(
+      gateway.keys.reader ?? null,
+      'GET',
+      '/v1/usage?tenant=ops',
+    );
+    expect(denied.status).toBe(403);
+    const asAdmin = await gateway.requestWith(
+      gateway.keys.admin ?? null,
+      'GET',
+      '/v1/usage?tenant=default',
+    );
+    expect(asAdmin.body).toMatchObject({ tenant: 'default', day: { tokens: 1000 } });
+  });
+});

@@ -1,0 +1,45 @@
+import { readFileSync } from 'node:fs';
+import { TenantPoliciesSchema, type TenantPolicies } from '@agentq/contracts';
+import { z } from 'zod';
+
+const json = z.string().transform((text, ctx) => {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not JSON: ${(error as Error).message}` });
+    return z.NEVER;
+  }
+});
+
+const policiesText = json.pipe(TenantPoliciesSchema);
+
+const policiesFile = z
+  .string()
+  .min(1)
+  .transform((file, ctx) => {
+    try {
+      return readFileSync(file, 'utf8');
+    } catch (error) {
+      ctx.addIssue({ code: 'custom', message: `cannot read ${file}: ${(error as Error).message}` });
+      return z.NEVER;
+    }
+  })
+  .pipe(policiesText);
+
+/**
+ * Per-tenant policies (LLM budgets and model allowlists), read by the gateway (refuses at
+ * submit) and the worker (enforces at each call) alike: JSON in AGENTQ_TENANTS, or a file
+ * (a mounted ConfigMap) in AGENTQ_TENANTS_FILE; a tenant in both takes the file's.
+ */
+export const tenantsEnvShape = {
+  /** JSON `{"tenant": {"llm": {"models": [...], "tokensPerDay": N, "costUsdPerMonth": N}}}`. */
+  AGENTQ_TENANTS: policiesText.default({}),
+  AGENTQ_TENANTS_FILE: policiesFile.optional(),
+};
+
+export function tenantPoliciesFromEnv(env: {
+  AGENTQ_TENANTS: TenantPolicies;
+  AGENTQ_TENANTS_FILE?: TenantPolicies | undefined;
+}): TenantPolicies {
+  return { ...env.AGENTQ_TENANTS, ...env.AGENTQ_TENANTS_FILE };
+}
