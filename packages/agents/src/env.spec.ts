@@ -27,6 +27,32 @@ describe('agents env fragments', () => {
     expect(env.AGENTQ_AGENT_MODULES).toEqual([]);
   });
 
+  it('reads more providers and fallbacks, and refuses a bad provider naming it', () => {
+    const env = schema.parse({
+      AGENTQ_LLM_PROVIDERS: JSON.stringify({
+        azure: {
+          baseUrl: 'https://acme.openai.azure.com/openai/deployments/gpt-4o',
+          apiKey: 'k',
+          apiKeyHeader: 'api-key',
+          query: { 'api-version': '2024-10-21' },
+          models: ['gpt-4o'],
+          requestsPerMinute: 60,
+        },
+      }),
+      AGENTQ_LLM_FALLBACKS: '{"gpt-4o": ["default/gpt-4o-mini"]}',
+    });
+    expect(llmConfigFromEnv(env)).toMatchObject({
+      providers: { azure: { apiKeyHeader: 'api-key', limits: { requestsPerMinute: 60 } } },
+      fallbacks: { 'gpt-4o': ['default/gpt-4o-mini'] },
+    });
+    const paths = (providers: unknown) =>
+      schema
+        .safeParse({ AGENTQ_LLM_PROVIDERS: JSON.stringify(providers) })
+        .error?.issues.map((issue) => issue.path.join('.'));
+    expect(paths({ default: { baseUrl: 'https://x' } })).toEqual(['AGENTQ_LLM_PROVIDERS.default']);
+    expect(paths({ x: { baseUrl: 'ftp://x' } })).toEqual(['AGENTQ_LLM_PROVIDERS.x.baseUrl']);
+  });
+
   it('reads lists and JSON tables', () => {
     const env = schema.parse({
       AGENTQ_HTTP_ALLOW: 'api.github.com, *.example.com',

@@ -17,7 +17,7 @@ const list = z
   );
 
 /** A JSON object given in one variable. */
-function jsonRecord<T extends z.ZodType>(value: T) {
+function jsonRecord<T extends z.ZodType>(value: T, key: z.ZodType<string, string> = z.string()) {
   return z
     .string()
     .default('{}')
@@ -29,7 +29,7 @@ function jsonRecord<T extends z.ZodType>(value: T) {
         return z.NEVER;
       }
     })
-    .pipe(z.record(z.string(), value));
+    .pipe(z.record(key, value));
 }
 
 const count = z.coerce.number().int().min(0);
@@ -63,6 +63,36 @@ export function agentDeploymentFromEnv(
   });
 }
 
+const limitsShape = {
+  requestsPerMinute: z.number().int().min(0).optional(),
+  tokensPerMinute: z.number().int().min(0).optional(),
+};
+
+const price = z.object({ input: z.number().min(0), output: z.number().min(0) }).strict();
+
+/** One entry of AGENTQ_LLM_PROVIDERS. */
+const ProviderEntrySchema = z
+  .object({
+    baseUrl: z.url({ protocol: /^https?$/ }),
+    apiKey: z.string().min(1).optional(),
+    apiKeyHeader: z.string().min(1).optional(),
+    headers: z.record(z.string(), z.string()).optional(),
+    query: z.record(z.string(), z.string()).optional(),
+    models: z.array(z.string().min(1)).optional(),
+    timeoutMs: z.number().int().min(100).optional(),
+    prices: z.record(z.string(), price).optional(),
+    ...limitsShape,
+    modelLimits: z.record(z.string(), z.object(limitsShape).strict()).optional(),
+  })
+  .strict();
+
+const providerName = z
+  .string()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]*$/, { message: 'letters, digits, _ . - only' })
+  .refine((name) => name !== 'default', {
+    message: '"default" is the provider of AGENTQ_LLM_BASE_URL',
+  });
+
 /** AGENTQ_LLM_* variables; spread into an app's config schema, then pass to {@link llmConfigFromEnv}. */
 export const llmEnvShape = {
   /** OpenAI-compatible API root (OpenAI, vLLM, Ollama, LM Studio ...). */
@@ -74,7 +104,11 @@ export const llmEnvShape = {
   /** Completion token budget of a task that sets none. */
   AGENTQ_LLM_MAX_TOKENS: z.coerce.number().int().min(1).default(1024),
   /** Prices, JSON: {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}. */
-  AGENTQ_LLM_PRICES: jsonRecord(z.object({ input: z.number().min(0), output: z.number().min(0) })),
+  AGENTQ_LLM_PRICES: jsonRecord(price),
+  /** More providers, JSON {"name": {baseUrl, apiKey, models, ...}} (holds keys: keep it secret). */
+  AGENTQ_LLM_PROVIDERS: jsonRecord(ProviderEntrySchema, providerName),
+  /** Fallbacks, JSON {"model or provider/model": ["provider/model", ...]}, tried in order. */
+  AGENTQ_LLM_FALLBACKS: jsonRecord(z.array(z.string().min(1)).min(1)),
   ...llmDeploymentEnvShape,
   /** Requests per minute per model, shared by all workers; 0 = no limit. */
   AGENTQ_LLM_RPM: count.default(0),
@@ -97,6 +131,15 @@ export function llmConfigFromEnv(env: LlmEnv): LlmConfig {
     prices: env.AGENTQ_LLM_PRICES,
     presets: env.AGENTQ_LLM_PRESETS,
     limits: { requestsPerMinute: env.AGENTQ_LLM_RPM, tokensPerMinute: env.AGENTQ_LLM_TPM },
+    providers: Object.fromEntries(
+      Object.entries(env.AGENTQ_LLM_PROVIDERS).map(
+        ([name, { requestsPerMinute, tokensPerMinute, ...provider }]) => [
+          name,
+          { ...provider, limits: { requestsPerMinute, tokensPerMinute } },
+        ],
+      ),
+    ),
+    fallbacks: env.AGENTQ_LLM_FALLBACKS,
     breaker: {
       consecutiveFailures: env.AGENTQ_LLM_BREAKER_FAILURES,
       halfOpenAfterMs: env.AGENTQ_LLM_BREAKER_OPEN_MS,

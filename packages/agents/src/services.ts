@@ -2,7 +2,8 @@ import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { AgentContext } from './agent.js';
 import type { TenantPolicies } from '@agentq/contracts';
-import { LlmService, type LlmConfig } from './llm/llm-client.js';
+import { createLlm } from './llm/create-llm.js';
+import type { LlmConfig } from './llm/llm-client.js';
 import { LlmMetrics } from './llm/llm-metrics.js';
 import { TenantLlm } from './llm/tenant-llm.js';
 import { TenantUsage } from './llm/tenant-usage.js';
@@ -48,7 +49,7 @@ const MAX_TENANTS_KEPT = 10_000;
 /** Builds the per-process services once; the worker calls `forTask` for each task. */
 export function createAgentServices(options: AgentServicesOptions): AgentServices {
   const { redis, prefix } = options;
-  const llm = new LlmService(options.llm, { redis, prefix, metrics: options.metrics });
+  const llm = createLlm(options.llm, { redis, prefix, metrics: options.metrics });
   const usage = new TenantUsage(redis, prefix);
   const tenants = options.tenants ?? {};
   const llmMetrics = options.metrics && new LlmMetrics(options.metrics);

@@ -9,6 +9,8 @@ export type Handler = (body: Record<string, unknown>, res: ServerResponse) => vo
  */
 export async function startFakeOpenAi() {
   const requests: Array<Record<string, unknown>> = [];
+  /** The URL (path and query) and headers of each request, in the same order. */
+  const received: Array<{ url: string; headers: IncomingMessage['headers'] }> = [];
   let handler: Handler = (_, res) => res.writeHead(500).end();
   const server = createServer((req: IncomingMessage, res) => {
     let text = '';
@@ -16,6 +18,7 @@ export async function startFakeOpenAi() {
     req.on('end', () => {
       const body = JSON.parse(text) as Record<string, unknown>;
       requests.push(body);
+      received.push({ url: req.url ?? '', headers: req.headers });
       handler(body, res);
     });
   });
@@ -24,6 +27,7 @@ export async function startFakeOpenAi() {
   return {
     baseUrl: `http://127.0.0.1:${port}/v1`,
     requests,
+    received,
     answer(next: Handler) {
       handler = next;
     },

@@ -16,7 +16,7 @@ afterAll(async () => {
  * calls (and tokens) went through within the minute.
  */
 async function oneMinuteOfCalls(model: string, limits: RateLimits, tokensPerCall: number) {
-  const limiter = new RateLimiter(redis, prefix, limits);
+  const limiter = new RateLimiter(redis, prefix);
   const bucket = `${prefix}:llm:limit:provider:${model}`;
   // Real time passes too while the loop runs, and refills the bucket as well.
   const started = Date.now();
@@ -24,7 +24,7 @@ async function oneMinuteOfCalls(model: string, limits: RateLimits, tokensPerCall
   let calls = 0;
   while (skippedMs + (Date.now() - started) < 60_000) {
     try {
-      await limiter.reserve('provider', model, tokensPerCall);
+      await limiter.reserve('provider', model, tokensPerCall, limits);
       calls += 1;
     } catch (error) {
       if (!(error instanceof RateLimitedError)) throw error;
@@ -47,9 +47,10 @@ describe(RateLimiter.name, () => {
   });
 
   it('lets one second of the budget go at once, not the whole minute', async () => {
-    const limiter = new RateLimiter(redis, prefix, { requestsPerMinute: 30 });
-    await limiter.reserve('provider', 'burst', 1);
-    const refused = limiter.reserve('provider', 'burst', 1);
+    const limiter = new RateLimiter(redis, prefix);
+    const limits = { requestsPerMinute: 30 };
+    await limiter.reserve('provider', 'burst', 1, limits);
+    const refused = limiter.reserve('provider', 'burst', 1, limits);
     await expect(refused).rejects.toMatchObject({ reason: 'rpm-tpm-budget' });
   });
 

@@ -30,8 +30,20 @@ export interface ChatCompletion {
   usage: TokenUsage | undefined;
 }
 
+/** A provider tried before the one that answered, and why it was passed over. */
+export interface FallbackStep {
+  provider: string;
+  model: string;
+  code: string;
+  message: string;
+}
+
 export interface ChatResult extends ChatCompletion {
   usage: TokenUsage;
   /** USD, from the configured price table; absent for a model without a price. */
   costUsd?: number;
+  /** The provider that answered (when several are configured). */
+  provider?: string;
+  /** Providers tried first that failed over to the next, in order. */
+  fallbacks?: FallbackStep[];
 }

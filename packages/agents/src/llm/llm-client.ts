@@ -4,31 +4,45 @@ import type { ChatRequest, ChatResult } from './chat.js';
 import { ProviderBreaker, type BreakerOptions, type CircuitPass } from './circuit-breaker.js';
 import { LlmMetrics, type CallOutcome } from './llm-metrics.js';
 import { OpenAiProvider } from './openai-provider.js';
+import { providerEndpoint, type EndpointSettings } from './provider-endpoint.js';
 import { rolePresets } from './presets.js';
 import { costUsd, type PriceTable } from './pricing.js';
 import { RateLimiter, type RateLimits } from './rate-limiter.js';
 import { InvalidInputError, QuotaExhaustedError, RateLimitedError } from '../errors.js';
 import { MisconfiguredProviderError } from './provider-errors.js';
 
-/** Where and how to call the LLM; apps build it from AGENTQ_LLM_* (see `llmEnvShape`). */
-export interface LlmConfig {
-  /** An OpenAI-compatible API root, e.g. https://api.openai.com/v1 or http://localhost:11434/v1. */
-  baseUrl: string;
-  /** Sent as `Authorization: Bearer`; local servers usually need none. */
-  apiKey?: string;
-  /** Used when a request names no model. */
-  model: string;
+/** One provider: where and how to call it, its models, prices and limits. */
+export interface ProviderConfig extends EndpointSettings {
+  /** Names it in Redis keys, metrics and results. @defaultValue the base URL's host */
+  name?: string;
+  /** Models a request may name without the provider (`model` rather than `name/model`). */
+  models?: readonly string[];
   /** Time until the provider starts answering (all of a non-streamed answer). @defaultValue 120000 */
   timeoutMs?: number;
-  /** Completion budget of a request that sets none. @defaultValue 1024 */
-  maxTokens?: number;
   /** USD per 1M input/output tokens by model. @defaultValue {} */
   prices?: PriceTable;
+  /** Shared limits of each model without limits of its own. @defaultValue no limit */
+  limits?: RateLimits;
+  /** Shared limits by model, over `limits`. */
+  modelLimits?: Readonly<Record<string, RateLimits>>;
+  breaker?: BreakerOptions;
+}
+
+/** Where and how to call the LLM; apps build it from AGENTQ_LLM_* (see `llmEnvShape`). */
+export interface LlmConfig extends ProviderConfig {
+  /** Used when a request names no model. */
+  model: string;
+  /** Completion budget of a request that sets none. @defaultValue 1024 */
+  maxTokens?: number;
   /** Role presets (name -> system prompt) added to or replacing the built-in ones. */
   presets?: Readonly<Record<string, string>>;
-  /** Shared per provider+model limits. @defaultValue no limit */
-  limits?: RateLimits;
-  breaker?: BreakerOptions;
+  /**
+   * More providers by name, beside this one (then named `default`); see LlmRouter.
+   * @defaultValue none
+   */
+  providers?: Readonly<Record<string, ProviderConfig>>;
+  /** Ordered alternatives of a model reference (`model` or `provider/model`). */
+  fallbacks?: Readonly<Record<string, readonly string[]>>;
 }
 
 /** Chat completions as agents see them (`ctx.llm`). */
@@ -63,6 +77,8 @@ function outcomeOf(error: unknown, signal: AbortSignal): CallOutcome {
 /** The {@link LlmClient} of a process: provider, breaker, shared rate limits, cost, metrics. */
 export class LlmService implements LlmClient {
   readonly defaultModel: string;
+  /** The models this provider is chosen for by name alone (see LlmRouter). */
+  readonly models: readonly string[];
   private readonly provider: OpenAiProvider;
   private readonly providerId: string;
   private readonly breaker: ProviderBreaker;
@@ -76,8 +92,9 @@ export class LlmService implements LlmClient {
     deps: { redis: Redis; prefix: string; metrics?: Registry },
   ) {
     this.defaultModel = config.model;
-    this.provider = new OpenAiProvider(config.baseUrl, config.apiKey, config.timeoutMs);
-    this.providerId = new URL(config.baseUrl).host;
+    this.models = config.models ?? [];
+    this.provider = new OpenAiProvider(providerEndpoint(config), config.timeoutMs);
+    this.providerId = config.name ?? new URL(config.baseUrl).host;
     this.metrics = deps.metrics && new LlmMetrics(deps.metrics);
     this.breaker = new ProviderBreaker(
       deps.redis,
@@ -86,7 +103,7 @@ export class LlmService implements LlmClient {
       config.breaker,
       (state) => this.metrics?.circuitIs(this.providerId, state),
     );
-    this.limiter = new RateLimiter(deps.redis, deps.prefix, config.limits ?? {});
+    this.limiter = new RateLimiter(deps.redis, deps.prefix);
     this.presets = rolePresets(config.presets);
   }
 
@@ -108,7 +125,12 @@ export class LlmService implements LlmClient {
     let reservation;
     try {
       reservation = await this.held(() =>
-        this.limiter.reserve(this.providerId, model, promptTokens + maxTokens),
+        this.limiter.reserve(
+          this.providerId,
+          model,
+          promptTokens + maxTokens,
+          this.config.modelLimits?.[model] ?? this.config.limits ?? {},
+        ),
       );
     } catch (error) {
       await pass.abandoned();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { AgentError, TransientError } from '../errors.js';
 import type { ChatCompletion, ChatMessage, TokenUsage } from './chat.js';
+import type { ProviderEndpoint } from './provider-endpoint.js';
 import { MisconfiguredProviderError, providerStatusError } from './provider-errors.js';
 import { sseData } from './sse-parser.js';
 
@@ -73,16 +74,11 @@ function parse<T>(schema: z.ZodType<T>, text: string, what: string): T {
  * providerStatusError for the 4xx; an aborted signal rethrows its reason.
  */
 export class OpenAiProvider {
-  private readonly url: string;
-
   constructor(
-    baseUrl: string,
-    private readonly apiKey?: string,
+    private readonly endpoint: ProviderEndpoint,
     /** Time until the provider starts answering (all of a non-streamed answer). */
     private readonly timeoutMs = 120_000,
-  ) {
-    this.url = `${baseUrl.replace(/\/+$/, '')}/chat/completions`;
-  }
+  ) {}
 
   async complete(
     request: ProviderRequest,
@@ -94,12 +90,9 @@ export class OpenAiProvider {
     const answered = new AbortController();
     const timer = setTimeout(() => answered.abort(), this.timeoutMs);
     try {
-      const response = await fetch(this.url, {
+      const response = await fetch(this.endpoint.url, {
         method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          ...(this.apiKey ? { authorization: `Bearer ${this.apiKey}` } : {}),
-        },
+        headers: { ...this.endpoint.headers, 'content-type': 'application/json' },
         body: JSON.stringify({
           model: request.model,
           messages: request.messages,

@@ -88,7 +88,6 @@ export class RateLimiter {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
-    private readonly limits: RateLimits,
   ) {}
 
   private key(provider: string, model: string): string {
@@ -103,9 +102,14 @@ export class RateLimiter {
    * Takes one request and `tokens` from the budget, or throws RateLimitedError with the wait
    * (also while the provider's pause lasts).
    */
-  async reserve(provider: string, model: string, tokens: number): Promise<Reservation> {
-    const rpm = this.limits.requestsPerMinute ?? 0;
-    const tpm = this.limits.tokensPerMinute ?? 0;
+  async reserve(
+    provider: string,
+    model: string,
+    tokens: number,
+    limits: RateLimits,
+  ): Promise<Reservation> {
+    const rpm = limits.requestsPerMinute ?? 0;
+    const tpm = limits.tokensPerMinute ?? 0;
     const pauseKey = this.pauseKey(provider, model);
     const [waitMs, pausedByProvider] =
       rpm <= 0 && tpm <= 0
