@@ -66,6 +66,7 @@ export function agentDeploymentFromEnv(
 const limitsShape = {
   requestsPerMinute: z.number().int().min(0).optional(),
   tokensPerMinute: z.number().int().min(0).optional(),
+  maxConcurrency: z.number().int().min(1).optional(),
 };
 
 const price = z.object({ input: z.number().min(0), output: z.number().min(0) }).strict();
@@ -81,7 +82,11 @@ const ProviderEntrySchema = z
     models: z.array(z.string().min(1)).optional(),
     timeoutMs: z.number().int().min(100).optional(),
     prices: z.record(z.string(), price).optional(),
-    ...limitsShape,
+    requestsPerMinute: limitsShape.requestsPerMinute,
+    tokensPerMinute: limitsShape.tokensPerMinute,
+    /** Calls at once to this provider, all models together. */
+    maxConcurrency: limitsShape.maxConcurrency,
+    /** Limits of one model, over the provider's per-model requestsPerMinute/tokensPerMinute. */
     modelLimits: z.record(z.string(), z.object(limitsShape).strict()).optional(),
   })
   .strict();
@@ -114,6 +119,8 @@ export const llmEnvShape = {
   AGENTQ_LLM_RPM: count.default(0),
   /** Tokens per minute per model, shared by all workers; 0 = no limit. */
   AGENTQ_LLM_TPM: count.default(0),
+  /** Calls at once to the provider, all workers together; 0 = no limit. */
+  AGENTQ_LLM_MAX_CONCURRENCY: count.default(0),
   /** Failures in a row that open the provider's circuit. */
   AGENTQ_LLM_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
   /** How long an open circuit fails calls fast. */
@@ -131,6 +138,7 @@ export function llmConfigFromEnv(env: LlmEnv): LlmConfig {
     prices: env.AGENTQ_LLM_PRICES,
     presets: env.AGENTQ_LLM_PRESETS,
     limits: { requestsPerMinute: env.AGENTQ_LLM_RPM, tokensPerMinute: env.AGENTQ_LLM_TPM },
+    maxConcurrency: env.AGENTQ_LLM_MAX_CONCURRENCY || undefined,
     providers: Object.fromEntries(
       Object.entries(env.AGENTQ_LLM_PROVIDERS).map(
         ([name, { requestsPerMinute, tokensPerMinute, ...provider }]) => [

@@ -53,6 +53,8 @@ export type HoldReason =
   | 'provider-429'
   /** agentq's own requests/tokens-per-minute budget for the model. */
   | 'rpm-tpm-budget'
+  /** As many calls to the provider (or model) are running as it may take at once. */
+  | 'concurrency'
   /** An agent's own RateLimitedError. */
   | 'agent';
 

@@ -63,6 +63,28 @@ async function openTheCircuit(llm: LlmService) {
     await expect(ask(llm)).rejects.toBeInstanceOf(TransientError);
 }
 
+describe('calls at once', () => {
+  it('holds a call while the provider has its limit of calls running, over every worker', async () => {
+    const { clients } = workers(2, { maxConcurrency: 1 });
+    const [first, second] = clients as [LlmService, LlmService];
+    let finish = () => {};
+    const reached = new Promise<void>((resolve) =>
+      server.answer((_, res) => {
+        finish = () => json(res, 200, completion('ok'));
+        resolve();
+      }),
+    );
+    const running = ask(first);
+    await reached;
+
+    await expect(ask(second)).rejects.toMatchObject({ reason: 'concurrency' });
+    finish();
+    await running;
+    server.answer(succeed);
+    await expect(ask(second)).resolves.toMatchObject({ message: { content: 'ok' } });
+  });
+});
+
 describe('the provider circuit', () => {
   it('opens after failures in a row and then fails fast without calling, in every worker', async () => {
     const { clients } = workers(2);

@@ -1,6 +1,7 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
 import type { ChatRequest, ChatResult } from './chat.js';
+import { ConcurrencyLimiter, type HeldSlots } from './concurrency-limiter.js';
 import { ProviderBreaker, type BreakerOptions, type CircuitPass } from './circuit-breaker.js';
 import { LlmMetrics, type CallOutcome } from './llm-metrics.js';
 import { OpenAiProvider } from './openai-provider.js';
@@ -25,6 +26,8 @@ export interface ProviderConfig extends EndpointSettings {
   limits?: RateLimits;
   /** Shared limits by model, over `limits`. */
   modelLimits?: Readonly<Record<string, RateLimits>>;
+  /** Calls running at once to this provider, all models and workers together. */
+  maxConcurrency?: number;
   breaker?: BreakerOptions;
 }
 
@@ -83,6 +86,7 @@ export class LlmService implements LlmClient {
   private readonly providerId: string;
   private readonly breaker: ProviderBreaker;
   private readonly limiter: RateLimiter;
+  private readonly concurrency: ConcurrencyLimiter;
   /** Every role preset: the built-in ones with the configured ones applied. */
   readonly presets: Readonly<Record<string, string>>;
   private readonly metrics: LlmMetrics | undefined;
@@ -104,6 +108,7 @@ export class LlmService implements LlmClient {
       (state) => this.metrics?.circuitIs(this.providerId, state),
     );
     this.limiter = new RateLimiter(deps.redis, deps.prefix);
+    this.concurrency = new ConcurrencyLimiter(deps.redis, deps.prefix);
     this.presets = rolePresets(config.presets);
   }
 
@@ -121,18 +126,22 @@ export class LlmService implements LlmClient {
       model === this.config.model || this.config.prices?.[model] !== undefined ? model : 'other';
     const maxTokens = request.maxTokens ?? this.config.maxTokens ?? 1024;
     const promptTokens = estimate(request.messages.map((message) => message.content).join(''));
+    const limits = this.config.modelLimits?.[model] ?? this.config.limits ?? {};
     const pass = await this.held(() => this.breaker.admit());
+    let slots: HeldSlots | undefined;
     let reservation;
     try {
+      slots = await this.held(() =>
+        this.concurrency.acquire([
+          { name: this.providerId, limit: this.config.maxConcurrency },
+          { name: `${this.providerId}:${model}`, limit: limits.maxConcurrency },
+        ]),
+      );
       reservation = await this.held(() =>
-        this.limiter.reserve(
-          this.providerId,
-          model,
-          promptTokens + maxTokens,
-          this.config.modelLimits?.[model] ?? this.config.limits ?? {},
-        ),
+        this.limiter.reserve(this.providerId, model, promptTokens + maxTokens, limits),
       );
     } catch (error) {
+      await slots?.release();
       await pass.abandoned();
       throw error;
     }
@@ -158,11 +167,13 @@ export class LlmService implements LlmClient {
         { signal: options.signal, onDelta },
       );
     } catch (error) {
+      await slots.release();
       await reservation.settle(0);
       const outcome = outcomeOf(error, options.signal);
       this.metrics?.call(this.providerId, modelLabel, outcome, seconds(started));
       throw await this.afterFailure(error, outcome, pass, model);
     }
+    await slots.release();
     this.metrics?.call(this.providerId, modelLabel, 'ok', seconds(started));
     await pass.succeeded();
     const usage = completion.usage ?? {

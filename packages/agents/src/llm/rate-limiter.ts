@@ -5,6 +5,8 @@ import { RateLimitedError } from '../errors.js';
 export interface RateLimits {
   requestsPerMinute?: number;
   tokensPerMinute?: number;
+  /** Calls running at once (see ConcurrencyLimiter). */
+  maxConcurrency?: number;
 }
 
 // Two token buckets in one hash (req, tok). A limit of N per minute is a bucket that holds
