@@ -26,6 +26,7 @@ describe(loadConfig.name, () => {
     expect(config.maxBacklog).toEqual({ critical: 50, high: 100, normal: 500, low: 1000 });
     expect(config).toMatchObject({
       bodyLimitBytes: 1_048_576,
+      bodyMaxDepth: 64,
       inputLimitBytes: 262_144,
       retryAfterSeconds: 5,
       taskIndexMax: 100_000,

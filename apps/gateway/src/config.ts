@@ -79,6 +79,8 @@ export const configSchema = z
     AGENTQ_POOLS: commaList(PoolNameSchema).default(['default']),
     /** Largest request body accepted, in bytes. */
     AGENTQ_GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+    /** Deepest nesting of arrays and objects in a JSON body (400 beyond). */
+    AGENTQ_GATEWAY_BODY_MAX_DEPTH: z.coerce.number().int().min(4).max(1000).default(64),
     /** Largest task input accepted, in bytes as JSON (each task of a batch on its own). */
     AGENTQ_GATEWAY_INPUT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(262_144),
     /** Completed tasks are kept this long (seconds) ... */
@@ -148,6 +150,7 @@ export const configSchema = z
     host: env.AGENTQ_GATEWAY_HOST,
     pools: env.AGENTQ_POOLS,
     bodyLimitBytes: env.AGENTQ_GATEWAY_BODY_LIMIT_BYTES,
+    bodyMaxDepth: env.AGENTQ_GATEWAY_BODY_MAX_DEPTH,
     inputLimitBytes: env.AGENTQ_GATEWAY_INPUT_LIMIT_BYTES,
     retention: {
       completedAgeSeconds: env.AGENTQ_RETENTION_COMPLETED_AGE_S,

@@ -8,6 +8,7 @@ import type { GatewayDeps } from './gateway-deps.js';
 import { ErrorBodyFilter } from './http/error-body.filter.js';
 import { TaskEvents } from './events/task-events.service.js';
 import { logRequests } from './http/access-log.js';
+import { registerJsonBody } from './http/json-body.js';
 import { toErrorResponse } from './http/error-response.js';
 import { recordHttpMetrics } from './http/http-metrics.js';
 import { PinoNestLogger } from './http/pino-nest-logger.js';
@@ -41,12 +42,15 @@ export async function createGateway(deps: GatewayDeps): Promise<NestFastifyAppli
     logger: new PinoNestLogger(deps.logger),
     // Report a failed start to the caller instead of exiting the process.
     abortOnError: false,
+    // JSON bodies go through registerJsonBody (strict UTF-8, nesting and prototype checks).
+    bodyParser: false,
   });
   // Nest routes Fastify's own errors (bad JSON, body too large, wrong content type)
   // through this filter too, so every error gets the same body.
   const metrics = app.get(GatewayMetrics);
   app.useGlobalFilters(new ErrorBodyFilter(deps.logger, metrics, deps.redis));
   const fastify = adapter.getInstance();
+  registerJsonBody(fastify, deps.config.bodyMaxDepth);
   echoRequestId(fastify);
   logRequests(fastify);
   recordHttpMetrics(fastify, metrics);

@@ -1,6 +1,6 @@
 import { SCOPES, type Scope } from '@agentq/contracts';
 import { addDeadLetter } from '@agentq/queue';
-import { useGateway, type HttpAnswer } from './gateway-harness.js';
+import { useGateway, type HttpAnswer, idFor } from './gateway-harness.js';
 
 /** Every scope but one: the key that must be refused a route needing `scope`. */
 const allBut = (scope: Scope) => SCOPES.filter((s) => s !== scope);
@@ -223,7 +223,7 @@ describe('tenant isolation', () => {
   it("answers 404 for another tenant's dead letter, lists none of them and redrives none", async () => {
     await addDeadLetter(gateway.redis, gateway.prefix, {
       pool: 'default',
-      taskId: 'dead-of-default',
+      taskId: idFor('dead-of-default'),
       name: 'echo',
       data: { v: 1, agent: 'echo', input: {}, tenant: 'default' },
       opts: { attempts: 1 },
@@ -233,11 +233,19 @@ describe('tenant isolation', () => {
       createdAt: 1_000,
       failedAt: 2_000,
     });
-    expect((await gateway.request('GET', '/v1/dead-letter/dead-of-default')).status).toBe(200);
-    expectError(await asOther('GET', '/v1/dead-letter/dead-of-default'), 404, 'NOT_FOUND');
+    expect(
+      (await gateway.request('GET', `/v1/dead-letter/${idFor('dead-of-default')}`)).status,
+    ).toBe(200);
+    expectError(
+      await asOther('GET', `/v1/dead-letter/${idFor('dead-of-default')}`),
+      404,
+      'NOT_FOUND',
+    );
     expect((await asOther('GET', '/v1/dead-letter')).body.deadLetters).toEqual([]);
-    const redrive = await asOther('POST', '/v1/dead-letter/redrive', { ids: ['dead-of-default'] });
-    expect(redrive.body).toMatchObject({ redriven: [], notFound: ['dead-of-default'] });
+    const redrive = await asOther('POST', '/v1/dead-letter/redrive', {
+      ids: [idFor('dead-of-default')],
+    });
+    expect(redrive.body).toMatchObject({ redriven: [], notFound: [idFor('dead-of-default')] });
     const pool = await asOther('POST', '/v1/dead-letter/redrive', { pool: 'default' });
     expect(pool.body.redriven).toEqual([]);
     expect((await gateway.request('GET', '/v1/dead-letter')).body.total).toBe(1);

@@ -1,7 +1,7 @@
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { TaskJobData } from '@agentq/contracts';
 import { addDeadLetter, type DeadLetter } from '@agentq/queue';
-import { useGateway } from './gateway-harness.js';
+import { useGateway, idFor } from './gateway-harness.js';
 
 const gateway = useGateway();
 
@@ -46,10 +46,10 @@ function deadLetterOf(job: Job<TaskJobData>) {
 
 describe('GET /v1/dead-letter', () => {
   beforeAll(async () => {
-    await letter('list-1', 1_000);
-    await letter('list-2', 3_000);
-    await letter('list-3', 2_000, 'default', 'large');
-    await letter('list-other', 4_000, 'someone-else');
+    await letter(idFor('list-1'), 1_000);
+    await letter(idFor('list-2'), 3_000);
+    await letter(idFor('list-3'), 2_000, 'default', 'large');
+    await letter(idFor('list-other'), 4_000, 'someone-else');
   });
 
   it("pages the caller's dead letters newest first, with their spec and every attempt", async () => {
@@ -57,13 +57,16 @@ describe('GET /v1/dead-letter', () => {
     expect(first.status).toBe(200);
     expect(first.body.total).toBe(3);
     expect(first.body.nextOffset).toBe(2);
-    expect(first.body.deadLetters.map((d: { id: string }) => d.id)).toEqual(['list-2', 'list-3']);
+    expect(first.body.deadLetters.map((d: { id: string }) => d.id)).toEqual([
+      idFor('list-2'),
+      idFor('list-3'),
+    ]);
     expect(first.body.deadLetters[0]).toEqual({
-      id: 'list-2',
+      id: idFor('list-2'),
       pool: 'default',
       agent: 'echo',
       priority: 'high',
-      input: { taskId: 'list-2' },
+      input: { taskId: idFor('list-2') },
       metadata: { team: 'a' },
       error: { code: 'TRANSIENT', message: 'upstream 502' },
       attemptsMade: 2,
@@ -87,19 +90,21 @@ describe('GET /v1/dead-letter', () => {
       failedAt: new Date(3_000).toISOString(),
     });
     const second = await gateway.request('GET', '/v1/dead-letter?limit=2&offset=2');
-    expect(second.body.deadLetters.map((d: { id: string }) => d.id)).toEqual(['list-1']);
+    expect(second.body.deadLetters.map((d: { id: string }) => d.id)).toEqual([idFor('list-1')]);
     expect(second.body.nextOffset).toBeNull();
   });
 
   it('narrows to one pool', async () => {
     const large = await gateway.request('GET', '/v1/dead-letter?pool=large');
-    expect(large.body.deadLetters.map((d: { id: string }) => d.id)).toEqual(['list-3']);
+    expect(large.body.deadLetters.map((d: { id: string }) => d.id)).toEqual([idFor('list-3')]);
     expect(large.body.total).toBe(1);
   });
 
   it("reads one dead letter, and answers 404 for another tenant's", async () => {
-    expect((await gateway.request('GET', '/v1/dead-letter/list-1')).body.id).toBe('list-1');
-    const other = await gateway.request('GET', '/v1/dead-letter/list-other');
+    expect((await gateway.request('GET', `/v1/dead-letter/${idFor('list-1')}`)).body.id).toBe(
+      idFor('list-1'),
+    );
+    const other = await gateway.request('GET', `/v1/dead-letter/${idFor('list-other')}`);
     expect(other.status).toBe(404);
     expect(other.body.error.code).toBe('NOT_FOUND');
     expect((await gateway.request('GET', '/v1/dead-letter/nope')).status).toBe(404);
@@ -149,12 +154,16 @@ describe('POST /v1/dead-letter/redrive', () => {
   });
 
   it("treats another tenant's entries and unknown ids as not found", async () => {
-    await letter('mixed-own', 5_000);
-    await letter('mixed-other', 5_000, 'someone-else');
-    const answer = await redrive({ ids: ['mixed-own', 'mixed-other', 'mixed-none'] });
-    expect(answer.body.redriven).toEqual(['mixed-own']);
-    expect(answer.body.notFound.sort()).toEqual(['mixed-none', 'mixed-other']);
-    expect((await gateway.request('GET', '/v1/tasks/mixed-own')).body.state).toBe('waiting');
+    await letter(idFor('mixed-own'), 5_000);
+    await letter(idFor('mixed-other'), 5_000, 'someone-else');
+    const answer = await redrive({
+      ids: [idFor('mixed-own'), idFor('mixed-other'), idFor('mixed-none')],
+    });
+    expect(answer.body.redriven).toEqual([idFor('mixed-own')]);
+    expect(answer.body.notFound.sort()).toEqual([idFor('mixed-none'), idFor('mixed-other')].sort());
+    expect((await gateway.request('GET', `/v1/tasks/${idFor('mixed-own')}`)).body.state).toBe(
+      'waiting',
+    );
   });
 
   it('reports a conflict when the id belongs to a task that is not failed', async () => {

@@ -86,6 +86,25 @@ const jsonish: fc.Arbitrary<unknown> = fc.letrec<{ value: unknown }>((tie) => ({
   ),
 })).value;
 
+/** Deep arrays or objects, as one field of an otherwise valid body of each route. */
+const deepInAField: fc.Arbitrary<string> = fc
+  .tuple(fc.integer({ min: 65, max: 3000 }), fc.boolean())
+  .map(([depth, arrays]) =>
+    arrays
+      ? '['.repeat(depth) + ']'.repeat(depth)
+      : '{"a":'.repeat(depth) + '1' + '}'.repeat(depth),
+  )
+  .chain((deep) =>
+    fc.constantFrom(
+      `{"agent":"echo","input":${deep}}`,
+      `{"agent":"sim","input":{"output":${deep}}}`,
+      `{"agent":"echo","metadata":{"m":${deep}}}`,
+      `{"tasks":[{"agent":"echo"},{"agent":"echo","input":${deep}}]}`,
+      `{"steps":[{"id":"a","agent":"echo","input":${deep}}]}`,
+      `{"ids":[${deep}]}`,
+    ),
+  );
+
 /** Bodies: JSON of odd shapes, deep nesting, prototype pollution, broken UTF-8, oversize. */
 const body: fc.Arbitrary<string | Uint8Array | undefined> = fc.oneof(
   fc.constant(undefined),
@@ -95,6 +114,7 @@ const body: fc.Arbitrary<string | Uint8Array | undefined> = fc.oneof(
     .map((v) => JSON.stringify(v)),
   fc.record({ tasks: fc.array(jsonish, { maxLength: 5 }) }).map((v) => JSON.stringify(v)),
   fc.integer({ min: 100, max: 5000 }).map((depth) => '['.repeat(depth) + ']'.repeat(depth)),
+  deepInAField,
   fc
     .integer({ min: 100, max: 3000 })
     .map((depth) => '{"a":'.repeat(depth) + '1' + '}'.repeat(depth)),
@@ -181,6 +201,15 @@ const id = fc.oneof(
     '__proto__',
     'constructor',
     'a'.repeat(300),
+    // BullMQ's own keys beside the job hashes.
+    'events',
+    'meta',
+    'marker',
+    'stalled-check',
+    'prioritized',
+    'delayed',
+    'active',
+    'id',
   ),
 );
 

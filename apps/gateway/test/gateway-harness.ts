@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import { Worker, type Processor } from 'bullmq';
 import type { Writable } from 'node:stream';
@@ -269,6 +269,17 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
 }
 
 export type Gateway = Awaited<ReturnType<typeof startGateway>>;
+
+const ID_SALT = randomUUID();
+
+/**
+ * A task id in the gateway's own shape (a UUID) that a test can name: the same name gives
+ * the same id within a run.
+ */
+export function idFor(name: string): string {
+  const hex = createHash('sha256').update(`${ID_SALT}:${name}`).digest('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-8${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
+}
 
 /**
  * One gateway for a test file (or describe block): started in beforeAll, closed in afterAll.

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { UnrecoverableError } from 'bullmq';
 import { startGateway, useGateway } from './gateway-harness.js';
 
@@ -64,7 +65,7 @@ describe('?wait=', () => {
   });
 
   it('rejects a wait above 60 seconds', async () => {
-    const response = await gateway.request('GET', '/v1/tasks/x?wait=61');
+    const response = await gateway.request('GET', `/v1/tasks/${randomUUID()}?wait=61`);
     expect(response.status).toBe(400);
     expect(response.body.error.details[0].path).toBe('query.wait');
   });

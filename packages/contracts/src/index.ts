@@ -2,6 +2,7 @@ export * from './api.js';
 export * from './dead-letter-api.js';
 export * from './error-body.js';
 export * from './error-code.js';
+export { isTaskId, isWorkflowId } from './ids.js';
 export * from './pool.js';
 export * from './priority.js';
 export * from './scope.js';

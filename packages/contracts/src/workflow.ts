@@ -8,10 +8,11 @@ import {
   TaskErrorSchema,
   TimeoutMsSchema,
 } from './task.js';
+import { STEP_ID_PATTERN } from './ids.js';
 
 export const WorkflowLimits = { maxSteps: 1000 } as const;
 
-export const StepIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,62}$/, {
+export const StepIdSchema = z.string().regex(STEP_ID_PATTERN, {
   message: 'step id must be 1-63 letters, digits, _ or -',
 });
 

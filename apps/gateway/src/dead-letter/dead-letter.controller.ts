@@ -7,9 +7,10 @@ import {
   type DeadLetterView,
 } from '@agentq/contracts';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
-import { parseOrThrow } from '../http/parse-or-throw.js';
+import { parseOrThrow, parseQueryOrThrow } from '../http/parse-or-throw.js';
 import { Tenant } from '../tenant.decorator.js';
 import { DeadLetterService } from './dead-letter.service.js';
+import { TaskIdPipe } from '../http/id-format.pipe.js';
 
 /** The caller's tasks that failed for good: list them, read one, run them again. */
 @Controller('v1/dead-letter')
@@ -19,7 +20,7 @@ export class DeadLetterController {
   @Get()
   @RequireScopes('tasks:read')
   list(@Tenant() tenant: string, @Query() query: unknown): Promise<DeadLetterPage> {
-    return this.deadLetters.list(tenant, parseOrThrow(DeadLetterListQuerySchema, query, 'query'));
+    return this.deadLetters.list(tenant, parseQueryOrThrow(DeadLetterListQuerySchema, query));
   }
 
   /** Per id: re-driven, not found (unknown or another tenant's), or a conflict. */
@@ -32,7 +33,7 @@ export class DeadLetterController {
 
   @Get(':id')
   @RequireScopes('tasks:read')
-  get(@Tenant() tenant: string, @Param('id') id: string): Promise<DeadLetterView> {
+  get(@Tenant() tenant: string, @Param('id', TaskIdPipe) id: string): Promise<DeadLetterView> {
     return this.deadLetters.get(tenant, id);
   }
 }

@@ -15,6 +15,7 @@ import { Tenant } from '../tenant.decorator.js';
 import { GATEWAY_CONFIG, TASK_QUEUES } from '../tokens.js';
 import { listenThenRead, openEventStream } from './open-event-stream.js';
 import { TaskEvents, isFinalChange, type TaskChange } from './task-events.service.js';
+import { TaskIdPipe } from '../http/id-format.pipe.js';
 
 /**
  * `GET /v1/tasks/:id/events`: the task as Server-Sent Events. It sends the log lines not
@@ -37,7 +38,7 @@ export class SseController {
   @RequireScopes('tasks:read')
   async stream(
     @Tenant() tenant: string,
-    @Param('id') id: string,
+    @Param('id', TaskIdPipe) id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {

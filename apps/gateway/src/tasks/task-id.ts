@@ -19,11 +19,3 @@ export function newWorkflowId(tenant: string, idempotencyKey: string | undefined
     ? randomUUID()
     : newTaskId(tenant, `workflow:${idempotencyKey}`);
 }
-
-/**
- * Whether a string could be a task id at all (keeps junk away from Redis keys). Up to 128
- * characters: a workflow step's task id is `wf-<workflow id>-<step id>`.
- */
-export function isPlausibleTaskId(id: string): boolean {
-  return /^[A-Za-z0-9_-]{1,128}$/.test(id);
-}

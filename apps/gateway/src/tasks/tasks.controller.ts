@@ -2,6 +2,7 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import type { FastifyReply } from 'fastify';
 import {
   BatchSubmitSchema,
+  IdempotencyKeySchema,
   ErrorCode,
   TaskListQuerySchema,
   TaskSpecSchema,
@@ -13,7 +14,7 @@ import {
   type TaskView,
 } from '@agentq/contracts';
 import { ApiError } from '../http/api-error.js';
-import { parseOrThrow } from '../http/parse-or-throw.js';
+import { parseOrThrow, parseQueryOrThrow } from '../http/parse-or-throw.js';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import type { Principal } from '../auth/key-store.js';
 import { ChargedByHandler } from '../auth/charged-by-handler.decorator.js';
@@ -21,6 +22,7 @@ import { RateLimits, RequestCharge } from '../rate-limit/rate-limits.service.js'
 import { CurrentPrincipal, Tenant } from '../tenant.decorator.js';
 import { TaskSubmitter } from './task-submitter.js';
 import { TasksService } from './tasks.service.js';
+import { TaskIdPipe } from '../http/id-format.pipe.js';
 
 const SINGLE = { body: 'body', input: 'input' };
 
@@ -45,7 +47,7 @@ export class TasksController {
   ): Promise<TaskAccepted | TaskView> {
     const charge = new RequestCharge(principal, reply);
     return this.rateLimits.chargedBy(charge, async () => {
-      const { wait } = parseOrThrow(WaitQuerySchema, query, 'query');
+      const { wait } = parseQueryOrThrow(WaitQuerySchema, query);
       const spec = parseOrThrow(TaskSpecSchema, withHeaderKey(body, headerKey), 'body');
       const tenant = principal.tenant;
       const [submitted] = await this.submitter.submit(principal, [spec], () => SINGLE, charge);
@@ -85,23 +87,23 @@ export class TasksController {
   @Get()
   @RequireScopes('tasks:read')
   list(@Tenant() tenant: string, @Query() query: unknown): Promise<TaskPage> {
-    return this.tasks.list(tenant, parseOrThrow(TaskListQuerySchema, query, 'query'));
+    return this.tasks.list(tenant, parseQueryOrThrow(TaskListQuerySchema, query));
   }
 
   @Get(':id')
   @RequireScopes('tasks:read')
   get(
     @Tenant() tenant: string,
-    @Param('id') id: string,
+    @Param('id', TaskIdPipe) id: string,
     @Query() query: unknown,
   ): Promise<TaskView> {
-    const { wait } = parseOrThrow(WaitQuerySchema, query, 'query');
+    const { wait } = parseQueryOrThrow(WaitQuerySchema, query);
     return wait === undefined ? this.tasks.get(tenant, id) : this.tasks.waitFor(tenant, id, wait);
   }
 
   @Get(':id/logs')
   @RequireScopes('tasks:read')
-  logs(@Tenant() tenant: string, @Param('id') id: string): Promise<TaskLogs> {
+  logs(@Tenant() tenant: string, @Param('id', TaskIdPipe) id: string): Promise<TaskLogs> {
     return this.tasks.logs(tenant, id);
   }
 
@@ -110,7 +112,7 @@ export class TasksController {
   @RequireScopes('tasks:write')
   async cancel(
     @Tenant() tenant: string,
-    @Param('id') id: string,
+    @Param('id', TaskIdPipe) id: string,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<TaskView> {
     const { accepted, view } = await this.tasks.cancel(tenant, id);
@@ -121,16 +123,17 @@ export class TasksController {
   @Post(':id/retry')
   @RequireScopes('tasks:write')
   @HttpCode(200)
-  retry(@Tenant() tenant: string, @Param('id') id: string): Promise<TaskView> {
+  retry(@Tenant() tenant: string, @Param('id', TaskIdPipe) id: string): Promise<TaskView> {
     return this.tasks.retry(tenant, id);
   }
 }
 
 /** The `Idempotency-Key` header stands for the body field; both at once must agree. */
 function withHeaderKey(body: unknown, headerKey: string | undefined): unknown {
-  if (headerKey === undefined || body === null || typeof body !== 'object' || Array.isArray(body)) {
-    return body;
-  }
+  if (headerKey === undefined) return body;
+  // Checked on its own, so a bad header is reported as the header, not as a body field.
+  parseOrThrow(IdempotencyKeySchema, headerKey, 'headers.idempotency-key');
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) return body;
   const fieldKey = (body as { idempotencyKey?: unknown }).idempotencyKey;
   if (fieldKey !== undefined && fieldKey !== headerKey) {
     throw new ApiError(ErrorCode.ValidationFailed, 'Idempotency-Key header and body field differ', [

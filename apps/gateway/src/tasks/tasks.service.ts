@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import {
   ErrorCode,
   isFinalState,
+  isTaskId,
   type PoolName,
   type TaskJobData,
   type TaskListQuery,
@@ -20,7 +21,6 @@ import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { GatewayMetrics } from '../metrics.js';
 import { GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES } from '../tokens.js';
 import { TaskIndex } from './task-index.js';
-import { isPlausibleTaskId } from './task-id.js';
 import { Tombstones } from './tombstones.js';
 
 /** Index entries one list request reads at most, however few match its filters. */
@@ -174,7 +174,7 @@ export class TasksService {
 
   /** The view of a task (its tombstone if it was cancelled before starting), if any. */
   async read(tenant: string, id: string): Promise<TaskView | undefined> {
-    if (!isPlausibleTaskId(id)) return undefined;
+    if (!isTaskId(id)) return undefined;
     assertRedisReady(this.redis);
     for (const pool of this.queues.keys()) {
       const view = await this.readJob(tenant, id, pool);
@@ -204,7 +204,7 @@ export class TasksService {
   }
 
   private async find(tenant: string, id: string): Promise<Found | undefined> {
-    if (!isPlausibleTaskId(id)) return undefined;
+    if (!isTaskId(id)) return undefined;
     assertRedisReady(this.redis);
     for (const [pool, queue] of this.queues) {
       const job = await queue.getJob(id);

@@ -4,7 +4,7 @@ import { z } from 'zod';
 import type { Principal } from '../auth/key-store.js';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { ApiError } from '../http/api-error.js';
-import { parseOrThrow } from '../http/parse-or-throw.js';
+import { parseQueryOrThrow } from '../http/parse-or-throw.js';
 import { CurrentPrincipal } from '../tenant.decorator.js';
 import { LlmBudgets } from './llm-budgets.js';
 
@@ -24,7 +24,7 @@ export class UsageController {
     @CurrentPrincipal() principal: Principal,
     @Query() query: unknown,
   ): Promise<TenantUsageView> {
-    const { tenant } = parseOrThrow(UsageQuerySchema, query, 'query');
+    const { tenant } = parseQueryOrThrow(UsageQuerySchema, query);
     if (tenant === undefined || tenant === principal.tenant) {
       return this.budgets.view(principal.tenant);
     }

@@ -8,6 +8,7 @@ import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG } from '../tokens.js';
 import { WorkflowChanges, type WorkflowChange } from './workflow-changes.service.js';
 import { WorkflowsService } from './workflows.service.js';
+import { WorkflowIdPipe } from '../http/id-format.pipe.js';
 
 /** A Redis stream entry id, as sent in `id:` and given back in Last-Event-ID. */
 const STREAM_ID = /^\d+-\d+$/;
@@ -32,7 +33,7 @@ export class WorkflowEventsController {
   @RequireScopes('tasks:read')
   async stream(
     @Tenant() tenant: string,
-    @Param('id') id: string,
+    @Param('id', WorkflowIdPipe) id: string,
     @Headers('last-event-id') lastEventId: string | undefined,
     @Res() reply: FastifyReply,
   ): Promise<void> {

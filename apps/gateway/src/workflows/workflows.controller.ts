@@ -2,10 +2,11 @@ import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } fro
 import type { FastifyReply } from 'fastify';
 import { WaitQuerySchema, type WorkflowView } from '@agentq/contracts';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
-import { parseOrThrow } from '../http/parse-or-throw.js';
+import { parseQueryOrThrow } from '../http/parse-or-throw.js';
 import type { Principal } from '../auth/key-store.js';
 import { CurrentPrincipal, Tenant } from '../tenant.decorator.js';
 import { WorkflowsService } from './workflows.service.js';
+import { WorkflowIdPipe } from '../http/id-format.pipe.js';
 
 @Controller('v1/workflows')
 export class WorkflowsController {
@@ -29,10 +30,10 @@ export class WorkflowsController {
   @RequireScopes('tasks:read')
   get(
     @Tenant() tenant: string,
-    @Param('id') id: string,
+    @Param('id', WorkflowIdPipe) id: string,
     @Query() query: unknown,
   ): Promise<WorkflowView> {
-    const { wait } = parseOrThrow(WaitQuerySchema, query, 'query');
+    const { wait } = parseQueryOrThrow(WaitQuerySchema, query);
     return wait === undefined
       ? this.workflows.get(tenant, id)
       : this.workflows.waitFor(tenant, id, wait);
@@ -42,7 +43,7 @@ export class WorkflowsController {
   @Post(':id/cancel')
   @RequireScopes('tasks:write')
   @HttpCode(202)
-  cancel(@Tenant() tenant: string, @Param('id') id: string): Promise<WorkflowView> {
+  cancel(@Tenant() tenant: string, @Param('id', WorkflowIdPipe) id: string): Promise<WorkflowView> {
     return this.workflows.cancel(tenant, id);
   }
 }

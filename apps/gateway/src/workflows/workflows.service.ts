@@ -6,7 +6,9 @@ import {
   DEFAULT_POOL,
   DEFAULT_PRIORITY,
   ErrorCode,
+  IdempotencyKeySchema,
   WorkflowSpecSchema,
+  isWorkflowId,
   type WorkflowSpec,
   type PoolName,
   type WorkflowEvent,
@@ -18,12 +20,12 @@ import type { Principal } from '../auth/key-store.js';
 import type { GatewayConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
-import { issueDetails } from '../http/parse-or-throw.js';
+import { issueDetails, parseOrThrow } from '../http/parse-or-throw.js';
 import { GatewayMetrics } from '../metrics.js';
 import { RateLimits } from '../rate-limit/rate-limits.service.js';
 import { IdempotencyStore } from '../tasks/idempotency.store.js';
 import { contentHash } from '../tasks/spec-hash.js';
-import { isPlausibleTaskId, newWorkflowId } from '../tasks/task-id.js';
+import { newWorkflowId } from '../tasks/task-id.js';
 import { UnfinishedTasks } from '../tenant-cap/unfinished-tasks.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
 import { checkStepInputs } from './workflow-input-check.js';
@@ -67,6 +69,9 @@ export class WorkflowsService {
     body: unknown,
     idempotencyKey: string | undefined,
   ): Promise<SubmittedWorkflow> {
+    if (idempotencyKey !== undefined) {
+      parseOrThrow(IdempotencyKeySchema, idempotencyKey, 'headers.idempotency-key');
+    }
     const parsed = WorkflowSpecSchema.safeParse(body);
     if (!parsed.success) {
       const details = issueDetails(parsed.error.issues, 'body');
@@ -151,7 +156,7 @@ export class WorkflowsService {
 
   /** The workflow's view, or 404. */
   async get(tenant: string, id: string): Promise<WorkflowView> {
-    if (!isPlausibleTaskId(id)) throw notFound(id);
+    if (!isWorkflowId(id)) throw notFound(id);
     assertRedisReady(this.redis);
     const found = await this.engine.get(id);
     if (!found) throw notFound(id);
