@@ -18,6 +18,11 @@ export const ErrorCode = {
   /** A tenant used its LLM tokens or cost for the day or month. */
   BudgetExceeded: 'BUDGET_EXCEEDED',
   Unavailable: 'UNAVAILABLE',
+  /**
+   * Redis took the write but did not confirm it: the task (or workflow) may or may not
+   * exist; `details` names its id so that a GET tells.
+   */
+  OutcomeUnknown: 'OUTCOME_UNKNOWN',
   Internal: 'INTERNAL',
   // Task outcomes (worker).
   InvalidInput: 'INVALID_INPUT',

@@ -69,6 +69,7 @@ function withAuthAnswers<P extends Record<string, Record<string, Operation>>>(pa
         '401': error('No API key, or an unknown one'),
         '403': error('The API key lacks the scope this operation needs'),
         '429': operation.responses['429'] ?? error("Over the key's rate limit; see Retry-After"),
+        '503': operation.responses['503'] ?? error('Redis unavailable: nothing was done'),
       };
     }
   }
@@ -122,7 +123,10 @@ export function openApiDocument(): Record<string, unknown> {
             '429': error(
               "Backlog full, tenant's unfinished-task cap or LLM budget (BUDGET_EXCEEDED), or the key's rate; see Retry-After",
             ),
-            '503': error('Redis unavailable'),
+            '503': error('Redis unavailable: nothing was queued'),
+            '504': error(
+              'OUTCOME_UNKNOWN: Redis did not confirm the write; details.taskId (taskIds) tells which id to GET. Retry only with the same Idempotency-Key',
+            ),
           },
         },
         get: {
@@ -153,6 +157,9 @@ export function openApiDocument(): Record<string, unknown> {
             ),
             '429': error(
               "Backlog full, tenant's unfinished-task cap or LLM budget (BUDGET_EXCEEDED), or the key's rate; see Retry-After",
+            ),
+            '504': error(
+              'OUTCOME_UNKNOWN: Redis did not confirm the write; details.taskIds to GET',
             ),
           },
         },
@@ -278,6 +285,9 @@ export function openApiDocument(): Record<string, unknown> {
               ...json(WorkflowViewSchema),
             },
             '400': error('Invalid workflow (each problem in details)'),
+            '504': error(
+              'OUTCOME_UNKNOWN: Redis did not confirm the write; details.workflowId to GET',
+            ),
             '409': error('Idempotency-Key used with another body'),
             '422': error('Unknown agent'),
           },

@@ -131,7 +131,9 @@ export interface Budget {
 /** A failure that is Redis being away or not answering (answered 503), not the request's. */
 function isRedisOutage(error: unknown): boolean {
   return (
-    isRedisUnavailable(error) || (error instanceof ApiError && error.code === ErrorCode.Unavailable)
+    isRedisUnavailable(error) ||
+    (error instanceof ApiError &&
+      (error.code === ErrorCode.Unavailable || error.code === ErrorCode.OutcomeUnknown))
   );
 }
 

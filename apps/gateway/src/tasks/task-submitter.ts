@@ -24,6 +24,7 @@ import { assertInputSize } from './input-size.js';
 import { specHash } from './spec-hash.js';
 import { IdempotencyConflict, SubmitGate } from './submit-gate.js';
 import { newTaskId } from './task-id.js';
+import { mayHaveWritten, outcomeUnknown } from '../http/outcome-unknown.js';
 import { LlmBudgets } from '../usage/llm-budgets.js';
 
 /** Where a spec sits in the request, for error paths: `body` or `body.tasks.3`. */
@@ -100,6 +101,7 @@ export class TaskSubmitter {
       })
       .catch((error: unknown) => {
         admission.release();
+        if (mayHaveWritten(error)) throw outcomeUnknown({ taskIds: prepared.map((t) => t.id) });
         if (!(error instanceof IdempotencyConflict)) throw error;
         throw new ApiError(
           ErrorCode.Conflict,

@@ -29,6 +29,7 @@ import { newWorkflowId } from '../tasks/task-id.js';
 import { UnfinishedTasks } from '../tenant-cap/unfinished-tasks.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
 import { checkStepInputs } from './workflow-input-check.js';
+import { mayHaveWritten, outcomeUnknown } from '../http/outcome-unknown.js';
 import { LlmBudgets } from '../usage/llm-budgets.js';
 import { WorkflowChanges } from './workflow-changes.service.js';
 
@@ -147,6 +148,8 @@ export class WorkflowsService {
       await this.engine.create(spec, tenant, id);
     } catch (error) {
       admission.release();
+      // The workflow may exist: its idempotency claim stays, so a retry with the key finds it.
+      if (mayHaveWritten(error)) throw outcomeUnknown({ workflowId: id });
       await release();
       throw error;
     }
