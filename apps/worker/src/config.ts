@@ -9,6 +9,7 @@ import {
 } from '@agentq/agents';
 import {
   ConfigError,
+  DEFAULT_FINISHED_RECORD_LIMITS,
   commaList,
   parseEnv,
   sharedEnvShape,
@@ -89,6 +90,10 @@ export const configSchema = z
     AGENTQ_WORKER_FAILOVER_GRACE_MS: ms.min(1000).default(1000),
     /** Time limit of a task that sets no timeoutMs. */
     AGENTQ_WORKER_DEFAULT_TIMEOUT_MS: ms.default(600_000),
+    /** How long a finished task's record (state, finish time) outlives its job: 410, not 404. */
+    AGENTQ_RETENTION_RECORD_AGE_S: ms.default(DEFAULT_FINISHED_RECORD_LIMITS.maxAgeSeconds),
+    /** Most finished-task records kept per tenant (a memory bound). */
+    AGENTQ_RETENTION_RECORD_COUNT: ms.default(DEFAULT_FINISHED_RECORD_LIMITS.maxPerTenant),
     /** Longest an attempt waits for LLM rate limits or an open circuit (or its time limit). */
     AGENTQ_WORKER_MAX_HOLD_MS: ms.default(600_000),
     /** On SIGTERM, running tasks get this long before they are handed back; unset: profile. */
@@ -167,6 +172,10 @@ export const configSchema = z
       pools,
       defaultTimeoutMs: env.AGENTQ_WORKER_DEFAULT_TIMEOUT_MS,
       maxHoldMs: env.AGENTQ_WORKER_MAX_HOLD_MS,
+      finishedRecords: {
+        maxAgeSeconds: env.AGENTQ_RETENTION_RECORD_AGE_S,
+        maxPerTenant: env.AGENTQ_RETENTION_RECORD_COUNT,
+      },
       backoff: {
         baseMs: env.AGENTQ_WORKER_BACKOFF_BASE_MS,
         capMs: env.AGENTQ_WORKER_BACKOFF_CAP_MS,

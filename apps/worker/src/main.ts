@@ -10,6 +10,7 @@ import {
 } from '@agentq/agents';
 import {
   ClientErrors,
+  FinishedTasks,
   WorkflowEngine,
   closeRedis,
   createRedis,
@@ -121,6 +122,9 @@ async function main(): Promise<void> {
   });
   const processor = (hooks: PoolHooks) => withWorkflowSteps(workflows, taskProcessor(hooks));
   const pools = config.pools.map((settings) => settings.pool);
+  const finished = new FinishedTasks(connection, config.prefix, config.finishedRecords, (err) =>
+    logger.warn({ err }, 'could not write finished-task records'),
+  );
   const workers = config.pools.map(
     (settings) =>
       new PoolWorker({
@@ -135,6 +139,7 @@ async function main(): Promise<void> {
         clientErrors,
         failover: config.failover,
         onTaskFailed: (job) => settleFailedStep(workflows, job),
+        finished,
       }),
   );
   cancelTargets.push(...workers);
@@ -193,6 +198,7 @@ async function main(): Promise<void> {
       if (poolsStarting) connections.forEach(giveUpOnRedis);
       // Cancels keep working while running tasks drain; the listener closes after them.
       await Promise.all(workers.map((worker) => worker.close()));
+      await finished.flush();
       // A start under way ends now: Redis answered it, or its connections gave up (and the
       // closes above ended its waits on the pool workers). A pool worker it started after
       // those closes (its Redis call was answered meanwhile) is closed in turn.

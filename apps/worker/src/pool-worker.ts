@@ -2,7 +2,7 @@ import { Job, Queue, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CancelledError } from '@agentq/agents';
 import type { Logger } from 'pino';
-import { ErrorCode, queueName } from '@agentq/contracts';
+import { ErrorCode, decodeTaskError, queueName, type TaskJobData } from '@agentq/contracts';
 import {
   clearAttempts,
   createBackoffStrategy,
@@ -10,6 +10,8 @@ import {
   readAttempts,
   recordAttempt,
   type BackoffLimits,
+  type FinishedState,
+  type FinishedTasks,
 } from '@agentq/queue';
 import type { Cancellable } from './cancel-listener.js';
 import type { PoolSettings } from './config.js';
@@ -44,6 +46,8 @@ export interface PoolWorkerOptions {
   failover?: FailoverSettings;
   /** Called once a task failed for good, after its dead letter (workflow bookkeeping). */
   onTaskFailed?: (job: Job) => Promise<void>;
+  /** Where each finished task leaves a record that outlives its job (410 at the gateway). */
+  finished?: FinishedTasks;
 }
 
 /** One BullMQ worker serving one pool's queue, with its bookkeeping and drain. */
@@ -253,6 +257,7 @@ export class PoolWorker implements Cancellable {
 
   private onCompleted(job: Job): void {
     const { settings, connection, prefix, metrics, logger } = this.options;
+    this.recordFinished(job, 'completed');
     this.later.defer(() => {
       metrics.taskSeries(settings.pool, job.name).completed.inc();
       logger.info({ pool: settings.pool, taskId: job.id }, 'task completed');
@@ -332,6 +337,12 @@ export class PoolWorker implements Cancellable {
     );
   }
 
+  private recordFinished(job: Job, state: FinishedState): void {
+    const tenant = (job.data as Partial<TaskJobData> | undefined)?.tenant;
+    if (tenant === undefined || job.id === undefined) return;
+    this.options.finished?.add(tenant, job.id, state, job.finishedOn ?? Date.now());
+  }
+
   private async onFailed(job: Job | undefined, err: Error): Promise<void> {
     const { settings, connection, prefix, metrics, logger } = this.options;
     const pool = settings.pool;
@@ -347,6 +358,10 @@ export class PoolWorker implements Cancellable {
     }
     metrics.failed.inc(labels);
     logger.warn({ pool, taskId: job?.id, reason: err.message }, 'task failed');
+    if (job) {
+      const cancelled = decodeTaskError(err.message).code === ErrorCode.Cancelled;
+      this.recordFinished(job, cancelled ? 'cancelled' : 'failed');
+    }
     if (!job) {
       // BullMQ gives no job when a task failed by stalling was removed at once (removeOnFail).
       logger.error({ pool, reason: err.message }, 'failed task vanished before dead-lettering');

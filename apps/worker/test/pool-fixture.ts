@@ -10,7 +10,14 @@ import {
   type AnyAgent,
 } from '@agentq/agents';
 import { queueName, type TaskJobData } from '@agentq/contracts';
-import { ClientErrors, createRedis, deleteKeysByPrefix, toTaskView } from '@agentq/queue';
+import {
+  ClientErrors,
+  DEFAULT_FINISHED_RECORD_LIMITS,
+  FinishedTasks,
+  createRedis,
+  deleteKeysByPrefix,
+  toTaskView,
+} from '@agentq/queue';
 import type { CancelCheck } from '../src/cancel-listener.js';
 import { loadConfig, type PoolSettings } from '../src/config.js';
 import { PoolWorker } from '../src/pool-worker.js';
@@ -60,6 +67,9 @@ export function testPool(name: string, options: FixtureOptions = {}) {
   const logger = options.logger ?? pino({ level: 'silent' });
   const defaults = loadConfig({}).pools[0] as PoolSettings;
   const services = createAgentServices({ redis: connection, prefix, llm: loadConfig({}).llm });
+  const finished = new FinishedTasks(connection, prefix, DEFAULT_FINISHED_RECORD_LIMITS, (err) =>
+    logger.error({ err }, 'finished records'),
+  );
   const worker = new PoolWorker({
     settings: { ...defaults, concurrency: 4, drainTimeoutMs: 5000, ...options.settings },
     processor: createTaskProcessor({
@@ -80,6 +90,7 @@ export function testPool(name: string, options: FixtureOptions = {}) {
     metrics: options.metrics ?? new WorkerMetrics(),
     logger,
     clientErrors: new ClientErrors(),
+    finished,
   });
 
   return {
@@ -88,6 +99,7 @@ export function testPool(name: string, options: FixtureOptions = {}) {
     queue,
     events,
     worker,
+    finished,
     async start(): Promise<void> {
       await events.waitUntilReady();
       await worker.start();
@@ -100,6 +112,7 @@ export function testPool(name: string, options: FixtureOptions = {}) {
     },
     async stop(): Promise<void> {
       await worker.close();
+      await finished.flush();
       await services.close();
       await events.close();
       await queue.obliterate({ force: true });

@@ -18,3 +18,4 @@ export * from './job-insert.js';
 export * from './worker-name.js';
 export * from './orphaned-tasks.js';
 export * from './tenants-env.js';
+export * from './finished-tasks.js';

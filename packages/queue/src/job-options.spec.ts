@@ -10,8 +10,8 @@ describe(taskJobOptions.name, () => {
       delay: 500,
       attempts: 5,
       backoff: { type: 'agentq-exponential' },
-      removeOnComplete: { age: DEFAULT_RETENTION.completedAgeSeconds, count: 10_000 },
-      removeOnFail: { age: DEFAULT_RETENTION.failedAgeSeconds, count: 50_000 },
+      removeOnComplete: { age: DEFAULT_RETENTION.completedAgeSeconds, count: 1_000_000 },
+      removeOnFail: { age: DEFAULT_RETENTION.failedAgeSeconds, count: 1_000_000 },
     });
   });
 

@@ -3,25 +3,27 @@ import { Priority, type TaskSpec } from '@agentq/contracts';
 import { BACKOFF_TYPE } from './backoff.js';
 
 /**
- * How long finished tasks are kept. Bounded by default so Redis memory does not grow
- * without end; a task older than this, or beyond the count, is removed.
+ * How long finished tasks are kept: by age, so a result stays readable for a day however
+ * many tasks run, with a count per pool only as a memory bound (a count alone keeps results
+ * for seconds at thousands of tasks a second). A task older than this, or beyond the count,
+ * is removed; its finished record (finished-tasks.ts) still answers 410 for it.
  */
 export interface RetentionPolicy {
   /** @defaultValue 86400 (one day) */
   completedAgeSeconds: number;
-  /** @defaultValue 10000 */
+  /** @defaultValue 1000000 */
   completedCount: number;
   /** @defaultValue 604800 (one week) */
   failedAgeSeconds: number;
-  /** @defaultValue 50000 */
+  /** @defaultValue 1000000 */
   failedCount: number;
 }
 
 export const DEFAULT_RETENTION: RetentionPolicy = {
   completedAgeSeconds: 86_400,
-  completedCount: 10_000,
+  completedCount: 1_000_000,
   failedAgeSeconds: 604_800,
-  failedCount: 50_000,
+  failedCount: 1_000_000,
 };
 
 /**

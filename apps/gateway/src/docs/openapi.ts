@@ -176,6 +176,9 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '200': { description: 'The task', ...json(TaskViewSchema) },
             '404': error('Unknown task'),
+            '410': error(
+              'EXPIRED: the task finished and retention removed it; details.finishedAt, details.state',
+            ),
           },
         },
       },
@@ -194,6 +197,9 @@ export function openApiDocument(): Record<string, unknown> {
               content: { 'text/event-stream': { schema: { type: 'string' } } },
             },
             '404': error('Unknown task'),
+            '410': error(
+              'EXPIRED: the task finished and retention removed it; details.finishedAt, details.state',
+            ),
           },
         },
       },
@@ -204,6 +210,9 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '200': { description: 'The lines', ...json(TaskLogsSchema) },
             '404': error('Unknown task'),
+            '410': error(
+              'EXPIRED: the task finished and retention removed it; details.finishedAt, details.state',
+            ),
           },
         },
       },
@@ -221,6 +230,9 @@ export function openApiDocument(): Record<string, unknown> {
               ...json(TaskViewSchema),
             },
             '404': error('Unknown task'),
+            '410': error(
+              'EXPIRED: the task finished and retention removed it; details.finishedAt, details.state',
+            ),
             '409': error('Already finished'),
           },
         },
@@ -232,6 +244,9 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '200': { description: 'Queued again', ...json(TaskViewSchema) },
             '404': error('Unknown task'),
+            '410': error(
+              'EXPIRED: the task finished and retention removed it; details.finishedAt, details.state',
+            ),
             '409': error('Not failed'),
           },
         },

@@ -13,7 +13,7 @@ import {
   type TaskPage,
   type TaskView,
 } from '@agentq/contracts';
-import { removeDeadLetterUpTo, requestCancel, toTaskView } from '@agentq/queue';
+import { readFinished, removeDeadLetterUpTo, requestCancel, toTaskView } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { TaskEvents } from '../events/task-events.service.js';
 import { ApiError } from '../http/api-error.js';
@@ -50,7 +50,7 @@ export class TasksService {
   /** The task's view, or 404. */
   async get(tenant: string, id: string): Promise<TaskView> {
     const view = await this.read(tenant, id);
-    if (!view) throw notFound(id);
+    if (!view) throw await this.missing(tenant, id);
     return view;
   }
 
@@ -81,7 +81,7 @@ export class TasksService {
     const found = await this.find(tenant, id);
     if (!found) {
       if (await this.tombstones.get(tenant, id)) return { logs: [], count: 0 };
-      throw notFound(id);
+      throw await this.missing(tenant, id);
     }
     return this.queueOf(found.pool).getJobLogs(id);
   }
@@ -95,7 +95,7 @@ export class TasksService {
     const found = await this.find(tenant, id);
     if (!found) {
       if (await this.tombstones.get(tenant, id)) throw finished(id, 'cancelled');
-      throw notFound(id);
+      throw await this.missing(tenant, id);
     }
     const { job, pool } = found;
     const state = await job.getState();
@@ -131,7 +131,7 @@ export class TasksService {
     const found = await this.find(tenant, id);
     if (!found) {
       if (await this.tombstones.get(tenant, id)) throw notFailed(id, 'cancelled');
-      throw notFound(id);
+      throw await this.missing(tenant, id);
     }
     const { job, pool } = found;
     const view = toTaskView(job, await job.getState(), pool);
@@ -211,6 +211,22 @@ export class TasksService {
       if (job && ownedBy(job, tenant)) return { job, pool };
     }
     return undefined;
+  }
+
+  /**
+   * The answer for a task that is not there: 410 for one of this tenant that finished and
+   * whose job retention removed (its record says when and how it ended), 404 for an id this
+   * tenant never had.
+   */
+  private async missing(tenant: string, id: string): Promise<ApiError> {
+    const record = await readFinished(this.redis, this.config.prefix, tenant, id);
+    if (!record) return notFound(id);
+    const finishedAt = new Date(record.finishedAt).toISOString();
+    return new ApiError(
+      ErrorCode.Expired,
+      `task ${id} ended ${record.state} at ${finishedAt}; its result is no longer kept`,
+      { finishedAt, state: record.state },
+    );
   }
 
   private queueOf(pool: PoolName): Queue {

@@ -1,0 +1,107 @@
+import type { Redis } from 'ioredis';
+
+/** How a task ended, as its finished record keeps it. */
+export type FinishedState = 'completed' | 'failed' | 'cancelled';
+const STATES: readonly FinishedState[] = ['completed', 'failed', 'cancelled'];
+
+/** What is known of a task once its job is gone. */
+export interface FinishedRecord {
+  finishedAt: number;
+  state: FinishedState;
+}
+
+/** How long, and how many per tenant, finished records are kept. */
+export interface FinishedRecordLimits {
+  /** @defaultValue 604800 (7 days: as long as failed tasks are kept by default) */
+  maxAgeSeconds: number;
+  /** @defaultValue 1000000 */
+  maxPerTenant: number;
+}
+
+export const DEFAULT_FINISHED_RECORD_LIMITS: FinishedRecordLimits = {
+  maxAgeSeconds: 604_800,
+  maxPerTenant: 1_000_000,
+};
+
+/**
+ * One sorted set per tenant: member the task id, score its finish time and state in one
+ * number (ms × 4 + state), so a record costs one entry and trimming by age is one range.
+ */
+const keyOf = (prefix: string, tenant: string) => `${prefix}:finished:${tenant}`;
+const STATE_SLOTS = 4;
+const scoreOf = (at: number, state: FinishedState) => at * STATE_SLOTS + STATES.indexOf(state);
+
+/** The record of a task of this tenant whose job may be gone, if it finished. */
+export async function readFinished(
+  redis: Redis,
+  prefix: string,
+  tenant: string,
+  taskId: string,
+): Promise<FinishedRecord | undefined> {
+  const score = await redis.zscore(keyOf(prefix, tenant), taskId);
+  if (score === null) return undefined;
+  const value = Number(score);
+  return {
+    finishedAt: Math.floor(value / STATE_SLOTS),
+    state: STATES[value % STATE_SLOTS] ?? 'failed',
+  };
+}
+
+/** How long finished records are gathered before they are written together. */
+const FLUSH_AFTER_MS = 20;
+
+/**
+ * Writes finished records in batches (one pipeline per 20 ms, whatever the task rate) and
+ * trims each tenant's set by age and count as it goes: a record per task must not cost a
+ * round trip per task.
+ */
+export class FinishedTasks {
+  private pending = new Map<string, (string | number)[]>();
+  private timer: NodeJS.Timeout | undefined;
+  private inFlight: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly limits: FinishedRecordLimits,
+    private readonly onError: (err: unknown) => void,
+  ) {}
+
+  add(tenant: string, taskId: string, state: FinishedState, at = Date.now()): void {
+    let entries = this.pending.get(tenant);
+    if (!entries) this.pending.set(tenant, (entries = []));
+    entries.push(scoreOf(at, state), taskId);
+    this.timer ??= setTimeout(() => void this.flush(), FLUSH_AFTER_MS);
+  }
+
+  /** Writes what is gathered now; resolves once it (and any write before it) is done. */
+  flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const batch = this.pending;
+    this.pending = new Map();
+    if (batch.size > 0) this.inFlight = this.inFlight.then(() => this.write(batch));
+    return this.inFlight;
+  }
+
+  private async write(batch: Map<string, (string | number)[]>): Promise<void> {
+    const { maxAgeSeconds, maxPerTenant } = this.limits;
+    const oldest = scoreOf(Date.now() - maxAgeSeconds * 1000, 'completed');
+    const pipeline = this.redis.pipeline();
+    for (const [tenant, entries] of batch) {
+      const key = keyOf(this.prefix, tenant);
+      pipeline
+        .zadd(key, ...entries)
+        .zremrangebyscore(key, '-inf', `(${oldest}`)
+        .zremrangebyrank(key, 0, -(maxPerTenant + 1))
+        .expire(key, maxAgeSeconds);
+    }
+    try {
+      const replies = (await pipeline.exec()) ?? [];
+      const failed = replies.find(([err]) => err);
+      if (failed) this.onError(failed[0]);
+    } catch (err) {
+      this.onError(err);
+    }
+  }
+}
