@@ -105,6 +105,14 @@ export const configSchema = z
     AGENTQ_GATEWAY_TASK_INDEX_MAX: z.coerce.number().int().min(1).default(100_000),
     /** Interval of keep-alive comments on event streams (ms). */
     AGENTQ_GATEWAY_SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15_000),
+    /** Most bytes an event stream may hold that its client has not read (then it is closed). */
+    AGENTQ_GATEWAY_SSE_MAX_BUFFERED_BYTES: z.coerce
+      .number()
+      .int()
+      .min(1024)
+      .default(1024 * 1024),
+    /** How long an event stream may stay unread before it is closed. */
+    AGENTQ_GATEWAY_SSE_BLOCKED_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
     /** `on`: every non-public route needs an API key. `off` (local development only): no keys, everything acts as tenant `default`. */
     AGENTQ_AUTH: z.enum(['on', 'off']).default('on'),
     /** API keys, one JSON object per line (see `keys:create`); added to the keys file's. */
@@ -167,6 +175,8 @@ export const configSchema = z
     retryAfterSeconds: env.AGENTQ_GATEWAY_RETRY_AFTER_S,
     taskIndexMax: env.AGENTQ_GATEWAY_TASK_INDEX_MAX,
     sseKeepAliveMs: env.AGENTQ_GATEWAY_SSE_KEEPALIVE_MS,
+    sseMaxBufferedBytes: env.AGENTQ_GATEWAY_SSE_MAX_BUFFERED_BYTES,
+    sseBlockedTimeoutMs: env.AGENTQ_GATEWAY_SSE_BLOCKED_TIMEOUT_MS,
     adminUi: env.AGENTQ_GATEWAY_ADMIN_UI,
     adminUiReadOnly: env.AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY,
     auth: env.AGENTQ_AUTH,

@@ -1,3 +1,4 @@
+import type { StreamSettings } from './events/open-event-stream.js';
 import { Injectable } from '@nestjs/common';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
@@ -41,9 +42,39 @@ export class GatewayMetrics {
 
   readonly openStreams = new Gauge({
     name: 'agentq_gateway_sse_streams_open',
-    help: 'Task event streams (SSE) open now.',
+    help: 'Event streams (SSE) whose connection is held now, ended ones until their client lets go.',
     registers: [this.registry],
   });
+
+  readonly blockedStreams = new Gauge({
+    name: 'agentq_gateway_sse_streams_blocked',
+    help: 'Event streams whose client is not reading now (events wait, bounded).',
+    registers: [this.registry],
+  });
+
+  readonly slowStreamsClosed = new Counter({
+    name: 'agentq_gateway_sse_streams_closed_slow_total',
+    help: 'Event streams closed because their client stopped reading.',
+    registers: [this.registry],
+  });
+
+  /** What every event stream is held to (see StreamPacer). */
+  streamSettings(config: {
+    sseKeepAliveMs: number;
+    sseMaxBufferedBytes: number;
+    sseBlockedTimeoutMs: number;
+  }): StreamSettings {
+    return {
+      keepAliveMs: config.sseKeepAliveMs,
+      maxBufferedBytes: config.sseMaxBufferedBytes,
+      blockedTimeoutMs: config.sseBlockedTimeoutMs,
+      metrics: {
+        open: this.openStreams,
+        blocked: this.blockedStreams,
+        closedSlow: this.slowStreamsClosed,
+      },
+    };
+  }
 
   readonly waitingRequests = new Gauge({
     name: 'agentq_gateway_wait_requests_open',

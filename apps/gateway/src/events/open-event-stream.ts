@@ -1,6 +1,7 @@
 import type { FastifyReply } from 'fastify';
 import type { Gauge } from 'prom-client';
 import { Inbox } from './inbox.js';
+import { StreamPacer, type StreamLimits, type StreamMetrics } from './stream-pacer.js';
 
 /** Returns its unsubscribe function, at once or once the subscription is in place. */
 type Subscribe<C> = (listener: (change: C) => void) => (() => void) | Promise<() => void>;
@@ -31,16 +32,24 @@ export interface EventStream {
   end: (closing: boolean) => void;
 }
 
+/** What every stream is held to, and counted in. */
+export interface StreamSettings extends StreamLimits {
+  keepAliveMs: number;
+  metrics: StreamMetrics & {
+    /** Streams whose connection is held now (ended ones until their client lets go). */
+    open: Gauge;
+  };
+}
+
 /**
  * Takes the response over from Fastify and starts a Server-Sent Events stream on it, with
- * a keep-alive comment every `keepAliveMs`, counted in `openStreams` while open; the inbox
- * closes (and the keep-alive stops) when the stream ends either way.
+ * a keep-alive comment every `keepAliveMs`, written at the pace its client reads (see
+ * StreamPacer); the inbox closes (and the keep-alive stops) when the stream ends either way.
  */
 export function openEventStream<T>(
   reply: FastifyReply,
   inbox: Inbox<T>,
-  keepAliveMs: number,
-  openStreams: Gauge,
+  settings: StreamSettings,
 ): EventStream {
   reply.hijack();
   const raw = reply.raw;
@@ -50,19 +59,30 @@ export function openEventStream<T>(
     connection: 'keep-alive',
     'x-accel-buffering': 'no',
   });
-  openStreams.inc();
-  const keepAlive = setInterval(() => raw.write(': keep-alive\n\n'), keepAliveMs);
+  const pacer = new StreamPacer(raw, settings, settings.metrics);
+  const { open } = settings.metrics;
+  open.inc();
+  let held = true;
+  const release = () => {
+    if (held) open.dec();
+    held = false;
+  };
+  if (raw.socket) raw.socket.once('close', release);
+  else release();
+  // A blocked client gets no keep-alive: it is not reading them.
+  const keepAlive = setInterval(() => {
+    if (!pacer.blocked) pacer.write(': keep-alive\n\n');
+  }, settings.keepAliveMs);
   raw.on('close', () => {
     clearInterval(keepAlive);
-    openStreams.dec();
     inbox.close();
   });
   return {
     send: (eventId, event, data) => {
-      raw.write(`id: ${eventId}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
+      pacer.write(`id: ${eventId}\nevent: ${event}\ndata: ${JSON.stringify(data)}\n\n`);
     },
     end: (closing) => {
-      raw.end();
+      pacer.end();
       if (closing) raw.socket?.end();
     },
   };

@@ -49,12 +49,7 @@ export class SseController {
     );
     const { inbox, unsubscribe } = listening;
     let view = listening.first;
-    const stream = openEventStream(
-      reply,
-      inbox,
-      this.config.sseKeepAliveMs,
-      this.metrics.openStreams,
-    );
+    const stream = openEventStream(reply, inbox, this.metrics.streamSettings(this.config));
 
     let logsSent = logLinesSeen(lastEventId);
     const send = (event: TaskStreamEvent, data: unknown) => stream.send(logsSent, event, data);

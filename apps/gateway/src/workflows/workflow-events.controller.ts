@@ -42,12 +42,7 @@ export class WorkflowEventsController {
       (listener) => this.changes.subscribe(id, listener),
       () => this.workflows.get(tenant, id),
     );
-    const { send, end } = openEventStream(
-      reply,
-      inbox,
-      this.config.sseKeepAliveMs,
-      this.metrics.openStreams,
-    );
+    const { send, end } = openEventStream(reply, inbox, this.metrics.streamSettings(this.config));
     let after = lastEventId !== undefined && STREAM_ID.test(lastEventId) ? lastEventId : '0';
     try {
       for (;;) {
