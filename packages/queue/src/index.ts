@@ -17,3 +17,7 @@ export { stepTaskId } from './workflow/workflow-keys.js';
 export * from './job-insert.js';
 export * from './worker-name.js';
 export * from './orphaned-tasks.js';
+export * from './auth/api-key.js';
+export * from './auth/api-keys-env.js';
+export * from './auth/credentials.js';
+export * from './auth/key-store.js';
