@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { PoolName } from '@agentq/contracts';
 import {
+  ApiKeyStore,
   ClientErrors,
   closeRedis,
   createRedis,
@@ -34,6 +35,7 @@ async function createActuator(
   redis: Redis,
   queues: ReadonlyMap<PoolName, Queue>,
   decisions: DecisionStore,
+  metrics: ScalerMetrics,
 ): Promise<Actuator> {
   // Who runs what, from BullMQ's `processedBy` (the worker's name) of the active tasks.
   const busyWorkers: BusyWorkers = (pool) => {
@@ -51,13 +53,15 @@ async function createActuator(
         workerLogLevel: logger.isLevelEnabled('info') ? config.logLevel : 'info',
         busyWorkers,
         restartBackoffMs: config.restartBackoffMs,
-        forward: config.forwardWorkerLogs
+        // Dropped unless asked for: the scaler's own lines (decisions) must stand out.
+        forward: config.inheritChildLogs
           ? {
               write: (line) => process.stdout.write(line),
               minLevel: logger.levels.values[config.logLevel] ?? 30,
             }
           : null,
         closeTimeoutMs: WORKER_CLOSE_TIMEOUT_MS,
+        metrics,
         logger,
       });
     case 'kubernetes': {
@@ -111,7 +115,7 @@ async function main(): Promise<void> {
     ttlMs: config.leaseTtlMs,
     logger,
   });
-  const actuator = await createActuator(config, logger, redis, queues, decisions);
+  const actuator = await createActuator(config, logger, redis, queues, decisions, metrics);
   const loop = new ControlLoop({
     pools: config.pools,
     read: (pool, now, since) => {
@@ -147,6 +151,9 @@ async function main(): Promise<void> {
         () => false,
       ),
     maxReplicas: config.policy.maxReplicas,
+    keys: new ApiKeyStore(config.apiKeys),
+    maxPinMs: config.maxPinMs,
+    logger,
   });
 
   let closing = false;

@@ -1,11 +1,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import { PoolNameSchema, type PoolName } from '@agentq/contracts';
+import type { ApiKeyStore } from '@agentq/queue';
 import { z } from 'zod';
 import type { ControlLoop } from './control-loop.js';
 import type { DecisionStore } from './decision-store.js';
+import { HttpError } from './http-error.js';
 import type { ScalerMetrics } from './metrics.js';
 import type { PinStore } from './pin-store.js';
+import { authorizeWrite, requireJson } from './write-guard.js';
 
 export interface StatusServerOptions {
   host: string;
@@ -20,34 +24,28 @@ export interface StatusServerOptions {
   /** Whether Redis answers (GET /ready). */
   ready: () => Promise<boolean>;
   maxReplicas: number;
+  /** Keys allowed to write (those with the `admin` scope); none configured: no writes. */
+  keys: ApiKeyStore;
+  /** Longest pin, in ms (AGENTQ_SCALER_MAX_PIN_MS). */
+  maxPinMs: number;
+  logger: Pick<Logger, 'info'>;
 }
 
-const ScaleBody = z.object({
+/** A pin lasts this long when the request does not say (or the maximum, if shorter). */
+const DEFAULT_PIN_S = 3600;
+
+const ScaleBody = z.strictObject({
   pool: PoolNameSchema,
   replicas: z.number().int().min(0),
-  ttlSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 24 * 3600)
-    .default(3600),
+  ttlSeconds: z.number().int().min(1).optional(),
 });
-
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * The scaler's small HTTP API (node:http, no framework):
  * GET /status, GET /v1/pools/:pool/desired (KEDA metrics-api), GET /health, GET /ready,
  * GET /metrics, POST /scale {pool, replicas, ttlSeconds} pins, DELETE /scale/:pool unpins.
+ * Reads are open (they show counts and decisions, no secrets; the server listens on
+ * loopback by default); every other method needs an admin API key.
  */
 export class StatusServer {
   private server: http.Server | undefined;
@@ -128,7 +126,20 @@ export class StatusServer {
       }
       return { status: 200, body: { pool, desired: latest.desired, current: latest.current } };
     }
+    if (method !== 'GET' && method !== 'HEAD') return this.write(req, method, path);
+    throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
+  }
+
+  /** Pins and unpins, after the key (401/403) and the body's type (415) are checked. */
+  private async write(
+    req: http.IncomingMessage,
+    method: string,
+    path: string,
+  ): Promise<{ status: number; body: unknown }> {
+    const { keyId } = authorizeWrite(this.options.keys, req.headers);
+    const { metrics, logger, maxPinMs } = this.options;
     if (method === 'POST' && path === '/scale') {
+      requireJson(req.headers);
       const parsed = ScaleBody.safeParse(await readJson(req));
       if (!parsed.success) {
         throw new HttpError(
@@ -141,8 +152,17 @@ export class StatusServer {
           })),
         );
       }
-      const { pool, replicas, ttlSeconds } = parsed.data;
+      const { pool, replicas } = parsed.data;
       this.pool(pool);
+      const maxPinS = Math.floor(maxPinMs / 1000);
+      const ttlSeconds = parsed.data.ttlSeconds ?? Math.min(DEFAULT_PIN_S, maxPinS);
+      if (ttlSeconds > maxPinS) {
+        throw new HttpError(
+          400,
+          'VALIDATION_FAILED',
+          `ttlSeconds must be ≤ ${maxPinS} (AGENTQ_SCALER_MAX_PIN_MS=${maxPinMs})`,
+        );
+      }
       if (replicas > this.options.maxReplicas) {
         throw new HttpError(
           400,
@@ -151,6 +171,8 @@ export class StatusServer {
         );
       }
       await this.options.pins.set(pool, replicas, ttlSeconds);
+      metrics.pins.inc({ pool, action: 'set' });
+      logger.info({ pool, replicas, ttlSeconds, keyId }, 'pin set');
       return { status: 200, body: { pool, replicas, ttlSeconds } };
     }
     const unpin = /^\/scale\/([^/]+)$/.exec(path);
@@ -158,6 +180,8 @@ export class StatusServer {
       const pool = this.pool(decodeURIComponent(unpin[1] ?? ''));
       const removed = await this.options.pins.clear(pool);
       if (!removed) throw new HttpError(404, 'NOT_FOUND', `pool ${pool} is not pinned`);
+      metrics.pins.inc({ pool, action: 'clear' });
+      logger.info({ pool, keyId }, 'pin cleared');
       return { status: 200, body: { pool, pinned: false } };
     }
     throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
@@ -199,7 +223,7 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new HttpError(400, 'VALIDATION_FAILED', 'body is not JSON');
+  } catch (error) {
+    throw new HttpError(400, 'VALIDATION_FAILED', `body is not JSON: ${(error as Error).message}`);
   }
 }

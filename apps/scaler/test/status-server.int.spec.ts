@@ -1,3 +1,6 @@
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
+import { ApiKeyStore, createKey, type ApiKeyEntry } from '@agentq/queue';
 import { decide, emptyHistory } from '../src/decide.js';
 import type { DecisionRecord } from '../src/decision-store.js';
 import { ScalerMetrics } from '../src/metrics.js';
@@ -25,6 +28,27 @@ const record: DecisionRecord = {
 /** Whether a leader has published a decision, and whether this instance leads. */
 let decided = true;
 let leader = true;
+
+/** A key and its keys-file entry, made the way `keys:create` makes them. */
+function testKey(name: string, scopes: string[]): { key: string; entry: ApiKeyEntry } {
+  const created = createKey({ tenant: 'ops', scopes, name });
+  if (!created.ok) throw new Error(created.error);
+  return created;
+}
+const admin = testKey('ops-admin', ['admin']);
+const writer = testKey('ops-writer', ['tasks:write', 'tasks:read']);
+/** The scaler's own log lines, parsed. */
+const logLines: Array<Record<string, unknown>> = [];
+const logger = pino(
+  { level: 'info' },
+  new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logLines.push(JSON.parse(chunk.toString('utf8')) as Record<string, unknown>);
+      done();
+    },
+  }),
+);
+const metrics = new ScalerMetrics();
 const server = new StatusServer({
   host: '127.0.0.1',
   port: 0,
@@ -49,19 +73,27 @@ const server = new StatusServer({
     latest: () => Promise.resolve(decided ? record : undefined),
     recent: () => Promise.resolve(decided ? [record] : []),
   },
-  metrics: new ScalerMetrics(),
+  metrics,
   isLeader: () => leader,
   ready: () => Promise.resolve(true),
   maxReplicas: 6,
+  keys: new ApiKeyStore([admin.entry, writer.entry]),
+  maxPinMs: 2 * 3600_000,
+  logger,
 });
 
 beforeAll(() => server.start());
 afterAll(() => server.close());
 
-async function call(method: string, path: string, body?: unknown) {
+async function call(
+  method: string,
+  path: string,
+  body?: unknown,
+  headers: Record<string, string> = { authorization: `Bearer ${admin.key}` },
+) {
   const response = await fetch(`http://127.0.0.1:${server.port}${path}`, {
     method,
-    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    headers: body === undefined ? headers : { 'content-type': 'application/json', ...headers },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
@@ -128,5 +160,98 @@ describe(StatusServer.name, () => {
     expect((await call('DELETE', '/scale/default')).status).toBe(200);
     expect((await call('DELETE', '/scale/default')).status).toBe(404);
     expect((await call('GET', '/nope')).body.error.code).toBe('NOT_FOUND');
+  });
+
+  it('refuses a write without a key or with an unknown one (401)', async () => {
+    const attempts: Array<Record<string, string>> = [{}, { authorization: 'Bearer aq_not-a-key' }];
+    for (const headers of attempts) {
+      const pin = await call('POST', '/scale', { pool: 'default', replicas: 0 }, headers);
+      expect(pin).toMatchObject({ status: 401, body: { error: { code: 'UNAUTHENTICATED' } } });
+      expect((await call('DELETE', '/scale/default', undefined, headers)).status).toBe(401);
+      expect((await call('PUT', '/anything', undefined, headers)).status).toBe(401);
+    }
+    expect(pins.size).toBe(0);
+  });
+
+  it('refuses a write with a key that lacks the admin scope (403)', async () => {
+    const pin = await call(
+      'POST',
+      '/scale',
+      { pool: 'default', replicas: 0 },
+      { 'x-api-key': writer.key },
+    );
+    expect(pin).toMatchObject({
+      status: 403,
+      body: { error: { code: 'FORBIDDEN', message: 'this API key lacks the scope admin' } },
+    });
+    expect(pins.size).toBe(0);
+  });
+
+  it('accepts only a JSON body (415), and says what is wrong with bad JSON (400)', async () => {
+    const send = (type: string, body: string) =>
+      fetch(`http://127.0.0.1:${server.port}/scale`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin.key}`, 'content-type': type },
+        body,
+      }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    const json = JSON.stringify({ pool: 'default', replicas: 0 });
+    expect(await send('text/plain', json)).toMatchObject({
+      status: 415,
+      body: { error: { code: 'UNSUPPORTED_MEDIA_TYPE' } },
+    });
+    expect((await send('application/x-www-form-urlencoded', 'pool=default')).status).toBe(415);
+    expect(await send('application/json; charset=utf-8', '{"pool":')).toMatchObject({
+      status: 400,
+      body: { error: { code: 'VALIDATION_FAILED', message: /^body is not JSON: / } },
+    });
+    const extra = await call('POST', '/scale', { pool: 'default', replicas: 1, ttl: 5 });
+    expect(extra.status).toBe(400);
+    expect(pins.size).toBe(0);
+  });
+
+  it('refuses a pin longer than the maximum, naming the limit', async () => {
+    const long = await call('POST', '/scale', {
+      pool: 'default',
+      replicas: 0,
+      ttlSeconds: 7 * 24 * 3600,
+    });
+    expect(long).toMatchObject({
+      status: 400,
+      body: {
+        error: {
+          code: 'VALIDATION_FAILED',
+          message: 'ttlSeconds must be ≤ 7200 (AGENTQ_SCALER_MAX_PIN_MS=7200000)',
+        },
+      },
+    });
+    expect(pins.size).toBe(0);
+  });
+
+  it('logs and counts every pin set and cleared with the key that did it', async () => {
+    logLines.length = 0;
+    expect((await call('POST', '/scale', { pool: 'default', replicas: 2 })).body).toEqual({
+      pool: 'default',
+      replicas: 2,
+      ttlSeconds: 3600,
+    });
+    expect((await call('DELETE', '/scale/default')).status).toBe(200);
+    expect(logLines).toEqual([
+      expect.objectContaining({
+        msg: 'pin set',
+        pool: 'default',
+        replicas: 2,
+        ttlSeconds: 3600,
+        keyId: 'ops-admin',
+      }),
+      expect.objectContaining({ msg: 'pin cleared', pool: 'default', keyId: 'ops-admin' }),
+    ]);
+    expect(JSON.stringify(logLines)).not.toContain(admin.key);
+    const counted = (await metrics.pins.get()).values.map((v) => [v.labels.action, v.value]);
+    expect(counted).toEqual(
+      expect.arrayContaining([
+        ['set', 2],
+        ['clear', 2],
+      ]),
+    );
   });
 });
