@@ -15,6 +15,7 @@ import { LocalActuator } from './actuators/local.actuator.js';
 import { NoopActuator } from './actuators/noop.actuator.js';
 import { loadConfig, type ScalerConfig } from './config.js';
 import { ControlLoop } from './control-loop.js';
+import { DecisionHistory } from './decision-history.js';
 import { DecisionStore } from './decision-store.js';
 import { LeaderLease } from './leader-lease.js';
 import { ScalerMetrics } from './metrics.js';
@@ -104,10 +105,12 @@ async function main(): Promise<void> {
   const metrics = new ScalerMetrics();
   const pins = new PinStore(redis, config.prefix);
   // Outlives a leader's death and the takeover by far; then no answer beats a stale one.
+  const history = new DecisionHistory(redis, config.prefix, config.history);
   const decisions = new DecisionStore(
     redis,
     config.prefix,
     Math.max(30_000, 10 * config.intervalMs, 3 * config.leaseTtlMs),
+    (multi, record) => history.append(multi, record),
   );
   const lease = new LeaderLease({
     redis,
@@ -143,6 +146,7 @@ async function main(): Promise<void> {
     loop,
     pins,
     decisions,
+    history,
     metrics,
     isLeader: () => lease.isLeader(),
     ready: () =>

@@ -5,6 +5,7 @@ import { PoolNameSchema, type PoolName } from '@agentq/contracts';
 import type { ApiKeyStore } from '@agentq/queue';
 import { z } from 'zod';
 import type { ControlLoop } from './control-loop.js';
+import { HISTORY_CURSOR, type DecisionHistory } from './decision-history.js';
 import type { DecisionStore } from './decision-store.js';
 import { HttpError } from './http-error.js';
 import type { ScalerMetrics } from './metrics.js';
@@ -19,6 +20,8 @@ export interface StatusServerOptions {
   pins: Pick<PinStore, 'set' | 'clear'>;
   /** The leader's decisions, so every instance answers the same (KEDA, operators). */
   decisions: Pick<DecisionStore, 'latest' | 'recent'>;
+  /** The changes of the last day or so, paged (GET /decisions). */
+  history: Pick<DecisionHistory, 'page'>;
   metrics: ScalerMetrics;
   isLeader: () => boolean;
   /** Whether Redis answers (GET /ready). */
@@ -34,6 +37,15 @@ export interface StatusServerOptions {
 /** A pin lasts this long when the request does not say (or the maximum, if shorter). */
 const DEFAULT_PIN_S = 3600;
 
+/** Longest page of GET /decisions. */
+const MAX_PAGE = 500;
+
+const HistoryQuery = z.strictObject({
+  pool: PoolNameSchema.optional(),
+  before: z.string().regex(HISTORY_CURSOR, 'a cursor from a previous page (next)').optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
+});
+
 const ScaleBody = z.strictObject({
   pool: PoolNameSchema,
   replicas: z.number().int().min(0),
@@ -42,7 +54,8 @@ const ScaleBody = z.strictObject({
 
 /**
  * The scaler's small HTTP API (node:http, no framework):
- * GET /status, GET /v1/pools/:pool/desired (KEDA metrics-api), GET /health, GET /ready,
+ * GET /status, GET /decisions?pool=&before=&limit= (the history of changes, newest first),
+ * GET /v1/pools/:pool/desired (KEDA metrics-api), GET /health, GET /ready,
  * GET /metrics, POST /scale {pool, replicas, ttlSeconds} pins, DELETE /scale/:pool unpins.
  * Reads are open (they show counts and decisions, no secrets; the server listens on
  * loopback by default); every other method needs an admin API key.
@@ -117,6 +130,11 @@ export class StatusServer {
       };
     }
     if (method === 'GET' && path === '/status') return { status: 200, body: await this.status() };
+    if (method === 'GET' && path === '/decisions') {
+      const query = parseOr400(HistoryQuery, Object.fromEntries(url.searchParams), 'query');
+      if (query.pool !== undefined) this.pool(query.pool);
+      return { status: 200, body: await this.options.history.page(query) };
+    }
     const desired = /^\/v1\/pools\/([^/]+)\/desired$/.exec(path);
     if (method === 'GET' && desired) {
       const pool = this.pool(decodeURIComponent(desired[1] ?? ''));
@@ -140,22 +158,11 @@ export class StatusServer {
     const { metrics, logger, maxPinMs } = this.options;
     if (method === 'POST' && path === '/scale') {
       requireJson(req.headers);
-      const parsed = ScaleBody.safeParse(await readJson(req));
-      if (!parsed.success) {
-        throw new HttpError(
-          400,
-          'VALIDATION_FAILED',
-          'invalid scale request',
-          parsed.error.issues.map((issue) => ({
-            path: issue.path.join('.'),
-            message: issue.message,
-          })),
-        );
-      }
-      const { pool, replicas } = parsed.data;
+      const body = parseOr400(ScaleBody, await readJson(req), 'scale request');
+      const { pool, replicas } = body;
       this.pool(pool);
       const maxPinS = Math.floor(maxPinMs / 1000);
-      const ttlSeconds = parsed.data.ttlSeconds ?? Math.min(DEFAULT_PIN_S, maxPinS);
+      const ttlSeconds = body.ttlSeconds ?? Math.min(DEFAULT_PIN_S, maxPinS);
       if (ttlSeconds > maxPinS) {
         throw new HttpError(
           400,
@@ -211,6 +218,22 @@ export class StatusServer {
     if (!pool) throw new HttpError(404, 'NOT_FOUND', `unknown pool ${name}`);
     return pool;
   }
+}
+
+/** The parsed value, or a 400 listing each problem by its path. */
+function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => ({
+    path: issue.path.join('.'),
+    message: issue.message,
+  }));
+  throw new HttpError(
+    400,
+    'VALIDATION_FAILED',
+    `invalid ${what}: ${problems.map((p) => `${p.path || '(body)'} ${p.message}`).join('; ')}`,
+    problems,
+  );
 }
 
 async function readJson(req: http.IncomingMessage): Promise<unknown> {

@@ -1,11 +1,24 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
-import { ApiKeyStore, createKey, type ApiKeyEntry } from '@agentq/queue';
+import {
+  ApiKeyStore,
+  closeRedis,
+  createKey,
+  createRedis,
+  deleteKeysByPrefix,
+  type ApiKeyEntry,
+} from '@agentq/queue';
 import { decide, emptyHistory } from '../src/decide.js';
+import { DecisionHistory } from '../src/decision-history.js';
 import type { DecisionRecord } from '../src/decision-store.js';
 import { ScalerMetrics } from '../src/metrics.js';
 import { StatusServer } from '../src/status-server.js';
 import { testObservation, testPolicy } from './fixtures/policy.js';
+import { REDIS_URL, uniquePrefix } from './redis-env.js';
+
+const prefix = uniquePrefix('status');
+const redis = createRedis(REDIS_URL, 'worker', 'test-status');
+const history = new DecisionHistory(redis, prefix, { retentionMs: 3600_000, maxEntries: 100 });
 
 const pins = new Map<string, { replicas: number; ttlSeconds: number }>();
 /** The leader's latest decision (2 → 3), as the decision store holds it. */
@@ -73,6 +86,7 @@ const server = new StatusServer({
     latest: () => Promise.resolve(decided ? record : undefined),
     recent: () => Promise.resolve(decided ? [record] : []),
   },
+  history,
   metrics,
   isLeader: () => leader,
   ready: () => Promise.resolve(true),
@@ -83,7 +97,11 @@ const server = new StatusServer({
 });
 
 beforeAll(() => server.start());
-afterAll(() => server.close());
+afterAll(async () => {
+  await server.close();
+  await deleteKeysByPrefix(redis, prefix);
+  await closeRedis(redis);
+});
 
 async function call(
   method: string,
@@ -253,5 +271,33 @@ describe(StatusServer.name, () => {
         ['clear', 2],
       ]),
     );
+  });
+
+  it('pages the history of changes over GET /decisions, and refuses a bad query', async () => {
+    const gpu = { ...record, pool: 'gpu' };
+    for (const change of [record, gpu, record]) {
+      const multi = redis.multi();
+      history.append(multi, change);
+      await multi.exec();
+    }
+    // As JSON carries them (no undefined fields).
+    const sent = JSON.parse(JSON.stringify(record)) as DecisionRecord;
+    const sentGpu = { ...sent, pool: 'gpu' };
+    const first = await call('GET', '/decisions?limit=2', undefined, {});
+    expect(first).toMatchObject({ status: 200, body: { decisions: [sent, sentGpu] } });
+    const next = encodeURIComponent(first.body.next);
+    expect((await call('GET', `/decisions?limit=2&before=${next}`, undefined, {})).body).toEqual({
+      decisions: [sent],
+      next: null,
+    });
+    expect((await call('GET', '/decisions?pool=default', undefined, {})).body).toEqual({
+      decisions: [sent, sent],
+      next: null,
+    });
+    for (const query of ['limit=0', 'limit=501', 'limit=x', 'before=yesterday', 'page=2']) {
+      const bad = await call('GET', `/decisions?${query}`, undefined, {});
+      expect(bad).toMatchObject({ status: 400, body: { error: { code: 'VALIDATION_FAILED' } } });
+    }
+    expect((await call('GET', '/decisions?pool=large', undefined, {})).status).toBe(404);
   });
 });
