@@ -116,6 +116,7 @@ async function main(): Promise<void> {
     redis,
     key: `${config.prefix}:scaler:leader`,
     ttlMs: config.leaseTtlMs,
+    onChange: (leader) => metrics.leadershipChanges.inc({ change: leader ? 'acquired' : 'lost' }),
     logger,
   });
   const actuator = await createActuator(config, logger, redis, queues, decisions, metrics);
