@@ -315,7 +315,7 @@ describe('docker/ and docker/kubernetes', () => {
         const scalerConfig = (await loadAppConfig(
           'scaler',
           scalerEnv,
-          keysFile && (() => kubeMountedFile(scaler, pod, keysFile)),
+          keysFile === undefined ? undefined : () => kubeMountedFile(scaler, pod, keysFile),
         )) as {
           policy: { concurrency: number };
         };
