@@ -58,19 +58,15 @@ export class ScalerMetrics {
     registers: [this.registry],
   });
 
-  readonly workerCrashes = new Counter({
-    name: 'agentq_scaler_worker_crashes_total',
-    help: 'Local workers that exited without being asked to, by pool.',
-    labelNames: ['pool'] as const,
-    registers: [this.registry],
-  });
+  readonly workerCrashes = this.poolCounter(
+    'agentq_scaler_worker_crashes_total',
+    'Local workers that exited without being asked to, by pool.',
+  );
 
-  readonly workerRestarts = new Counter({
-    name: 'agentq_scaler_worker_restarts_total',
-    help: 'Local workers started again after a crash, by pool.',
-    labelNames: ['pool'] as const,
-    registers: [this.registry],
-  });
+  readonly workerRestarts = this.poolCounter(
+    'agentq_scaler_worker_restarts_total',
+    'Local workers started again after a crash, by pool.',
+  );
 
   readonly saturated = this.poolGauge(
     'agentq_scaler_saturated',
@@ -104,5 +100,9 @@ export class ScalerMetrics {
 
   private poolGauge(name: string, help: string): Gauge<'pool'> {
     return new Gauge({ name, help, labelNames: ['pool'] as const, registers: [this.registry] });
+  }
+
+  private poolCounter(name: string, help: string): Counter<'pool'> {
+    return new Counter({ name, help, labelNames: ['pool'] as const, registers: [this.registry] });
   }
 }
