@@ -137,7 +137,7 @@ export class StatusServer {
     }
     const desired = /^\/v1\/pools\/([^/]+)\/desired$/.exec(path);
     if (method === 'GET' && desired) {
-      const pool = this.pool(decodeURIComponent(desired[1] ?? ''));
+      const pool = this.pool(pathSegment(desired[1]));
       const latest = await this.options.decisions.latest(pool);
       if (!latest) {
         throw new HttpError(503, 'UNAVAILABLE', `no scaler leads: pool ${pool} has no decision`);
@@ -184,7 +184,7 @@ export class StatusServer {
     }
     const unpin = /^\/scale\/([^/]+)$/.exec(path);
     if (method === 'DELETE' && unpin) {
-      const pool = this.pool(decodeURIComponent(unpin[1] ?? ''));
+      const pool = this.pool(pathSegment(unpin[1]));
       const removed = await this.options.pins.clear(pool);
       if (!removed) throw new HttpError(404, 'NOT_FOUND', `pool ${pool} is not pinned`);
       metrics.pins.inc({ pool, action: 'clear' });
@@ -217,6 +217,15 @@ export class StatusServer {
     const pool = this.options.pools.find((p) => p === name);
     if (!pool) throw new HttpError(404, 'NOT_FOUND', `unknown pool ${name}`);
     return pool;
+  }
+}
+
+/** A decoded path segment; a malformed escape (`%E0`) is the caller's mistake: 400. */
+function pathSegment(raw: string | undefined): string {
+  try {
+    return decodeURIComponent(raw ?? '');
+  } catch {
+    throw new HttpError(400, 'VALIDATION_FAILED', `malformed path segment ${raw ?? ''}`);
   }
 }
 

@@ -132,6 +132,7 @@ describe(StatusServer.name, () => {
       body: { pool: 'default', desired: 3, current: 2 },
     });
     expect((await call('GET', '/v1/pools/gpu/desired')).status).toBe(404);
+    expect((await call('GET', '/v1/pools/%E0/desired')).status).toBe(400);
   });
 
   it("shows the leader's counts and decision log on a standby too", async () => {
@@ -177,6 +178,7 @@ describe(StatusServer.name, () => {
     expect((await call('POST', '/scale', { pool: 'default', replicas: 7 })).status).toBe(400);
     expect((await call('DELETE', '/scale/default')).status).toBe(200);
     expect((await call('DELETE', '/scale/default')).status).toBe(404);
+    expect((await call('DELETE', '/scale/%E0')).status).toBe(400);
     expect((await call('GET', '/nope')).body.error.code).toBe('NOT_FOUND');
   });
 
