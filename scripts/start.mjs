@@ -134,8 +134,8 @@ async function ensureRedis() {
 process.on('SIGINT', () => void stopAll(0));
 process.on('SIGTERM', () => void stopAll(0));
 
-/** The gateway's keys: the development key added to any the caller configured. */
-function gatewayKeys() {
+/** Keys of the gateway and the scaler's writes: the development key and the caller's. */
+function apiKeys() {
   if (process.env.AGENTQ_AUTH === 'off') return {};
   const { key, line } = ensureDevKey(path.join(root, '.data'));
   say('development API key (tenant dev, every scope; kept in .data/dev-api-key):');
@@ -145,6 +145,11 @@ function gatewayKeys() {
 }
 
 await ensureRedis();
-run('gateway', 'node', ['apps/gateway/dist/main.js'], { PORT: gatewayPort, ...gatewayKeys() });
-run('scaler', 'node', ['apps/scaler/dist/main.js']);
+const keys = apiKeys();
+run('gateway', 'node', ['apps/gateway/dist/main.js'], { PORT: gatewayPort, ...keys });
+// The scaler re-writes its workers' lines here, shown as the workers' (it drops them by default).
+run('scaler', 'node', ['apps/scaler/dist/main.js'], {
+  AGENTQ_SCALER_CHILD_LOGS: process.env.AGENTQ_SCALER_CHILD_LOGS ?? 'inherit',
+  ...keys,
+});
 say(`gateway on http://localhost:${gatewayPort}; Ctrl-C stops everything`);

@@ -309,8 +309,14 @@ describe('docker/ and docker/kubernetes', () => {
       };
       expect(config.workerName).toBe('agentq-worker-default-5d8f7c9b4-x2k4q');
       // The scaler sizes pools by the slots one worker has: the same number as the pods'.
-      for (const { container: scaler } of kubeContainers('scaler')) {
-        const scalerConfig = (await loadAppConfig('scaler', kubeEnv(scaler))) as {
+      for (const { container: scaler, pod } of kubeContainers('scaler')) {
+        const scalerEnv = kubeEnv(scaler);
+        const keysFile = scalerEnv.AGENTQ_API_KEYS_FILE;
+        const scalerConfig = (await loadAppConfig(
+          'scaler',
+          scalerEnv,
+          keysFile === undefined ? undefined : () => kubeMountedFile(scaler, pod, keysFile),
+        )) as {
           policy: { concurrency: number };
         };
         for (const { concurrency } of config.pools) {

@@ -26,6 +26,8 @@ async function startScaler(name: string, env: Record<string, string> = {}) {
   const scaler = AppProcess.app('scaler', {
     AGENTQ_PREFIX: prefix,
     AGENTQ_LOG_LEVEL: 'info',
+    // The tests follow the workers through the lines the scaler re-writes.
+    AGENTQ_SCALER_CHILD_LOGS: 'inherit',
     AGENTQ_SCALER_HTTP_PORT: String(port),
     AGENTQ_SCALER_HTTP_HOST: '127.0.0.1',
     AGENTQ_SCALER_INTERVAL_MS: '500',

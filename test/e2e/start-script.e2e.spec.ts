@@ -37,6 +37,12 @@ describe('pnpm start (scripts/start.mjs)', () => {
         undefined,
         key,
       );
+      // The scaler takes pins from the same (admin) development key.
+      const pin = { pool: 'default', replicas: 1, ttlSeconds: 60 };
+      const scale = `http://127.0.0.1:${scalerPort}/scale`;
+      expect((await http('POST', scale, pin, null)).status).toBe(401);
+      expect(await http('POST', scale, pin, key)).toMatchObject({ status: 200, body: pin });
+      await system.waitForOutput(['[scaler]', '"msg":"pin set"']);
       // The key is printed, never logged.
       expect(system.output.filter((line) => line.includes(String(key)))).toHaveLength(1);
       expect(view.body).toMatchObject({ state: 'completed', result: { hello: 'world' } });

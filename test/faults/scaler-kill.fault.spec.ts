@@ -25,6 +25,8 @@ async function startScaler(): Promise<{ scaler: AppProcess; url: string }> {
     REDIS_URL: redis.url,
     AGENTQ_PREFIX: PREFIX,
     AGENTQ_LOG_LEVEL: 'info',
+    // The tests follow the workers through the lines the scaler re-writes.
+    AGENTQ_SCALER_CHILD_LOGS: 'inherit',
     AGENTQ_SCALER_HTTP_PORT: String(port),
     AGENTQ_SCALER_HTTP_HOST: '127.0.0.1',
     AGENTQ_SCALER_INTERVAL_MS: '500',

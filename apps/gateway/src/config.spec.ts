@@ -1,8 +1,7 @@
-import { ConfigError } from '@agentq/queue';
+import { ConfigError, createKey, formatApiKeyLine } from '@agentq/queue';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { createKey, formatApiKeyLine } from './auth/api-key.js';
 import { loadConfig } from './config.js';
 
 const OPEN = { AGENTQ_AUTH: 'off' };

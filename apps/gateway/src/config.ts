@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { PoolNameSchema, type PriorityLevel } from '@agentq/contracts';
 import {
@@ -8,44 +7,19 @@ import {
 } from '@agentq/agents';
 import {
   DEFAULT_RETENTION,
+  apiKeysEnvShape,
   commaList,
   parseEnv,
   sharedEnvShape,
   tenantPoliciesFromEnv,
   tenantsEnvShape,
+  type RateLimit,
 } from '@agentq/queue';
-import { parseApiKeyLines, type RateLimit } from './auth/api-key.js';
 
 const seconds = z.coerce.number().int().min(0);
 const count = z.coerce.number().int().min(0);
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 const perMinute = z.coerce.number().int().min(1);
-
-/** Keys in their file form (one JSON object per line), checked entry by entry. */
-const apiKeyLines = z.string().transform((text, ctx) => {
-  try {
-    return parseApiKeyLines(text);
-  } catch (error) {
-    ctx.addIssue({ code: 'custom', message: (error as Error).message });
-    return z.NEVER;
-  }
-});
-
-/** A keys file, read once at start. */
-const apiKeysFile = z
-  .string()
-  .min(1)
-  .transform((file, ctx) => {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (error) {
-      ctx.addIssue({ code: 'custom', message: `cannot read ${file}: ${(error as Error).message}` });
-      return z.NEVER;
-    }
-    return text;
-  })
-  .pipe(apiKeyLines);
 
 /** Origins allowed to call from a browser: `*` or a list of exact origins. */
 const corsOrigins = z
@@ -115,10 +89,7 @@ export const configSchema = z
     AGENTQ_GATEWAY_SSE_BLOCKED_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
     /** `on`: every non-public route needs an API key. `off` (local development only): no keys, everything acts as tenant `default`. */
     AGENTQ_AUTH: z.enum(['on', 'off']).default('on'),
-    /** API keys, one JSON object per line (see `keys:create`); added to the keys file's. */
-    AGENTQ_API_KEYS: apiKeyLines.default([]),
-    /** File with API keys, one JSON object per line; read at start. */
-    AGENTQ_API_KEYS_FILE: apiKeysFile.optional(),
+    ...apiKeysEnvShape,
     /** Requests per minute per key (token bucket refill) unless the key sets its own. */
     AGENTQ_GATEWAY_RATE_LIMIT_PER_MIN: perMinute.default(1000),
     /** Requests a key may make at once (token bucket size). */

@@ -1,7 +1,7 @@
 // `pnpm --filter @agentq/gateway keys:create --tenant acme --scopes tasks:write,tasks:read`:
 // makes a new API key, prints it once, and prints the line to add to the keys file.
 import { parseArgs } from 'node:util';
-import { createKey, formatApiKeyLine } from './auth/api-key.js';
+import { createKey, formatApiKeyLine } from '@agentq/queue';
 
 const USAGE = `usage: keys:create --tenant <id> --scopes <scope,...> [--name <name>]
   [--rate-per-min <n> --burst <n>] [--task-rate-per-min <n> --task-burst <n>]

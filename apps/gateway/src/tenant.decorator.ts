@@ -1,6 +1,6 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
-import type { Principal } from './auth/key-store.js';
+import type { Principal } from '@agentq/queue';
 import './auth/request-principal.js';
 
 /** The tenant of every request when AGENTQ_AUTH=off (and of the test harness's default key). */

@@ -7,14 +7,15 @@ import { AgentRegistry, builtinAgents } from '@agentq/agents';
 import { SCOPES, queueName, type Scope, type TaskJobData } from '@agentq/contracts';
 import {
   closeRedis,
+  createKey,
   createRedis,
   deleteKeysByPrefix,
+  formatApiKeyLine,
   formatWorkerName,
   openTaskQueues,
 } from '@agentq/queue';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/create-gateway.js';
-import { createKey, formatApiKeyLine } from '../src/auth/api-key.js';
 import { LOG_REDACTION } from '../src/http/log-redaction.js';
 import { DEFAULT_TENANT } from '../src/tenant.decorator.js';
 

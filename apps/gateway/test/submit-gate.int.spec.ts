@@ -1,8 +1,7 @@
 import { jest } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import { SCOPES } from '@agentq/contracts';
-import { jobInsert } from '@agentq/queue';
-import type { Principal } from '../src/auth/key-store.js';
+import { jobInsert, type Principal } from '@agentq/queue';
 import { gatewayKeys } from '../src/gateway-keys.js';
 import { ApiError } from '../src/http/api-error.js';
 import { IdempotencyStore } from '../src/tasks/idempotency.store.js';

@@ -2,7 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PoolNameSchema } from '@agentq/contracts';
-import { commaList, parseEnv, sharedEnvShape } from '@agentq/queue';
+import { apiKeysEnvShape, commaList, parseEnv, sharedEnvShape } from '@agentq/queue';
 import { parseSchedule } from './schedule.js';
 
 /** `apps/worker/dist/main.js` of this checkout, seen from `apps/scaler/dist/config.js`. */
@@ -19,6 +19,7 @@ const flag = z
 export const configSchema = z
   .object({
     ...sharedEnvShape,
+    ...apiKeysEnvShape,
     /** Pools to watch and scale (one worker group per pool). */
     AGENTQ_POOLS: commaList(PoolNameSchema).default(['default']),
     /** Time between two observations, in milliseconds. */
@@ -71,14 +72,28 @@ export const configSchema = z
     AGENTQ_SCALER_BUDGET_PER_HOUR: z.coerce.number().min(0).default(0),
     /** Port of /status, /metrics, /health, /ready and /scale. */
     AGENTQ_SCALER_HTTP_PORT: z.coerce.number().int().min(0).max(65535).default(9465),
-    /** Address the HTTP server listens on. */
-    AGENTQ_SCALER_HTTP_HOST: z.string().default('0.0.0.0'),
+    /** Address the HTTP server listens on (loopback: only this machine reaches it). */
+    AGENTQ_SCALER_HTTP_HOST: z.string().min(1).default('127.0.0.1'),
+    /** Longest pin POST /scale accepts (ms). */
+    AGENTQ_SCALER_MAX_PIN_MS: z.coerce
+      .number()
+      .int()
+      .min(1000)
+      .default(24 * 3600_000),
+    /** How long changed decisions stay in the history (ms). */
+    AGENTQ_SCALER_HISTORY_MS: z.coerce
+      .number()
+      .int()
+      .min(60_000)
+      .default(24 * 3600_000),
+    /** Most decisions the history keeps, whatever their age. */
+    AGENTQ_SCALER_HISTORY_MAX: z.coerce.number().int().min(10).max(1_000_000).default(50_000),
     /** Leader lease time; a dead leader is replaced after about this long (ms). */
     AGENTQ_SCALER_LEASE_TTL_MS: z.coerce.number().int().min(1000).default(5000),
     /** Worker entry point started by the local actuator. */
     AGENTQ_SCALER_WORKER_SCRIPT: z.string().default(defaultWorkerScript),
-    /** Forward the local workers' log lines (at the scaler's level and above) to its stdout. */
-    AGENTQ_SCALER_WORKER_LOGS: flag.default(true),
+    /** Local workers' log lines: `drop`, or `inherit` (re-written to the scaler's stdout). */
+    AGENTQ_SCALER_CHILD_LOGS: z.enum(['drop', 'inherit']).default('drop'),
     /** First delay before restarting a crashed worker; doubles up to 30 s (ms). */
     AGENTQ_SCALER_RESTART_BACKOFF_MS: z.coerce.number().int().min(10).default(1000),
     /** Namespace of the worker Deployments (kubernetes actuator). */
@@ -143,9 +158,15 @@ export const configSchema = z
     durationSample: env.AGENTQ_SCALER_DURATION_SAMPLE,
     httpPort: env.AGENTQ_SCALER_HTTP_PORT,
     httpHost: env.AGENTQ_SCALER_HTTP_HOST,
+    apiKeys: [...env.AGENTQ_API_KEYS, ...(env.AGENTQ_API_KEYS_FILE ?? [])],
+    maxPinMs: env.AGENTQ_SCALER_MAX_PIN_MS,
+    history: {
+      retentionMs: env.AGENTQ_SCALER_HISTORY_MS,
+      maxEntries: env.AGENTQ_SCALER_HISTORY_MAX,
+    },
     leaseTtlMs: env.AGENTQ_SCALER_LEASE_TTL_MS,
     workerScript: env.AGENTQ_SCALER_WORKER_SCRIPT,
-    forwardWorkerLogs: env.AGENTQ_SCALER_WORKER_LOGS,
+    inheritChildLogs: env.AGENTQ_SCALER_CHILD_LOGS === 'inherit',
     restartBackoffMs: env.AGENTQ_SCALER_RESTART_BACKOFF_MS,
     kubernetes: {
       namespace: env.AGENTQ_SCALER_K8S_NAMESPACE,

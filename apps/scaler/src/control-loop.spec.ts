@@ -193,4 +193,26 @@ describe(ControlLoop.name, () => {
     await loop.tick();
     expect(actuator.calls).toEqual([['default', 1]]);
   });
+
+  it('publishes the active pins, and saturation while at the maximum with a backlog', async () => {
+    const { loop, metrics, actuator, set } = setup({
+      readPins: () => Promise.resolve(new Map([['default', policy.maxReplicas]])),
+    });
+    const saturation = () => metrics.registry.getSingleMetricAsString('agentq_scaler_saturated');
+    set({ waiting: 5000 });
+    // Steps up to the pin (at most stepUp a tick): not saturated on the way.
+    for (let tick = 0; tick < policy.maxReplicas; tick++) {
+      await loop.tick();
+      if (actuator.replicas.get('default') === policy.maxReplicas) break;
+      expect(await saturation()).toContain('agentq_scaler_saturated{pool="default"} 0');
+    }
+    await loop.tick();
+    expect(await metrics.registry.getSingleMetricAsString('agentq_scaler_active_pins')).toContain(
+      'agentq_scaler_active_pins 1',
+    );
+    expect(await saturation()).toContain('agentq_scaler_saturated{pool="default"} 1');
+    set({ waiting: 0 });
+    await loop.tick();
+    expect(await saturation()).toContain('agentq_scaler_saturated{pool="default"} 0');
+  });
 });

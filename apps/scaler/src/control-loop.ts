@@ -108,6 +108,7 @@ export class ControlLoop {
       return;
     }
     const pins = await this.options.readPins(this.options.pools);
+    this.options.metrics.activePins.set(pins.size);
     // One pool's failure (its Deployment missing, say) does not stop the others.
     await Promise.all(
       this.options.pools.map((pool) =>
@@ -173,6 +174,9 @@ export class ControlLoop {
     metrics.current.set({ pool }, current);
     metrics.backlog.set({ pool }, observation.backlog);
     metrics.oldestWait.set({ pool }, observation.oldestWaitS);
+    // Saturated: as many workers as allowed, and still work waiting.
+    const saturated = current >= decision.inputs.maxReplicas && observation.backlog > 0;
+    metrics.saturated.set({ pool }, saturated ? 1 : 0);
     const level = decision.direction === 'none' ? 'debug' : 'info';
     this.options.logger[level](
       {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { ChainableCommander, Redis } from 'ioredis';
 import type { PoolName } from '@agentq/contracts';
 import type { Decision } from './decide.js';
 
@@ -18,13 +18,18 @@ export const DECISION_LOG_SIZE = 100;
  * Service, KEDA and an operator reach the standby as often as the leader.
  * - `<prefix>:scaler:desired:<pool>`: the latest decision of the pool, expiring after
  *   `ttlMs` (with no leader for that long there is no answer rather than a stale one);
- * - `<prefix>:scaler:decisions`: the last 100 decisions of every pool, newest first.
+ * - `<prefix>:scaler:decisions`: the last 100 decisions of every pool, newest first;
+ * - whatever `alsoWrite` adds in the same transaction (the history of changes).
  */
 export class DecisionStore {
   constructor(
     private readonly redis: Redis,
     private readonly prefix: string,
     private readonly ttlMs: number,
+    private readonly alsoWrite: (
+      multi: ChainableCommander,
+      record: DecisionRecord,
+    ) => void = () => {},
   ) {}
 
   private desiredKey(pool: PoolName): string {
@@ -35,14 +40,15 @@ export class DecisionStore {
     return `${this.prefix}:scaler:decisions`;
   }
 
-  /** Records a decision: one MULTI (SET, LPUSH, LTRIM). */
+  /** Records a decision: one MULTI (SET, LPUSH, LTRIM, and the history's writes). */
   async write(record: DecisionRecord): Promise<void> {
-    await this.redis
+    const multi = this.redis
       .multi()
       .set(this.desiredKey(record.pool), JSON.stringify(record), 'PX', this.ttlMs)
       .lpush(this.logKey, JSON.stringify(record))
-      .ltrim(this.logKey, 0, DECISION_LOG_SIZE - 1)
-      .exec();
+      .ltrim(this.logKey, 0, DECISION_LOG_SIZE - 1);
+    this.alsoWrite(multi, record);
+    await multi.exec();
   }
 
   /** The latest decision of the pool, if a leader made one within the ttl. */

@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { PoolName } from '@agentq/contracts';
 import {
+  ApiKeyStore,
   ClientErrors,
   closeRedis,
   createRedis,
@@ -14,6 +15,7 @@ import { LocalActuator } from './actuators/local.actuator.js';
 import { NoopActuator } from './actuators/noop.actuator.js';
 import { loadConfig, type ScalerConfig } from './config.js';
 import { ControlLoop } from './control-loop.js';
+import { DecisionHistory } from './decision-history.js';
 import { DecisionStore } from './decision-store.js';
 import { LeaderLease } from './leader-lease.js';
 import { ScalerMetrics } from './metrics.js';
@@ -34,6 +36,7 @@ async function createActuator(
   redis: Redis,
   queues: ReadonlyMap<PoolName, Queue>,
   decisions: DecisionStore,
+  metrics: ScalerMetrics,
 ): Promise<Actuator> {
   // Who runs what, from BullMQ's `processedBy` (the worker's name) of the active tasks.
   const busyWorkers: BusyWorkers = (pool) => {
@@ -51,13 +54,15 @@ async function createActuator(
         workerLogLevel: logger.isLevelEnabled('info') ? config.logLevel : 'info',
         busyWorkers,
         restartBackoffMs: config.restartBackoffMs,
-        forward: config.forwardWorkerLogs
+        // Dropped unless asked for: the scaler's own lines (decisions) must stand out.
+        forward: config.inheritChildLogs
           ? {
               write: (line) => process.stdout.write(line),
               minLevel: logger.levels.values[config.logLevel] ?? 30,
             }
           : null,
         closeTimeoutMs: WORKER_CLOSE_TIMEOUT_MS,
+        metrics,
         logger,
       });
     case 'kubernetes': {
@@ -100,18 +105,21 @@ async function main(): Promise<void> {
   const metrics = new ScalerMetrics();
   const pins = new PinStore(redis, config.prefix);
   // Outlives a leader's death and the takeover by far; then no answer beats a stale one.
+  const history = new DecisionHistory(redis, config.prefix, config.history);
   const decisions = new DecisionStore(
     redis,
     config.prefix,
     Math.max(30_000, 10 * config.intervalMs, 3 * config.leaseTtlMs),
+    (multi, record) => history.append(multi, record),
   );
   const lease = new LeaderLease({
     redis,
     key: `${config.prefix}:scaler:leader`,
     ttlMs: config.leaseTtlMs,
+    onChange: (leader) => metrics.leadershipChanges.inc({ change: leader ? 'acquired' : 'lost' }),
     logger,
   });
-  const actuator = await createActuator(config, logger, redis, queues, decisions);
+  const actuator = await createActuator(config, logger, redis, queues, decisions, metrics);
   const loop = new ControlLoop({
     pools: config.pools,
     read: (pool, now, since) => {
@@ -139,6 +147,7 @@ async function main(): Promise<void> {
     loop,
     pins,
     decisions,
+    history,
     metrics,
     isLeader: () => lease.isLeader(),
     ready: () =>
@@ -147,6 +156,9 @@ async function main(): Promise<void> {
         () => false,
       ),
     maxReplicas: config.policy.maxReplicas,
+    keys: new ApiKeyStore(config.apiKeys),
+    maxPinMs: config.maxPinMs,
+    logger,
   });
 
   let closing = false;

@@ -45,16 +45,64 @@ export class ScalerMetrics {
     registers: [this.registry],
   });
 
+  readonly pins = new Counter({
+    name: 'agentq_scaler_pins_total',
+    help: 'Pins set and cleared over the control API, by pool and action (set, clear).',
+    labelNames: ['pool', 'action'] as const,
+    registers: [this.registry],
+  });
+
+  readonly activePins = new Gauge({
+    name: 'agentq_scaler_active_pins',
+    help: 'Pools the leader found pinned at its last tick.',
+    registers: [this.registry],
+  });
+
+  readonly workerCrashes = this.poolCounter(
+    'agentq_scaler_worker_crashes_total',
+    'Local workers that exited without being asked to, by pool.',
+  );
+
+  readonly workerRestarts = this.poolCounter(
+    'agentq_scaler_worker_restarts_total',
+    'Local workers started again after a crash, by pool.',
+  );
+
+  readonly saturated = this.poolGauge(
+    'agentq_scaler_saturated',
+    '1 while the pool runs at its most workers and still has a backlog, else 0.',
+  );
+
+  readonly leadershipChanges = new Counter({
+    name: 'agentq_scaler_leadership_changes_total',
+    help: 'Times this scaler gained or lost the leader lease, by change (acquired, lost).',
+    labelNames: ['change'] as const,
+    registers: [this.registry],
+  });
+
   constructor() {
     collectDefaultMetrics({ register: this.registry, prefix: 'agentq_scaler_' });
   }
 
   /** Forgets every pool's gauge values (a standby publishes none). */
   resetPoolGauges(): void {
-    for (const gauge of [this.desired, this.current, this.backlog, this.oldestWait]) gauge.reset();
+    for (const gauge of [
+      this.desired,
+      this.current,
+      this.backlog,
+      this.oldestWait,
+      this.saturated,
+    ]) {
+      gauge.reset();
+    }
+    this.activePins.reset();
   }
 
   private poolGauge(name: string, help: string): Gauge<'pool'> {
     return new Gauge({ name, help, labelNames: ['pool'] as const, registers: [this.registry] });
+  }
+
+  private poolCounter(name: string, help: string): Counter<'pool'> {
+    return new Counter({ name, help, labelNames: ['pool'] as const, registers: [this.registry] });
   }
 }

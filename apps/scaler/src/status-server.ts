@@ -1,11 +1,16 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
 import { PoolNameSchema, type PoolName } from '@agentq/contracts';
+import type { ApiKeyStore } from '@agentq/queue';
 import { z } from 'zod';
 import type { ControlLoop } from './control-loop.js';
+import { HISTORY_CURSOR, type DecisionHistory } from './decision-history.js';
 import type { DecisionStore } from './decision-store.js';
+import { HttpError } from './http-error.js';
 import type { ScalerMetrics } from './metrics.js';
 import type { PinStore } from './pin-store.js';
+import { authorizeWrite, requireJson } from './write-guard.js';
 
 export interface StatusServerOptions {
   host: string;
@@ -15,39 +20,45 @@ export interface StatusServerOptions {
   pins: Pick<PinStore, 'set' | 'clear'>;
   /** The leader's decisions, so every instance answers the same (KEDA, operators). */
   decisions: Pick<DecisionStore, 'latest' | 'recent'>;
+  /** The changes of the last day or so, paged (GET /decisions). */
+  history: Pick<DecisionHistory, 'page'>;
   metrics: ScalerMetrics;
   isLeader: () => boolean;
   /** Whether Redis answers (GET /ready). */
   ready: () => Promise<boolean>;
   maxReplicas: number;
+  /** Keys allowed to write (those with the `admin` scope); none configured: no writes. */
+  keys: ApiKeyStore;
+  /** Longest pin, in ms (AGENTQ_SCALER_MAX_PIN_MS). */
+  maxPinMs: number;
+  logger: Pick<Logger, 'info'>;
 }
 
-const ScaleBody = z.object({
-  pool: PoolNameSchema,
-  replicas: z.number().int().min(0),
-  ttlSeconds: z
-    .number()
-    .int()
-    .min(1)
-    .max(7 * 24 * 3600)
-    .default(3600),
+/** A pin lasts this long when the request does not say (or the maximum, if shorter). */
+const DEFAULT_PIN_S = 3600;
+
+/** Longest page of GET /decisions. */
+const MAX_PAGE = 500;
+
+const HistoryQuery = z.strictObject({
+  pool: PoolNameSchema.optional(),
+  before: z.string().regex(HISTORY_CURSOR, 'a cursor from a previous page (next)').optional(),
+  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
 });
 
-class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-  ) {
-    super(message);
-  }
-}
+const ScaleBody = z.strictObject({
+  pool: PoolNameSchema,
+  replicas: z.number().int().min(0),
+  ttlSeconds: z.number().int().min(1).optional(),
+});
 
 /**
  * The scaler's small HTTP API (node:http, no framework):
- * GET /status, GET /v1/pools/:pool/desired (KEDA metrics-api), GET /health, GET /ready,
+ * GET /status, GET /decisions?pool=&before=&limit= (the history of changes, newest first),
+ * GET /v1/pools/:pool/desired (KEDA metrics-api), GET /health, GET /ready,
  * GET /metrics, POST /scale {pool, replicas, ttlSeconds} pins, DELETE /scale/:pool unpins.
+ * Reads are open (they show counts and decisions, no secrets; the server listens on
+ * loopback by default); every other method needs an admin API key.
  */
 export class StatusServer {
   private server: http.Server | undefined;
@@ -119,30 +130,46 @@ export class StatusServer {
       };
     }
     if (method === 'GET' && path === '/status') return { status: 200, body: await this.status() };
+    if (method === 'GET' && path === '/decisions') {
+      const query = parseOr400(HistoryQuery, Object.fromEntries(url.searchParams), 'query');
+      if (query.pool !== undefined) this.pool(query.pool);
+      return { status: 200, body: await this.options.history.page(query) };
+    }
     const desired = /^\/v1\/pools\/([^/]+)\/desired$/.exec(path);
     if (method === 'GET' && desired) {
-      const pool = this.pool(decodeURIComponent(desired[1] ?? ''));
+      const pool = this.pool(pathSegment(desired[1]));
       const latest = await this.options.decisions.latest(pool);
       if (!latest) {
         throw new HttpError(503, 'UNAVAILABLE', `no scaler leads: pool ${pool} has no decision`);
       }
       return { status: 200, body: { pool, desired: latest.desired, current: latest.current } };
     }
+    if (method !== 'GET' && method !== 'HEAD') return this.write(req, method, path);
+    throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
+  }
+
+  /** Pins and unpins, after the key (401/403) and the body's type (415) are checked. */
+  private async write(
+    req: http.IncomingMessage,
+    method: string,
+    path: string,
+  ): Promise<{ status: number; body: unknown }> {
+    const { keyId } = authorizeWrite(this.options.keys, req.headers);
+    const { metrics, logger, maxPinMs } = this.options;
     if (method === 'POST' && path === '/scale') {
-      const parsed = ScaleBody.safeParse(await readJson(req));
-      if (!parsed.success) {
+      requireJson(req.headers);
+      const body = parseOr400(ScaleBody, await readJson(req), 'scale request');
+      const { pool, replicas } = body;
+      this.pool(pool);
+      const maxPinS = Math.floor(maxPinMs / 1000);
+      const ttlSeconds = body.ttlSeconds ?? Math.min(DEFAULT_PIN_S, maxPinS);
+      if (ttlSeconds > maxPinS) {
         throw new HttpError(
           400,
           'VALIDATION_FAILED',
-          'invalid scale request',
-          parsed.error.issues.map((issue) => ({
-            path: issue.path.join('.'),
-            message: issue.message,
-          })),
+          `ttlSeconds must be ≤ ${maxPinS} (AGENTQ_SCALER_MAX_PIN_MS=${maxPinMs})`,
         );
       }
-      const { pool, replicas, ttlSeconds } = parsed.data;
-      this.pool(pool);
       if (replicas > this.options.maxReplicas) {
         throw new HttpError(
           400,
@@ -151,13 +178,17 @@ export class StatusServer {
         );
       }
       await this.options.pins.set(pool, replicas, ttlSeconds);
+      metrics.pins.inc({ pool, action: 'set' });
+      logger.info({ pool, replicas, ttlSeconds, keyId }, 'pin set');
       return { status: 200, body: { pool, replicas, ttlSeconds } };
     }
     const unpin = /^\/scale\/([^/]+)$/.exec(path);
     if (method === 'DELETE' && unpin) {
-      const pool = this.pool(decodeURIComponent(unpin[1] ?? ''));
+      const pool = this.pool(pathSegment(unpin[1]));
       const removed = await this.options.pins.clear(pool);
       if (!removed) throw new HttpError(404, 'NOT_FOUND', `pool ${pool} is not pinned`);
+      metrics.pins.inc({ pool, action: 'clear' });
+      logger.info({ pool, keyId }, 'pin cleared');
       return { status: 200, body: { pool, pinned: false } };
     }
     throw new HttpError(404, 'NOT_FOUND', `no route ${method} ${path}`);
@@ -189,6 +220,31 @@ export class StatusServer {
   }
 }
 
+/** A decoded path segment; a malformed escape (`%E0`) is the caller's mistake: 400. */
+function pathSegment(raw: string | undefined): string {
+  try {
+    return decodeURIComponent(raw ?? '');
+  } catch {
+    throw new HttpError(400, 'VALIDATION_FAILED', `malformed path segment ${raw ?? ''}`);
+  }
+}
+
+/** The parsed value, or a 400 listing each problem by its path. */
+function parseOr400<S extends z.ZodType>(schema: S, value: unknown, what: string): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => ({
+    path: issue.path.join('.'),
+    message: issue.message,
+  }));
+  throw new HttpError(
+    400,
+    'VALIDATION_FAILED',
+    `invalid ${what}: ${problems.map((p) => `${p.path || '(body)'} ${p.message}`).join('; ')}`,
+    problems,
+  );
+}
+
 async function readJson(req: http.IncomingMessage): Promise<unknown> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -199,7 +255,7 @@ async function readJson(req: http.IncomingMessage): Promise<unknown> {
   }
   try {
     return JSON.parse(Buffer.concat(chunks).toString('utf8')) as unknown;
-  } catch {
-    throw new HttpError(400, 'VALIDATION_FAILED', 'body is not JSON');
+  } catch (error) {
+    throw new HttpError(400, 'VALIDATION_FAILED', `body is not JSON: ${(error as Error).message}`);
   }
 }

@@ -2,6 +2,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { pino } from 'pino';
 import { LocalActuator } from '../src/actuators/local.actuator.js';
+import { ScalerMetrics } from '../src/metrics.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const lines: string[] = [];
@@ -21,6 +22,7 @@ const forwarded = (...parts: string[]) => whenLines((all) => count(...parts)(all
 
 /** Tasks running by worker name, as readBusyWorkers would read them from BullMQ. */
 let busy: Map<string, number> | undefined = new Map();
+const metrics = new ScalerMetrics();
 
 const actuator = new LocalActuator({
   pools: ['default'],
@@ -44,6 +46,7 @@ const actuator = new LocalActuator({
     },
   },
   closeTimeoutMs: 5000,
+  metrics,
   logger: pino({ level: 'silent' }),
 });
 
@@ -88,6 +91,12 @@ describe(LocalActuator.name, () => {
     await whenLines((all) => count('"msg":"ready"')(all) === 4);
     expect(await actuator.currentReplicas('default')).toBe(2);
     expect((await actuator.describe('default')).map((w) => w.pid)).not.toContain(busy1?.pid);
+    expect((await metrics.workerCrashes.get()).values).toEqual([
+      { labels: { pool: 'default' }, value: 1 },
+    ]);
+    expect((await metrics.workerRestarts.get()).values).toEqual([
+      { labels: { pool: 'default' }, value: 1 },
+    ]);
 
     // When who is busy cannot be told, /status says so.
     busy = undefined;
@@ -116,6 +125,7 @@ describe(LocalActuator.name, () => {
       restartBackoffMs: 50,
       forward: null,
       closeTimeoutMs: 1000,
+      metrics,
       logger: pino({ level: 'silent' }),
     });
     await expect(missing.start()).rejects.toThrow(/no-such-worker\.mjs not found/);

@@ -19,3 +19,7 @@ export * from './worker-name.js';
 export * from './orphaned-tasks.js';
 export * from './tenants-env.js';
 export * from './finished-tasks.js';
+export * from './auth/api-key.js';
+export * from './auth/api-keys-env.js';
+export * from './auth/credentials.js';
+export * from './auth/key-store.js';

@@ -27,6 +27,8 @@ start included). BENCH_SCALER_RUNS runs (3 × scale), median.`,
         REDIS_URL: context.redisUrl,
         AGENTQ_PREFIX: bench.prefix,
         AGENTQ_LOG_LEVEL: 'info',
+        // The tests follow the workers through the lines the scaler re-writes.
+        AGENTQ_SCALER_CHILD_LOGS: 'inherit',
         AGENTQ_SCALER_HTTP_PORT: String(await freePort()),
         AGENTQ_SCALER_HTTP_HOST: '127.0.0.1',
         AGENTQ_SCALER_MIN_REPLICAS: '1',

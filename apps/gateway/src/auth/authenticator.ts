@@ -2,8 +2,12 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { ErrorCode, SCOPES, type Scope } from '@agentq/contracts';
 import { ApiError } from '../http/api-error.js';
 import { DEFAULT_TENANT } from '../tenant.decorator.js';
-import { presentedKey, type CredentialOptions } from './credentials.js';
-import type { ApiKeyStore, Principal } from './key-store.js';
+import {
+  presentedKey,
+  type ApiKeyStore,
+  type CredentialOptions,
+  type Principal,
+} from '@agentq/queue';
 
 /** With AGENTQ_AUTH=off every request acts as this: tenant `default`, every scope. */
 export const ANONYMOUS: Principal = {

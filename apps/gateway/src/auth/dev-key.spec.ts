@@ -1,9 +1,8 @@
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseApiKeyLines } from './api-key.js';
+import { ApiKeyStore, parseApiKeyLines } from '@agentq/queue';
 import { ensureDevKey } from './dev-key.js';
-import { ApiKeyStore } from './key-store.js';
 
 describe(ensureDevKey.name, () => {
   it('makes the key once, keeps it owner-only, and writes a keys file that accepts it', () => {

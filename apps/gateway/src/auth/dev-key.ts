@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { SCOPES } from '@agentq/contracts';
-import { formatApiKeyLine, hashApiKey, newApiKey } from './api-key.js';
+import { formatApiKeyLine, hashApiKey, newApiKey } from '@agentq/queue';
 
 export interface DevKey {
   key: string;

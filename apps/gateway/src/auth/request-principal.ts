@@ -1,4 +1,4 @@
-import type { Principal } from './key-store.js';
+import type { Principal } from '@agentq/queue';
 
 declare module 'fastify' {
   interface FastifyRequest {

@@ -6,7 +6,7 @@ import { UnfinishedTasks } from '../tenant-cap/unfinished-tasks.js';
 import { GATEWAY_CONFIG } from '../tokens.js';
 import { AuthGuard } from './auth.guard.js';
 import { Authenticator } from './authenticator.js';
-import { ApiKeyStore } from './key-store.js';
+import { ApiKeyStore } from '@agentq/queue';
 
 /** API keys, the global auth guard, per-key rate limits and the per-tenant task cap. */
 @Global()

@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { RateLimit } from '../auth/api-key.js';
+import type { RateLimit } from '@agentq/queue';
 import { RedisScript } from '../http/redis-script.js';
 
 /**

@@ -1,7 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Redis } from 'ioredis';
-import { INSERT_JOB_LUA, type JobInsert } from '@agentq/queue';
-import type { Principal } from '../auth/key-store.js';
+import { INSERT_JOB_LUA, type JobInsert, type Principal } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { RedisScript, ZADD_ALL_LUA } from '../http/redis-script.js';
 import { RateLimits, tasksRefused, type RequestCharge } from '../rate-limit/rate-limits.service.js';

@@ -10,7 +10,7 @@ import {
   type TaskJobData,
   type TaskSpec,
 } from '@agentq/contracts';
-import { jobInsert, taskJobOptions, type JobInsert } from '@agentq/queue';
+import { jobInsert, taskJobOptions, type JobInsert, type Principal } from '@agentq/queue';
 import { AdmissionService, type BacklogDemand } from '../admission/admission.service.js';
 import type { GatewayConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
@@ -18,7 +18,6 @@ import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { issueDetails } from '../http/parse-or-throw.js';
 import { GatewayMetrics } from '../metrics.js';
 import type { RequestCharge } from '../rate-limit/rate-limits.service.js';
-import type { Principal } from '../auth/key-store.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, REDIS, TASK_QUEUES } from '../tokens.js';
 import { assertInputSize } from './input-size.js';
 import { specHash } from './spec-hash.js';

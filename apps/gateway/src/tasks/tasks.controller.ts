@@ -16,7 +16,7 @@ import {
 import { ApiError } from '../http/api-error.js';
 import { parseOrThrow, parseQueryOrThrow } from '../http/parse-or-throw.js';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
-import type { Principal } from '../auth/key-store.js';
+import type { Principal } from '@agentq/queue';
 import { ChargedByHandler } from '../auth/charged-by-handler.decorator.js';
 import { RateLimits, RequestCharge } from '../rate-limit/rate-limits.service.js';
 import { CurrentPrincipal, Tenant } from '../tenant.decorator.js';

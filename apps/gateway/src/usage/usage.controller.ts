@@ -1,7 +1,7 @@
 import { Controller, Get, Query } from '@nestjs/common';
 import { ErrorCode, type TenantUsageView } from '@agentq/contracts';
 import { z } from 'zod';
-import type { Principal } from '../auth/key-store.js';
+import type { Principal } from '@agentq/queue';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { ApiError } from '../http/api-error.js';
 import { parseQueryOrThrow } from '../http/parse-or-throw.js';

@@ -3,7 +3,7 @@ import type { FastifyReply } from 'fastify';
 import { WaitQuerySchema, type WorkflowView } from '@agentq/contracts';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { parseQueryOrThrow } from '../http/parse-or-throw.js';
-import type { Principal } from '../auth/key-store.js';
+import type { Principal } from '@agentq/queue';
 import { CurrentPrincipal, Tenant } from '../tenant.decorator.js';
 import { WorkflowsService } from './workflows.service.js';
 import { WorkflowIdPipe } from '../http/id-format.pipe.js';

@@ -14,9 +14,8 @@ import {
   type WorkflowEvent,
   type WorkflowView,
 } from '@agentq/contracts';
-import { stepTaskId, type WorkflowEngine } from '@agentq/queue';
+import { stepTaskId, type Principal, type WorkflowEngine } from '@agentq/queue';
 import { AdmissionService, type BacklogDemand } from '../admission/admission.service.js';
-import type { Principal } from '../auth/key-store.js';
 import type { GatewayConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';

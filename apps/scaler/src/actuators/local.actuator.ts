@@ -2,6 +2,7 @@ import { access } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Logger } from 'pino';
 import type { PoolName } from '@agentq/contracts';
+import type { ScalerMetrics } from '../metrics.js';
 import type { Actuator, BusyWorkers, WorkerInfo } from './actuator.js';
 import { WorkerProcess } from './worker-process.js';
 
@@ -24,6 +25,8 @@ export interface LocalActuatorOptions {
   restartBackoffMs: number;
   /** Forwarded worker lines go here (null: not forwarded). pino levels below `minLevel` are dropped. */
   forward: { write: (line: string) => void; minLevel: number } | null;
+  /** Counts workers that exited unasked, and those started again in their place. */
+  metrics: Pick<ScalerMetrics, 'workerCrashes' | 'workerRestarts'>;
   /** How long close() waits for draining workers before SIGKILL. */
   closeTimeoutMs: number;
   logger: Logger;
@@ -48,6 +51,8 @@ export class LocalActuator implements Actuator {
   private readonly desired = new Map<PoolName, number>();
   private readonly crashes = new Map<PoolName, number>();
   private readonly notBefore = new Map<PoolName, number>();
+  /** Crashed workers not yet replaced: the next spawns of the pool are restarts. */
+  private readonly toRestart = new Map<PoolName, number>();
   private readonly timers = new Map<PoolName, NodeJS.Timeout>();
   /** Unique per scaler process: workers of an earlier (killed) scaler keep other names. */
   private readonly namePrefix = `${hostname()}:scaler-${process.pid}`;
@@ -142,6 +147,7 @@ export class LocalActuator implements Actuator {
     if (this.closing) return;
     const want = this.desired.get(pool) ?? 0;
     const live = this.live(pool);
+    if (live.length >= want) this.toRestart.delete(pool);
     if (live.length > want) return this.scaleIn(pool);
     if (live.length === want) return;
     const wait = (this.notBefore.get(pool) ?? 0) - Date.now();
@@ -161,6 +167,11 @@ export class LocalActuator implements Actuator {
   }
 
   private spawn(pool: PoolName): void {
+    const restarts = this.toRestart.get(pool) ?? 0;
+    if (restarts > 0) {
+      this.toRestart.set(pool, restarts - 1);
+      this.options.metrics.workerRestarts.inc({ pool });
+    }
     const name = `${this.namePrefix}:${pool}:w${++this.spawned}`;
     const worker = new WorkerProcess({
       pool,
@@ -204,6 +215,8 @@ export class LocalActuator implements Actuator {
     if (this.closing) return;
     const crashes = (this.crashes.get(pool) ?? 0) + 1;
     this.crashes.set(pool, crashes);
+    this.options.metrics.workerCrashes.inc({ pool });
+    this.toRestart.set(pool, (this.toRestart.get(pool) ?? 0) + 1);
     const backoffMs = Math.min(MAX_BACKOFF_MS, this.options.restartBackoffMs * 2 ** (crashes - 1));
     this.notBefore.set(pool, Date.now() + backoffMs);
     this.options.logger.warn(

@@ -1,0 +1,88 @@
+import type { ChainableCommander, Redis } from 'ioredis';
+import type { PoolName } from '@agentq/contracts';
+import type { DecisionRecord } from './decision-store.js';
+
+export interface DecisionHistoryOptions {
+  /** How long a kept decision stays (AGENTQ_SCALER_HISTORY_MS). */
+  retentionMs: number;
+  /** Most decisions kept per stream, whatever their age (AGENTQ_SCALER_HISTORY_MAX). */
+  maxEntries: number;
+}
+
+/** One page of the history, newest first; `next` continues it (null: nothing older). */
+export interface HistoryPage {
+  decisions: DecisionRecord[];
+  next: string | null;
+}
+
+/** A stream entry id: the cursor of a page. */
+export const HISTORY_CURSOR = /^\d{1,20}-\d{1,20}$/;
+
+/**
+ * XADD, then trim to the cap and to the retention measured on Redis' clock (the entry ids'),
+ * so trimming does not depend on whose clock wrote. Exact trims: changes are rare, so each
+ * removes a handful of entries at most.
+ */
+const APPEND_LUA = `
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 'd', ARGV[3])
+local ms = tonumber(string.match(id, '^(%d+)'))
+redis.call('XTRIM', KEYS[1], 'MINID', math.max(0, ms - tonumber(ARGV[2])) .. '-0')
+return id
+`;
+
+/**
+ * The decisions worth answering "why did it scale at 3 am" with: those that changed the
+ * count (a no-change tick every interval would push them out). Two Redis streams, one of
+ * every pool and one per pool, so a page of one pool is as cheap as a page of all:
+ * - `<prefix>:scaler:history` and `<prefix>:scaler:history:<pool>`;
+ * - each trimmed to `maxEntries` and to `retentionMs` when written, and read no further back
+ *   than `retentionMs` on this process' clock (a quiet scaler writes nothing that would trim).
+ * Entry ids are Redis' clock, so they order the decisions of successive leaders too.
+ */
+export class DecisionHistory {
+  constructor(
+    private readonly redis: Redis,
+    private readonly prefix: string,
+    private readonly options: DecisionHistoryOptions,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  private key(pool?: PoolName): string {
+    return pool === undefined
+      ? `${this.prefix}:scaler:history`
+      : `${this.prefix}:scaler:history:${pool}`;
+  }
+
+  /** Whether the record belongs in the history. */
+  keeps(record: DecisionRecord): boolean {
+    return record.direction !== 'none';
+  }
+
+  /** Queues the writes for a kept record on `multi` (the caller's transaction). */
+  append(multi: ChainableCommander, record: DecisionRecord): void {
+    if (!this.keeps(record)) return;
+    const { maxEntries, retentionMs } = this.options;
+    const value = JSON.stringify(record);
+    for (const key of [this.key(), this.key(record.pool)]) {
+      multi.eval(APPEND_LUA, 1, key, maxEntries, retentionMs, value);
+    }
+  }
+
+  /** Up to `limit` kept decisions (of one pool, or of all) older than the cursor. */
+  async page(query: { pool?: PoolName; before?: string; limit: number }): Promise<HistoryPage> {
+    const oldest = `${Math.max(0, this.now() - this.options.retentionMs)}-0`;
+    const end = query.before === undefined ? '+' : `(${query.before}`;
+    // One more than asked: whether another page follows.
+    const entries = await this.redis.xrevrange(
+      this.key(query.pool),
+      end,
+      oldest,
+      'COUNT',
+      query.limit + 1,
+    );
+    const page = entries.slice(0, query.limit);
+    const decisions = page.map(([, fields]) => JSON.parse(fields[1] ?? 'null') as DecisionRecord);
+    const next = entries.length > query.limit ? (page.at(-1)?.[0] ?? null) : null;
+    return { decisions, next };
+  }
+}
