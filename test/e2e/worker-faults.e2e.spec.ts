@@ -84,12 +84,55 @@ describe('worker faults', () => {
     await second.waitFor(about('task completed', id), 'the takeover', 25_000);
     expect(second.lines.some(about('task stalled; taken over', id))).toBe(true);
     expect(second.lines.filter(about('task completed', id))).toHaveLength(1);
+    // The lost run counts as a failed attempt; the agent is told it runs again.
     expect(await view(id)).toMatchObject({
       state: 'completed',
-      result: { output: 'done' },
-      attemptsMade: 1,
+      result: { output: 'done', attempt: 2, redelivered: true },
+      attemptsMade: 2,
+      runs: 2,
     });
     await second.stop();
+  });
+
+  /** Starts the task on a worker of its own and SIGKILLs that worker. */
+  async function loseOneRun(id: string): Promise<void> {
+    const worker = startWorker(FAST_LOCKS);
+    await worker.waitForMessage('ready');
+    // The agent itself, not the fetch that only counts an earlier lost run.
+    await worker.waitFor(about('agent started', id), 'the agent to start', 25_000);
+    await worker.stop('SIGKILL');
+  }
+
+  it('lets a task with attempts: 3 survive two lost workers', async () => {
+    const id = await submit({
+      agent: 'sim',
+      attempts: 3,
+      input: { latencyMs: 3000, output: 'ok' },
+    });
+    await loseOneRun(id);
+    await loseOneRun(id);
+    const survivor = startWorker(FAST_LOCKS);
+    await survivor.waitFor(about('task completed', id), 'the third run', 25_000);
+    expect(await view(id)).toMatchObject({
+      state: 'completed',
+      result: { output: 'ok', attempt: 3, redelivered: true },
+      runs: 3,
+    });
+  });
+
+  it('dead-letters a task whose lost workers used its attempts, listing each lost run', async () => {
+    const id = await submit({ agent: 'sim', attempts: 2, input: { latencyMs: 60_000 } });
+    await loseOneRun(id);
+    await loseOneRun(id);
+    const survivor = startWorker(FAST_LOCKS);
+    await survivor.waitFor(about('task settled', id), 'the task to fail', 25_000);
+    expect(await view(id)).toMatchObject({ state: 'failed', error: { code: 'WORKER_LOST' } });
+    const letter = await getDeadLetter(redis, prefix, 'default', id);
+    expect(letter?.runs).toBe(2);
+    expect(letter?.attempts.map(({ attempt, code }) => ({ attempt, code }))).toEqual([
+      { attempt: 1, code: 'WORKER_LOST' },
+      { attempt: 2, code: 'WORKER_LOST' },
+    ]);
   });
 
   it('fails a task with a clear error once its workers stopped more than maxStalledCount', async () => {
@@ -107,8 +150,8 @@ describe('worker faults', () => {
     expect(await view(id)).toMatchObject({
       state: 'failed',
       error: {
-        code: 'AGENT_FAILED',
-        message: expect.stringContaining('stopped 1 time(s)') as string,
+        code: 'WORKER_LOST',
+        message: expect.stringContaining('never runs a task twice') as string,
       },
     });
     const letter = await getDeadLetter(redis, prefix, 'default', id);

@@ -70,6 +70,7 @@ describe('GET /v1/dead-letter', () => {
       metadata: { team: 'a' },
       error: { code: 'TRANSIENT', message: 'upstream 502' },
       attemptsMade: 2,
+      runs: 2,
       attempts: [
         {
           attempt: 1,

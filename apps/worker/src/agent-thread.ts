@@ -25,7 +25,7 @@ import { ErrorCode } from '@agentq/contracts';
  */
 const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
-const { moduleUrls, agentName, input, taskId, attempt, tenant, llm } = workerData;
+const { moduleUrls, agentName, input, taskId, attempt, redelivered, tenant, llm } = workerData;
 const fieldsOf = (err) => ({
   name: err?.name, message: String(err?.message ?? err), code: err?.code, retryAfterMs: err?.retryAfterMs,
   reason: err?.reason,
@@ -83,7 +83,7 @@ parentPort.on('message', (message) => {
 
 // The parent ends the thread on abort; this signal only satisfies the context's shape.
 const ctx = {
-  taskId, attempt, tenant, signal: new AbortController().signal,
+  taskId, attempt, redelivered, tenant, signal: new AbortController().signal,
   progress: async (value) => parentPort.postMessage({ type: 'progress', value }),
   log: async (line) => parentPort.postMessage({ type: 'log', line }),
   state: {
@@ -348,6 +348,7 @@ export function runAgentInThread(run: ThreadRun): Promise<unknown> {
         input: run.input,
         taskId: ctx.taskId,
         attempt: ctx.attempt,
+        redelivered: ctx.redelivered,
         tenant: ctx.tenant,
         llm: run.llm,
       },

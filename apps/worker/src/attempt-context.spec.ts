@@ -19,7 +19,18 @@ describe(AttemptContext.name, () => {
     const { ctx, abort } = attempt();
     const copy = { ...ctx };
     expect(Object.keys(copy).sort()).toEqual(
-      ['attempt', 'http', 'llm', 'log', 'progress', 'signal', 'state', 'taskId', 'tenant'].sort(),
+      [
+        'attempt',
+        'http',
+        'llm',
+        'log',
+        'progress',
+        'redelivered',
+        'signal',
+        'state',
+        'taskId',
+        'tenant',
+      ].sort(),
     );
     expect(copy.signal).toBe(ctx.signal);
     const reason = new TimeoutError('timed out after 5 ms');

@@ -32,6 +32,7 @@ export class AttemptContext implements AgentContext {
   readonly progress: AgentContext['progress'];
   readonly log: AgentContext['log'];
   readonly [ABORT]: TaskAbort;
+  readonly redelivered: boolean;
 
   constructor(
     readonly taskId: string,
@@ -41,6 +42,7 @@ export class AttemptContext implements AgentContext {
     services: TaskServices,
   ) {
     this[ABORT] = abort;
+    this.redelivered = job.stalledCounter > 0;
     Object.defineProperty(this, 'signal', AttemptContext.#signal);
     this.tenant = services.tenant;
     this.state = services.state;

@@ -11,7 +11,7 @@ describe(loadConfig.name, () => {
           concurrency: 10,
           lockDurationMs: 6000,
           stalledIntervalMs: 2000,
-          maxStalledCount: 1,
+          maxStalledCount: 5,
           drainTimeoutMs: 30_000,
           rateLimit: undefined,
           globalConcurrency: undefined,
@@ -32,7 +32,7 @@ describe(loadConfig.name, () => {
       AGENTQ_WORKER_DRAIN_TIMEOUT_MS: '5000',
     });
     expect(config.pools).toMatchObject([
-      { pool: 'default', concurrency: 10, maxStalledCount: 1, drainTimeoutMs: 5000 },
+      { pool: 'default', concurrency: 10, maxStalledCount: 5, drainTimeoutMs: 5000 },
       {
         pool: 'large',
         concurrency: 50,

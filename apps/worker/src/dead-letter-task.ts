@@ -28,6 +28,7 @@ export async function deadLetterTask(
         opts: { ...job.opts },
         failedReason,
         attemptsMade: job.attemptsMade,
+        runs: job.attemptsStarted,
         attempts: await readAttempts(redis, prefix, job.queueName, taskId),
         createdAt: job.timestamp,
         failedAt: job.finishedOn ?? Date.now(),

@@ -21,13 +21,9 @@ import { DeferredBookkeeping } from './deferred-bookkeeping.js';
 import { HandBackError, InterruptedError } from './hand-back.js';
 import { LockLossGuard } from './lock-loss-guard.js';
 import type { WorkerMetrics } from './metrics.js';
-import type { PoolHooks, TaskProcessor } from './run-task.js';
+import { STALLED_RUN_MESSAGE, type PoolHooks, type TaskProcessor } from './run-task.js';
 import { TaskAbort } from './task-abort.js';
 import { TaskWorker } from './task-worker.js';
-
-/** The attempt record of a task whose worker stopped under it. */
-export const STALL_MESSAGE =
-  'the worker running the task stopped (crashed, killed or blocked past its lock)';
 
 export interface PoolWorkerOptions {
   settings: PoolSettings;
@@ -309,7 +305,7 @@ export class PoolWorker implements Cancellable {
     const taskId = job.id ?? '';
     try {
       const records = await readAttempts(connection, prefix, queueName(settings.pool), taskId);
-      const stalls = records.filter((record) => record.message === STALL_MESSAGE).length;
+      const stalls = records.filter((record) => record.message === STALLED_RUN_MESSAGE).length;
       if (stalls >= job.stalledCounter) return;
     } catch (err) {
       logger.warn({ taskId, err }, 'could not read the attempt records');
@@ -318,7 +314,11 @@ export class PoolWorker implements Cancellable {
     await this.recordStall(taskId, job.attemptsMade, undefined);
   }
 
-  /** `startedAt`: when the attempt started, if known. */
+  /**
+   * `startedAt`: when the lost run started, if known. Its worker is not recorded: by the
+   * time BullMQ reports the stall, a live worker may have fetched the task and put its own
+   * name where the lost one's was.
+   */
   private async recordStall(
     taskId: string,
     attemptsMade: number,
@@ -327,8 +327,8 @@ export class PoolWorker implements Cancellable {
     const { settings, connection, prefix, logger } = this.options;
     const record = {
       attempt: attemptsMade + 1,
-      code: ErrorCode.AgentFailed,
-      message: STALL_MESSAGE,
+      code: ErrorCode.WorkerLost,
+      message: STALLED_RUN_MESSAGE,
       at: Date.now(),
       startedAt,
     };

@@ -23,17 +23,26 @@ export interface ExecutionProfile {
   concurrency: number;
 }
 
+/**
+ * Workers a task may lose before it counts as one that kills whatever runs it (and is dead-
+ * lettered as WORKER_LOST). Ordinary losses are bounded by the task's `attempts`, each
+ * lost worker using one; this bound is for the task with many attempts that crashes its
+ * worker every time, which would otherwise take down a worker per attempt.
+ */
+const POISON_BOUND = 5;
+
 export const PROFILES: Record<ProfileName, ExecutionProfile> = {
   /**
    * Seconds-long tasks (tools, small calls): takeover within lock + check (6–8 s) when the
-   * worker hangs (about a second when its process dies), one retry after a crash. The lock
+   * worker hangs (about a second when its process dies). A lost worker costs the task one of
+   * its attempts; five lost workers mark it as a task that kills its workers. The lock
    * stays well above the event-loop stalls seen under heavy load (about 1 s), and is renewed
    * every 3 s.
    */
   short: {
     lockDurationMs: 6_000,
     stalledIntervalMs: 2_000,
-    maxStalledCount: 1,
+    maxStalledCount: POISON_BOUND,
     drainGraceMs: 30_000,
     concurrency: 10,
   },
@@ -44,7 +53,7 @@ export const PROFILES: Record<ProfileName, ExecutionProfile> = {
   'llm-stream': {
     lockDurationMs: 30_000,
     stalledIntervalMs: 10_000,
-    maxStalledCount: 1,
+    maxStalledCount: POISON_BOUND,
     drainGraceMs: 120_000,
     concurrency: 50,
   },

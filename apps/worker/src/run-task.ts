@@ -8,15 +8,20 @@ import {
   TimeoutError,
   type AgentServices,
 } from '@agentq/agents';
-import { TaskJobDataSchema, encodeTaskError } from '@agentq/contracts';
+import { ErrorCode, TaskJobDataSchema, encodeTaskError } from '@agentq/contracts';
 import { recordAttempt } from '@agentq/queue';
 import { runAgentInThread } from './agent-thread.js';
 import { AttemptContext } from './attempt-context.js';
 import { redisCancelCheck, type CancelCheck } from './cancel-listener.js';
 import { classifyError, type AttemptFailure } from './classify-error.js';
+import { LostRuns } from './lost-runs.js';
 import { TaskHolds } from './task-hold.js';
 import type { TaskAbort } from './task-abort.js';
 import { workflowRefOf } from './workflow-steps.js';
+
+/** The failure of a run lost with its worker. */
+export const STALLED_RUN_MESSAGE =
+  'the worker running the task stopped (crashed, killed or blocked past its lock)';
 
 export interface RunTaskOptions {
   registry: AgentRegistry;
@@ -78,6 +83,7 @@ function parseJob(job: Job, registry: AgentRegistry) {
 export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks) => TaskProcessor {
   const { registry, logger, defaultTimeoutMs, redis, prefix, isolation, services } = options;
   const holds = new TaskHolds(redis);
+  const lostRuns = new LostRuns(redis);
   const cancels = options.cancels ?? redisCancelCheck(redis, prefix);
   const debug = logger.isLevelEnabled('debug');
 
@@ -139,6 +145,18 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
   return (hooks) => async (job, token, abort) => {
     const startedAt = Date.now();
     if (debug) taskLogger(job).debug({ attempt: job.attemptsMade + 1 }, 'task started');
+    const lost = await lostRuns.takeNew(job);
+    if (lost > 0) {
+      // The run its worker took down is this attempt: it fails (already recorded when the
+      // stall was found), and the task runs again after the backoff, if attempts remain.
+      taskLogger(job).warn({ attempt: job.attemptsMade + 1 }, 'task lost with its worker');
+      throw new Error(
+        encodeTaskError({
+          code: ErrorCode.WorkerLost,
+          message: STALLED_RUN_MESSAGE,
+        }),
+      );
+    }
     try {
       return await runAgent(job, abort);
     } catch (error) {
@@ -197,7 +215,14 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
     const attempt = job.attemptsMade + 1;
     const reason = encodeTaskError({ code: decision.code, message });
     log.warn({ attempt, reason }, 'task attempt failed');
-    const record = { attempt, code: decision.code, message, at: Date.now(), startedAt };
+    const record = {
+      attempt,
+      code: decision.code,
+      message,
+      at: Date.now(),
+      startedAt,
+      ...(job.processedBy === undefined ? {} : { worker: job.processedBy }),
+    };
     // The record is for people; failing to write it must not change the outcome.
     await recordAttempt(redis, prefix, job.queueName, job.id ?? '', record).catch((err: unknown) =>
       log.error({ err }, 'could not record the failed attempt'),

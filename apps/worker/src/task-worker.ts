@@ -42,10 +42,14 @@ export class TaskWorker extends Worker {
       return super.handleFailed(err, job, token, fetchNextCallback, span);
     }
     await this.recordLastStall(job);
+    const bound = this.opts.maxStalledCount ?? 1;
     const reworded = new UnrecoverableError(
       encodeTaskError({
-        code: ErrorCode.AgentFailed,
-        message: `the worker running this task stopped ${job.stalledCounter} time(s) (crashed, killed or blocked past its lock); not run again (maxStalledCount ${this.opts.maxStalledCount ?? 1})`,
+        code: ErrorCode.WorkerLost,
+        message:
+          bound === 0
+            ? 'the worker running this task stopped (crashed, killed or blocked past its lock); this pool never runs a task twice'
+            : `the task was running on ${job.stalledCounter} workers when they stopped (crashed, killed or blocked past its lock): it is taken for a task that kills its workers and not run again (maxStalledCount ${bound})`,
       }),
     );
     return super.handleFailed(reworded, job, token, fetchNextCallback, span);

@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import { ErrorCode } from '@agentq/contracts';
 import { getDeadLetter, recordAttempt } from '@agentq/queue';
-import { STALL_MESSAGE } from '../src/pool-worker.js';
+import { STALLED_RUN_MESSAGE } from '../src/run-task.js';
 import { testPool } from './pool-fixture.js';
 
 // Pools that never run a task twice. The stall is found by another process's checker (a
@@ -49,15 +49,15 @@ async function failAndReadAttempts(pool: Pool, taskId: string) {
   if (!job) throw new Error('the stranded task is gone');
   expect(await pool.settle(job)).toMatchObject({
     state: 'failed',
-    error: { code: 'AGENT_FAILED', message: expect.stringContaining('stopped 1 time(s)') },
+    error: { code: 'WORKER_LOST', message: expect.stringContaining('never runs a task twice') },
   });
   return (await getDeadLetter(pool.connection, pool.prefix, 'default', taskId))?.attempts;
 }
 
 const stallRecord = expect.objectContaining({
   attempt: 1,
-  code: 'AGENT_FAILED',
-  message: STALL_MESSAGE,
+  code: 'WORKER_LOST',
+  message: STALLED_RUN_MESSAGE,
 });
 
 describe('a task that stalled once too often', () => {
@@ -79,7 +79,7 @@ describe('a task that stalled once too often', () => {
     // the move after a connection error), for a task that stalled once.
     await strandActive(pool, 'stalled-2');
     await findStalledElsewhere(pool, 'stalled-2');
-    const record = { attempt: 1, code: ErrorCode.AgentFailed, message: STALL_MESSAGE, at: 1 };
+    const record = { attempt: 1, code: ErrorCode.WorkerLost, message: STALLED_RUN_MESSAGE, at: 1 };
     await recordAttempt(pool.connection, pool.prefix, pool.queue.name, 'stalled-2', record);
 
     expect(await failAndReadAttempts(pool, 'stalled-2')).toEqual([stallRecord]);

@@ -7,8 +7,13 @@ import type { AgentState } from './state/agent-state.js';
 export interface AgentContext {
   /** The task (BullMQ job) id. */
   taskId: string;
-  /** 1 on the first run, 2 on the first retry ... */
+  /** 1 on the first run, 2 on the first retry ... (a run lost with its worker counts) */
   attempt: number;
+  /**
+   * True when an earlier run of this task was lost with its worker (killed mid-run): work
+   * it did may have happened already, so make this run idempotent (check before acting).
+   */
+  redelivered: boolean;
   /** The tenant that owns the task; `state` is scoped to it. */
   tenant: string;
   /** Aborted when the task times out, is cancelled, or the worker shuts down. */

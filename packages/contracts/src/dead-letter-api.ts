@@ -27,6 +27,8 @@ export const DeadLetterAttemptSchema = z.object({
   message: z.string(),
   failedAt: z.string(),
   startedAt: z.string().nullable(),
+  /** The worker it ran on, when known. */
+  worker: z.string().optional(),
 });
 
 /** A task that failed for good, with what it was asked to do and how each attempt failed. */
@@ -40,6 +42,8 @@ export const DeadLetterViewSchema = z.object({
   /** The last error. */
   error: TaskErrorSchema,
   attemptsMade: z.number().int().min(0),
+  /** Times the task started, runs lost with their worker included. */
+  runs: z.number().int().min(0),
   /** Every recorded failed attempt, oldest first. */
   attempts: z.array(DeadLetterAttemptSchema),
   createdAt: z.string(),

@@ -34,6 +34,8 @@ export const ErrorCode = {
   /** The LLM provider's account is out of quota: no retry. */
   ProviderQuotaExhausted: 'PROVIDER_QUOTA_EXHAUSTED',
   Timeout: 'TIMEOUT',
+  /** The worker running the task died (or froze past its lock) mid-run. */
+  WorkerLost: 'WORKER_LOST',
   Cancelled: 'CANCELLED',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -133,7 +133,12 @@ export const TaskViewSchema = z.object({
   progress: z.unknown(),
   result: z.unknown(),
   error: TaskErrorSchema.nullable(),
+  /** Failed attempts so far; a run lost with its worker counts as one. */
   attemptsMade: z.number().int().min(0),
+  /** Times the task started, runs lost with their worker included. */
+  runs: z.number().int().min(0),
+  /** The worker (BullMQ name) of the latest run, once it started. */
+  worker: z.string().nullable(),
   createdAt: z.string(),
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),

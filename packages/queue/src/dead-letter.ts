@@ -29,6 +29,8 @@ export const DeadLetterSchema = z.object({
   /** The final reason, `[CODE] message`. */
   failedReason: z.string(),
   attemptsMade: z.number().int().min(0),
+  /** Times the task started, runs lost with their worker included (older entries: absent). */
+  runs: z.number().int().min(0).optional(),
   /** Every failed attempt, oldest first. */
   attempts: z.array(AttemptRecordSchema),
   createdAt: z.number(),

@@ -17,6 +17,8 @@ export const AttemptRecordSchema = z.object({
   at: z.number(),
   /** When it started, when known. */
   startedAt: z.number().optional(),
+  /** The worker (BullMQ name) it ran on, when known. */
+  worker: z.string().optional(),
 });
 export type AttemptRecord = z.infer<typeof AttemptRecordSchema>;
 

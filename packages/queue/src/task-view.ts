@@ -52,6 +52,8 @@ export function toTaskView(job: Job<TaskJobData>, state: BullState, pool: PoolNa
     result: state === 'completed' ? (job.returnvalue ?? null) : null,
     error: failed && job.failedReason ? decodeTaskError(job.failedReason) : null,
     attemptsMade: job.attemptsMade,
+    runs: job.attemptsStarted,
+    worker: job.processedBy ?? null,
     createdAt: new Date(job.timestamp).toISOString(),
     startedAt: isoOrNull(job.processedOn),
     finishedAt: isoOrNull(finishedOn),

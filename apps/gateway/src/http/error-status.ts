@@ -25,6 +25,7 @@ export const errorStatus: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.ProviderRateLimited]: 503,
   [ErrorCode.ProviderQuotaExhausted]: 503,
   [ErrorCode.Timeout]: 504,
+  [ErrorCode.WorkerLost]: 503,
   [ErrorCode.Cancelled]: 409,
 };
 

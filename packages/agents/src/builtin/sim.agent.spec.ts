@@ -9,6 +9,7 @@ describe('simAgent', () => {
     await expect(run({ latencyMs: 5, output: { ok: 1 } })).resolves.toEqual({
       latencyMs: 5,
       attempt: 1,
+      redelivered: false,
       output: { ok: 1 },
     });
   });

@@ -36,6 +36,8 @@ export type SimInput = z.output<typeof SimInputSchema>;
 export interface SimResult {
   latencyMs: number;
   attempt: number;
+  /** Whether an earlier run was lost with its worker (see AgentContext). */
+  redelivered: boolean;
   output: unknown;
 }
 
@@ -79,6 +81,11 @@ export const simAgent: Agent<SimInput, SimResult> = {
     }
     if (input.cpuBurnMs > 0) await burnCpu(input.cpuBurnMs, ctx.signal);
     if (fails) throw new TransientError(`simulated failure on attempt ${ctx.attempt}`);
-    return { latencyMs, attempt: ctx.attempt, output: input.output ?? null };
+    return {
+      latencyMs,
+      attempt: ctx.attempt,
+      redelivered: ctx.redelivered,
+      output: input.output ?? null,
+    };
   },
 };

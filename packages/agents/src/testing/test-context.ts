@@ -22,6 +22,7 @@ export function createTestContext(
   return {
     taskId: 'test-task',
     attempt: 1,
+    redelivered: false,
     tenant: 'test-tenant',
     signal: new AbortController().signal,
     progress: (value) => {
