@@ -108,6 +108,8 @@ export const llmEnvShape = {
   AGENTQ_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
   /** Completion token budget of a task that sets none. */
   AGENTQ_LLM_MAX_TOKENS: z.coerce.number().int().min(1).default(1024),
+  /** Longest silence between two chunks of a streamed answer (then transient). */
+  AGENTQ_LLM_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   /** Prices, JSON: {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}. */
   AGENTQ_LLM_PRICES: jsonRecord(price),
   /** More providers, JSON {"name": {baseUrl, apiKey, models, ...}} (holds keys: keep it secret). */
@@ -135,6 +137,7 @@ export function llmConfigFromEnv(env: LlmEnv): LlmConfig {
     model: env.AGENTQ_LLM_MODEL,
     timeoutMs: env.AGENTQ_LLM_TIMEOUT_MS,
     maxTokens: env.AGENTQ_LLM_MAX_TOKENS,
+    streamIdleTimeoutMs: env.AGENTQ_LLM_STREAM_IDLE_TIMEOUT_MS,
     prices: env.AGENTQ_LLM_PRICES,
     presets: env.AGENTQ_LLM_PRESETS,
     limits: { requestsPerMinute: env.AGENTQ_LLM_RPM, tokensPerMinute: env.AGENTQ_LLM_TPM },

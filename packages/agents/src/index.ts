@@ -13,7 +13,17 @@ export {
   HttpRequestInputSchema,
   type HttpRequestInput,
 } from './builtin/http-request.agent.js';
-export type { ChatMessage, ChatRequest, ChatResult, TokenUsage } from './llm/chat.js';
+export type {
+  ChatMessage,
+  ChatRequest,
+  ChatResult,
+  ContentPart,
+  ResponseFormat,
+  TokenUsage,
+  ToolCall,
+  ToolChoice,
+  ToolDefinition,
+} from './llm/chat.js';
 export { LlmService, type LlmClient, type LlmConfig } from './llm/llm-client.js';
 export type { ModelPrice, PriceTable } from './llm/pricing.js';
 export type { RateLimits } from './llm/rate-limiter.js';

@@ -38,6 +38,8 @@ export async function startFakeOpenAi() {
   };
 }
 
+export type FakeOpenAi = Awaited<ReturnType<typeof startFakeOpenAi>>;
+
 export function completion(content: string, usage = { prompt_tokens: 12, completion_tokens: 5 }) {
   return {
     id: 'chatcmpl-1',

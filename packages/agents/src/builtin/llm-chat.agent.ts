@@ -3,10 +3,12 @@ import type { Agent, InputProblem } from '../agent.js';
 import { InvalidInputError } from '../errors.js';
 import type { ChatMessage, ChatResult } from '../llm/chat.js';
 import { ProgressBatcher } from '../progress-batcher.js';
-
-const MessageSchema = z
-  .object({ role: z.enum(['system', 'user', 'assistant']), content: z.string() })
-  .strict();
+import {
+  MessageSchema,
+  ResponseFormatSchema,
+  ToolChoiceSchema,
+  ToolSchema,
+} from './llm-chat-schema.js';
 
 export const LlmChatInputSchema = z
   .object({
@@ -19,7 +21,21 @@ export const LlmChatInputSchema = z
     /** @defaultValue the configured model (AGENTQ_LLM_MODEL) */
     model: z.string().min(1).max(200).optional(),
     maxTokens: z.number().int().min(1).max(1_000_000).optional(),
+    /** Sent as `max_completion_tokens` (newer OpenAI models) instead of `max_tokens`. */
+    maxCompletionTokens: z.number().int().min(1).max(1_000_000).optional(),
     temperature: z.number().min(0).max(2).optional(),
+    topP: z.number().min(0).max(1).optional(),
+    stop: z.union([z.string().max(1000), z.array(z.string().max(1000)).max(4)]).optional(),
+    seed: z.number().int().optional(),
+    presencePenalty: z.number().min(-2).max(2).optional(),
+    frequencyPenalty: z.number().min(-2).max(2).optional(),
+    user: z.string().max(256).optional(),
+    /** Functions the model may call; its calls come back in `message.toolCalls`. */
+    tools: z.array(ToolSchema).min(1).max(128).optional(),
+    toolChoice: ToolChoiceSchema.optional(),
+    parallelToolCalls: z.boolean().optional(),
+    /** JSON output: the result's `parsed` holds it, checked against `json_schema`'s schema. */
+    responseFormat: ResponseFormatSchema.optional(),
     /** Stream the answer into the task's progress (`{ text }`) as it is written. */
     stream: z.boolean().default(false),
   })
@@ -60,12 +76,11 @@ export const llmChatAgent: Agent<LlmChatInput, ChatResult> = {
     return problems;
   },
   async run(input, ctx) {
-    const messages: ChatMessage[] = input.messages ?? [
-      { role: 'user', content: input.prompt ?? '' },
-    ];
-    if (input.role !== undefined) {
-      const system = ctx.llm.preset(input.role);
-      if (system === undefined) throw new InvalidInputError(`unknown role preset "${input.role}"`);
+    const { prompt, role, messages: given, ...options } = input;
+    const messages: ChatMessage[] = given ?? [{ role: 'user', content: prompt ?? '' }];
+    if (role !== undefined) {
+      const system = ctx.llm.preset(role);
+      if (system === undefined) throw new InvalidInputError(`unknown role preset "${role}"`);
       messages.unshift({ role: 'system', content: system });
     }
     const batcher = input.stream
@@ -77,13 +92,7 @@ export const llmChatAgent: Agent<LlmChatInput, ChatResult> = {
     let text = '';
     try {
       const result = await ctx.llm.chat(
-        {
-          model: input.model,
-          messages,
-          maxTokens: input.maxTokens,
-          temperature: input.temperature,
-          stream: input.stream,
-        },
+        { ...options, messages },
         {
           signal: ctx.signal,
           onDelta: (delta) => {

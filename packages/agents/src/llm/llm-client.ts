@@ -1,12 +1,13 @@
 import type { Redis } from 'ioredis';
 import type { Registry } from 'prom-client';
-import type { ChatRequest, ChatResult } from './chat.js';
+import { partialUsageOf, withPartialUsage, type ChatRequest, type ChatResult } from './chat.js';
 import { ConcurrencyLimiter, type HeldSlots } from './concurrency-limiter.js';
 import { ProviderBreaker, type BreakerOptions, type CircuitPass } from './circuit-breaker.js';
 import { LlmMetrics, type CallOutcome } from './llm-metrics.js';
 import { OpenAiProvider } from './openai-provider.js';
 import { providerEndpoint, type EndpointSettings } from './provider-endpoint.js';
 import { rolePresets } from './presets.js';
+import { assertUsableFormat, parseStructured } from './structured-output.js';
 import { costUsd, type PriceTable } from './pricing.js';
 import { RateLimiter, type RateLimits } from './rate-limiter.js';
 import { InvalidInputError, QuotaExhaustedError, RateLimitedError } from '../errors.js';
@@ -37,6 +38,8 @@ export interface LlmConfig extends ProviderConfig {
   model: string;
   /** Completion budget of a request that sets none. @defaultValue 1024 */
   maxTokens?: number;
+  /** Longest silence between two chunks of a streamed answer. @defaultValue 30000 */
+  streamIdleTimeoutMs?: number;
   /** Role presets (name -> system prompt) added to or replacing the built-in ones. */
   presets?: Readonly<Record<string, string>>;
   /**
@@ -68,6 +71,18 @@ const estimate = (text: string) => Math.ceil(text.length / 4);
 
 const seconds = (since: number) => (performance.now() - since) / 1000;
 
+/** The text a request sends, for the token estimate: messages (text parts) and tools. */
+function promptText(request: ChatRequest): string {
+  const parts = request.messages.map((message) =>
+    typeof message.content === 'string'
+      ? message.content
+      : Array.isArray(message.content)
+        ? message.content.map((part) => (part.type === 'text' ? part.text : '')).join('')
+        : '',
+  );
+  return parts.join('') + (request.tools ? JSON.stringify(request.tools) : '');
+}
+
 function outcomeOf(error: unknown, signal: AbortSignal): CallOutcome {
   if (signal.aborted) return 'aborted';
   if (error instanceof MisconfiguredProviderError) return 'misconfigured';
@@ -97,7 +112,11 @@ export class LlmService implements LlmClient {
   ) {
     this.defaultModel = config.model;
     this.models = config.models ?? [];
-    this.provider = new OpenAiProvider(providerEndpoint(config), config.timeoutMs);
+    this.provider = new OpenAiProvider(
+      providerEndpoint(config),
+      config.timeoutMs,
+      config.streamIdleTimeoutMs,
+    );
     this.providerId = config.name ?? new URL(config.baseUrl).host;
     this.metrics = deps.metrics && new LlmMetrics(deps.metrics);
     this.breaker = new ProviderBreaker(
@@ -125,7 +144,8 @@ export class LlmService implements LlmClient {
     const modelLabel =
       model === this.config.model || this.config.prices?.[model] !== undefined ? model : 'other';
     const maxTokens = request.maxTokens ?? this.config.maxTokens ?? 1024;
-    const promptTokens = estimate(request.messages.map((message) => message.content).join(''));
+    const promptTokens = estimate(promptText(request));
+    assertUsableFormat(request.responseFormat);
     const limits = this.config.modelLimits?.[model] ?? this.config.limits ?? {};
     const pass = await this.held(() => this.breaker.admit());
     let slots: HeldSlots | undefined;
@@ -157,18 +177,19 @@ export class LlmService implements LlmClient {
     let completion;
     try {
       completion = await this.provider.complete(
-        {
-          model,
-          messages: request.messages,
-          maxTokens,
-          temperature: request.temperature,
-          stream: request.stream ?? false,
-        },
+        { ...request, model, maxTokens, stream: request.stream ?? false },
         { signal: options.signal, onDelta },
       );
     } catch (error) {
       await slots.release();
-      await reservation.settle(0);
+      // A failed or cancelled stream was billed for what it produced: count it.
+      const used = partialUsageOf(error);
+      const usage = used && { ...used, inputTokens: used.inputTokens || promptTokens };
+      await reservation.settle(usage ? usage.inputTokens + usage.outputTokens : 0);
+      if (usage && error instanceof Error) {
+        withPartialUsage(error, usage);
+        this.metrics?.record(modelLabel, usage, costUsd(this.config.prices ?? {}, model, usage));
+      }
       const outcome = outcomeOf(error, options.signal);
       this.metrics?.call(this.providerId, modelLabel, outcome, seconds(started));
       throw await this.afterFailure(error, outcome, pass, model);
@@ -184,7 +205,20 @@ export class LlmService implements LlmClient {
     await reservation.settle(usage.inputTokens + usage.outputTokens);
     const cost = costUsd(this.config.prices ?? {}, model, usage);
     this.metrics?.record(modelLabel, usage, cost);
-    return { ...completion, usage, ...(cost === undefined ? {} : { costUsd: cost }) };
+    const result = { ...completion, usage, ...(cost === undefined ? {} : { costUsd: cost }) };
+    try {
+      return {
+        ...result,
+        ...parseStructured(
+          completion.message.content,
+          request.responseFormat,
+          completion.finishReason,
+        ),
+      };
+    } catch (error) {
+      // Billed all the same.
+      throw withPartialUsage(error as Error, usage);
+    }
   }
 
   /** Runs a gate (circuit, limits) and counts the call it holds back, by what held it. */

@@ -1,27 +1,33 @@
 import { z } from 'zod';
 import { AgentError, TransientError } from '../errors.js';
-import type { ChatCompletion, ChatMessage, TokenUsage } from './chat.js';
+import { partialUsageOf, withPartialUsage, type ChatCompletion, type ChatRequest } from './chat.js';
 import type { ProviderEndpoint } from './provider-endpoint.js';
 import { MisconfiguredProviderError, providerStatusError } from './provider-errors.js';
-import { sseData } from './sse-parser.js';
+import { parseProviderJson, usageOf, UsageSchema } from './provider-json.js';
+import { StreamReader } from './stream-reader.js';
 
 /** A resolved request: the model and token budget are always known here. */
-export interface ProviderRequest {
+export interface ProviderRequest extends ChatRequest {
   model: string;
-  messages: ChatMessage[];
   maxTokens: number;
-  temperature?: number;
   stream: boolean;
 }
 
-const UsageSchema = z.object({ prompt_tokens: z.number(), completion_tokens: z.number() });
+const ToolCallSchema = z.object({
+  id: z.string(),
+  type: z.literal('function').default('function'),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
 
 const CompletionSchema = z.object({
   model: z.string().optional(),
   choices: z
     .array(
       z.object({
-        message: z.object({ content: z.string().nullish() }),
+        message: z.object({
+          content: z.string().nullish(),
+          tool_calls: z.array(ToolCallSchema).nullish(),
+        }),
         finish_reason: z.string().nullish(),
       }),
     )
@@ -29,47 +35,58 @@ const CompletionSchema = z.object({
   usage: UsageSchema.nullish(),
 });
 
-const ChunkSchema = z.object({
-  model: z.string().optional(),
-  choices: z
-    .array(
-      z.object({
-        delta: z.object({ content: z.string().nullish() }).nullish(),
-        finish_reason: z.string().nullish(),
-      }),
-    )
-    .default([]),
-  usage: UsageSchema.nullish(),
-  /** Some servers report a failure inside the stream after a 200. */
-  error: z.object({ message: z.string() }).optional(),
-});
-
-function usageOf(usage: z.infer<typeof UsageSchema> | null | undefined): TokenUsage | undefined {
-  return usage
-    ? { inputTokens: usage.prompt_tokens, outputTokens: usage.completion_tokens }
-    : undefined;
+/** The request as the OpenAI wire protocol spells it; unset options are left out. */
+function wireBody(request: ProviderRequest): Record<string, unknown> {
+  const optional: Record<string, unknown> = {
+    temperature: request.temperature,
+    top_p: request.topP,
+    stop: request.stop,
+    seed: request.seed,
+    presence_penalty: request.presencePenalty,
+    frequency_penalty: request.frequencyPenalty,
+    user: request.user,
+    tools: request.tools,
+    tool_choice: request.toolChoice,
+    parallel_tool_calls: request.parallelToolCalls,
+    response_format: request.responseFormat,
+  };
+  return {
+    model: request.model,
+    messages: request.messages,
+    // Newer OpenAI models take only max_completion_tokens; older servers only max_tokens.
+    ...(request.maxCompletionTokens === undefined
+      ? { max_tokens: request.maxTokens }
+      : { max_completion_tokens: request.maxCompletionTokens }),
+    ...Object.fromEntries(Object.entries(optional).filter(([, value]) => value !== undefined)),
+    stream: request.stream,
+    ...(request.stream ? { stream_options: { include_usage: true } } : {}),
+  };
 }
 
-/** Parses one JSON document from the provider; a bad one is a passing provider fault. */
-function parse<T>(schema: z.ZodType<T>, text: string, what: string): T {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (error) {
-    throw new TransientError(`LLM provider sent malformed JSON in its ${what}`, { cause: error });
+/** Restartable: aborts its signal once `ms` passed since the last restart. */
+class IdleTimer {
+  readonly controller = new AbortController();
+  private timer: NodeJS.Timeout | undefined;
+  expiredAfterMs: number | undefined;
+
+  constructor(private readonly ms: number) {}
+
+  restart(): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.expiredAfterMs = this.ms;
+      this.controller.abort();
+    }, this.ms);
   }
-  const parsed = schema.safeParse(json);
-  if (!parsed.success) {
-    throw new TransientError(
-      `LLM provider sent an unexpected ${what}: ${parsed.error.issues[0]?.message}`,
-    );
+
+  stop(): void {
+    clearTimeout(this.timer);
   }
-  return parsed.data;
 }
 
 /**
- * Chat completions over the OpenAI wire protocol (OpenAI, vLLM, Ollama, LM Studio, ...)
- * with the global fetch. Errors come out classified: 429 / 503+Retry-After ->
+ * Chat completions over the OpenAI wire protocol (OpenAI, Azure, vLLM, Ollama, LM Studio,
+ * ...) with the global fetch. Errors come out classified: 429 / 503+Retry-After ->
  * RateLimitedError, other 5xx, network and malformed answers -> TransientError; see
  * providerStatusError for the 4xx; an aborted signal rethrows its reason.
  */
@@ -78,6 +95,8 @@ export class OpenAiProvider {
     private readonly endpoint: ProviderEndpoint,
     /** Time until the provider starts answering (all of a non-streamed answer). */
     private readonly timeoutMs = 120_000,
+    /** Longest silence between two chunks of a stream. */
+    private readonly streamIdleTimeoutMs = 30_000,
   ) {}
 
   async complete(
@@ -86,22 +105,17 @@ export class OpenAiProvider {
   ): Promise<ChatCompletion> {
     const { signal } = options;
     // A provider that hangs must fail (and count towards the breaker) before the task's
-    // own time limit; once it answers, only the task's signal bounds a long stream.
+    // own time limit; once it answers, a stream must keep coming (the idle timer).
     const answered = new AbortController();
     const timer = setTimeout(() => answered.abort(), this.timeoutMs);
+    const idle = new IdleTimer(this.streamIdleTimeoutMs);
+    const reader = new StreamReader(request.model);
     try {
       const response = await fetch(this.endpoint.url, {
         method: 'POST',
         headers: { ...this.endpoint.headers, 'content-type': 'application/json' },
-        body: JSON.stringify({
-          model: request.model,
-          messages: request.messages,
-          max_tokens: request.maxTokens,
-          temperature: request.temperature,
-          stream: request.stream,
-          ...(request.stream ? { stream_options: { include_usage: true } } : {}),
-        }),
-        signal: AbortSignal.any([signal, answered.signal]),
+        body: JSON.stringify(wireBody(request)),
+        signal: AbortSignal.any([signal, answered.signal, idle.controller.signal]),
       });
       clearTimeout(timer);
       if (!response.ok) {
@@ -110,11 +124,20 @@ export class OpenAiProvider {
       }
       // A server that ignores `stream` answers plain JSON: accept that too.
       const streamed = response.headers.get('content-type')?.includes('text/event-stream');
-      if (streamed && response.body)
-        return await this.readStream(response.body, request, options.onDelta);
+      if (streamed && response.body) {
+        idle.restart();
+        return await reader.read(response.body, options.onDelta, idle);
+      }
       return this.readJson(await response.text(), request);
     } catch (error) {
-      if (signal.aborted) throw signal.reason;
+      if (signal.aborted) {
+        // A cancelled stream was still billed for what it produced.
+        const reason: unknown = signal.reason;
+        if (reason instanceof Error && !partialUsageOf(reason)) {
+          withPartialUsage(reason, partialUsageOf(error) ?? reader.usedSoFar());
+        }
+        throw reason;
+      }
       if (error instanceof AgentError || error instanceof MisconfiguredProviderError) throw error;
       if (answered.signal.aborted) {
         throw new TransientError(`LLM provider did not answer within ${this.timeoutMs} ms`);
@@ -122,45 +145,23 @@ export class OpenAiProvider {
       throw new TransientError('LLM provider could not be reached', { cause: error });
     } finally {
       clearTimeout(timer);
+      idle.stop();
     }
   }
 
   private readJson(text: string, request: ProviderRequest): ChatCompletion {
-    const completion = parse(CompletionSchema, text, 'answer');
+    const completion = parseProviderJson(CompletionSchema, text, 'answer');
     const [choice] = completion.choices;
+    const toolCalls = choice?.message.tool_calls ?? [];
     return {
       model: completion.model ?? request.model,
-      message: { role: 'assistant', content: choice?.message.content ?? '' },
+      message: {
+        role: 'assistant',
+        content: choice?.message.content ?? '',
+        ...(toolCalls.length > 0 ? { toolCalls } : {}),
+      },
       finishReason: choice?.finish_reason ?? null,
       usage: usageOf(completion.usage),
     };
-  }
-
-  private async readStream(
-    body: AsyncIterable<Uint8Array>,
-    request: ProviderRequest,
-    onDelta?: (text: string) => void,
-  ): Promise<ChatCompletion> {
-    let content = '';
-    let finishReason: string | null = null;
-    let usage: TokenUsage | undefined;
-    let model = request.model;
-    for await (const data of sseData(body)) {
-      if (data.trim() === '[DONE]') break;
-      const chunk = parse(ChunkSchema, data, 'stream chunk');
-      if (chunk.error)
-        throw new TransientError(`LLM provider failed mid-stream: ${chunk.error.message}`);
-      model = chunk.model ?? model;
-      usage = usageOf(chunk.usage) ?? usage;
-      for (const choice of chunk.choices) {
-        const delta = choice.delta?.content;
-        if (delta) {
-          content += delta;
-          onDelta?.(delta);
-        }
-        finishReason = choice.finish_reason ?? finishReason;
-      }
-    }
-    return { model, message: { role: 'assistant', content }, finishReason, usage };
   }
 }

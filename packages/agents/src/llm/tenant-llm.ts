@@ -1,6 +1,6 @@
 import type { TenantLlmPolicy } from '@agentq/contracts';
 import { BudgetExceededError, InvalidInputError } from '../errors.js';
-import type { ChatRequest, ChatResult } from './chat.js';
+import { partialUsageOf, type ChatRequest, type ChatResult } from './chat.js';
 import type { LlmClient } from './llm-client.js';
 import type { LlmMetrics } from './llm-metrics.js';
 import { budgetOverrun, describeOverrun, type TenantUsage } from './tenant-usage.js';
@@ -33,12 +33,22 @@ export class TenantLlm implements LlmClient {
     options: { signal: AbortSignal; onDelta?: (text: string) => void },
   ): Promise<ChatResult> {
     await this.admit(request.model ?? this.inner.defaultModel);
-    const result = await this.inner.chat(request, options);
-    const tokens = result.usage.inputTokens + result.usage.outputTokens;
-    const costUsd = result.costUsd ?? 0;
+    let result: ChatResult;
+    try {
+      result = await this.inner.chat(request, options);
+    } catch (error) {
+      // A failed or cancelled call still used what the provider billed.
+      const used = partialUsageOf(error);
+      if (used) await this.count(used.inputTokens + used.outputTokens, 0);
+      throw error;
+    }
+    await this.count(result.usage.inputTokens + result.usage.outputTokens, result.costUsd ?? 0);
+    return result;
+  }
+
+  private async count(tokens: number, costUsd: number): Promise<void> {
     this.metrics?.sink.tenantUsed(this.metrics.tenantLabel, tokens, costUsd);
     await this.usage.record(this.tenant, tokens, costUsd);
-    return result;
   }
 
   private async admit(model: string): Promise<void> {
