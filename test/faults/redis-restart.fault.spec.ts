@@ -46,8 +46,9 @@ it('completes every acknowledged task across a Redis restart, answering 503 mean
   expect(result.lost).toEqual([]);
   expect(stats.hangs).toBe(0);
   expect(stats.refused).toBe(0);
-  // Every answer is a success or a 503, nothing else.
-  expect(Object.keys(statuses).filter((status) => status !== '201' && status !== '503')).toEqual(
+  // Every answer is a success, a 503 (nothing queued) or a 504 OUTCOME_UNKNOWN (the
+  // connection dropped after the submit was sent; not acknowledged), nothing else.
+  expect(Object.keys(statuses).filter((status) => !['201', '503', '504'].includes(status))).toEqual(
     [],
   );
   expect(stats.acknowledged.length).toBeGreaterThan(TASKS / 2);
