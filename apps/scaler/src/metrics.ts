@@ -31,6 +31,11 @@ export class ScalerMetrics {
     'How long the head-of-line waiting task has waited.',
   );
 
+  readonly objectiveMiss = this.poolGauge(
+    'agentq_scaler_objective_miss_seconds',
+    'Seconds the oldest waiting task is past the latency objective (AGENTQ_SCALER_MAX_WAIT_S); 0 when met.',
+  );
+
   readonly observation = new Histogram({
     name: 'agentq_scaler_observation_duration_seconds',
     help: 'Time to read one pool from Redis.',
@@ -51,7 +56,14 @@ export class ScalerMetrics {
 
   /** Forgets every pool's gauge values (a standby publishes none). */
   resetPoolGauges(): void {
-    for (const gauge of [this.desired, this.current, this.backlog, this.oldestWait]) gauge.reset();
+    for (const gauge of [
+      this.desired,
+      this.current,
+      this.backlog,
+      this.oldestWait,
+      this.objectiveMiss,
+    ])
+      gauge.reset();
   }
 
   private poolGauge(name: string, help: string): Gauge<'pool'> {
