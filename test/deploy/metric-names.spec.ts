@@ -149,7 +149,7 @@ describe('metric names in docker/prometheus and docker/grafana', () => {
     expect(alertSeries).toEqual(
       expect.arrayContaining([
         'agentq_scaler_backlog_tasks',
-        'agentq_scaler_oldest_wait_seconds',
+        'agentq_scaler_objective_miss_seconds',
         'agentq_scaler_current_replicas',
         'agentq_scaler_decisions_total',
       ]),

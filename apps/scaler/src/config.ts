@@ -44,7 +44,10 @@ export const configSchema = z
     AGENTQ_SCALER_STEP_UP: z.coerce.number().int().min(1).default(2),
     /** Most replicas removed by one decision. */
     AGENTQ_SCALER_STEP_DOWN: z.coerce.number().int().min(1).default(1),
-    /** After a scale-up, no other scale-up for this many seconds. */
+    /**
+     * After a scale-up, the next waits until its workers are ready, for at most this many
+     * seconds (the whole wait when readiness cannot be told).
+     */
     AGENTQ_SCALER_UP_COOLDOWN_S: seconds.default(15),
     /** Scale down only to the highest recommendation of this many past seconds. */
     AGENTQ_SCALER_DOWN_STABILIZATION_S: seconds.default(120),

@@ -25,6 +25,8 @@ class FakeActuator implements Actuator {
   readonly kind = 'none';
   readonly replicas = new Map<PoolName, number>();
   readonly calls: [PoolName, number][] = [];
+  /** Workers ready per pool; undefined: this actuator cannot tell. */
+  ready: number | undefined;
   start = () => Promise.resolve();
   close = () => Promise.resolve();
   setReplicas(pool: PoolName, n: number): Promise<void> {
@@ -35,12 +37,16 @@ class FakeActuator implements Actuator {
   currentReplicas(pool: PoolName): Promise<number> {
     return Promise.resolve(this.replicas.get(pool) ?? 0);
   }
+  readyReplicas(pool: PoolName): Promise<number> {
+    return Promise.resolve(this.ready ?? this.replicas.get(pool) ?? 0);
+  }
 }
 
 function setup(overrides: Partial<ControlLoopOptions> = {}) {
   let now = 1_000_000;
   let next = reading();
   const published: DecisionRecord[] = [];
+  let last: DecisionRecord | undefined;
   const actuator = new FakeActuator();
   const metrics = new ScalerMetrics();
   const loop = new ControlLoop({
@@ -60,6 +66,7 @@ function setup(overrides: Partial<ControlLoopOptions> = {}) {
       published.push(decision);
       return Promise.resolve();
     },
+    lastPublished: () => Promise.resolve(last),
     logger: pino({ level: 'silent' }),
     now: () => now,
     ...overrides,
@@ -71,6 +78,7 @@ function setup(overrides: Partial<ControlLoopOptions> = {}) {
     published,
     advance: (ms: number) => (now += ms),
     set: (r: Partial<PoolReading>) => (next = reading(r)),
+    lastDecision: (record: DecisionRecord) => (last = record),
   };
 }
 
@@ -180,6 +188,73 @@ describe(ControlLoop.name, () => {
       'agentq_scaler_decisions_total{pool="default",direction="up",reason="min"} 1',
     );
     expect(text).toContain('agentq_scaler_desired_replicas{pool="default"} 1');
+  });
+
+  it('restores the pool the previous leader published at once, and keeps it through the window', async () => {
+    const { loop, actuator, advance, published, lastDecision } = setup({
+      policy: { ...policy, upCooldownS: 15 },
+    });
+    const previous = setup();
+    previous.set({ prioritized: 6000, active: 10, workerSlots: [10] });
+    for (let i = 0; i < 3; i++) {
+      previous.advance(1000);
+      await previous.loop.tick();
+    }
+    const before = previous.published.at(-1);
+    if (!before) throw new Error('no decision published');
+    expect(before.desired).toBe(6);
+    lastDecision(before);
+    // The new leader's workers: none (the old leader's died with it); the queue now idle.
+    await loop.tick();
+    expect(actuator.calls).toEqual([['default', 6]]);
+    expect(published[0]).toMatchObject({ reason: 'takeover', current: 0, desired: 6 });
+    for (let i = 0; i < 5; i++) {
+      advance(1000);
+      await loop.tick();
+    }
+    expect(actuator.replicas.get('default')).toBe(6);
+    expect(published.at(-1)).toMatchObject({ desired: 6, reason: 'stabilization' });
+  });
+
+  it('steps up again once the workers of the last step are ready, not after a fixed cooldown', async () => {
+    const { loop, actuator, advance, set, published } = setup({
+      policy: { ...policy, upCooldownS: 15 },
+    });
+    await loop.tick();
+    set({ prioritized: 6000, active: 10, workerSlots: [10] });
+    actuator.ready = 1;
+    advance(1000);
+    await loop.tick(); // 1 → 3
+    advance(1000);
+    await loop.tick(); // 2 of 3 still starting: held
+    actuator.ready = undefined;
+    advance(1000);
+    await loop.tick(); // all ready: 3 → 5, 13 s before the cooldown would allow it
+    expect(published.map(({ desired, reason }) => `${desired} ${reason}`)).toEqual([
+      '1 min',
+      '3 step-limit',
+      '3 readiness',
+      '5 step-limit',
+    ]);
+  });
+
+  it('publishes by how much the latency objective is missed', async () => {
+    const { loop, advance, set, metrics, published } = setup();
+    await loop.tick();
+    set({ waiting: 10, oldestWaitingSince: 1_000_000 - 35_000 });
+    advance(1000);
+    await loop.tick();
+    expect(published.at(-1)?.objectiveMissSeconds).toBe(6);
+    expect(await metrics.registry.metrics()).toContain(
+      'agentq_scaler_objective_miss_seconds{pool="default"} 6',
+    );
+  });
+
+  it('shows the workers its actuator runs, not those the leader decided', async () => {
+    const { loop, actuator } = setup({ isLeader: () => false });
+    await actuator.setReplicas('default', 2);
+    await loop.tick();
+    expect((await loop.pools()).default).toMatchObject({ current: 2 });
   });
 
   it('keeps scaling the other pools when one fails', async () => {

@@ -1,7 +1,13 @@
 import type { Logger } from 'pino';
 import type { PoolName } from '@agentq/contracts';
 import type { Actuator, WorkerInfo } from './actuators/actuator.js';
-import { decide, emptyHistory, type DecisionHistory, type ScalingPolicy } from './decide.js';
+import {
+  decide,
+  emptyHistory,
+  type Decision,
+  type DecisionHistory,
+  type ScalingPolicy,
+} from './decide.js';
 import type { DecisionRecord } from './decision-store.js';
 import type { ScalerMetrics } from './metrics.js';
 import type { PoolReading } from './observe.js';
@@ -27,6 +33,8 @@ export interface ControlLoopOptions {
   metrics: ScalerMetrics;
   /** Records each decision for /status and KEDA on every instance (DecisionStore). */
   publish: (record: DecisionRecord) => Promise<void>;
+  /** The pool's last published decision (DecisionStore.latest): what a new leader restores. */
+  lastPublished: (pool: PoolName) => Promise<DecisionRecord | undefined>;
   logger: Logger;
   /** Time source (ms); injected so tests drive the loop without waiting. */
   now?: () => number;
@@ -45,6 +53,8 @@ interface PoolState {
   rates: RateState | undefined;
   history: DecisionHistory;
   lastReadAt: number | undefined;
+  /** Whether this leadership has restored the pool its predecessor published. */
+  restored: boolean;
   status: PoolStatus;
 }
 
@@ -67,6 +77,7 @@ export class ControlLoop {
         rates: undefined,
         history: emptyHistory,
         lastReadAt: undefined,
+        restored: false,
         status: { current: 0, desired: 0, pinned: undefined, observation: undefined },
       });
     }
@@ -83,11 +94,19 @@ export class ControlLoop {
     await this.current;
   }
 
-  /** What this instance last saw and decided per pool, with the actuator's workers when it knows them. */
+  /**
+   * What this instance last saw and decided per pool; `current` and `workers` are what its
+   * actuator runs now (a standby's local actuator: none, whatever the leader had).
+   */
   async pools(): Promise<Record<string, PoolStatus>> {
+    const { actuator } = this.options;
     const pools: Record<string, PoolStatus> = {};
     for (const [pool, state] of this.state) {
-      pools[pool] = { ...state.status, workers: await this.options.actuator.describe?.(pool) };
+      pools[pool] = {
+        ...state.status,
+        current: await actuator.currentReplicas(pool),
+        workers: await actuator.describe?.(pool),
+      };
     }
     return pools;
   }
@@ -101,6 +120,7 @@ export class ControlLoop {
       for (const state of this.state.values()) {
         state.rates = undefined;
         state.lastReadAt = undefined;
+        state.restored = false;
       }
       // Only the leader publishes pool gauges: a scaler that lost the lease drops its stale
       // ones, so dashboards and alerts see one series per pool.
@@ -136,30 +156,90 @@ export class ControlLoop {
     state.rates = rates;
     state.lastReadAt = now;
 
-    const current = await this.options.actuator.currentReplicas(pool);
+    const { actuator } = this.options;
+    if (!state.restored) {
+      state.restored = true;
+      const restore = await this.restore(pool, state, now);
+      if (restore && !(await this.apply(pool, restore, now, observation))) return;
+    }
+    const current = await actuator.currentReplicas(pool);
+    // Readiness from the actuator (local: its children's `ready`), else the live BullMQ
+    // workers seen on the queue.
+    const ready = actuator.readyReplicas
+      ? await actuator.readyReplicas(pool)
+      : Math.min(current, observation.workers);
     const { decision, history } = decide(
       {
         observation,
         current,
         scheduledMin: scheduledMinimum(this.options.schedule, now),
         pinned,
+        ready,
         now,
       },
       policy,
       state.history,
     );
-    if (decision.desired !== current) {
-      if (!(await this.options.confirmLeader())) {
-        this.options.logger.warn({ pool }, 'leader lease lost; decision not applied');
-        return;
-      }
-      await this.options.actuator.setReplicas(pool, decision.desired);
-    }
+    if (!(await this.apply(pool, decision, now, observation))) return;
     state.history = history;
     state.status = { current, desired: decision.desired, pinned, observation };
+  }
 
+  /**
+   * A new leader's first step: the pool its predecessor last published, at once (a local
+   * actuator's workers died with that leader). The restored count seeds the stabilization
+   * window, so the new leader does not scale it down before it has seen the load.
+   */
+  private async restore(
+    pool: PoolName,
+    state: PoolState,
+    now: number,
+  ): Promise<Decision | undefined> {
+    const { policy, logger } = this.options;
+    const last = await this.options.lastPublished(pool).catch((err: unknown) => {
+      logger.warn({ pool, err: (err as Error).message }, 'cannot read the last decision');
+      return undefined;
+    });
+    if (!last) return undefined;
+    const target = Math.min(policy.maxReplicas, Math.max(policy.minReplicas, last.desired));
+    state.history = { ...emptyHistory, recommendations: [{ at: now, replicas: target }] };
+    const current = await this.options.actuator.currentReplicas(pool);
+    if (target <= current) return undefined;
+    return {
+      inputs: last.inputs,
+      current,
+      desired: target,
+      direction: 'up',
+      reason: 'takeover',
+      rationale: `takeover: restoring the ${target} workers decided under fencing token ${last.fencingToken ?? '?'}; ${current} → ${target}`,
+      objectiveMissSeconds: 0,
+    };
+  }
+
+  /** Applies (if it changes the pool), publishes, counts and logs one decision; false when the lease was lost. */
+  private async apply(
+    pool: PoolName,
+    decision: Decision,
+    now: number,
+    observation: PoolObservation,
+  ): Promise<boolean> {
+    const { metrics, actuator, logger } = this.options;
+    const { current } = decision;
+    if (decision.desired !== current) {
+      if (!(await this.options.confirmLeader())) {
+        logger.warn({ pool }, 'leader lease lost; decision not applied');
+        return false;
+      }
+      await actuator.setReplicas(pool, decision.desired);
+    }
     const record: DecisionRecord = {
-      ...decision,
+      current: decision.current,
+      desired: decision.desired,
+      direction: decision.direction,
+      reason: decision.reason,
+      rationale: decision.rationale,
+      objectiveMissSeconds: decision.objectiveMissSeconds,
+      inputs: decision.inputs,
       at: new Date(now).toISOString(),
       pool,
       fencingToken: this.options.fencingToken(),
@@ -167,7 +247,7 @@ export class ControlLoop {
     await this.options
       .publish(record)
       .catch((err: unknown) =>
-        this.options.logger.warn({ pool, err: (err as Error).message }, 'cannot publish decision'),
+        logger.warn({ pool, err: (err as Error).message }, 'cannot publish decision'),
       );
     metrics.decisions.inc({ pool, direction: decision.direction, reason: decision.reason });
     metrics.desired.set({ pool }, decision.desired);
@@ -177,6 +257,7 @@ export class ControlLoop {
     // Saturated: as many workers as allowed, and still work waiting.
     const saturated = current >= decision.inputs.maxReplicas && observation.backlog > 0;
     metrics.saturated.set({ pool }, saturated ? 1 : 0);
+    metrics.objectiveMiss.set({ pool }, decision.objectiveMissSeconds);
     const level = decision.direction === 'none' ? 'debug' : 'info';
     this.options.logger[level](
       {
@@ -188,9 +269,11 @@ export class ControlLoop {
         backlog: observation.backlog,
         active: observation.active,
         workers: observation.workers,
+        objectiveMissSeconds: decision.objectiveMissSeconds,
       },
       decision.direction === 'none' ? 'decision' : `scale ${decision.direction}`,
     );
+    return true;
   }
 
   private schedule(delayMs: number): void {

@@ -12,6 +12,7 @@ function input(partial: Partial<DecideInput> & { obs?: Partial<PoolObservation> 
     current: partial.current ?? 1,
     scheduledMin: partial.scheduledMin ?? 0,
     pinned: partial.pinned,
+    ready: partial.ready,
     now: partial.now ?? 1_000_000,
   };
 }
@@ -46,10 +47,23 @@ describe(decide.name, () => {
       reason: 'utilization',
     },
     {
-      name: 'sizes for a backlog to drain within the drain time, by at most the step',
-      given: { current: 1, obs: { backlog: 3000, active: 10 } },
-      desired: 3,
+      name: 'sizes for a backlog to drain within the drain time',
+      given: { current: 2, obs: { backlog: 1500, active: 10 } },
+      desired: 4,
       reason: 'backlog',
+    },
+    {
+      name: 'says the step limit when it, not the maximum, holds a scale-up',
+      given: { current: 1, obs: { backlog: 3000, active: 10 } },
+      policy: { maxReplicas: 4 },
+      desired: 3,
+      reason: 'step-limit',
+    },
+    {
+      name: 'says the step limit when it holds a scale-down',
+      given: { current: 4 },
+      desired: 3,
+      reason: 'step-limit',
     },
     {
       name: 'sizes for the arrival rate',
@@ -68,6 +82,13 @@ describe(decide.name, () => {
       given: { current: 9, obs: { backlog: 100_000 } },
       desired: 10,
       reason: 'max',
+    },
+    {
+      name: 'brings a pool below the minimum up to it, whatever the step',
+      given: { current: 0 },
+      policy: { minReplicas: 3 },
+      desired: 3,
+      reason: 'min',
     },
     {
       name: 'caps replicas so they cost no more than the budget',
@@ -89,10 +110,22 @@ describe(decide.name, () => {
       reason: 'schedule',
     },
     {
+      name: 'follows a pin',
+      given: { current: 4, pinned: 5 },
+      desired: 5,
+      reason: 'pinned',
+    },
+    {
       name: 'follows a pin within the step limits',
       given: { current: 1, pinned: 8 },
       desired: 3,
-      reason: 'pinned',
+      reason: 'step-limit',
+    },
+    {
+      name: 'keeps a pin within the maximum',
+      given: { current: 10, pinned: 50 },
+      desired: 10,
+      reason: 'max',
     },
     {
       name: 'uses the default task duration before any task completed',
@@ -105,6 +138,84 @@ describe(decide.name, () => {
   it.each(cases)('$name', ({ given, policy: override, desired, reason }) => {
     const { decision } = decide(input(given), { ...policy, ...override }, emptyHistory);
     expect(decision).toMatchObject({ desired, reason });
+  });
+
+  it('says stabilization when the window holds a scale-down short of the minimum', () => {
+    const { history } = decide(input({ current: 4, obs: { active: 20 }, now: 0 }), policy, {
+      ...emptyHistory,
+    });
+    const { decision } = decide(
+      input({ current: 4, now: 2000 }),
+      { ...policy, stepDown: 2 },
+      history,
+    );
+    // The idle pool recommends the minimum 1; the window's highest (3) decides 4 → 3.
+    expect(decision).toMatchObject({ desired: 3, direction: 'down', reason: 'stabilization' });
+  });
+
+  it('says forecast when the arrival forecast holds a scale-down', () => {
+    const rising = decide(input({ current: 4, now: 0, obs: { arrivalRate: 10 } }), policy, {
+      ...emptyHistory,
+      forecast: { level: 0, trend: 0 },
+      forecastAt: -2000,
+    });
+    const { decision } = decide(
+      input({ current: 4, now: 2000, obs: { arrivalRate: 15 } }),
+      { ...policy, downStabilizationS: 0 },
+      rising.history,
+    );
+    // 15/s needs 2 workers at 8/s each; the forecast, above 16/s, needs 3.
+    expect(decision.inputs.forecastRate).toBeGreaterThan(16);
+    expect(decision).toMatchObject({ desired: 3, direction: 'down', reason: 'forecast' });
+  });
+
+  it('steps again as soon as the workers of the last step are ready', () => {
+    const busy = { obs: { backlog: 5000, active: 30 } };
+    const first = decide(input({ ...busy, current: 1, ready: 1, now: 0 }), policy, emptyHistory);
+    expect(first.decision).toMatchObject({ desired: 3, reason: 'step-limit' });
+    const starting = decide(
+      input({ ...busy, current: 3, ready: 1, now: 1000 }),
+      policy,
+      first.history,
+    );
+    expect(starting.decision).toMatchObject({ desired: 3, reason: 'readiness' });
+    expect(starting.decision.rationale).toContain('2 of 3 workers still starting');
+    const ready = decide(
+      input({ ...busy, current: 3, ready: 3, now: 2000 }),
+      policy,
+      starting.history,
+    );
+    expect(ready.decision).toMatchObject({ desired: 5, direction: 'up' });
+  });
+
+  it('steps again after the cooldown when started workers never get ready', () => {
+    const busy = { obs: { backlog: 5000, active: 30 } };
+    const first = decide(input({ ...busy, current: 1, ready: 1, now: 0 }), policy, emptyHistory);
+    const stuck = decide(
+      input({ ...busy, current: 3, ready: 1, now: 16_000 }),
+      policy,
+      first.history,
+    );
+    expect(stuck.decision).toMatchObject({ desired: 5, direction: 'up' });
+  });
+
+  it('says by how much the latency objective is missed', () => {
+    const { decision } = decide(
+      input({ current: 3, obs: { backlog: 5, active: 10, oldestWaitS: 40.5 } }),
+      policy,
+      emptyHistory,
+    );
+    expect(decision.objectiveMissSeconds).toBeCloseTo(10.5);
+    expect(decision.rationale).toMatch(
+      /^objective missed by 10\.50 s \(oldest wait 40\.50 s, objective 30 s\)/,
+    );
+    const met = decide(
+      input({ current: 3, obs: { backlog: 5, active: 10, oldestWaitS: 29 } }),
+      policy,
+      emptyHistory,
+    );
+    expect(met.decision.objectiveMissSeconds).toBe(0);
+    expect(met.decision.rationale).not.toContain('objective');
   });
 
   it('waits for the cooldown after a scale-up before the next one', () => {

@@ -50,12 +50,23 @@ export interface DecideInput {
   scheduledMin: number;
   /** Replicas pinned by an operator (POST /scale), if any. */
   pinned: number | undefined;
+  /**
+   * Of `current`, the workers ready to take tasks (the local actuator's children, else the
+   * BullMQ workers seen on the queue); undefined when unknown (then a fixed cooldown applies).
+   */
+  ready?: number | undefined;
   now: number;
 }
 
-/** The main reason for a decision; a bounded set (it labels a metric). */
+/**
+ * The constraint that decided the number; a bounded set (it labels a metric). `takeover`
+ * is the control loop's: a new leader restoring the pool its predecessor last published.
+ */
 export type DecisionReason =
   | 'pinned'
+  | 'takeover'
+  | 'step-limit'
+  | 'readiness'
   | 'idle'
   | 'utilization'
   | 'arrivals'
@@ -80,6 +91,8 @@ export interface Decision {
   reason: DecisionReason;
   /** Human-readable explanation of every step that shaped the number. */
   rationale: string;
+  /** Seconds the oldest waiting task is past the latency objective (0: objective met). */
+  objectiveMissSeconds: number;
   /** The numbers the decision was made from. */
   inputs: {
     backlog: number;
@@ -123,9 +136,10 @@ const fmt = (n: number) => (Number.isInteger(n) ? String(n) : n.toFixed(2));
  * 3. Guard: no scale-up while the failure rate is above its threshold.
  * 4. Smooth: scale down only to the highest recommendation of the stabilization window
  *    (as the Kubernetes HPA does), and never below what the arrival forecast one worker
- *    start-up ahead needs (in every mode); no
- *    scale-up within the cooldown of the previous one.
+ *    start-up ahead needs (in every mode); no scale-up while workers of the last step are
+ *    still starting (at most the cooldown; the cooldown alone when readiness is unknown).
  * 5. Step: at most +stepUp / -stepDown per decision.
+ * The reason is the constraint applied last that set the number.
  */
 export function decide(
   input: DecideInput,
@@ -162,7 +176,8 @@ export function decide(
       `(${fmt(rate)}/s arriving${rate > obs.arrivalRate ? ' (forecast)' : ''} + backlog ${obs.backlog} / ${policy.backlogDrainS} s) / ${fmt(usableRate)}/s per worker`,
     ],
   ];
-  if (obs.backlog > 0 && obs.oldestWaitS > policy.maxWaitS) {
+  const objectiveMissSeconds = obs.backlog > 0 ? Math.max(0, obs.oldestWaitS - policy.maxWaitS) : 0;
+  if (objectiveMissSeconds > 0) {
     candidates.push([
       'latency',
       current + 1,
@@ -180,6 +195,11 @@ export function decide(
     }
   }
   if (recommendation === 0) notes[0] = 'idle: nothing waiting or running';
+  if (objectiveMissSeconds > 0) {
+    notes.unshift(
+      `objective missed by ${fmt(objectiveMissSeconds)} s (oldest wait ${fmt(obs.oldestWaitS)} s, objective ${policy.maxWaitS} s)`,
+    );
+  }
 
   // 2. Bound.
   const budgetCap =
@@ -194,11 +214,11 @@ export function decide(
     notes.push(`pinned to ${input.pinned}`);
   }
   if (recommendation < minReplicas) {
-    if (reason !== 'pinned') reason = input.scheduledMin > policy.minReplicas ? 'schedule' : 'min';
+    reason = input.scheduledMin > policy.minReplicas ? 'schedule' : 'min';
     notes.push(`raised to the minimum ${minReplicas}`);
     recommendation = minReplicas;
   } else if (recommendation > maxReplicas) {
-    if (reason !== 'pinned') reason = budgetCap < policy.maxReplicas ? 'budget' : 'max';
+    reason = budgetCap < policy.maxReplicas ? 'budget' : 'max';
     notes.push(`capped at ${maxReplicas}${budgetCap < policy.maxReplicas ? ' (budget)' : ''}`);
     recommendation = maxReplicas;
   }
@@ -223,30 +243,51 @@ export function decide(
       const forecastNeed = Math.ceil(forecastRate / usableRate);
       if (forecastNeed > desired) {
         desired = Math.min(current, forecastNeed);
-        if (desired === current) reason = 'stabilization';
+        reason = 'forecast';
         notes.push(`forecast ${fmt(forecastRate)}/s needs ${forecastNeed}: no scale-down below`);
       }
       if (highest > desired) {
         desired = Math.min(current, highest);
-        if (desired === current) reason = 'stabilization';
+        reason = 'stabilization';
         notes.push(`highest recommendation of the last ${policy.downStabilizationS} s: ${highest}`);
       }
     }
+    // Scale-up follows readiness: once the workers of the last step serve and the need
+    // persists, step again. The cooldown only bounds the wait for workers that never get
+    // ready (crash loop), or stands in when readiness is unknown.
     const coolingUntil = (history.lastScaleUpAt ?? -Infinity) + policy.upCooldownS * 1000;
-    if (desired > current && current >= minReplicas && current > 0 && now < coolingUntil) {
+    const starting = input.ready === undefined ? undefined : Math.max(0, current - input.ready);
+    const holding = starting === undefined || starting > 0;
+    if (
+      desired > current &&
+      current >= minReplicas &&
+      current > 0 &&
+      holding &&
+      now < coolingUntil
+    ) {
       desired = current;
-      reason = 'cooldown';
-      notes.push(`scale-up cooldown for ${fmt((coolingUntil - now) / 1000)} s more`);
+      if (starting === undefined) {
+        reason = 'cooldown';
+        notes.push(`scale-up cooldown for ${fmt((coolingUntil - now) / 1000)} s more`);
+      } else {
+        reason = 'readiness';
+        notes.push(`${starting} of ${current} workers still starting: next step once ready`);
+      }
     }
   }
   // 5. Step.
   if (desired > current + policy.stepUp) {
     desired = current + policy.stepUp;
+    reason = 'step-limit';
     notes.push(`step limit +${policy.stepUp}`);
   } else if (desired < current - policy.stepDown) {
     desired = current - policy.stepDown;
+    reason = 'step-limit';
     notes.push(`step limit -${policy.stepDown}`);
   }
+  // A pool below its minimum (or above its maximum) is brought in bounds whatever the step.
+  if (desired < minReplicas) reason = input.scheduledMin > policy.minReplicas ? 'schedule' : 'min';
+  else if (desired > maxReplicas) reason = budgetCap < policy.maxReplicas ? 'budget' : 'max';
   desired = clamp(desired, minReplicas, maxReplicas);
 
   const direction: Direction = desired > current ? 'up' : desired < current ? 'down' : 'none';
@@ -257,6 +298,7 @@ export function decide(
       direction,
       reason,
       rationale: `${notes.join('; ')}; ${current} → ${desired}`,
+      objectiveMissSeconds,
       inputs: {
         backlog: obs.backlog,
         active: obs.active,

@@ -138,6 +138,7 @@ async function main(): Promise<void> {
     rateHalfLifeS: config.rateHalfLifeS,
     metrics,
     publish: (record) => decisions.write(record),
+    lastPublished: (pool) => decisions.latest(pool),
     logger,
   });
   const server = new StatusServer({

@@ -31,6 +31,11 @@ export class ScalerMetrics {
     'How long the head-of-line waiting task has waited.',
   );
 
+  readonly objectiveMiss = this.poolGauge(
+    'agentq_scaler_objective_miss_seconds',
+    'Seconds the oldest waiting task is past the latency objective (AGENTQ_SCALER_MAX_WAIT_S); 0 when met.',
+  );
+
   readonly observation = new Histogram({
     name: 'agentq_scaler_observation_duration_seconds',
     help: 'Time to read one pool from Redis.',
@@ -92,6 +97,7 @@ export class ScalerMetrics {
       this.backlog,
       this.oldestWait,
       this.saturated,
+      this.objectiveMiss,
     ]) {
       gauge.reset();
     }

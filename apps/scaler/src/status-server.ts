@@ -195,8 +195,9 @@ export class StatusServer {
   }
 
   /**
-   * The leader shows what it observed and decided; a standby observes nothing, so it shows
-   * the leader's latest current and desired counts. Both show the shared decision log.
+   * The leader shows what it observed and decided; a standby shows the leader's latest
+   * desired count next to the workers it runs itself (never the leader's, which may be gone).
+   * Both show the shared decision log.
    */
   private async status() {
     const leader = this.options.isLeader();
@@ -206,8 +207,7 @@ export class StatusServer {
       for (const pool of this.options.pools) {
         const latest = await decisions.latest(pool);
         const own = pools[pool];
-        if (latest && own)
-          pools[pool] = { ...own, current: latest.current, desired: latest.desired };
+        if (latest && own) pools[pool] = { ...own, desired: latest.desired };
       }
     }
     return { leader, pools, decisions: await decisions.recent() };

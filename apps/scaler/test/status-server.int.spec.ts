@@ -135,13 +135,14 @@ describe(StatusServer.name, () => {
     expect((await call('GET', '/v1/pools/%E0/desired')).status).toBe(400);
   });
 
-  it("shows the leader's counts and decision log on a standby too", async () => {
+  it("shows the leader's desired count and decision log on a standby, and only its own workers", async () => {
     leader = false;
     const { body } = await call('GET', '/status');
     expect(body).toMatchObject({
       leader: false,
-      pools: { default: { current: 2, desired: 3 } },
-      decisions: [{ pool: 'default', current: 2, desired: 3, reason: 'backlog' }],
+      // The leader's 2 workers may be gone with it: a standby claims none of them.
+      pools: { default: { current: 0, desired: 3 } },
+      decisions: [{ pool: 'default', current: 2, desired: 3, reason: 'step-limit' }],
     });
     expect((await call('GET', '/v1/pools/default/desired')).body).toEqual({
       pool: 'default',

@@ -14,6 +14,8 @@ export interface Actuator {
   setReplicas(pool: PoolName, replicas: number): Promise<void>;
   /** Workers the pool has now (starting and running, not those shutting down). */
   currentReplicas(pool: PoolName): Promise<number>;
+  /** Of the pool's workers, those ready to take tasks, when the actuator can tell (local). */
+  readyReplicas?(pool: PoolName): Promise<number>;
   /** What the actuator knows of each worker (local: pid, name, state, running tasks), for /status. */
   describe?(pool: PoolName): Promise<WorkerInfo[]>;
   /** Stops acting; the local actuator drains and stops its workers. */

@@ -81,6 +81,11 @@ export class LocalActuator implements Actuator {
     return Promise.resolve(this.live(pool).length);
   }
 
+  /** Workers that logged `ready` and are not draining. */
+  readyReplicas(pool: PoolName): Promise<number> {
+    return Promise.resolve(this.live(pool).filter((w) => w.state === 'ready').length);
+  }
+
   /** Every worker process of the pool, draining ones included. */
   async describe(pool: PoolName): Promise<WorkerInfo[]> {
     const busy = await this.busy(pool);

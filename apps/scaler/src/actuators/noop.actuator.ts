@@ -26,11 +26,8 @@ export class NoopActuator implements Actuator {
   }
 
   async currentReplicas(pool: PoolName): Promise<number> {
-    const own = this.replicas.get(pool);
-    if (own !== undefined) return own;
-    const published = (await this.lastPublished(pool)) ?? 0;
-    this.replicas.set(pool, published);
-    return published;
+    // Not cached: a standby follows what the leader publishes until it acts itself.
+    return this.replicas.get(pool) ?? (await this.lastPublished(pool)) ?? 0;
   }
 
   close(): Promise<void> {
