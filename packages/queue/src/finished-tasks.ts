@@ -49,16 +49,21 @@ export async function readFinished(
 
 /** How long finished records are gathered before they are written together. */
 const FLUSH_AFTER_MS = 20;
+/** How often a tenant's set is trimmed: trimming every flush costs Redis more than the adds. */
+const TRIM_EVERY_MS = 60_000;
+/** Past this many tenants the trim times start over (each trims again at its next write). */
+const MAX_TENANTS_TRACKED = 100_000;
 
 /**
  * Writes finished records in batches (one pipeline per 20 ms, whatever the task rate) and
- * trims each tenant's set by age and count as it goes: a record per task must not cost a
- * round trip per task.
+ * trims each tenant's set by age and count once a minute: a record per task must not cost
+ * a round trip per task. Between trims a set may hold a minute's worth past its bounds.
  */
 export class FinishedTasks {
   private pending = new Map<string, (string | number)[]>();
   private timer: NodeJS.Timeout | undefined;
   private inFlight: Promise<void> = Promise.resolve();
+  private readonly trimmedAt = new Map<string, number>();
 
   constructor(
     private readonly redis: Redis,
@@ -86,12 +91,16 @@ export class FinishedTasks {
 
   private async write(batch: Map<string, (string | number)[]>): Promise<void> {
     const { maxAgeSeconds, maxPerTenant } = this.limits;
-    const oldest = scoreOf(Date.now() - maxAgeSeconds * 1000, 'completed');
+    const now = Date.now();
+    const oldest = scoreOf(now - maxAgeSeconds * 1000, 'completed');
     const pipeline = this.redis.pipeline();
     for (const [tenant, entries] of batch) {
       const key = keyOf(this.prefix, tenant);
+      pipeline.zadd(key, ...entries);
+      if (now - (this.trimmedAt.get(tenant) ?? 0) < TRIM_EVERY_MS) continue;
+      if (this.trimmedAt.size >= MAX_TENANTS_TRACKED) this.trimmedAt.clear();
+      this.trimmedAt.set(tenant, now);
       pipeline
-        .zadd(key, ...entries)
         .zremrangebyscore(key, '-inf', `(${oldest}`)
         .zremrangebyrank(key, 0, -(maxPerTenant + 1))
         .expire(key, maxAgeSeconds);
