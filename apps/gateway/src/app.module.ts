@@ -1,5 +1,6 @@
 import { Module, type DynamicModule } from '@nestjs/common';
 import { SecurityModule } from './auth/security.module.js';
+import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { DeadLetterModule } from './dead-letter/dead-letter.module.js';
 import { DocsController } from './docs/docs.controller.js';
 import type { GatewayDeps } from './gateway-deps.js';
@@ -39,6 +40,7 @@ export class AppModule {
       module: AppModule,
       imports: [
         DepsModule.register(deps),
+        RateLimitModule,
         SecurityModule,
         TasksModule,
         WorkflowsModule,

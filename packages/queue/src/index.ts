@@ -14,6 +14,8 @@ export * from './oldest-waiting.js';
 export * from './workflow/workflow-engine.js';
 export * from './workflow/workflow-changes.js';
 export { stepTaskId } from './workflow/workflow-keys.js';
+export * from './workflow/workflow-records.js';
+export * from './scripts/lua-script.js';
 export * from './job-insert.js';
 export * from './worker-name.js';
 export * from './orphaned-tasks.js';

@@ -1,14 +1,12 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import type { GatewayConfig } from '../config.js';
-import { RateLimits } from '../rate-limit/rate-limits.service.js';
-import { UnfinishedTasks } from '../tenant-cap/unfinished-tasks.js';
 import { GATEWAY_CONFIG } from '../tokens.js';
 import { AuthGuard } from './auth.guard.js';
 import { Authenticator } from './authenticator.js';
 import { ApiKeyStore } from '@agentq/queue';
 
-/** API keys, the global auth guard, per-key rate limits and the per-tenant task cap. */
+/** API keys and the global auth guard (which takes each request's token: RateLimitModule). */
 @Global()
 @Module({
   providers: [
@@ -18,10 +16,8 @@ import { ApiKeyStore } from '@agentq/queue';
       useFactory: (config: GatewayConfig) =>
         new Authenticator(config.auth === 'on' ? new ApiKeyStore(config.apiKeys) : undefined),
     },
-    RateLimits,
-    UnfinishedTasks,
     { provide: APP_GUARD, useClass: AuthGuard },
   ],
-  exports: [Authenticator, RateLimits, UnfinishedTasks],
+  exports: [Authenticator],
 })
 export class SecurityModule {}

@@ -44,13 +44,6 @@ export class RateLimits {
     this.answerRequest(budget.limit, await this.buckets.take(budget.key, budget.limit, 1), reply);
   }
 
-  /** `count` tasks submitted with the key (a batch counts each); 429 when over its task budget. */
-  async takeTasks(principal: Principal, count: number): Promise<void> {
-    const budget = this.taskBudget(principal, count);
-    const take = await this.buckets.take(budget.key, budget.limit, count);
-    if (!take.allowed) throw tasksRefused(budget.limit, take.waitMs);
-  }
-
   /** The key's request bucket: its Redis key and limit. */
   requestBudget(principal: Principal): Budget {
     return {

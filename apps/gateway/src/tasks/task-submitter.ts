@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { AgentRegistry } from '@agentq/agents';
 import {
   ErrorCode,
@@ -11,20 +10,17 @@ import {
   type TaskSpec,
 } from '@agentq/contracts';
 import { jobInsert, taskJobOptions, type JobInsert, type Principal } from '@agentq/queue';
-import { AdmissionService, type BacklogDemand } from '../admission/admission.service.js';
+import { AdmissionPipeline } from '../admission/admission-pipeline.js';
 import type { GatewayConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
-import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { issueDetails } from '../http/parse-or-throw.js';
 import { GatewayMetrics } from '../metrics.js';
 import type { RequestCharge } from '../rate-limit/rate-limits.service.js';
-import { AGENT_REGISTRY, GATEWAY_CONFIG, REDIS, TASK_QUEUES } from '../tokens.js';
+import { AGENT_REGISTRY, GATEWAY_CONFIG, TASK_QUEUES } from '../tokens.js';
 import { assertInputSize } from './input-size.js';
-import { specHash } from './spec-hash.js';
-import { IdempotencyConflict, SubmitGate } from './submit-gate.js';
+import { specHash } from '../admission/spec-hash.js';
+import { IdempotencyConflict } from '../admission/submit-gate.js';
 import { newTaskId } from './task-id.js';
-import { mayHaveWritten, outcomeUnknown } from '../http/outcome-unknown.js';
-import { LlmBudgets } from '../usage/llm-budgets.js';
 
 /** Where a spec sits in the request, for error paths: `body` or `body.tasks.3`. */
 export interface SpecPlace {
@@ -46,22 +42,18 @@ interface Prepared {
 }
 
 /**
- * Turns validated specs into queued tasks: checks each agent's input, applies admission
- * control, then passes the submit gate, which checks rate limits, idempotency repeats and the
- * tenant's cap, records and enqueues, in one round trip. Nothing is queued unless every spec
- * is accepted.
+ * Turns validated specs into queued tasks: checks each spec (pool, input size, the agent's
+ * input), makes its job, and passes them all through the admission pipeline. Nothing is
+ * queued unless every spec is accepted.
  */
 @Injectable()
 export class TaskSubmitter {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(REDIS) private readonly redis: Redis,
     @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
     @Inject(AGENT_REGISTRY) private readonly registry: AgentRegistry,
-    private readonly gate: SubmitGate,
-    private readonly admission: AdmissionService,
+    private readonly pipeline: AdmissionPipeline,
     private readonly metrics: GatewayMetrics,
-    private readonly budgets: LlmBudgets,
   ) {}
 
   /**
@@ -76,19 +68,14 @@ export class TaskSubmitter {
   ): Promise<Submitted[]> {
     const tenant = principal.tenant;
     const prepared = specs.map((spec, index) => this.prepare(tenant, spec, placeOf(index)));
-    await this.budgets.assertWithin(
-      tenant,
-      specs.map((spec) => spec.agent),
-    );
-    assertRedisReady(this.redis);
-    // Before the gate, which enqueues: a repeat is counted too, so while its pool is full a
-    // repeat is refused (429) like a new submit, as a rate-limited one is.
-    const admission = await this.admission.admit(demandsOf(prepared));
-    const gate = await this.gate
-      .pass({
+    const gate = await this.pipeline
+      .admit({
         principal,
         charge,
         now: Date.now(),
+        agents: specs.map((spec) => spec.agent),
+        admitted: specs,
+        unconfirmed: { taskIds: prepared.map((task) => task.id) },
         tasks: prepared.map((task) => ({
           id: task.id,
           pool: task.spec.pool,
@@ -99,8 +86,6 @@ export class TaskSubmitter {
         })),
       })
       .catch((error: unknown) => {
-        admission.release();
-        if (mayHaveWritten(error)) throw outcomeUnknown({ taskIds: prepared.map((t) => t.id) });
         if (!(error instanceof IdempotencyConflict)) throw error;
         throw new ApiError(
           ErrorCode.Conflict,
@@ -113,7 +98,6 @@ export class TaskSubmitter {
           ],
         );
       });
-    admission.enqueued();
     const fresh = prepared.filter((_, index) => !gate.repeats[index]);
     for (const { spec } of fresh) {
       this.metrics.tasksSubmitted.inc({
@@ -167,17 +151,4 @@ export class TaskSubmitter {
     const opts = { ...taskJobOptions(spec, id, this.config.retention), jobId: id };
     return { spec, id, queue, insert: jobInsert(queue, spec.agent, data, opts) };
   }
-}
-
-/** Delayed tasks do not wait yet, so they are not held against the backlog. */
-function demandsOf(tasks: readonly Prepared[]): BacklogDemand[] {
-  const counts = new Map<string, BacklogDemand>();
-  for (const { spec } of tasks) {
-    if (spec.delayMs > 0) continue;
-    const key = `${spec.pool}/${spec.priority}`;
-    const demand = counts.get(key) ?? { pool: spec.pool, priority: spec.priority, count: 0 };
-    demand.count += 1;
-    counts.set(key, demand);
-  }
-  return [...counts.values()];
 }

@@ -20,7 +20,7 @@ import { ApiError } from '../http/api-error.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { GatewayMetrics } from '../metrics.js';
 import { GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES } from '../tokens.js';
-import { TaskIndex } from './task-index.js';
+import { TaskIndex } from '../admission/task-index.js';
 import { Tombstones } from './tombstones.js';
 
 /** Index entries one list request reads at most, however few match its filters. */

@@ -4,7 +4,7 @@ import type { Redis } from 'ioredis';
 import type { PoolName } from '@agentq/contracts';
 import { WorkflowEngine } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
-import { TasksModule } from '../tasks/tasks.module.js';
+import { AdmissionModule } from '../admission/admission.module.js';
 import { GATEWAY_CONFIG, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
 import { WorkflowChanges } from './workflow-changes.service.js';
 import { WorkflowEventsController } from './workflow-events.controller.js';
@@ -12,7 +12,7 @@ import { WorkflowsController } from './workflows.controller.js';
 import { WorkflowsService } from './workflows.service.js';
 
 @Module({
-  imports: [TasksModule],
+  imports: [AdmissionModule],
   controllers: [WorkflowsController, WorkflowEventsController],
   providers: [
     WorkflowsService,

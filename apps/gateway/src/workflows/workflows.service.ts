@@ -3,33 +3,26 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { AgentRegistry } from '@agentq/agents';
 import {
-  DEFAULT_POOL,
-  DEFAULT_PRIORITY,
   ErrorCode,
   IdempotencyKeySchema,
   WorkflowSpecSchema,
   isWorkflowId,
-  type WorkflowSpec,
   type PoolName,
   type WorkflowEvent,
   type WorkflowView,
 } from '@agentq/contracts';
-import { stepTaskId, type Principal, type WorkflowEngine } from '@agentq/queue';
-import { AdmissionService, type BacklogDemand } from '../admission/admission.service.js';
+import type { Principal, WorkflowEngine } from '@agentq/queue';
+import { AdmissionPipeline } from '../admission/admission-pipeline.js';
+import { IdempotencyConflict } from '../admission/submit-gate.js';
 import type { GatewayConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { issueDetails, parseOrThrow } from '../http/parse-or-throw.js';
 import { GatewayMetrics } from '../metrics.js';
-import { RateLimits } from '../rate-limit/rate-limits.service.js';
-import { IdempotencyStore } from '../tasks/idempotency.store.js';
-import { contentHash } from '../tasks/spec-hash.js';
+import { contentHash } from '../admission/spec-hash.js';
 import { newWorkflowId } from '../tasks/task-id.js';
-import { UnfinishedTasks } from '../tenant-cap/unfinished-tasks.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
 import { checkStepInputs } from './workflow-input-check.js';
-import { mayHaveWritten, outcomeUnknown } from '../http/outcome-unknown.js';
-import { LlmBudgets } from '../usage/llm-budgets.js';
 import { WorkflowChanges } from './workflow-changes.service.js';
 
 /** A submitted workflow's answer; `repeat` when its idempotency key was seen before. */
@@ -46,23 +39,17 @@ export class WorkflowsService {
     @Inject(REDIS) private readonly redis: Redis,
     @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
     @Inject(AGENT_REGISTRY) private readonly registry: AgentRegistry,
-    private readonly idempotency: IdempotencyStore,
-    private readonly admission: AdmissionService,
+    private readonly pipeline: AdmissionPipeline,
     private readonly changes: WorkflowChanges,
     private readonly metrics: GatewayMetrics,
-    private readonly rateLimits: RateLimits,
-    private readonly unfinished: UnfinishedTasks,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    private readonly budgets: LlmBudgets,
   ) {}
 
   /**
-   * Validates the whole workflow (graph, references, every step's agent and input), takes
-   * one token per step from the key's task budget, reserves its first steps in the tenant's
-   * cap on unfinished tasks and admits them against their pools' backlog limits (as tasks; a
-   * 429 refuses the whole workflow), then stores it and queues them. A repeated idempotency
-   * key answers the first workflow (and re-queues its released steps, in case its first
-   * submit died midway).
+   * Validates the whole workflow (graph, references, every step's agent and input), then
+   * passes the admission pipeline as a batch of its first steps would (each step spends a
+   * token of the key's task budget; a 429 refuses the whole workflow), which stores it and
+   * queues them in one round trip. A repeated idempotency key answers the first workflow.
    */
   async submit(
     principal: Principal,
@@ -90,18 +77,31 @@ export class WorkflowsService {
       new Set(this.queues.keys()),
       this.config.inputLimitBytes,
     );
-    assertRedisReady(this.redis);
-    await this.budgets.assertWithin(
-      tenant,
-      spec.steps.map((step) => step.agent),
-    );
-    // Every step is a task: the workflow spends the key's task budget as a batch would.
-    await this.rateLimits.takeTasks(principal, spec.steps.length);
-
     const id = newWorkflowId(tenant, idempotencyKey);
-    if (idempotencyKey !== undefined) {
-      const [outcome] = await this.idempotency.claim([{ taskId: id, hash: contentHash(spec) }]);
-      if (outcome === 'conflict') {
+    const firstSteps = this.engine.firstSteps(spec, tenant, id);
+    const { workflowRepeat } = await this.pipeline
+      .admit({
+        principal,
+        charge: undefined,
+        now: Date.now(),
+        agents: spec.steps.map((step) => step.agent),
+        admitted: firstSteps.map((step) => ({ ...step, delayMs: 0 })),
+        unconfirmed: { workflowId: id },
+        tasks: firstSteps.map((step) => ({
+          id: step.taskId,
+          pool: step.pool,
+          jobKey: step.jobKey,
+          delayMs: 0,
+          insert: step.insert,
+        })),
+        workflow: {
+          records: this.engine.records(spec, tenant, id),
+          claim: idempotencyKey === undefined ? undefined : { id, hash: contentHash(spec) },
+          stepCount: spec.steps.length,
+        },
+      })
+      .catch((error: unknown) => {
+        if (!(error instanceof IdempotencyConflict)) throw error;
         throw new ApiError(
           ErrorCode.Conflict,
           'Idempotency-Key was already used with a different workflow',
@@ -112,48 +112,13 @@ export class WorkflowsService {
             },
           ],
         );
-      }
-      if (outcome === 'repeat') {
-        if (!(await this.engine.get(id))) {
-          // The first submit with this key claimed it and is storing the workflow right now.
-          throw new ApiError(
-            ErrorCode.Conflict,
-            'the workflow of this Idempotency-Key is still being created; retry shortly',
-          );
-        }
-        await this.engine.resume(id);
-        return { view: await this.get(tenant, id), repeat: true };
-      }
+      });
+    if (workflowRepeat) {
+      // The first workflow of this key: its released steps are queued again, should a worker
+      // have died between releasing and queueing them.
+      await this.engine.resume(id);
     }
-    const releaseClaim = () =>
-      idempotencyKey === undefined ? Promise.resolve() : this.idempotency.release([id]);
-    // The steps queued now count toward the tenant's cap; those released later were accepted
-    // with the workflow (as they skip admission).
-    const roots = spec.steps
-      .filter((step) => step.dependsOn.length === 0)
-      .map((step) => ({ pool: step.pool ?? DEFAULT_POOL, id: stepTaskId(id, step.id) }));
-    const tenantCap = await this.unfinished.reserve(tenant, roots).catch(async (error) => {
-      await releaseClaim();
-      throw error;
-    });
-    const release = async () => {
-      await Promise.all([releaseClaim(), tenantCap.release()]);
-    };
-    const admission = await this.admission.admit(rootDemands(spec)).catch(async (error) => {
-      await release();
-      throw error;
-    });
-    try {
-      await this.engine.create(spec, tenant, id);
-    } catch (error) {
-      admission.release();
-      // The workflow may exist: its idempotency claim stays, so a retry with the key finds it.
-      if (mayHaveWritten(error)) throw outcomeUnknown({ workflowId: id });
-      await release();
-      throw error;
-    }
-    admission.enqueued();
-    return { view: await this.get(tenant, id), repeat: false };
+    return { view: await this.get(tenant, id), repeat: workflowRepeat };
   }
 
   /** The workflow's view, or 404. */
@@ -211,19 +176,6 @@ export class WorkflowsService {
   events(id: string, after: string): Promise<{ id: string; event: WorkflowEvent }[]> {
     return this.engine.events(id, after);
   }
-}
-
-/** The steps queued at submit (those without dependencies), per pool and priority. */
-function rootDemands(spec: WorkflowSpec): BacklogDemand[] {
-  const demands = new Map<string, BacklogDemand>();
-  for (const step of spec.steps.filter((s) => s.dependsOn.length === 0)) {
-    const pool = step.pool ?? DEFAULT_POOL;
-    const priority = step.priority ?? DEFAULT_PRIORITY;
-    const demand = demands.get(`${pool}/${priority}`) ?? { pool, priority, count: 0 };
-    demand.count += 1;
-    demands.set(`${pool}/${priority}`, demand);
-  }
-  return [...demands.values()];
 }
 
 function notFound(id: string): ApiError {

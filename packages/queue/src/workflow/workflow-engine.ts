@@ -9,6 +9,7 @@ import {
   encodeTaskError,
   resolveRefs,
   type PoolName,
+  type PriorityLevel,
   type StepState,
   type StepView,
   type TaskError,
@@ -21,12 +22,14 @@ import {
   type WorkflowView,
 } from '@agentq/contracts';
 import { requestCancel } from '../cancellation.js';
+import { jobInsert, type JobInsert } from '../job-insert.js';
 import {
   DEFAULT_RETENTION,
   DEFAULT_RETRY,
   taskJobOptions,
   type RetentionPolicy,
 } from '../job-options.js';
+import { workflowRecords, type WorkflowRecords } from './workflow-records.js';
 import {
   creatingKey,
   scriptKeys,
@@ -48,6 +51,15 @@ export interface WorkflowEngineOptions {
    * @defaultValue DEFAULT_RETENTION
    */
   retention?: RetentionPolicy;
+}
+
+/** A first step of a new workflow, ready to be queued by a caller's own script. */
+export interface FirstStep {
+  pool: PoolName;
+  taskId: string;
+  priority: PriorityLevel;
+  jobKey: string;
+  insert: JobInsert;
 }
 
 /** What a step's task should do when it starts: run, or not (see START_STEP). */
@@ -95,53 +107,48 @@ export class WorkflowEngine {
 
   /** Stores the workflow and enqueues the steps without dependencies. */
   async create(spec: WorkflowSpec, tenant: string, id: string = randomUUID()): Promise<string> {
-    const keys = workflowKeys(this.options.prefix, id);
-    const dependents = new Map<string, string[]>(spec.steps.map((step) => [step.id, []]));
-    for (const step of spec.steps)
-      for (const dep of step.dependsOn) dependents.get(dep)?.push(step.id);
-    const roots = spec.steps.filter((step) => step.dependsOn.length === 0);
     const retention = this.options.retention ?? DEFAULT_RETENTION;
-
+    const records = this.records(spec, tenant, id);
     const multi = this.options.redis.multi();
-    multi.hset(keys.meta, {
-      state: 'running',
-      name: spec.name ?? '',
-      tenant,
-      onFailure: spec.onFailure,
-      createdAt: new Date().toISOString(),
-      remaining: spec.steps.length,
-      failedSteps: 0,
-      stepOrder: JSON.stringify(spec.steps.map((step) => step.id)),
-      retention: JSON.stringify(retention),
-      keepSeconds: Math.max(retention.completedAgeSeconds, retention.failedAgeSeconds),
-    });
-    const field = <T>(map: (step: WorkflowStep) => T) =>
-      Object.fromEntries(spec.steps.map((step) => [step.id, map(step)]));
-    multi.hset(
-      keys.steps,
-      field((step) => JSON.stringify({ state: step.dependsOn.length ? 'pending' : 'queued' })),
-    );
-    multi.hset(keys.defs, field(JSON.stringify));
-    multi.hset(
-      keys.deps,
-      field((step) => JSON.stringify(step.dependsOn)),
-    );
-    multi.hset(
-      keys.pending,
-      field((step) => step.dependsOn.length),
-    );
-    multi.hset(
-      keys.dependents,
-      field((step) => JSON.stringify(dependents.get(step.id) ?? [])),
-    );
-    multi.xadd(keys.events, '*', 'kind', 'workflow', 'state', 'running', 'at', nowIso());
+    for (const { key, fields } of records.hashes) multi.hset(key, ...fields);
+    multi.xadd(records.events, '*', ...records.event);
     // Stored with the workflow, removed once its first steps are queued: a create that dies
     // in between is found by recoverCreates.
     multi.zadd(creatingKey(this.options.prefix), Date.now(), id);
     await multi.exec();
+    const roots = spec.steps.filter((step) => step.dependsOn.length === 0);
     await this.enqueue({ id, tenant, retention }, roots, new Map());
     await this.options.redis.zrem(creatingKey(this.options.prefix), id);
     return id;
+  }
+
+  /** What storing a new workflow writes, for a caller that stores it in a script of its own. */
+  records(spec: WorkflowSpec, tenant: string, id: string): WorkflowRecords {
+    const retention = this.options.retention ?? DEFAULT_RETENTION;
+    return workflowRecords(this.options.prefix, spec, tenant, id, retention);
+  }
+
+  /**
+   * The jobs of a new workflow's first steps (those without dependencies), as `queue.add`
+   * would send them: for a caller that stores the workflow (`workflowRecords`) and queues
+   * them in one script of its own.
+   */
+  firstSteps(spec: WorkflowSpec, tenant: string, id: string): FirstStep[] {
+    const retention = this.options.retention ?? DEFAULT_RETENTION;
+    return spec.steps
+      .filter((step) => step.dependsOn.length === 0)
+      .map((step) => {
+        const { pool, name, data, opts } = stepJob({ id, tenant, retention }, step, new Map());
+        const queue = this.options.queueFor(pool);
+        const taskId = stepTaskId(id, step.id);
+        return {
+          pool,
+          taskId,
+          priority: step.priority ?? DEFAULT_PRIORITY,
+          jobKey: queue.toKey(taskId),
+          insert: jobInsert(queue, name, data, { ...opts, jobId: taskId }),
+        };
+      });
   }
 
   /**
@@ -336,37 +343,14 @@ export class WorkflowEngine {
 
   /** Adds the steps' tasks, their inputs' references resolved from the outputs given. */
   private async enqueue(
-    { id, tenant, retention }: { id: string; tenant: string; retention: RetentionPolicy },
+    workflow: StepOwner,
     steps: readonly WorkflowStep[],
     outputs: ReadonlyMap<string, unknown>,
   ): Promise<void> {
     const byPool = new Map<PoolName, Parameters<Queue['addBulk']>[0]>();
     for (const step of steps) {
-      const pool = step.pool ?? DEFAULT_POOL;
-      const data: TaskJobData = {
-        v: TASK_JOB_DATA_VERSION,
-        agent: step.agent,
-        input: resolveRefs(step.input, outputs),
-        tenant,
-        ...(step.timeoutMs === undefined ? {} : { timeoutMs: step.timeoutMs }),
-        workflow: { id, step: step.id },
-      };
-      const opts = taskJobOptions(
-        {
-          agent: step.agent,
-          input: data.input,
-          priority: step.priority ?? DEFAULT_PRIORITY,
-          pool,
-          delayMs: 0,
-          attempts: step.attempts,
-        },
-        stepTaskId(id, step.id),
-        retention,
-        DEFAULT_RETRY,
-      );
-      const jobs = byPool.get(pool) ?? [];
-      jobs.push({ name: step.agent, data, opts });
-      byPool.set(pool, jobs);
+      const { pool, ...job } = stepJob(workflow, step, outputs);
+      byPool.set(pool, [...(byPool.get(pool) ?? []), job]);
     }
     await Promise.all([...byPool].map(([pool, jobs]) => this.options.queueFor(pool).addBulk(jobs)));
   }
@@ -406,6 +390,44 @@ export class WorkflowEngine {
       ...args,
     );
   }
+}
+
+/** The workflow a step's task belongs to, as its job records it. */
+interface StepOwner {
+  id: string;
+  tenant: string;
+  retention: RetentionPolicy;
+}
+
+/** A step's task as a job: its pool, name, data and options (the job id is its task id). */
+function stepJob(
+  { id, tenant, retention }: StepOwner,
+  step: WorkflowStep,
+  outputs: ReadonlyMap<string, unknown>,
+) {
+  const pool = step.pool ?? DEFAULT_POOL;
+  const data: TaskJobData = {
+    v: TASK_JOB_DATA_VERSION,
+    agent: step.agent,
+    input: resolveRefs(step.input, outputs),
+    tenant,
+    ...(step.timeoutMs === undefined ? {} : { timeoutMs: step.timeoutMs }),
+    workflow: { id, step: step.id },
+  };
+  const opts = taskJobOptions(
+    {
+      agent: step.agent,
+      input: data.input,
+      priority: step.priority ?? DEFAULT_PRIORITY,
+      pool,
+      delayMs: 0,
+      attempts: step.attempts,
+    },
+    stepTaskId(id, step.id),
+    retention,
+    DEFAULT_RETRY,
+  );
+  return { pool, name: step.agent, data, opts };
 }
 
 function nowIso(): string {

@@ -5,37 +5,13 @@ import type { GatewayConfig } from '../config.js';
 import { gatewayKeys } from '../gateway-keys.js';
 import { ApiError } from '../http/api-error.js';
 import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
+import type { GateCall } from './gate-call.js';
 import { longestRetentionSeconds } from './retention.js';
 
-/**
- * Lua: `indexTasks(key, tooOld, keep, members)` adds members (all scored 0) and trims:
- * `tooOld` is the exclusive lex bound of entries too old to keep, `keep` how many to keep.
- * The writes wait for `flushIndex()`, which must run before the script returns: then each
- * index a script wrote to costs one add and one trim however many submits it holds. The
- * submit gate (src/tasks/submit-gate.ts) runs it with its other checks, after `ZADD_ALL_LUA`.
- */
-export const INDEX_TASKS_LUA = `
-local pendingIndex = {}
-local function indexTasks(key, tooOld, keep, members)
-  local pending = pendingIndex[key]
-  if not pending then
-    pending = { tooOld = tooOld, keep = keep, members = {} }
-    pendingIndex[key] = pending
-  end
-  for i = 1, #members do pending.members[#pending.members + 1] = members[i] end
-end
-local function flushIndex()
-  for key, pending in pairs(pendingIndex) do
-    zaddAll(key, 0, pending.members)
-    redis.call('ZREMRANGEBYLEX', key, '-', pending.tooOld)
-    redis.call('ZREMRANGEBYRANK', key, 0, -pending.keep - 1)
-  end
-end
-`;
-
-/** What `indexTasks` needs besides the members. */
-export interface IndexWrite {
-  key: string;
+/** The gate's index step (`lua/includes/index-tasks.lua`): the index, and how it is trimmed. */
+export interface IndexArgs {
+  key: number;
+  /** The exclusive lex bound of entries too old to keep. */
   tooOld: string;
   keep: number;
 }
@@ -63,11 +39,11 @@ export class TaskIndex {
     this.maxAgeMs = longestRetentionSeconds(config.retention) * 1000;
   }
 
-  /** Where a tenant's new entries go, and the trim that keeps the index bounded. */
-  write(tenant: string): IndexWrite {
+  /** The gate's arguments for a tenant's new entries, with the trim that keeps it bounded. */
+  args(call: GateCall, tenant: string, now: number): IndexArgs {
     return {
-      key: gatewayKeys.tenantTasks(this.config.prefix, tenant),
-      tooOld: `(${timePart(Date.now() - this.maxAgeMs)}`,
+      key: call.key(gatewayKeys.tenantTasks(this.config.prefix, tenant)),
+      tooOld: `(${timePart(now - this.maxAgeMs)}`,
       keep: this.config.taskIndexMax,
     };
   }

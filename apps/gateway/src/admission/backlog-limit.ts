@@ -13,7 +13,7 @@ export interface BacklogDemand {
   count: number;
 }
 
-/** Room reserved by {@link AdmissionService.admit}; settle it once, either way. */
+/** Room reserved by {@link BacklogLimit.admit}; settle it once, either way. */
 export interface Admission {
   /** The tasks are queued: from now on they are counted as part of the backlog. */
   enqueued(): void;
@@ -22,7 +22,7 @@ export interface Admission {
 }
 
 /**
- * Admission control: a pool takes at most `maxBacklog[level]` waiting tasks per priority
+ * Backlog admission: a pool takes at most `maxBacklog[level]` waiting tasks per priority
  * level. Tasks being enqueued by this process are reserved *before* the backlog is read
  * (synchronously), so concurrent submits here never overshoot; across gateway processes the
  * overshoot is bounded by the submits the others accept within a few milliseconds.
@@ -32,7 +32,7 @@ export interface Admission {
  * `admit` beside the backlog check, reserved and settled the same way.
  */
 @Injectable()
-export class AdmissionService {
+export class BacklogLimit {
   private readonly reserved = new Map<string, number>();
   private readonly backlog: BacklogReads;
 

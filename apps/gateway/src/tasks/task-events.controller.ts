@@ -9,12 +9,12 @@ import {
 } from '@agentq/contracts';
 import type { GatewayConfig } from '../config.js';
 import { GatewayMetrics } from '../metrics.js';
-import { TasksService } from '../tasks/tasks.service.js';
+import { TasksService } from './tasks.service.js';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { Tenant } from '../tenant.decorator.js';
 import { GATEWAY_CONFIG, TASK_QUEUES } from '../tokens.js';
-import { listenThenRead, openEventStream } from './open-event-stream.js';
-import { TaskEvents, isFinalChange, type TaskChange } from './task-events.service.js';
+import { listenThenRead, openEventStream } from '../events/open-event-stream.js';
+import { TaskEvents, isFinalChange, type TaskChange } from '../events/task-events.service.js';
 import { TaskIdPipe } from '../http/id-format.pipe.js';
 
 /**
@@ -25,7 +25,7 @@ import { TaskIdPipe } from '../http/id-format.pipe.js';
  * one connecting after the task finished gets its final event at once.
  */
 @Controller('v1/tasks')
-export class SseController {
+export class TaskEventsController {
   constructor(
     private readonly tasks: TasksService,
     private readonly events: TaskEvents,

@@ -1,5 +1,5 @@
 import { ErrorCode } from '@agentq/contracts';
-import { ApiError } from './api-error.js';
+import { ApiError } from '../http/api-error.js';
 
 /**
  * ioredis's words for a command that was sent but not answered: it timed out, or the

@@ -1,0 +1,293 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { Redis } from 'ioredis';
+import {
+  INSERT_JOB_LUA,
+  loadLuaScript,
+  packScriptArg,
+  unpackScriptReply,
+  type JobInsert,
+  type Principal,
+  type WorkflowRecords,
+} from '@agentq/queue';
+import { RateLimits, tasksRefused, type RequestCharge } from '../rate-limit/rate-limits.service.js';
+import { bucketRate, toTake, type BucketArgs } from '../rate-limit/token-bucket.js';
+import { REDIS } from '../tokens.js';
+import { GateCall } from './gate-call.js';
+import {
+  IdempotencyStore,
+  toClaimOutcomes,
+  type Claim,
+  type ClaimOutcome,
+  type ClaimsArgs,
+} from './idempotency.store.js';
+import { TaskIndex, memberOf, type IndexArgs } from './task-index.js';
+import { turnBatcher } from './turn-batch.js';
+import { UnfinishedTasks, type CapArgs } from './unfinished-tasks.js';
+
+/** Every check and record of a submit and its enqueue, in one script: `lua/submit-gate.lua`. */
+const SUBMIT_GATE = loadLuaScript('submit-gate', {
+  'includes/bullmq-insert-job': INSERT_JOB_LUA,
+});
+
+/** One job of a submit as the script reads it. */
+interface JobArgs {
+  /** Its claim's number in `claims` (0: none). */
+  claim: number;
+  /** Its BullMQ job key, as the tenant cap counts it. */
+  jobKey: string;
+  /** Its entry in the tenant's task index. */
+  member: string;
+  /** Its queue's add script, a number in the call's blocks. */
+  block: number;
+  /** BullMQ's packed arguments and options: their ARGV numbers. */
+  args: number;
+  data: string;
+  opts: number;
+}
+
+/** A new workflow's records as the script writes them (`lua/includes/create-workflow.lua`). */
+interface WorkflowArgs {
+  claim: number;
+  hashes: { key: number; fields: (string | number)[] }[];
+  events: number;
+  event: string[];
+}
+
+/** One submit as the script reads it: each policy's named arguments. */
+interface GateSubmit {
+  requests?: BucketArgs;
+  tasks: BucketArgs & { cost: number };
+  claims: ClaimsArgs;
+  cap?: CapArgs;
+  index?: IndexArgs;
+  workflow?: WorkflowArgs;
+  jobs: JobArgs[];
+}
+
+/** One submit's answer from the script. */
+interface GateReply {
+  outcome: 'ok' | 'requests' | 'tasks' | 'conflict' | 'quota' | 'error';
+  /** The request bucket's tokens left ('-1' when not taken) and ms until it is full. */
+  requestTokens: string;
+  requestFullMs: number;
+  /** ms until a refused bucket can afford the take. */
+  waitMs: number;
+  /** Per claim, its outcome's letter (`ok`). */
+  claims?: string;
+  /** The conflicting claim's number (`conflict`). */
+  conflict?: number;
+  /** The tenant's unfinished tasks (`quota`). */
+  unfinished?: number;
+  /** The jobs queued (`ok`), or that would have been (`quota`). */
+  queued?: number;
+  error?: string;
+}
+
+/** One task of a submit as the gate sees it. */
+export interface GateTask {
+  id: string;
+  /** Where the task goes (its BullMQ job key counts toward the tenant's cap). */
+  jobKey: string;
+  pool: string;
+  /** The spec's hash, when it has an idempotency key. */
+  idempotencyHash?: string;
+  /** When it starts, in ms after the submit (its idempotency claim lasts that much longer). */
+  delayMs: number;
+  /** Its job, as `queue.add` would send it (`jobInsert`). */
+  insert: JobInsert;
+}
+
+/** A workflow created by a submit: its records, and its claim when it has an idempotency key. */
+export interface GateWorkflow {
+  records: WorkflowRecords;
+  claim: Claim | undefined;
+  /** Steps in all: each spends a token of the key's task budget, as a batch's tasks do. */
+  stepCount: number;
+}
+
+export interface GateRequest {
+  principal: Principal;
+  /** The tasks to queue: a submit's, or a workflow's first steps. */
+  tasks: readonly GateTask[];
+  /** The workflow the tasks start, if any. */
+  workflow?: GateWorkflow;
+  /** The request, when its token is taken here (its route's guard did not). */
+  charge: RequestCharge | undefined;
+  /** Submit time, for the index and the cap's grace period. */
+  now: number;
+}
+
+/** What a submit that passed the gate learned; its other tasks are queued. */
+export interface GatePass {
+  /** Per task: whether its idempotency key was used before with the same spec (not queued again). */
+  repeats: boolean[];
+  /** Whether the workflow's idempotency key was used before with the same spec. */
+  workflowRepeat: boolean;
+}
+
+/** The task the gate refused for a conflicting idempotency key (409; 0-based), or the workflow. */
+export class IdempotencyConflict extends Error {
+  constructor(readonly taskIndex: number) {
+    super('idempotency key used with another spec');
+  }
+}
+
+/** How many single submits share one gate call at most. */
+const SINGLES_PER_CALL = 8;
+
+/** One submit's arguments, given the call it is part of (which numbers its keys). */
+type SubmitArgs = (call: GateCall) => GateSubmit;
+
+/**
+ * Runs the submit gate for a submit and turns its answer into a pass or an error. Each policy
+ * (request and task budgets, idempotency, tenant cap, index) names its own keys and
+ * arguments; the script runs them in order, and the enqueue, in one round trip.
+ */
+@Injectable()
+export class SubmitGate {
+  /**
+   * Single submits of one event-loop turn share calls, a few per call: one call for a whole
+   * turn would keep the gateway idle while Redis runs it, then Redis idle while the gateway
+   * answers (measured with 16 connections: 8 per call 8.4k submits/s, 100 per call 7.2k).
+   * Batches are big enough alone.
+   */
+  private readonly singles = turnBatcher(
+    (submits: readonly SubmitArgs[]) => this.run(submits),
+    SINGLES_PER_CALL,
+  );
+  /** Per queue and add script, its block number (1-based). */
+  private readonly blockNumbers = new Map<string, number>();
+  /** The blocks' keys, first in every call's KEYS, and their packed list; only grows. */
+  private readonly blockKeys = new GateCall([], 0);
+  private readonly blocks: { kind: number; keys: number[] }[] = [];
+  private packedBlocks = packScriptArg([]);
+
+  constructor(
+    @Inject(REDIS) private readonly redis: Redis,
+    private readonly rateLimits: RateLimits,
+    private readonly idempotency: IdempotencyStore,
+    private readonly unfinished: UnfinishedTasks,
+    private readonly index: TaskIndex,
+  ) {}
+
+  /**
+   * Throws the refusal: 429 (requests, tasks, quota) as ApiError, a conflicting key as
+   * {@link IdempotencyConflict}. A charged request gets its RateLimit headers either way.
+   */
+  async pass(request: GateRequest): Promise<GatePass> {
+    const { principal, tasks, workflow, now, charge } = request;
+    const tenant = principal.tenant;
+    const requests = this.rateLimits.requestBudget(principal);
+    const cost = workflow?.stepCount ?? tasks.length;
+    const budget = this.rateLimits.taskBudget(principal, cost);
+    // A workflow's tasks share its claim; a task submit's keyed tasks have one each.
+    const keyed = tasks.flatMap((task, index) =>
+      task.idempotencyHash === undefined ? [] : [{ index, hash: task.idempotencyHash }],
+    );
+    const claims: Claim[] = workflow
+      ? workflow.claim
+        ? [workflow.claim]
+        : []
+      : keyed.map(({ index, hash }) => ({ id: tasks[index]?.id ?? '', hash }));
+    const claimNumber = new Map(keyed.map(({ index }, position) => [index, position + 1]));
+    const claimOf = (index: number) => (workflow ? claims.length : (claimNumber.get(index) ?? 0));
+    // One TTL per submit: until its latest keyed task can have run and been forgotten.
+    const claimDelayMs = Math.max(0, ...keyed.map(({ index }) => tasks[index]?.delayMs ?? 0));
+    const blocks = tasks.map((task) => this.blockOf(task.pool, task.insert));
+    const args: SubmitArgs = (call) => ({
+      ...(charge && { requests: { key: call.key(requests.key), ...bucketRate(requests.limit) } }),
+      tasks: { key: call.key(budget.key), ...bucketRate(budget.limit), cost },
+      claims: this.idempotency.args(call, claims, claimDelayMs),
+      cap: this.unfinished.args(call, tenant, now),
+      ...(workflow
+        ? { workflow: workflowArgs(call, workflow, claims.length) }
+        : { index: this.index.args(call, tenant, now) }),
+      jobs: tasks.map((task, i) => ({
+        claim: claimOf(i),
+        jobKey: task.jobKey,
+        member: memberOf({ pool: task.pool, taskId: task.id, submittedAt: now }),
+        block: blocks[i] ?? 0,
+        args: call.binary(task.insert.argv[0]),
+        data: task.insert.argv[1],
+        opts: call.binary(task.insert.argv[2]),
+      })),
+    });
+    const reply =
+      tasks.length === 1 && !workflow ? await this.singles.load(args) : (await this.run([args]))[0];
+    if (!reply) throw new Error('the submit gate gave no answer');
+    // A server fault (Redis refused a write, say); the request's token is left to `chargedBy`.
+    if (reply.outcome === 'error') throw new Error(`the submit gate failed: ${reply.error}`);
+    if (charge) {
+      charge.taken = true;
+      const allowed = reply.outcome === 'requests' ? 0 : 1;
+      // Throws the 429 of a refused request; sets the RateLimit headers otherwise.
+      this.rateLimits.answerRequest(
+        requests.limit,
+        toTake([allowed, reply.requestTokens, allowed ? 0 : reply.waitMs, reply.requestFullMs]),
+        charge.reply,
+      );
+    }
+    switch (reply.outcome) {
+      case 'ok':
+        break;
+      case 'tasks':
+        throw tasksRefused(budget.limit, reply.waitMs);
+      case 'conflict':
+        throw new IdempotencyConflict(keyed[(reply.conflict ?? 1) - 1]?.index ?? 0);
+      case 'quota':
+        throw this.unfinished.quotaExceeded(reply.unfinished ?? 0, reply.queued ?? 0);
+      case 'requests':
+        // answerRequest threw: only a charged request's bucket is tried.
+        throw new Error('the submit gate refused a request it was not asked to charge');
+    }
+    const outcomes: ClaimOutcome[] = toClaimOutcomes(reply.claims ?? '');
+    const repeats = tasks.map(() => false);
+    keyed.forEach(({ index }, position) => (repeats[index] = outcomes[position] === 'repeat'));
+    const workflowRepeat = workflow?.claim !== undefined && outcomes[0] === 'repeat';
+    if (workflowRepeat) repeats.fill(true);
+    return { repeats, workflowRepeat };
+  }
+
+  /**
+   * The block number of a queue's add script, registered on first use: every call passes
+   * every block known so far, so a number once given stays valid.
+   */
+  private blockOf(pool: string, insert: JobInsert): number {
+    const name = `${pool}\n${insert.kind}`;
+    let number = this.blockNumbers.get(name);
+    if (number === undefined) {
+      this.blocks.push({
+        kind: insert.kind,
+        keys: insert.keys.map((key) => this.blockKeys.key(key)),
+      });
+      number = this.blocks.length;
+      this.blockNumbers.set(name, number);
+      this.packedBlocks = packScriptArg(this.blocks);
+    }
+    return number;
+  }
+
+  /** One gate call for these submits, in order; answers each one's reply. */
+  private async run(submits: readonly SubmitArgs[]): Promise<GateReply[]> {
+    // ARGV: 1 the blocks, 2 the submits, then the binaries they name.
+    const call = new GateCall(this.blockKeys.keys, 3);
+    const packed = packScriptArg(submits.map((args) => args(call)));
+    const reply = await SUBMIT_GATE.runBuffer(this.redis, call.keys, [
+      this.packedBlocks,
+      packed,
+      ...call.binaries,
+    ]);
+    return unpackScriptReply<GateReply[]>(reply);
+  }
+}
+
+/** A workflow's records with their keys as numbers of the call's KEYS. */
+function workflowArgs(call: GateCall, workflow: GateWorkflow, claim: number): WorkflowArgs {
+  const { hashes, events, event } = workflow.records;
+  return {
+    claim,
+    hashes: hashes.map(({ key, fields }) => ({ key: call.key(key), fields })),
+    events: call.key(events),
+    event,
+  };
+}

@@ -1,0 +1,9 @@
+-- createWorkflow(workflow) stores a new workflow's records: `hashes` is a list of
+-- { key = KEYS number, fields = { field, value, ... } } (meta, steps, defs, deps, pending,
+-- dependents) and `event` the fields of its first event, added to KEYS[workflow.events].
+-- The records are built by the workflow engine (workflowRecords), which reads them.
+-- @include "includes/hset-all"
+local function createWorkflow(workflow)
+  for _, hash in ipairs(workflow.hashes) do hsetAll(KEYS[hash.key], hash.fields) end
+  redis.call('XADD', KEYS[workflow.events], '*', unpack(workflow.event))
+end

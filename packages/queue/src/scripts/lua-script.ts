@@ -1,0 +1,117 @@
+import { readFileSync } from 'node:fs';
+import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import { Packr } from 'msgpackr';
+
+/** Where the `.lua` files are: the package's `lua/` folder, beside `src/` and `dist/`. */
+const LUA_DIR = new URL('../../lua/', import.meta.url);
+
+/** `-- @include "includes/name"`: the file `lua/includes/name.lua` (or a generated fragment) goes here. */
+const INCLUDE_LINE = /^-- @include "([a-z0-9/-]+)"$/gm;
+
+/** A connection, or a MULTI / pipeline being built on one. */
+type ScriptHost = Redis | Cluster | ChainableCommander;
+type ScriptCommand = (...args: (string | number | Buffer)[]) => Promise<unknown>;
+
+export type ScriptArg = string | number | Buffer;
+
+/**
+ * A Lua script from `lua/<name>.lua`, run as an ioredis command: by SHA, the source sent only
+ * to a connection that does not know it yet (ioredis tracks that per socket, and recovers a
+ * `SCRIPT FLUSH` or a restart). Every key a script touches is passed in KEYS, so Redis
+ * Cluster can route and check it.
+ */
+export class LuaScript<Reply = unknown> {
+  /** The command's name on a connection (ioredis `defineCommand`). */
+  private readonly command: string;
+
+  constructor(
+    readonly name: string,
+    readonly source: string,
+  ) {
+    this.command = `agentq_${name.replace(/-/g, '_')}`;
+  }
+
+  /** Runs the script; the reply is as Redis sends it (strings as strings). */
+  run(redis: Redis | Cluster, keys: readonly string[], args: readonly ScriptArg[]): Promise<Reply> {
+    return this.commandOn(redis, '')(keys.length, ...keys, ...args) as Promise<Reply>;
+  }
+
+  /** Runs the script; bulk strings in the reply come back as Buffers (binary replies). */
+  runBuffer(
+    redis: Redis | Cluster,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+  ): Promise<unknown> {
+    return this.commandOn(redis, 'Buffer')(keys.length, ...keys, ...args);
+  }
+
+  /** Adds a run of the script to a MULTI or pipeline of `redis` (defined on `redis` first). */
+  queue(
+    redis: Redis | Cluster,
+    multi: ChainableCommander,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+  ): void {
+    this.define(redis);
+    // A pipeline copies the commands its connection had when it was made.
+    const command = (multi as unknown as Record<string, ScriptCommand | undefined>)[this.command];
+    if (!command) throw new Error(`script ${this.name} was defined after this MULTI was made`);
+    void command.call(multi, keys.length, ...keys, ...args);
+  }
+
+  private commandOn(redis: Redis | Cluster, variant: '' | 'Buffer'): ScriptCommand {
+    this.define(redis);
+    const host = redis as unknown as Record<string, ScriptCommand>;
+    const command = host[this.command + variant];
+    if (!command) throw new Error(`script ${this.name} is not defined on this connection`);
+    return command.bind(redis);
+  }
+
+  private define(redis: ScriptHost): void {
+    if (this.command in redis) return;
+    (redis as Redis).defineCommand(this.command, { lua: this.source });
+  }
+}
+
+/**
+ * Loads `lua/<name>.lua`, with its `-- @include` lines replaced by the files (or the
+ * `generated` fragments) they name, each at most once per script.
+ */
+export function loadLuaScript<Reply = unknown>(
+  name: string,
+  generated: Readonly<Record<string, string>> = {},
+): LuaScript<Reply> {
+  return new LuaScript<Reply>(name, expand(name, generated, new Set([name])));
+}
+
+function expand(
+  name: string,
+  generated: Readonly<Record<string, string>>,
+  seen: Set<string>,
+): string {
+  const source = generated[name] ?? readFileSync(new URL(`${name}.lua`, LUA_DIR), 'utf8');
+  return source.replace(INCLUDE_LINE, (_line, included: string): string => {
+    if (seen.has(included)) return '';
+    seen.add(included);
+    return expand(included, generated, seen);
+  });
+}
+
+/*
+ * Structured arguments and replies: a script whose arguments have names reads them from a
+ * MessagePack map (`cmsgpack.unpack(ARGV[i])`) instead of fixed positions, and answers one
+ * (`cmsgpack.pack(reply)`), so that the layout is declared once, as a TypeScript type. Maps,
+ * not records; `undefined` goes as nil, which leaves the Lua field absent.
+ */
+const packer = new Packr({ useRecords: false, encodeUndefinedAsNil: true, mapsAsObjects: true });
+
+/** One named-argument table for a script (Buffers arrive as Lua strings, byte for byte). */
+export function packScriptArg(value: object): Buffer {
+  return packer.pack(value);
+}
+
+/** A reply packed by the script with `cmsgpack.pack` (run with `runBuffer`). */
+export function unpackScriptReply<T>(reply: unknown): T {
+  if (!Buffer.isBuffer(reply)) throw new Error('expected a packed script reply');
+  return packer.unpack(reply) as T;
+}
