@@ -17,6 +17,7 @@ export { stepTaskId } from './workflow/workflow-keys.js';
 export * from './workflow/workflow-records.js';
 export * from './scripts/lua-script.js';
 export * from './job-insert.js';
+export { StallAwareWorker } from './bullmq-internals.js';
 export * from './worker-name.js';
 export * from './orphaned-tasks.js';
 export * from './tenants-env.js';

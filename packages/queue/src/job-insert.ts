@@ -1,36 +1,14 @@
-import { createRequire } from 'node:module';
-import { Job, type JobJson, type JobsOptions, type Queue, type RedisQueueBackend } from 'bullmq';
+import type { JobsOptions, Queue } from 'bullmq';
+import { BULLMQ_ADD_SCRIPTS, recordAddCommand } from './bullmq-internals.js';
 
 /**
  * Adding BullMQ jobs from inside a Lua script of one's own, so that a submit's checks and its
  * enqueue are one atomic round trip instead of two. The jobs are written by BullMQ's own add
  * scripts (the Lua shipped in the installed bullmq, wrapped as functions) with the arguments
  * BullMQ's own code packs for them: a job added this way is the job `queue.add` would have
- * added. This leans on two BullMQ internals, pinned by the lockfile and checked by
- * `job-insert.int.spec.ts`: the script sources under `dist/cjs/scripts` and
- * `RedisQueueBackend.addJobToTransaction` calling `runCommand` before its first await.
+ * added. The BullMQ internals this takes (the add scripts' sources, the packed arguments)
+ * come from `bullmq-internals.ts`.
  */
-
-/** A BullMQ script as its build ships it. */
-interface ScriptSource {
-  name: string;
-  content: string;
-  keys: number;
-}
-
-const require = createRequire(import.meta.url);
-const script = (file: string, name: string) =>
-  (require(`bullmq/dist/cjs/scripts/${file}.js`) as Record<string, ScriptSource>)[name];
-
-/** The add scripts, in the order {@link INSERT_JOB_LUA} numbers them (1-based). */
-const ADD_SCRIPTS = [
-  script('addStandardJob-9', 'addStandardJob'),
-  script('addPrioritizedJob-9', 'addPrioritizedJob'),
-  script('addDelayedJob-6', 'addDelayedJob'),
-].map((source) => {
-  if (!source) throw new Error('this bullmq build does not ship the add scripts agentq uses');
-  return source;
-});
 
 /** Which add script a job takes: its 1-based number in {@link INSERT_JOB_LUA}. */
 export type InsertKind = number;
@@ -45,7 +23,7 @@ export type InsertKind = number;
  */
 export const INSERT_JOB_LUA = `
 local bullmqAddScripts = {
-${ADD_SCRIPTS.map((source) => `-- ${source.name}\nfunction(KEYS, ARGV)\n${source.content}\nend`).join(',\n')}
+${BULLMQ_ADD_SCRIPTS.map((source) => `-- ${source.name}\nfunction(KEYS, ARGV)\n${source.content}\nend`).join(',\n')}
 }
 local function insertJob(kind, keys, packedArgs, data, packedOpts)
   local id = bullmqAddScripts[kind](keys, { packedArgs, data, packedOpts })
@@ -63,15 +41,6 @@ export interface JobInsert {
   argv: readonly [Buffer | string, string, Buffer | string];
 }
 
-/** Reaches the option check `Job.create` runs (a protected method). */
-class CheckedJob extends Job {
-  check(json: JobJson): void {
-    this.validateOptions(json);
-  }
-}
-
-type AddClient = Parameters<RedisQueueBackend['addJobToTransaction']>[0];
-
 /**
  * What `queue.add(name, data, opts)` would send to Redis, without sending it: the same
  * option checks and default options, the same packed arguments. `opts.jobId` is required
@@ -83,25 +52,11 @@ export function jobInsert(
   data: unknown,
   opts: JobsOptions & { jobId: string },
 ): JobInsert {
-  const merged = { ...queue.defaultJobOptions, ...opts };
-  const job = new CheckedJob(queue, name, data, merged, opts.jobId);
-  const json = job.asJSON();
-  job.check(json);
-  let sent: { command: string; args: unknown[] } | undefined;
-  const recorder = {
-    runCommand: (command: string, args: unknown[]) => {
-      sent = { command, args };
-      return Promise.resolve(opts.jobId);
-    },
-  } as unknown as AddClient;
-  // The command is built and "sent" synchronously; the promise only checks the answer.
-  void queue.backend.addJobToTransaction(recorder, json, opts.jobId);
-  if (!sent) throw new Error('bullmq did not build its add command synchronously');
-  const scriptName = sent.command.split(':')[0];
-  const index = ADD_SCRIPTS.findIndex((source) => source.name === scriptName);
-  const source = ADD_SCRIPTS[index];
+  const sent = recordAddCommand(queue, name, data, opts);
+  const index = BULLMQ_ADD_SCRIPTS.findIndex((source) => source.name === sent.script);
+  const source = BULLMQ_ADD_SCRIPTS[index];
   if (!source)
-    throw new Error(`bullmq added the job with a script agentq does not run: ${scriptName}`);
+    throw new Error(`bullmq added the job with a script agentq does not run: ${sent.script}`);
   const [packedArgs, jobData, packedOpts] = sent.args.slice(
     source.keys,
   ) as unknown as JobInsert['argv'];
