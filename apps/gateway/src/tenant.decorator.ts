@@ -1,7 +1,7 @@
 import { createParamDecorator, type ExecutionContext } from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import type { Principal } from '@agentq/queue';
-import './auth/request-principal.js';
+import './http/request-principal.js';
 
 /** The tenant of every request when AGENTQ_AUTH=off (and of the test harness's default key). */
 export const DEFAULT_TENANT = 'default';

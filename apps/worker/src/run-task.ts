@@ -17,7 +17,7 @@ import { classifyError, type AttemptFailure } from './classify-error.js';
 import { LostRuns } from './lost-runs.js';
 import { TaskHolds } from './task-hold.js';
 import type { TaskAbort } from './task-abort.js';
-import { workflowRefOf } from './workflow-steps.js';
+import { workflowRefOf } from './workflow-ref.js';
 
 /** The failure of a run lost with its worker. */
 export const STALLED_RUN_MESSAGE =

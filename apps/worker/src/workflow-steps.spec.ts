@@ -1,5 +1,6 @@
 import { DelayedError, RateLimitError, UnrecoverableError, type Job } from 'bullmq';
-import { finalStepError, workflowRefOf } from './workflow-steps.js';
+import { workflowRefOf } from './workflow-ref.js';
+import { finalStepError } from './workflow-steps.js';
 
 const job = (attemptsMade: number, attempts: number, data: unknown = {}) =>
   ({ attemptsMade, opts: { attempts }, data }) as unknown as Job;

@@ -1,25 +1,10 @@
 import { DelayedError, RateLimitError, UnrecoverableError, type Job, type Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import {
-  WorkflowRefSchema,
-  decodeTaskError,
-  type PoolName,
-  type TaskError,
-  type WorkflowRef,
-} from '@agentq/contracts';
+import { decodeTaskError, type PoolName, type TaskError } from '@agentq/contracts';
 import { createTaskQueue, type WorkflowEngine } from '@agentq/queue';
 import type { TaskProcessor } from './run-task.js';
-
-/** The workflow step a task runs, if it is one. */
-export function workflowRefOf(job: Job): WorkflowRef | undefined {
-  const workflow = (job.data as { workflow?: unknown }).workflow;
-  // Most tasks are no step: skip the parse, whose failure builds an error (with a stack
-  // trace) on every task.
-  if (workflow === undefined) return undefined;
-  const ref = WorkflowRefSchema.safeParse(workflow);
-  return ref.success ? ref.data : undefined;
-}
+import { workflowRefOf } from './workflow-ref.js';
 
 /**
  * The error to record for the step when this attempt's failure is its task's last, decided

@@ -7,7 +7,7 @@ import { Authenticator } from './authenticator.js';
 import { CHARGED_BY_HANDLER } from './charged-by-handler.decorator.js';
 import { PUBLIC_ROUTE } from './public.decorator.js';
 import { REQUIRED_SCOPES } from './require-scopes.decorator.js';
-import './request-principal.js';
+import '../http/request-principal.js';
 
 /**
  * The global guard (APP_GUARD): every route is closed unless marked {@link Public}. A closed

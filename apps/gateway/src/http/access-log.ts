@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import '../auth/request-principal.js';
+import './request-principal.js';
 
 /**
  * One log line per answered request, through the request's logger (so it carries the
