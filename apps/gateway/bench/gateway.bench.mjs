@@ -16,8 +16,14 @@ import Fastify from 'fastify';
 import { pino } from 'pino';
 import { AgentRegistry, builtinAgents } from '@agentq/agents';
 import { TaskSpecSchema } from '@agentq/contracts';
-import { createRedis, deleteKeysByPrefix, openTaskQueues, taskJobOptions } from '@agentq/queue';
-import { createKey, formatApiKeyLine } from '../dist/auth/api-key.js';
+import {
+  createKey,
+  createRedis,
+  deleteKeysByPrefix,
+  formatApiKeyLine,
+  openTaskQueues,
+  taskJobOptions,
+} from '@agentq/queue';
 import { loadConfig } from '../dist/config.js';
 import { createGateway } from '../dist/create-gateway.js';
 

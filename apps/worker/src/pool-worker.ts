@@ -1,29 +1,28 @@
-import { Job, Queue, type Processor } from 'bullmq';
+import { Queue, type Job, type Processor } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { CancelledError } from '@agentq/agents';
 import type { Logger } from 'pino';
 import { ErrorCode, decodeTaskError, queueName, type TaskJobData } from '@agentq/contracts';
 import {
+  StallAwareWorker,
   clearAttempts,
   createBackoffStrategy,
-  type ClientErrors,
-  readAttempts,
-  recordAttempt,
   type BackoffLimits,
+  type ClientErrors,
   type FinishedState,
   type FinishedTasks,
 } from '@agentq/queue';
 import type { Cancellable } from './cancel-listener.js';
 import type { PoolSettings } from './config.js';
 import { DeadWorkerWatch, type FailoverSettings } from './dead-worker-watch.js';
-import { deadLetterTask, sweepFailedTasks } from './dead-letter-task.js';
+import { sweepFailedTasks } from './dead-letter-task.js';
 import { DeferredBookkeeping } from './deferred-bookkeeping.js';
 import { HandBackError, InterruptedError } from './hand-back.js';
 import { LockLossGuard } from './lock-loss-guard.js';
 import type { WorkerMetrics } from './metrics.js';
-import { STALLED_RUN_MESSAGE, type PoolHooks, type TaskProcessor } from './run-task.js';
+import type { TaskProcessor } from './run-task.js';
+import type { FailureSettler, PoolHooks } from './settle-failure.js';
 import { TaskAbort } from './task-abort.js';
-import { TaskWorker } from './task-worker.js';
 
 export interface PoolWorkerOptions {
   settings: PoolSettings;
@@ -40,15 +39,15 @@ export interface PoolWorkerOptions {
   clientErrors: ClientErrors;
   /** Releases dead workers' tasks at once; unset: they wait for their locks to expire. */
   failover?: FailoverSettings;
-  /** Called once a task failed for good, after its dead letter (workflow bookkeeping). */
-  onTaskFailed?: (job: Job) => Promise<void>;
+  /** Settles stalls and tasks that failed for good (dead letter, workflow step). */
+  failures: FailureSettler;
   /** Where each finished task leaves a record that outlives its job (410 at the gateway). */
   finished?: FinishedTasks;
 }
 
 /** One BullMQ worker serving one pool's queue, with its bookkeeping and drain. */
 export class PoolWorker implements Cancellable {
-  private worker: TaskWorker | undefined;
+  private worker: StallAwareWorker | undefined;
   private queue: Queue | undefined;
   private watch: DeadWorkerWatch | undefined;
   private lockGuard: LockLossGuard | undefined;
@@ -95,7 +94,8 @@ export class PoolWorker implements Cancellable {
       stopTask,
       logger: logger.child({ pool }),
     });
-    const worker: TaskWorker = new TaskWorker(
+    const failures = this.options.failures;
+    const worker = new StallAwareWorker(
       queueName(pool),
       this.lockGuard.wrap(this.instrument()),
       {
@@ -114,10 +114,10 @@ export class PoolWorker implements Cancellable {
         },
         settings: { backoffStrategy: createBackoffStrategy(this.options.backoff) },
       },
-      (job) => this.recordFinalStall(job),
+      (job) => failures.stalledTooOften(pool, job, settings.maxStalledCount),
     );
     clientErrors.hear(worker, (err) => logger.error({ pool, err: err.message }, 'worker error'));
-    worker.on('stalled', (taskId) => this.track(this.onStalled(taskId)));
+    worker.on('stalled', (taskId) => this.track(failures.stalled(worker, pool, taskId)));
     worker.on('completed', (job) => this.onCompleted(job));
     worker.on('failed', (job, err) => this.track(this.onFailed(job, err)));
     this.worker = worker;
@@ -269,74 +269,6 @@ export class PoolWorker implements Cancellable {
     }
   }
 
-  /**
-   * A worker died with the task: the attempt it was running is recorded, unless the task
-   * stalled once too often. Then the worker that fetches it next fails it, and records the
-   * attempt itself before its dead letter is written (this worker may be another process).
-   */
-  private async onStalled(taskId: string): Promise<void> {
-    const { settings, logger } = this.options;
-    const pool = settings.pool;
-    let job: Job | undefined;
-    try {
-      job = this.worker ? await Job.fromId(this.worker, taskId) : undefined;
-    } catch (err) {
-      logger.warn({ pool, taskId, err }, 'task stalled; could not read it');
-      return;
-    }
-    if (!job) {
-      // Failed and removed already (retention): a record now would belong to no task.
-      logger.warn({ pool, taskId }, 'task stalled; already gone');
-    } else if (job.deferredFailure) {
-      logger.warn({ pool, taskId }, 'task stalled; failing it');
-    } else {
-      logger.warn({ pool, taskId }, 'task stalled; taken over');
-      await this.recordStall(taskId, job.attemptsMade, job.processedOn);
-    }
-  }
-
-  /**
-   * The stall that fails the task, recorded by the worker failing it. BullMQ retries a
-   * failing move after a connection error, and a worker may die between this record and the
-   * move: each stall is recorded once, told by the job's stall count.
-   */
-  private async recordFinalStall(job: Job): Promise<void> {
-    const { settings, connection, prefix, logger } = this.options;
-    const taskId = job.id ?? '';
-    try {
-      const records = await readAttempts(connection, prefix, queueName(settings.pool), taskId);
-      const stalls = records.filter((record) => record.message === STALLED_RUN_MESSAGE).length;
-      if (stalls >= job.stalledCounter) return;
-    } catch (err) {
-      logger.warn({ taskId, err }, 'could not read the attempt records');
-    }
-    // The fetch that fails it set processedOn anew: the stalled attempt's start is lost.
-    await this.recordStall(taskId, job.attemptsMade, undefined);
-  }
-
-  /**
-   * `startedAt`: when the lost run started, if known. Its worker is not recorded: by the
-   * time BullMQ reports the stall, a live worker may have fetched the task and put its own
-   * name where the lost one's was.
-   */
-  private async recordStall(
-    taskId: string,
-    attemptsMade: number,
-    startedAt: number | undefined,
-  ): Promise<void> {
-    const { settings, connection, prefix, logger } = this.options;
-    const record = {
-      attempt: attemptsMade + 1,
-      code: ErrorCode.WorkerLost,
-      message: STALLED_RUN_MESSAGE,
-      at: Date.now(),
-      startedAt,
-    };
-    await recordAttempt(connection, prefix, queueName(settings.pool), taskId, record).catch(
-      (err: unknown) => logger.error({ taskId, err }, 'could not record the stalled attempt'),
-    );
-  }
-
   private recordFinished(job: Job, state: FinishedState): void {
     const tenant = (job.data as Partial<TaskJobData> | undefined)?.tenant;
     if (tenant === undefined || job.id === undefined) return;
@@ -344,7 +276,7 @@ export class PoolWorker implements Cancellable {
   }
 
   private async onFailed(job: Job | undefined, err: Error): Promise<void> {
-    const { settings, connection, prefix, metrics, logger } = this.options;
+    const { settings, metrics, logger, failures } = this.options;
     const pool = settings.pool;
     const labels = { pool, agent: job?.name ?? 'unknown' };
     if (job && !job.finishedOn) {
@@ -369,12 +301,11 @@ export class PoolWorker implements Cancellable {
       return;
     }
     try {
-      const outcome = await deadLetterTask(connection, prefix, pool, job);
+      const outcome = await failures.taskFailed(pool, job);
       logger.info({ pool, taskId: job.id, outcome }, 'task settled');
     } catch (error) {
       metrics.deadLetterErrors.inc({ pool });
       logger.error({ pool, taskId: job.id, err: error }, 'could not dead-letter the task');
     }
-    await this.options.onTaskFailed?.(job);
   }
 }

@@ -1,4 +1,4 @@
-import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { AgentRegistry } from '@agentq/agents';
@@ -8,29 +8,23 @@ import {
   TimeoutError,
   type AgentServices,
 } from '@agentq/agents';
-import { ErrorCode, TaskJobDataSchema, encodeTaskError } from '@agentq/contracts';
-import { recordAttempt } from '@agentq/queue';
+import { TaskJobDataSchema } from '@agentq/contracts';
 import { runAgentInThread } from './agent-thread.js';
 import { AttemptContext } from './attempt-context.js';
 import { redisCancelCheck, type CancelCheck } from './cancel-listener.js';
-import { classifyError, type AttemptFailure } from './classify-error.js';
 import { LostRuns } from './lost-runs.js';
-import { TaskHolds } from './task-hold.js';
+import type { FailureSettler, PoolHooks } from './settle-failure.js';
 import type { TaskAbort } from './task-abort.js';
 import { workflowRefOf } from './workflow-ref.js';
-
-/** The failure of a run lost with its worker. */
-export const STALLED_RUN_MESSAGE =
-  'the worker running the task stopped (crashed, killed or blocked past its lock)';
 
 export interface RunTaskOptions {
   registry: AgentRegistry;
   logger: Logger;
   /** Time limit of a task that sets none. */
   defaultTimeoutMs: number;
-  /** Longest an attempt waits for rate limits or an open circuit (its time limit if less). */
-  maxHoldMs: number;
-  /** For attempt records (and cancel markers when no `cancels` is given). */
+  /** Where a failed attempt is settled (recorded, retried, failed, held). */
+  failures: FailureSettler;
+  /** For lost-run counts (and cancel markers when no `cancels` is given). */
   redis: Redis;
   prefix: string;
   /** Whether a task was cancelled before it started; asks Redis each time when absent. */
@@ -42,15 +36,6 @@ export interface RunTaskOptions {
    * `moduleUrls` (modules exporting `builtinAgents`, `agents` or a default) that has them.
    */
   isolation?: { agents: ReadonlySet<string>; moduleUrls: readonly string[] };
-}
-
-/** What a processor may ask of the worker running it. */
-export interface PoolHooks {
-  /**
-   * Pauses the whole pool (every worker) for this long; only pools with a rate limit of
-   * their own have it.
-   */
-  pausePool?: (ms: number) => Promise<void>;
 }
 
 /** Runs one attempt of a task; cancels, drains and its time limit go through `abort`. */
@@ -76,13 +61,12 @@ function parseJob(job: Job, registry: AgentRegistry) {
 
 /**
  * The BullMQ processor: re-validate, run the agent under its time limit and the job's
- * abort signal, and return its result (stored on the job by BullMQ). A failure becomes
- * what {@link classifyError} decides, with a `[CODE] message` reason; every failed attempt
- * is recorded for the dead-letter list.
+ * abort signal, and return its result (stored on the job by BullMQ). A failure is settled
+ * by the {@link FailureSettler}.
  */
 export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks) => TaskProcessor {
-  const { registry, logger, defaultTimeoutMs, redis, prefix, isolation, services } = options;
-  const holds = new TaskHolds(redis);
+  const { registry, logger, defaultTimeoutMs, redis, prefix, isolation, services, failures } =
+    options;
   const lostRuns = new LostRuns(redis);
   const cancels = options.cancels ?? redisCancelCheck(redis, prefix);
   const debug = logger.isLevelEnabled('debug');
@@ -145,93 +129,11 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
   return (hooks) => async (job, token, abort) => {
     const startedAt = Date.now();
     if (debug) taskLogger(job).debug({ attempt: job.attemptsMade + 1 }, 'task started');
-    const lost = await lostRuns.takeNew(job);
-    if (lost > 0) {
-      // The run its worker took down is this attempt: it fails (already recorded when the
-      // stall was found), and the task runs again after the backoff, if attempts remain.
-      taskLogger(job).warn({ attempt: job.attemptsMade + 1 }, 'task lost with its worker');
-      throw new Error(
-        encodeTaskError({
-          code: ErrorCode.WorkerLost,
-          message: STALLED_RUN_MESSAGE,
-        }),
-      );
-    }
+    if ((await lostRuns.takeNew(job)) > 0) failures.runLost(job);
     try {
       return await runAgent(job, abort);
     } catch (error) {
-      const log = taskLogger(job);
-      const attempt = job.attemptsMade + 1;
-      const decision = classifyError(error);
-      switch (decision.action) {
-        case 'hand-back':
-          log.info({ attempt }, 'task handed back');
-          // BullMQ moves a rate-limited job back to wait without using an attempt.
-          throw Worker.RateLimitError();
-        case 'rate-limit': {
-          const { retryAfterMs } = decision;
-          if (hooks.pausePool) {
-            log.warn({ attempt, retryAfterMs }, 'pool rate-limited');
-            await hooks.pausePool(retryAfterMs);
-            throw Worker.RateLimitError();
-          }
-          // The provider's own limiter holds the other tasks that call it (see the LLM
-          // client); the rest of the pool runs on.
-          const { reason } = decision;
-          const timeoutMs = (job.data as { timeoutMs?: number }).timeoutMs ?? defaultTimeoutMs;
-          const hold = await holds.decide(
-            job,
-            retryAfterMs,
-            Math.min(timeoutMs, options.maxHoldMs),
-          );
-          if (hold.action === 'delay') {
-            log.warn({ attempt, retryAfterMs, reason }, 'task held by a rate limit; delayed');
-            await job.moveToDelayed(hold.untilMs, token);
-            throw new DelayedError();
-          }
-          const message = `held back ${hold.heldMs} ms (${reason}), more than the ${hold.limitMs} ms an attempt may wait: ${errorMessage(error)}`;
-          return await failAttempt(
-            job,
-            { action: 'retry', code: decision.code },
-            message,
-            startedAt,
-          );
-        }
-        case 'retry':
-        case 'fail':
-          return await failAttempt(job, decision, errorMessage(error), startedAt);
-      }
+      return await failures.attemptFailed(job, token, error, hooks, startedAt);
     }
   };
-
-  /** Records the failed attempt for people, then fails it as BullMQ should see it. */
-  async function failAttempt(
-    job: Job,
-    decision: AttemptFailure,
-    message: string,
-    startedAt: number,
-  ): Promise<never> {
-    const log = taskLogger(job);
-    const attempt = job.attemptsMade + 1;
-    const reason = encodeTaskError({ code: decision.code, message });
-    log.warn({ attempt, reason }, 'task attempt failed');
-    const record = {
-      attempt,
-      code: decision.code,
-      message,
-      at: Date.now(),
-      startedAt,
-      ...(job.processedBy === undefined ? {} : { worker: job.processedBy }),
-    };
-    // The record is for people; failing to write it must not change the outcome.
-    await recordAttempt(redis, prefix, job.queueName, job.id ?? '', record).catch((err: unknown) =>
-      log.error({ err }, 'could not record the failed attempt'),
-    );
-    if (decision.action === 'fail') throw new UnrecoverableError(reason);
-    // The next attempt may be held as long as this one could.
-    await holds.reset(job).catch((err: unknown) => log.error({ err }, 'could not reset the hold'));
-    throw new Error(reason);
-  }
 }
-
-const errorMessage = (error: unknown) => (error instanceof Error ? error.message : String(error));

@@ -1,27 +1,16 @@
-import { DelayedError, RateLimitError, UnrecoverableError, type Job, type Queue } from 'bullmq';
+import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { decodeTaskError, type PoolName, type TaskError } from '@agentq/contracts';
+import type { PoolName } from '@agentq/contracts';
 import { createTaskQueue, type WorkflowEngine } from '@agentq/queue';
 import type { TaskProcessor } from './run-task.js';
+import { settledFailureOf } from './settle-failure.js';
 import { workflowRefOf } from './workflow-ref.js';
 
 /**
- * The error to record for the step when this attempt's failure is its task's last, decided
- * as BullMQ decides; undefined while attempts remain, and for a hand-back or rate limit
- * (back to the queue, no attempt used). So a step's own retries come first.
- */
-export function finalStepError(job: Job, error: unknown): TaskError | undefined {
-  if (error instanceof RateLimitError || error instanceof DelayedError) return undefined;
-  const last =
-    error instanceof UnrecoverableError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-  if (!last) return undefined;
-  return decodeTaskError(error instanceof Error ? error.message : String(error));
-}
-
-/**
  * Runs a workflow step's task through the engine (start check, output recorded once,
- * dependents released, failure policy), and any other task as before.
+ * dependents released, failure policy), and any other task as before. The step fails when
+ * its task's attempt was settled as the last one.
  */
 export function withWorkflowSteps(engine: WorkflowEngine, processor: TaskProcessor): TaskProcessor {
   return (job, token, abort) => {
@@ -31,19 +20,12 @@ export function withWorkflowSteps(engine: WorkflowEngine, processor: TaskProcess
       ref,
       job.id ?? '',
       () => processor(job, token, abort),
-      (error) => finalStepError(job, error),
+      (error) => {
+        const failure = settledFailureOf(error);
+        return failure?.final ? failure.taskError : undefined;
+      },
     );
   };
-}
-
-/**
- * A step that failed without its processor knowing (its workers kept dying, past
- * maxStalledCount): the workflow learns it here. Idempotent, so a failure the processor
- * already reported changes nothing.
- */
-export async function settleFailedStep(engine: WorkflowEngine, job: Job): Promise<void> {
-  const ref = workflowRefOf(job);
-  if (ref) await engine.onStepFailure(ref, decodeTaskError(job.failedReason));
 }
 
 /** Queues of any pool, opened on first use: a released step may run in a pool not served here. */

@@ -23,6 +23,7 @@ import { loadConfig, type PoolSettings } from '../src/config.js';
 import { PoolWorker } from '../src/pool-worker.js';
 import { WorkerMetrics } from '../src/metrics.js';
 import { createTaskProcessor, type RunTaskOptions } from '../src/run-task.js';
+import { FailureSettler } from '../src/settle-failure.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -70,13 +71,20 @@ export function testPool(name: string, options: FixtureOptions = {}) {
   const finished = new FinishedTasks(connection, prefix, DEFAULT_FINISHED_RECORD_LIMITS, (err) =>
     logger.error({ err }, 'finished records'),
   );
+  const failures = new FailureSettler({
+    redis: connection,
+    prefix,
+    logger,
+    defaultTimeoutMs: 60_000,
+    maxHoldMs: options.maxHoldMs ?? 60_000,
+  });
   const worker = new PoolWorker({
     settings: { ...defaults, concurrency: 4, drainTimeoutMs: 5000, ...options.settings },
     processor: createTaskProcessor({
       registry: new AgentRegistry([...builtinAgents, ...(options.agents ?? [])]),
       logger,
       defaultTimeoutMs: 60_000,
-      maxHoldMs: options.maxHoldMs ?? 60_000,
+      failures,
       redis: connection,
       prefix,
       isolation: options.isolation,
@@ -90,6 +98,7 @@ export function testPool(name: string, options: FixtureOptions = {}) {
     metrics: options.metrics ?? new WorkerMetrics(),
     logger,
     clientErrors: new ClientErrors(),
+    failures,
     finished,
   });
 

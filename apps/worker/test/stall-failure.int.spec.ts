@@ -1,7 +1,7 @@
 import { Worker } from 'bullmq';
 import { ErrorCode } from '@agentq/contracts';
 import { getDeadLetter, recordAttempt } from '@agentq/queue';
-import { STALLED_RUN_MESSAGE } from '../src/run-task.js';
+import { STALLED_RUN_MESSAGE } from '../src/settle-failure.js';
 import { testPool } from './pool-fixture.js';
 
 // Pools that never run a task twice. The stall is found by another process's checker (a

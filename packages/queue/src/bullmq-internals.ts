@@ -5,9 +5,11 @@ import {
   Worker,
   type JobJson,
   type JobsOptions,
+  type Processor,
   type Queue,
   type RedisQueueBackend,
   type Span,
+  type WorkerOptions,
 } from 'bullmq';
 
 /*
@@ -82,13 +84,19 @@ export function recordAddCommand(
 export const STALLED_TOO_OFTEN = 'job stalled more than allowable limit';
 
 /**
- * A BullMQ worker that lets a subclass replace the error a task fails with when it stalled
- * too often (BullMQ's only failure that agentq code does not raise), through its protected
- * `handleFailed`.
+ * A BullMQ worker that replaces the error a task fails with when it stalled too often
+ * (BullMQ's only failure that agentq code does not raise), through BullMQ's protected
+ * `handleFailed`. `stalledTooOften` runs before the task fails and answers its error.
  */
-export abstract class StallAwareWorker extends Worker {
-  /** The error the task fails with instead of BullMQ's; runs before it fails. */
-  protected abstract stalledTooOften(job: Job): Promise<Error>;
+export class StallAwareWorker extends Worker {
+  constructor(
+    name: string,
+    processor: Processor,
+    opts: WorkerOptions,
+    private readonly stalledTooOften: (job: Job) => Promise<Error>,
+  ) {
+    super(name, processor, opts);
+  }
 
   protected override async handleFailed(
     err: Error,

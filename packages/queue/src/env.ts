@@ -69,10 +69,15 @@ export function loadConfigOrExit<C>(
   try {
     return load(env);
   } catch (error) {
-    if (error instanceof ConfigError) {
-      process.stderr.write(`${app}: ${error.message}\n`);
-      process.exit(1);
-    }
-    throw error;
+    return exitOnConfigError(app, error);
   }
+}
+
+/** Stops the process with the message of a bad setting found after the config was read. */
+export function exitOnConfigError(app: string, error: unknown): never {
+  if (error instanceof ConfigError) {
+    process.stderr.write(`${app}: ${error.message}\n`);
+    process.exit(1);
+  }
+  throw error;
 }
