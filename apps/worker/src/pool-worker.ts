@@ -26,8 +26,8 @@ import { TaskAbort } from './task-abort.js';
 
 export interface PoolWorkerOptions {
   settings: PoolSettings;
-  /** Builds the processor for this pool. */
-  processor: (hooks: PoolHooks) => TaskProcessor;
+  /** Runs the pool's tasks. */
+  processor: TaskProcessor;
   connection: Redis;
   prefix: string;
   /** Shown by `queue.getWorkers()`: host, pid, pools, concurrency. */
@@ -226,7 +226,8 @@ export class PoolWorker implements Cancellable {
    */
   private instrument(): Processor {
     const { metrics, settings } = this.options;
-    const processor = this.options.processor(this.hooks());
+    const { processor } = this.options;
+    const hooks = this.hooks();
     const pool = settings.pool;
     const queueWait = metrics.queueWait.labels(pool);
     return async (job, token) => {
@@ -242,7 +243,7 @@ export class PoolWorker implements Cancellable {
         }
       });
       try {
-        return await processor(job, token, abort);
+        return await processor(job, token, abort, hooks);
       } finally {
         const seconds = (performance.now() - startedAt) / 1000;
         this.inFlight.delete(id);

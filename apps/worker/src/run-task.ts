@@ -38,11 +38,15 @@ export interface RunTaskOptions {
   isolation?: { agents: ReadonlySet<string>; moduleUrls: readonly string[] };
 }
 
-/** Runs one attempt of a task; cancels, drains and its time limit go through `abort`. */
+/**
+ * Runs one attempt of a task; cancels, drains and its time limit go through `abort`, and
+ * `hooks` are what it may ask of the pool worker running it.
+ */
 export type TaskProcessor = (
   job: Job,
   token: string | undefined,
   abort: TaskAbort,
+  hooks: PoolHooks,
 ) => Promise<unknown>;
 
 /** Re-checks what the gateway checked: the job may come from an older gateway or by hand. */
@@ -64,7 +68,7 @@ function parseJob(job: Job, registry: AgentRegistry) {
  * abort signal, and return its result (stored on the job by BullMQ). A failure is settled
  * by the {@link FailureSettler}.
  */
-export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks) => TaskProcessor {
+export function createTaskProcessor(options: RunTaskOptions): TaskProcessor {
   const { registry, logger, defaultTimeoutMs, redis, prefix, isolation, services, failures } =
     options;
   const lostRuns = new LostRuns(redis);
@@ -126,7 +130,7 @@ export function createTaskProcessor(options: RunTaskOptions): (hooks: PoolHooks)
     }
   }
 
-  return (hooks) => async (job, token, abort) => {
+  return async (job, token, abort, hooks) => {
     const startedAt = Date.now();
     if (debug) taskLogger(job).debug({ attempt: job.attemptsMade + 1 }, 'task started');
     if ((await lostRuns.takeNew(job)) > 0) failures.runLost(job);

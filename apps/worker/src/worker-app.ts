@@ -25,7 +25,7 @@ import { HealthServer } from './health-server.js';
 import { WorkerMetrics } from './metrics.js';
 import { PoolWorker } from './pool-worker.js';
 import { createTaskProcessor } from './run-task.js';
-import { FailureSettler, type PoolHooks } from './settle-failure.js';
+import { FailureSettler } from './settle-failure.js';
 import { StepQueues, recoverStrandedCreates, withWorkflowSteps } from './workflow-steps.js';
 
 /** What a worker process is made of, built by {@link WorkerApp.create}. */
@@ -146,7 +146,7 @@ export class WorkerApp {
         ],
       },
     });
-    const processor = (hooks: PoolHooks) => withWorkflowSteps(workflows, taskProcessor(hooks));
+    const processor = withWorkflowSteps(workflows, taskProcessor);
     const finished = new FinishedTasks(connection, config.prefix, config.finishedRecords, (err) =>
       logger.warn({ err }, 'could not write finished-task records'),
     );

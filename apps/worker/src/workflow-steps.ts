@@ -13,13 +13,13 @@ import { workflowRefOf } from './workflow-ref.js';
  * its task's attempt was settled as the last one.
  */
 export function withWorkflowSteps(engine: WorkflowEngine, processor: TaskProcessor): TaskProcessor {
-  return (job, token, abort) => {
+  return (job, token, abort, hooks) => {
     const ref = workflowRefOf(job);
-    if (!ref) return processor(job, token, abort);
+    if (!ref) return processor(job, token, abort, hooks);
     return engine.runStep(
       ref,
       job.id ?? '',
-      () => processor(job, token, abort),
+      () => processor(job, token, abort, hooks),
       (error) => {
         const failure = settledFailureOf(error);
         return failure?.final ? failure.taskError : undefined;
