@@ -1,5 +1,6 @@
 import type { ChainableCommander, Redis } from 'ioredis';
 import type { PoolName } from '@agentq/contracts';
+import { loadLuaScript } from '@agentq/queue';
 import type { DecisionRecord } from './decision-store.js';
 
 export interface DecisionHistoryOptions {
@@ -18,17 +19,8 @@ export interface HistoryPage {
 /** A stream entry id: the cursor of a page. */
 export const HISTORY_CURSOR = /^\d{1,20}-\d{1,20}$/;
 
-/**
- * XADD, then trim to the cap and to the retention measured on Redis' clock (the entry ids'),
- * so trimming does not depend on whose clock wrote. Exact trims: changes are rare, so each
- * removes a handful of entries at most.
- */
-const APPEND_LUA = `
-local id = redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[1], '*', 'd', ARGV[3])
-local ms = tonumber(string.match(id, '^(%d+)'))
-redis.call('XTRIM', KEYS[1], 'MINID', math.max(0, ms - tonumber(ARGV[2])) .. '-0')
-return id
-`;
+/** Appends a decision and trims its stream (`lua/history-append.lua`). */
+const APPEND = loadLuaScript('history-append');
 
 /**
  * The decisions worth answering "why did it scale at 3 am" with: those that changed the
@@ -45,7 +37,10 @@ export class DecisionHistory {
     private readonly prefix: string,
     private readonly options: DecisionHistoryOptions,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    // Before any MULTI of this connection is made, whose `append` runs it.
+    APPEND.defineOn(redis);
+  }
 
   private key(pool?: PoolName): string {
     return pool === undefined
@@ -64,7 +59,7 @@ export class DecisionHistory {
     const { maxEntries, retentionMs } = this.options;
     const value = JSON.stringify(record);
     for (const key of [this.key(), this.key(record.pool)]) {
-      multi.eval(APPEND_LUA, 1, key, maxEntries, retentionMs, value);
+      APPEND.queue(multi, [key], [maxEntries, retentionMs, value]);
     }
   }
 

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { loadLuaScript } from '@agentq/queue';
 
 export interface LeaderLeaseOptions {
   redis: Redis;
@@ -13,15 +14,10 @@ export interface LeaderLeaseOptions {
   onChange?: (leader: boolean) => void;
 }
 
-/** Extends the lease only if this holder still owns it. */
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
-/** 1 if this holder owns the lease and its token is the latest acquisition's. */
-const CONFIRM = `if redis.call('GET', KEYS[1]) == ARGV[1] and redis.call('GET', KEYS[2]) == ARGV[2]
-  then return 1 else return 0 end`;
-/** Deletes the lease only if this holder still owns it. */
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('DEL', KEYS[1]) else return 0 end`;
+// Compare-and-renew, compare-and-check, compare-and-delete (`lua/lease-*.lua`).
+const RENEW = loadLuaScript<number>('lease-renew');
+const CONFIRM = loadLuaScript<number>('lease-confirm');
+const RELEASE = loadLuaScript<number>('lease-release');
 
 /**
  * Leader election with a Redis lease: `SET key <holder> NX PX ttl`, renewed every ttl/3
@@ -61,7 +57,7 @@ export class LeaderLease {
   async confirm(): Promise<boolean> {
     if (!this.isLeader() || this.token === undefined) return false;
     const { redis, key } = this.options;
-    const owned = await redis.eval(CONFIRM, 2, key, `${key}:fence`, this.holder, this.token);
+    const owned = await CONFIRM.run(redis, [key, `${key}:fence`], [this.holder, this.token]);
     if (owned !== 1) this.setLeader(false);
     return this.leader;
   }
@@ -77,7 +73,7 @@ export class LeaderLease {
     clearTimeout(this.timer);
     await this.current;
     if (this.leader) {
-      await this.options.redis.eval(RELEASE, 1, this.options.key, this.holder).catch(() => 0);
+      await RELEASE.run(this.options.redis, [this.options.key], [this.holder]).catch(() => 0);
       this.setLeader(false);
     }
   }
@@ -97,7 +93,7 @@ export class LeaderLease {
     const startedAt = Date.now();
     try {
       if (this.leader) {
-        const renewed = await redis.eval(RENEW, 1, key, this.holder, String(ttlMs));
+        const renewed = await RENEW.run(redis, [key], [this.holder, ttlMs]);
         if (renewed === 1) this.renewedAt = startedAt;
         else this.setLeader(false);
       } else {

@@ -1,22 +1,13 @@
 import type { Job } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { loadLuaScript } from '@agentq/queue';
 
 /**
- * A field of BullMQ's job hash: how many of the task's stalls (BullMQ's `stalledCounter`)
- * have already been counted as failed attempts.
+ * Counts the stalls not counted yet, once, however many workers fetch the task
+ * (`lua/lost-runs-take.lua`): a field of BullMQ's job hash holds how many of its stalls have
+ * already been counted as failed attempts.
  */
-const COUNTED_FIELD = 'agentqLostCounted';
-
-// Counts the stalls not counted yet, once, however many workers fetch the task.
-const TAKE_NEW = `
-local counted = tonumber(redis.call('HGET', KEYS[1], '${COUNTED_FIELD}') or '0')
-local stalls = tonumber(ARGV[1])
-if stalls <= counted then return 0 end
-redis.call('HSET', KEYS[1], '${COUNTED_FIELD}', stalls)
--- This fetch only counts the loss: it is not a start of the agent ('ats', attemptsStarted).
-redis.call('HINCRBY', KEYS[1], 'ats', -1)
-return stalls - counted
-`;
+const TAKE_NEW = loadLuaScript<number>('lost-runs-take');
 
 /**
  * Runs of a task that were lost with their worker (BullMQ moved the task back after its
@@ -30,7 +21,7 @@ export class LostRuns {
   async takeNew(job: Job): Promise<number> {
     if (job.stalledCounter === 0) return 0;
     const key = `${job.queueQualifiedName}:${job.id}`;
-    const lost = Number(await this.redis.eval(TAKE_NEW, 1, key, job.stalledCounter));
+    const lost = await TAKE_NEW.run(this.redis, [key], [job.stalledCounter]);
     // As the script did to the stored count, for what reads this job object next.
     if (lost > 0) job.attemptsStarted -= 1;
     return lost;

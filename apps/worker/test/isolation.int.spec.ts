@@ -102,7 +102,7 @@ describe(runAgentInThread.name, () => {
     // Long enough that only a release, not the key's expiry (nor a renewal), comes in time.
     const ttlMs = 20_000;
     const key = `${pool.prefix}:state:t:lock:unawaited`;
-    const evals = jest.spyOn(pool.connection, 'eval');
+    const sent = jest.spyOn(pool.connection, 'sendCommand');
     try {
       expect(await run('test.unawaited-lock', { ttlMs })).toMatchObject({
         state: 'completed',
@@ -114,12 +114,14 @@ describe(runAgentInThread.name, () => {
         async () => (await pool.connection.exists(key)) === 0 || undefined,
       );
       // Taken, then deleted by the worker's release script: not merely never taken.
-      const onKey = evals.mock.calls.flatMap((call, i) =>
-        call[2] === key ? [evals.mock.results[i]?.value as Promise<unknown>] : [],
+      const onKey = sent.mock.calls.flatMap(([command]) =>
+        ['eval', 'evalsha'].includes(command.name) && command.args[2] === key
+          ? [command.promise]
+          : [],
       );
       expect(await Promise.all(onKey)).toEqual([1]);
     } finally {
-      evals.mockRestore();
+      sent.mockRestore();
     }
   });
 

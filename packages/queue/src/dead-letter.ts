@@ -3,6 +3,7 @@ import type { Redis } from 'ioredis';
 import { z } from 'zod';
 import { PoolNameSchema, type PoolName } from '@agentq/contracts';
 import { AttemptRecordSchema } from './task-attempts.js';
+import { loadLuaScript } from './scripts/lua-script.js';
 
 /**
  * The dead-letter list: tasks that failed for good (last attempt used, or a failure that
@@ -184,16 +185,8 @@ async function removeDeadLetter(redis: Redis, prefix: string, entry: DeadLetter)
   await multi.exec();
 }
 
-/**
- * Lua: deletes the entry (KEYS[1] field ARGV[1]) and its index members (KEYS[2..]) if the
- * entry still reads ARGV[2]; answers 1 if it did.
- */
-const REMOVE_IF_UNCHANGED = `
-if redis.call('HGET', KEYS[1], ARGV[1]) ~= ARGV[2] then return 0 end
-redis.call('HDEL', KEYS[1], ARGV[1])
-for i = 2, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
-return 1
-`;
+/** Removes a dead letter unless it changed since it was read (`lua/dead-letter-remove.lua`). */
+const REMOVE_IF_UNCHANGED = loadLuaScript<number>('dead-letter-remove');
 
 /**
  * Removes a task's dead letter once the task was re-queued by other means (a retry of its
@@ -215,7 +208,7 @@ export async function removeDeadLetterUpTo(
   const entry = DeadLetterSchema.parse(JSON.parse(raw));
   if (entry.failedAt > failedAt) return false;
   const keys = [entriesKey(prefix), ...indexKeysOf(prefix, entry)];
-  return (await redis.eval(REMOVE_IF_UNCHANGED, keys.length, ...keys, id, raw)) === 1;
+  return (await REMOVE_IF_UNCHANGED.run(redis, keys, [id, raw])) === 1;
 }
 
 export type RedriveResult =

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
+import { loadLuaScript } from './scripts/lua-script.js';
 
 /** A running task whose worker had no connection when it was found, with its lock as then. */
 export interface OrphanedTask {
@@ -14,33 +15,8 @@ export interface OrphanedTask {
 
 type QueueKeys = Pick<Queue, 'toKey'>;
 
-/**
- * Lua: the active jobs (KEYS[1]) whose `processedBy` is none of ARGV[2..] and whose lock is
- * set, as flat `id, owner, token, expiresAt` quads. ARGV[1]: the queue's job key prefix.
- * Reads one hash field per active job.
- */
-const FIND_ORPHANED = `
-local live = {}
-for i = 2, #ARGV do live[ARGV[i]] = true end
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local found = {}
-for _, id in ipairs(redis.call('LRANGE', KEYS[1], 0, -1)) do
-  local job = ARGV[1] .. id
-  local owner = redis.call('HGET', job, 'pb')
-  if owner and not live[owner] then
-    local token = redis.call('GET', job .. ':lock')
-    local ttl = redis.call('PTTL', job .. ':lock')
-    if token and ttl > 0 then
-      table.insert(found, id)
-      table.insert(found, owner)
-      table.insert(found, token)
-      table.insert(found, tostring(now + ttl))
-    end
-  end
-end
-return found
-`;
+/** Active tasks whose worker is not connected (`lua/orphaned-find.lua`). */
+const FIND_ORPHANED = loadLuaScript<string[]>('orphaned-find');
 
 /**
  * The running tasks of the queue whose worker is not one of `connected` (names as in
@@ -52,13 +28,11 @@ export async function findOrphanedTasks(
   queue: QueueKeys,
   connected: ReadonlySet<string>,
 ): Promise<OrphanedTask[]> {
-  const flat = (await redis.eval(
-    FIND_ORPHANED,
-    1,
-    queue.toKey('active'),
-    queue.toKey(''),
-    ...connected,
-  )) as string[];
+  const flat = await FIND_ORPHANED.run(
+    redis,
+    [queue.toKey('active')],
+    [queue.toKey(''), ...connected],
+  );
   const tasks: OrphanedTask[] = [];
   for (let i = 0; i + 3 < flat.length; i += 4) {
     const [taskId, owner, token, expiresAt] = flat.slice(i, i + 4) as [
@@ -79,35 +53,8 @@ export async function findOrphanedTasks(
  */
 const EXPIRY_SLACK_MS = 50;
 
-/**
- * Lua: for each `id, owner, token, expiresAt` quad in ARGV[3..] whose job (key prefix
- * ARGV[1]) is still `processedBy` owner, with the same lock token and an expiry moved by no
- * more than ARGV[2] ms (not renewed): deletes the lock and adds the job to the stalled set
- * (KEYS[1]), which BullMQ's stalled-job check then moves exactly as it moves a job whose
- * lock expired. Clears the check's throttle (KEYS[2]) so that the next check runs at once.
- * Answers the ids released.
- */
-const RELEASE_ORPHANED = `
-local time = redis.call('TIME')
-local now = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
-local slack = tonumber(ARGV[2])
-local released = {}
-for i = 3, #ARGV, 4 do
-  local id, owner, token, expiresAt = ARGV[i], ARGV[i + 1], ARGV[i + 2], tonumber(ARGV[i + 3])
-  local job = ARGV[1] .. id
-  local lock = job .. ':lock'
-  if redis.call('GET', lock) == token and redis.call('HGET', job, 'pb') == owner then
-    local ttl = redis.call('PTTL', lock)
-    if ttl > 0 and math.abs(now + ttl - expiresAt) <= slack then
-      redis.call('DEL', lock)
-      redis.call('SADD', KEYS[1], id)
-      table.insert(released, id)
-    end
-  end
-end
-if #released > 0 then redis.call('DEL', KEYS[2]) end
-return released
-`;
+/** Makes untouched orphaned tasks stalled for BullMQ (`lua/orphaned-release.lua`). */
+const RELEASE_ORPHANED = loadLuaScript<string[]>('orphaned-release');
 
 /**
  * Releases tasks found by {@link findOrphanedTasks} whose lock nobody touched since (same
@@ -127,13 +74,9 @@ export async function releaseOrphanedTasks(
     token,
     String(expiresAt),
   ]);
-  return (await redis.eval(
-    RELEASE_ORPHANED,
-    2,
-    queue.toKey('stalled'),
-    queue.toKey('stalled-check'),
-    queue.toKey(''),
-    EXPIRY_SLACK_MS,
-    ...quads,
-  )) as string[];
+  return RELEASE_ORPHANED.run(
+    redis,
+    [queue.toKey('stalled'), queue.toKey('stalled-check')],
+    [queue.toKey(''), EXPIRY_SLACK_MS, ...quads],
+  );
 }

@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Redis } from 'ioredis';
+import { loadLuaScript } from '@agentq/queue';
 import { TransientError } from '../errors.js';
 
-// Release and renew only while the key still holds our token: a holder whose lock expired
-// and was taken by another must not delete or extend the new holder's lock.
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
+// Release and renew only while the key still holds our token (`lua/lease-*.lua`).
+const RELEASE = loadLuaScript<number>('lease-release');
+const RENEW = loadLuaScript<number>('lease-renew');
 
 export interface LockOptions {
   /**
@@ -73,7 +73,7 @@ export async function withLock<T>(
   // Aborted while the SET was on its way: the section never runs, and the lock goes now
   // (the abort listener below would never hear an abort that already happened).
   if (options.signal?.aborted) {
-    await redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+    await RELEASE.run(redis, [key], [token]).catch(() => undefined);
     throw options.signal.reason;
   }
 
@@ -83,7 +83,7 @@ export async function withLock<T>(
   let renewedAt = Date.now();
   const renew = async () => {
     try {
-      const kept = await redis.eval(RENEW, 1, key, token, ttlMs);
+      const kept = await RENEW.run(redis, [key], [token, ttlMs]);
       if (kept === 1) renewedAt = Date.now();
       else lost.abort(new TransientError(`lock "${key}" was lost`));
     } catch (error) {
@@ -97,7 +97,7 @@ export async function withLock<T>(
   const stop = () => {
     clearInterval(timer);
     options.signal?.removeEventListener('abort', onAbort);
-    return redis.eval(RELEASE, 1, key, token);
+    return RELEASE.run(redis, [key], [token]);
   };
   let result: T;
   try {

@@ -8,8 +8,6 @@ const LUA_DIR = new URL('../../lua/', import.meta.url);
 /** `-- @include "includes/name"`: the file `lua/includes/name.lua` (or a generated fragment) goes here. */
 const INCLUDE_LINE = /^-- @include "([a-z0-9/-]+)"$/gm;
 
-/** A connection, or a MULTI / pipeline being built on one. */
-type ScriptHost = Redis | Cluster | ChainableCommander;
 type ScriptCommand = (...args: (string | number | Buffer)[]) => Promise<unknown>;
 
 export type ScriptArg = string | number | Buffer;
@@ -45,29 +43,27 @@ export class LuaScript<Reply = unknown> {
     return this.commandOn(redis, 'Buffer')(keys.length, ...keys, ...args);
   }
 
-  /** Adds a run of the script to a MULTI or pipeline of `redis` (defined on `redis` first). */
-  queue(
-    redis: Redis | Cluster,
-    multi: ChainableCommander,
-    keys: readonly string[],
-    args: readonly ScriptArg[],
-  ): void {
-    this.define(redis);
-    // A pipeline copies the commands its connection had when it was made.
+  /**
+   * Adds a run of the script to a MULTI or pipeline. It must be made on a connection the
+   * script was defined on (`defineOn`) before: a pipeline copies the commands its connection
+   * had when it was made.
+   */
+  queue(multi: ChainableCommander, keys: readonly string[], args: readonly ScriptArg[]): void {
     const command = (multi as unknown as Record<string, ScriptCommand | undefined>)[this.command];
-    if (!command) throw new Error(`script ${this.name} was defined after this MULTI was made`);
+    if (!command) throw new Error(`script ${this.name} was not defined before this MULTI`);
     void command.call(multi, keys.length, ...keys, ...args);
   }
 
   private commandOn(redis: Redis | Cluster, variant: '' | 'Buffer'): ScriptCommand {
-    this.define(redis);
+    this.defineOn(redis);
     const host = redis as unknown as Record<string, ScriptCommand>;
     const command = host[this.command + variant];
     if (!command) throw new Error(`script ${this.name} is not defined on this connection`);
     return command.bind(redis);
   }
 
-  private define(redis: ScriptHost): void {
+  /** Makes the script a command of the connection (runs do it on first use). */
+  defineOn(redis: Redis | Cluster): void {
     if (this.command in redis) return;
     (redis as Redis).defineCommand(this.command, { lua: this.source });
   }

@@ -37,7 +37,7 @@ import {
   workflowChannel,
   workflowKeys,
 } from './workflow-keys.js';
-import { CANCEL_WORKFLOW, COMPLETE_STEP, FAIL_STEP, START_STEP } from './workflow-scripts.js';
+import { loadLuaScript, type LuaScript } from '../scripts/lua-script.js';
 
 export interface WorkflowEngineOptions {
   redis: Redis;
@@ -62,7 +62,7 @@ export interface FirstStep {
   insert: JobInsert;
 }
 
-/** What a step's task should do when it starts: run, or not (see START_STEP). */
+/** What a step's task should do when it starts: run, or not (see `lua/workflow-start-step.lua`). */
 export type StepStart = 'run' | 'done' | 'stop';
 
 interface StepRecord {
@@ -75,7 +75,7 @@ interface StepRecord {
   errorMessage?: string;
 }
 
-/** COMPLETE_STEP's reply: nothing released, or what is needed to enqueue what was. */
+/** `workflow-complete-step.lua`'s reply: nothing released, or what is needed to enqueue what was. */
 type ReleaseReply =
   | []
   | [
@@ -87,11 +87,12 @@ type ReleaseReply =
     ];
 
 type Script = 'startStep' | 'completeStep' | 'failStep' | 'cancelWorkflow';
-const SCRIPTS: Record<Script, string> = {
-  startStep: START_STEP,
-  completeStep: COMPLETE_STEP,
-  failStep: FAIL_STEP,
-  cancelWorkflow: CANCEL_WORKFLOW,
+/** The scripts that move a workflow's steps (`lua/workflow-*.lua`), on its eight keys. */
+const SCRIPTS: Record<Script, LuaScript> = {
+  startStep: loadLuaScript('workflow-start-step'),
+  completeStep: loadLuaScript('workflow-complete-step'),
+  failStep: loadLuaScript('workflow-fail-step'),
+  cancelWorkflow: loadLuaScript('workflow-cancel'),
 };
 
 /**
@@ -380,15 +381,12 @@ export class WorkflowEngine {
   }
 
   private run(script: Script, id: string, args: (string | number)[]): Promise<unknown> {
-    return this.options.redis.eval(
-      SCRIPTS[script],
-      8,
-      ...scriptKeys(this.options.prefix, id),
+    return SCRIPTS[script].run(this.options.redis, scriptKeys(this.options.prefix, id), [
       nowIso(),
       workflowChannel(this.options.prefix),
       id,
       ...args,
-    );
+    ]);
   }
 }
 

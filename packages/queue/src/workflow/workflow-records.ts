@@ -11,7 +11,7 @@ export interface WorkflowRecords {
 }
 
 /**
- * What storing a new workflow writes (read by the scripts in `workflow-scripts.ts`): its
+ * What storing a new workflow writes (read by the scripts `lua/workflow-*.lua`): its
  * meta, each step's record (`queued` for steps without dependencies, else `pending`), its
  * definition, dependencies, count of unfinished dependencies and dependents.
  */
