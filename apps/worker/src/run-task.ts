@@ -9,7 +9,7 @@ import {
   type AgentServices,
 } from '@agentq/agents';
 import { TaskJobDataSchema } from '@agentq/contracts';
-import { runAgentInThread } from './agent-thread.js';
+import { runAgentInThread } from './agent-thread/run-in-thread.js';
 import { AttemptContext } from './attempt-context.js';
 import { redisCancelCheck, type CancelCheck } from './cancel-listener.js';
 import { LostRuns } from './lost-runs.js';
@@ -32,10 +32,10 @@ export interface RunTaskOptions {
   /** State, LLM and HTTP for the agents, scoped per task to its tenant. */
   services: AgentServices;
   /**
-   * These agents run in a worker thread of their own, which imports them from the first of
-   * `moduleUrls` (modules exporting `builtinAgents`, `agents` or a default) that has them.
+   * These agents run in a worker thread of their own, which finds them among the built-in
+   * agents, then in the first of the plugin modules `pluginUrls` that exports them.
    */
-  isolation?: { agents: ReadonlySet<string>; moduleUrls: readonly string[] };
+  isolation?: { agents: ReadonlySet<string>; pluginUrls: readonly string[] };
 }
 
 /**
@@ -113,7 +113,7 @@ export function createTaskProcessor(options: RunTaskOptions): TaskProcessor {
       const run =
         isolated && isolation
           ? runAgentInThread({
-              moduleUrls: isolation.moduleUrls,
+              pluginUrls: isolation.pluginUrls,
               agentName: agent.name,
               input,
               ctx,

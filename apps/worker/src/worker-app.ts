@@ -139,11 +139,9 @@ export class WorkerApp {
       cancels,
       isolation: {
         agents: config.isolatedAgents,
-        // Where the threads import agents from: the built-ins, then the plugins.
-        moduleUrls: [
-          import.meta.resolve('@agentq/agents'),
-          ...config.agentModules.map((specifier) => agentModuleUrl(specifier, process.cwd())),
-        ],
+        pluginUrls: config.agentModules.map((specifier) =>
+          agentModuleUrl(specifier, process.cwd()),
+        ),
       },
     });
     const processor = withWorkflowSteps(workflows, taskProcessor);

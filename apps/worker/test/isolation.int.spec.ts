@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { pathToFileURL } from 'node:url';
 import type { Job } from 'bullmq';
 import {
   LlmChatInputSchema,
@@ -13,14 +11,12 @@ import {
 } from '@agentq/agents';
 import type { TaskJobData } from '@agentq/contracts';
 import { ConfigError } from '@agentq/queue';
-import { runAgentInThread } from '../src/agent-thread.js';
+import { runAgentInThread } from '../src/agent-thread/run-in-thread.js';
 import { checkIsolatedAgents } from '../src/config.js';
 import { testAgent, testPool } from './pool-fixture.js';
 
-/** The modules the threads import agents from, as main.ts lists them: built-ins, plugins. */
-const agentsUrl = pathToFileURL(createRequire(import.meta.url).resolve('@agentq/agents')).href;
-const fixturesUrl = new URL('./fixtures/unruly-agents.mjs', import.meta.url).href;
-const moduleUrls = [agentsUrl, fixturesUrl];
+/** The plugin modules the threads import agents from, as the worker app lists them. */
+const pluginUrls = [new URL('./fixtures/unruly-agents.mjs', import.meta.url).href];
 /** The jest object of a native-ESM test (this package has no @jest/globals). */
 const { jest } = import.meta as ImportMeta & { jest: typeof globalThis.jest };
 const llmDefaults = { defaultModel: 'test-model', presets: { tester: 'You test things.' } };
@@ -31,7 +27,7 @@ const inParent = (name: string) =>
 const names = ['test.exits', 'test.spins', 'test.threaded', 'test.services', 'test.unawaited-lock'];
 const pool = testPool('isolation', {
   agents: names.map(inParent),
-  isolation: { agents: new Set([...names, 'http.request']), moduleUrls },
+  isolation: { agents: new Set([...names, 'http.request']), pluginUrls },
 });
 const { queue } = pool;
 
@@ -154,7 +150,7 @@ describe(runAgentInThread.name, () => {
     const ctx = createTestContext({ llm });
     const input = LlmChatInputSchema.parse({ prompt: 'hi', role: 'tester', stream: true });
     await expect(
-      runAgentInThread({ moduleUrls, agentName: 'llm.chat', input, ctx, llm: llmDefaults }),
+      runAgentInThread({ pluginUrls, agentName: 'llm.chat', input, ctx, llm: llmDefaults }),
     ).resolves.toEqual(answer);
     expect(requests).toMatchObject([
       {
@@ -201,7 +197,7 @@ describe(runAgentInThread.name, () => {
     const ctx = createTestContext({ signal: controller.signal });
     const input = { a: 1, b: 2 };
     await expect(
-      runAgentInThread({ moduleUrls, agentName: 'test.threaded', input, ctx, llm: llmDefaults }),
+      runAgentInThread({ pluginUrls, agentName: 'test.threaded', input, ctx, llm: llmDefaults }),
     ).rejects.toThrow('timed out');
     expect(ctx.progressUpdates).toEqual([]);
   });
@@ -210,7 +206,7 @@ describe(runAgentInThread.name, () => {
     const controller = new AbortController();
     const ctx = createTestContext({ signal: controller.signal });
     const running = runAgentInThread({
-      moduleUrls,
+      pluginUrls,
       agentName: 'test.spins',
       input: {},
       ctx,

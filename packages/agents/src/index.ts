@@ -47,6 +47,7 @@ export { withLock, type HeldLock, type LockOptions } from './state/lock.js';
 export {
   AgentModuleError,
   agentModuleUrl,
+  agentsExportedBy,
   loadAgentModules,
 } from './plugins/load-agent-modules.js';
 export { createTestContext } from './testing/test-context.js';

@@ -38,7 +38,7 @@ function problemsOf(value: unknown): string[] {
 }
 
 /** A module's agents: `export const agents = [...]`, or a default export (one or an array). */
-function exportedAgents(module: Record<string, unknown>, specifier: string): unknown[] {
+export function agentsExportedBy(module: Record<string, unknown>, specifier: string): unknown[] {
   const exported = module.agents ?? module.default;
   if (exported === undefined) {
     throw new AgentModuleError(
@@ -71,7 +71,7 @@ export async function loadAgentModules(
         cause: error,
       });
     }
-    for (const [index, candidate] of exportedAgents(module, specifier).entries()) {
+    for (const [index, candidate] of agentsExportedBy(module, specifier).entries()) {
       const problems = problemsOf(candidate);
       if (problems.length > 0) {
         throw new AgentModuleError(

@@ -8,168 +8,24 @@ import {
   TimeoutError,
   TransientError,
   type AgentContext,
-  type ChatRequest,
   type HeldLock,
-  type HoldReason,
-  type HttpRequest,
   type LlmDefaults,
 } from '@agentq/agents';
 import { ErrorCode } from '@agentq/contracts';
+import {
+  fieldsOf,
+  type CallMessage,
+  type ServiceCall,
+  type ThreadData,
+  type ThreadError,
+  type ThreadMessage,
+} from './protocol.js';
 
 /**
- * The thread's code, inline so it needs no build output of its own (plain JavaScript: the
- * thread runs without a TypeScript loader). It imports the agent from the first module that
- * has it and runs it with a context whose `state`, `llm` and `http` post each call to the
- * parent and settle with the parent's answer. Errors cross as their fields (structured clone
- * drops an error's `code`, which classifyError goes by).
+ * The thread's code, as the worker's build emits it: the same path from `src/` (tests) and
+ * from `dist/`, so tests run the built thread (the worker's test task builds it first).
  */
-const THREAD_SOURCE = `
-const { parentPort, workerData } = require('node:worker_threads');
-const { moduleUrls, agentName, input, taskId, attempt, redelivered, tenant, llm } = workerData;
-const fieldsOf = (err) => ({
-  name: err?.name, message: String(err?.message ?? err), code: err?.code, retryAfterMs: err?.retryAfterMs,
-  reason: err?.reason,
-});
-const errorOf = (fields) => Object.assign(new Error(fields.message), fields);
-
-// Calls made on the parent, by id.
-const calls = new Map();
-let lastId = 0;
-function call(method, args, { signal, onDelta, section } = {}) {
-  const id = ++lastId;
-  return new Promise((resolve, reject) => {
-    // The agent's own signal: the parent stops the call, which then fails with its reason.
-    const onAbort = () => parentPort.postMessage({ type: 'abort', id });
-    const settle = (ok, value) => {
-      calls.delete(id);
-      signal?.removeEventListener('abort', onAbort);
-      (ok ? resolve : reject)(value);
-    };
-    parentPort.postMessage({ type: 'call', id, method, args, stream: onDelta !== undefined });
-    calls.set(id, { settle, signal, onDelta, section });
-    if (signal?.aborted) onAbort();
-    else signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-parentPort.on('message', (message) => {
-  const entry = calls.get(message.id);
-  if (!entry) return;
-  switch (message.type) {
-    case 'delta':
-      entry.onDelta(message.text);
-      return;
-    case 'lock-held': {
-      // The parent holds (and renews) the lock while the section runs here.
-      entry.lost = new AbortController();
-      const done = (ok) => parentPort.postMessage({ type: 'section-done', id: message.id, ok });
-      Promise.resolve()
-        .then(() => entry.section({ token: message.token, signal: entry.lost.signal }))
-        .then(
-          (value) => { entry.value = value; done(true); },
-          (err) => { entry.sectionError = { err }; done(false); },
-        );
-      return;
-    }
-    case 'lock-lost':
-      entry.lost?.abort(errorOf(message.error));
-      return;
-    case 'reply':
-      if (message.ok) entry.settle(true, entry.section ? entry.value : message.value);
-      else if (entry.sectionError) entry.settle(false, entry.sectionError.err);
-      else entry.settle(false, entry.signal?.aborted ? entry.signal.reason : errorOf(message.error));
-      return;
-  }
-});
-
-// The parent ends the thread on abort; this signal only satisfies the context's shape.
-const ctx = {
-  taskId, attempt, redelivered, tenant, signal: new AbortController().signal,
-  progress: async (value) => parentPort.postMessage({ type: 'progress', value }),
-  log: async (line) => parentPort.postMessage({ type: 'log', line }),
-  state: {
-    get: (key) => call('state.get', [key]),
-    set: (key, value, options) => call('state.set', [key, value, options]),
-    del: (key) => call('state.del', [key]),
-    incr: (key, by) => call('state.incr', [key, by]),
-    sadd: (key, ...members) => call('state.sadd', [key, ...members]),
-    smembers: (key) => call('state.smembers', [key]),
-    withLock: (name, ttlMs, section, options) =>
-      call('state.withLock', [name, ttlMs, options?.waitMs], { signal: options?.signal, section }),
-  },
-  llm: {
-    defaultModel: llm.defaultModel,
-    preset: (name) => (Object.hasOwn(llm.presets, name) ? llm.presets[name] : undefined),
-    chat: (request, options) => call('llm.chat', [request], options),
-  },
-  http: { request: (request, options) => call('http.request', [request], options) },
-};
-
-async function findAgent() {
-  for (const url of moduleUrls) {
-    const mod = await import(url);
-    const exported = [mod.agents ?? mod.default ?? []].flat();
-    const agent = [...(mod.builtinAgents ?? []), ...exported].find((a) => a?.name === agentName);
-    if (agent) return agent;
-  }
-  throw new Error('agent "' + agentName + '" is in none of ' + moduleUrls.join(', '));
-}
-findAgent()
-  .then((agent) => agent.run(input, ctx))
-  .then(
-    (value) => parentPort.postMessage({ type: 'result', value }),
-    (err) => parentPort.postMessage({ type: 'error', error: fieldsOf(err) }),
-  );
-`;
-
-interface ThreadError {
-  name?: string;
-  message: string;
-  code?: string;
-  retryAfterMs?: number;
-  reason?: HoldReason;
-}
-
-/** A call of the thread's `ctx.state`, `ctx.llm` or `ctx.http`, with what can be cloned of it. */
-type ServiceCall = { type: 'call'; id: number; stream: boolean } & (
-  | { method: 'state.get' | 'state.del' | 'state.smembers'; args: [key: string] }
-  | { method: 'state.set'; args: [key: string, value: unknown, options?: { ttlMs?: number }] }
-  | { method: 'state.incr'; args: [key: string, by?: number] }
-  | { method: 'state.sadd'; args: [key: string, ...members: string[]] }
-  | { method: 'state.withLock'; args: [name: string, ttlMs: number, waitMs?: number] }
-  | { method: 'llm.chat'; args: [request: ChatRequest] }
-  | { method: 'http.request'; args: [request: HttpRequest] }
-);
-
-type ThreadMessage =
-  | { type: 'progress'; value: number | Record<string, unknown> }
-  | { type: 'log'; line: string }
-  | { type: 'result'; value: unknown }
-  | { type: 'error'; error: ThreadError }
-  | ServiceCall
-  /** The agent aborted the signal it gave the call. */
-  | { type: 'abort'; id: number }
-  /** The section of a `withLock` call ended (its value or error stays in the thread). */
-  | { type: 'section-done'; id: number; ok: boolean };
-
-/** What the parent tells the thread about one of its calls. */
-type CallMessage =
-  | { type: 'reply'; id: number; ok: true; value: unknown }
-  | { type: 'reply'; id: number; ok: false; error: ThreadError }
-  | { type: 'delta'; id: number; text: string }
-  | { type: 'lock-held'; id: number; token: string }
-  | { type: 'lock-lost'; id: number; error: ThreadError };
-
-function fieldsOf(error: unknown): ThreadError {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const { code, retryAfterMs } = error as { code?: unknown; retryAfterMs?: unknown };
-  return {
-    name: error.name,
-    message: error.message,
-    code: typeof code === 'string' ? code : undefined,
-    retryAfterMs: typeof retryAfterMs === 'number' ? retryAfterMs : undefined,
-    reason: error instanceof RateLimitedError ? error.reason : undefined,
-  };
-}
+const THREAD_MAIN = new URL('../../dist/agent-thread/thread-main.js', import.meta.url);
 
 /** The agent error the thread reported, as its class again, so classifyError sees it. */
 function revive(error: ThreadError): Error {
@@ -314,8 +170,8 @@ class ThreadServices {
 }
 
 export interface ThreadRun {
-  /** Modules exporting agents (`builtinAgents`, `agents` or a default); the first with it wins. */
-  moduleUrls: readonly string[];
+  /** Plugin modules (URLs) the thread looks for the agent in, after the built-in agents. */
+  pluginUrls: readonly string[];
   agentName: string;
   input: unknown;
   /** The task's context: the thread's progress, log lines and service calls go through it. */
@@ -340,19 +196,17 @@ export function runAgentInThread(run: ThreadRun): Promise<unknown> {
     );
   }
   return new Promise((resolve, reject) => {
-    const thread = new Worker(THREAD_SOURCE, {
-      eval: true,
-      workerData: {
-        moduleUrls: run.moduleUrls,
-        agentName: run.agentName,
-        input: run.input,
-        taskId: ctx.taskId,
-        attempt: ctx.attempt,
-        redelivered: ctx.redelivered,
-        tenant: ctx.tenant,
-        llm: run.llm,
-      },
-    });
+    const workerData: ThreadData = {
+      pluginUrls: run.pluginUrls,
+      agentName: run.agentName,
+      input: run.input,
+      taskId: ctx.taskId,
+      attempt: ctx.attempt,
+      redelivered: ctx.redelivered,
+      tenant: ctx.tenant,
+      llm: run.llm,
+    };
+    const thread = new Worker(THREAD_MAIN, { workerData });
     const services = new ThreadServices(thread, ctx);
     let settled = false;
     const settle = (outcome: () => void) => {
