@@ -2,17 +2,23 @@ import { z } from 'zod';
 import { PoolNameSchema, type PriorityLevel } from '@agentq/contracts';
 import {
   agentDeploymentFromEnv,
+  agentModulesEnvDocs,
   agentModulesEnvShape,
+  llmDeploymentEnvDocs,
   llmDeploymentEnvShape,
 } from '@agentq/agents';
 import {
   DEFAULT_RETENTION,
+  apiKeysEnvDocs,
   apiKeysEnvShape,
   commaList,
   parseEnv,
+  sharedEnvDocs,
   sharedEnvShape,
   tenantPoliciesFromEnv,
+  tenantsEnvDocs,
   tenantsEnvShape,
+  type EnvDocs,
   type RateLimit,
 } from '@agentq/queue';
 
@@ -39,74 +45,95 @@ const corsOrigins = z
     ),
   );
 
+/** Every variable the gateway reads. */
+export const envShape = {
+  ...sharedEnvShape,
+  ...tenantsEnvShape,
+  ...agentModulesEnvShape,
+  ...llmDeploymentEnvShape,
+  PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
+  AGENTQ_GATEWAY_HOST: z.string().min(1).default('0.0.0.0'),
+  AGENTQ_POOLS: commaList(PoolNameSchema).default(['default']),
+  AGENTQ_GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
+  AGENTQ_GATEWAY_BODY_MAX_DEPTH: z.coerce.number().int().min(4).max(1000).default(64),
+  AGENTQ_GATEWAY_INPUT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(262_144),
+  AGENTQ_RETENTION_COMPLETED_AGE_S: seconds.default(DEFAULT_RETENTION.completedAgeSeconds),
+  AGENTQ_RETENTION_COMPLETED_COUNT: seconds.default(DEFAULT_RETENTION.completedCount),
+  AGENTQ_RETENTION_FAILED_AGE_S: seconds.default(DEFAULT_RETENTION.failedAgeSeconds),
+  AGENTQ_RETENTION_FAILED_COUNT: seconds.default(DEFAULT_RETENTION.failedCount),
+  AGENTQ_GATEWAY_MAX_BACKLOG_CRITICAL: count.default(50),
+  AGENTQ_GATEWAY_MAX_BACKLOG_HIGH: count.default(100),
+  AGENTQ_GATEWAY_MAX_BACKLOG_NORMAL: count.default(500),
+  AGENTQ_GATEWAY_MAX_BACKLOG_LOW: count.default(1000),
+  AGENTQ_GATEWAY_RETRY_AFTER_S: z.coerce.number().int().min(1).default(5),
+  AGENTQ_GATEWAY_TASK_INDEX_MAX: z.coerce.number().int().min(1).default(100_000),
+  AGENTQ_GATEWAY_SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15_000),
+  AGENTQ_GATEWAY_SSE_MAX_BUFFERED_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .default(1024 * 1024),
+  AGENTQ_GATEWAY_SSE_BLOCKED_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
+  AGENTQ_AUTH: z.enum(['on', 'off']).default('on'),
+  ...apiKeysEnvShape,
+  AGENTQ_GATEWAY_RATE_LIMIT_PER_MIN: perMinute.default(1000),
+  AGENTQ_GATEWAY_RATE_LIMIT_BURST: perMinute.default(100),
+  AGENTQ_GATEWAY_TASK_RATE_LIMIT_PER_MIN: perMinute.default(10_000),
+  AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST: perMinute.default(1000),
+  AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED: count.default(10_000),
+  AGENTQ_CORS_ORIGINS: corsOrigins.default([]),
+  AGENTQ_GATEWAY_ADMIN_UI: flag.default(false),
+  AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: flag.default(true),
+};
+
+/** What each variable means (docs/configuration.md is generated from it). */
+export const envDocs = {
+  ...sharedEnvDocs,
+  ...tenantsEnvDocs,
+  ...agentModulesEnvDocs,
+  ...llmDeploymentEnvDocs,
+  ...apiKeysEnvDocs,
+  PORT: 'HTTP port',
+  AGENTQ_GATEWAY_HOST: 'address to listen on',
+  AGENTQ_POOLS: 'pools that accept tasks (comma-separated); a task naming another pool is rejected',
+  AGENTQ_GATEWAY_BODY_LIMIT_BYTES: 'largest request body (413 beyond)',
+  AGENTQ_GATEWAY_BODY_MAX_DEPTH: 'deepest nesting in a JSON body (400 beyond)',
+  AGENTQ_GATEWAY_INPUT_LIMIT_BYTES:
+    'largest task input, in bytes as JSON, each task of a batch and each workflow step on its own (413 beyond)',
+  AGENTQ_RETENTION_COMPLETED_AGE_S: 'completed tasks are kept this long …',
+  AGENTQ_RETENTION_COMPLETED_COUNT: '… and at most this many per pool (a memory bound)',
+  AGENTQ_RETENTION_FAILED_AGE_S: 'failed tasks are kept this long …',
+  AGENTQ_RETENTION_FAILED_COUNT: '… and at most this many per pool (a memory bound)',
+  AGENTQ_GATEWAY_MAX_BACKLOG_CRITICAL:
+    'most critical tasks waiting per pool before submits get 429 (0 = no limit)',
+  AGENTQ_GATEWAY_MAX_BACKLOG_HIGH: '… high-priority tasks',
+  AGENTQ_GATEWAY_MAX_BACKLOG_NORMAL: '… normal-priority tasks',
+  AGENTQ_GATEWAY_MAX_BACKLOG_LOW: '… low-priority tasks',
+  AGENTQ_GATEWAY_RETRY_AFTER_S: '`Retry-After` of a 429 for a full backlog',
+  AGENTQ_GATEWAY_TASK_INDEX_MAX: 'tasks listed per tenant by `GET /v1/tasks` (older ones trimmed)',
+  AGENTQ_GATEWAY_SSE_KEEPALIVE_MS:
+    'interval of keep-alive comments on event streams, and of the check for task events trimmed before they were read',
+  AGENTQ_GATEWAY_SSE_MAX_BUFFERED_BYTES: 'most a stream holds unread before it is reset',
+  AGENTQ_GATEWAY_SSE_BLOCKED_TIMEOUT_MS: 'a stream left unread this long is reset',
+  AGENTQ_AUTH:
+    '`off` only for local development: no keys checked, every request is tenant `default` with every scope (logged as a warning)',
+  AGENTQ_GATEWAY_RATE_LIMIT_PER_MIN:
+    'requests per minute per key (token bucket refill), unless the key sets its own',
+  AGENTQ_GATEWAY_RATE_LIMIT_BURST: 'requests a key may make at once (bucket size)',
+  AGENTQ_GATEWAY_TASK_RATE_LIMIT_PER_MIN:
+    'tasks submitted per minute per key (each task of a batch counts)',
+  AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST: 'tasks a key may submit at once; also its largest batch',
+  AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED:
+    'most tasks per tenant not finished yet (waiting, delayed, active) before submits get 429 (0 = no limit)',
+  AGENTQ_CORS_ORIGINS:
+    'browser origins allowed (comma-separated, exact `scheme://host[:port]`, or `*`); unset: no CORS',
+  AGENTQ_GATEWAY_ADMIN_UI:
+    'serve Bull Board at `/admin/queues` (needs a key with the `admin` scope)',
+  AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: 'Bull Board without retry/remove/clean buttons',
+} satisfies EnvDocs<typeof envShape>;
+
 export const configSchema = z
-  .object({
-    ...sharedEnvShape,
-    ...tenantsEnvShape,
-    ...agentModulesEnvShape,
-    ...llmDeploymentEnvShape,
-    /** Port to listen on (0 picks a free one). */
-    PORT: z.coerce.number().int().min(0).max(65_535).default(3000),
-    /** Address to listen on. */
-    AGENTQ_GATEWAY_HOST: z.string().min(1).default('0.0.0.0'),
-    /** Pools that accept tasks; a task naming another pool is rejected. */
-    AGENTQ_POOLS: commaList(PoolNameSchema).default(['default']),
-    /** Largest request body accepted, in bytes. */
-    AGENTQ_GATEWAY_BODY_LIMIT_BYTES: z.coerce.number().int().min(1024).default(1_048_576),
-    /** Deepest nesting of arrays and objects in a JSON body (400 beyond). */
-    AGENTQ_GATEWAY_BODY_MAX_DEPTH: z.coerce.number().int().min(4).max(1000).default(64),
-    /** Largest task input accepted, in bytes as JSON (each task of a batch on its own). */
-    AGENTQ_GATEWAY_INPUT_LIMIT_BYTES: z.coerce.number().int().min(1024).default(262_144),
-    /** Completed tasks are kept this long (seconds) ... */
-    AGENTQ_RETENTION_COMPLETED_AGE_S: seconds.default(DEFAULT_RETENTION.completedAgeSeconds),
-    /** ... and at most this many per pool. */
-    AGENTQ_RETENTION_COMPLETED_COUNT: seconds.default(DEFAULT_RETENTION.completedCount),
-    /** Failed tasks are kept this long (seconds) ... */
-    AGENTQ_RETENTION_FAILED_AGE_S: seconds.default(DEFAULT_RETENTION.failedAgeSeconds),
-    /** ... and at most this many per pool. */
-    AGENTQ_RETENTION_FAILED_COUNT: seconds.default(DEFAULT_RETENTION.failedCount),
-    /** Most critical tasks waiting per pool before submits get 429 (0 = no limit). */
-    AGENTQ_GATEWAY_MAX_BACKLOG_CRITICAL: count.default(50),
-    /** Most high-priority tasks waiting per pool (0 = no limit). */
-    AGENTQ_GATEWAY_MAX_BACKLOG_HIGH: count.default(100),
-    /** Most normal-priority tasks waiting per pool (0 = no limit). */
-    AGENTQ_GATEWAY_MAX_BACKLOG_NORMAL: count.default(500),
-    /** Most low-priority tasks waiting per pool (0 = no limit). */
-    AGENTQ_GATEWAY_MAX_BACKLOG_LOW: count.default(1000),
-    /** Retry-After (seconds) sent with a 429 for a full backlog. */
-    AGENTQ_GATEWAY_RETRY_AFTER_S: z.coerce.number().int().min(1).default(5),
-    /** Tasks listed per tenant by GET /v1/tasks; older entries are trimmed. */
-    AGENTQ_GATEWAY_TASK_INDEX_MAX: z.coerce.number().int().min(1).default(100_000),
-    /** Interval of keep-alive comments on event streams (ms). */
-    AGENTQ_GATEWAY_SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15_000),
-    /** Most bytes an event stream may hold that its client has not read (then it is closed). */
-    AGENTQ_GATEWAY_SSE_MAX_BUFFERED_BYTES: z.coerce
-      .number()
-      .int()
-      .min(1024)
-      .default(1024 * 1024),
-    /** How long an event stream may stay unread before it is closed. */
-    AGENTQ_GATEWAY_SSE_BLOCKED_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-    /** `on`: every non-public route needs an API key. `off` (local development only): no keys, everything acts as tenant `default`. */
-    AGENTQ_AUTH: z.enum(['on', 'off']).default('on'),
-    ...apiKeysEnvShape,
-    /** Requests per minute per key (token bucket refill) unless the key sets its own. */
-    AGENTQ_GATEWAY_RATE_LIMIT_PER_MIN: perMinute.default(1000),
-    /** Requests a key may make at once (token bucket size). */
-    AGENTQ_GATEWAY_RATE_LIMIT_BURST: perMinute.default(100),
-    /** Tasks submitted per minute per key (a batch counts each task). */
-    AGENTQ_GATEWAY_TASK_RATE_LIMIT_PER_MIN: perMinute.default(10_000),
-    /** Tasks a key may submit at once; also the largest batch it can send. */
-    AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST: perMinute.default(1000),
-    /** Most unfinished (waiting, delayed or active) tasks per tenant (0 = no limit). */
-    AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED: count.default(10_000),
-    /** Browser origins allowed by CORS, comma-separated, or `*`; empty: CORS off. */
-    AGENTQ_CORS_ORIGINS: corsOrigins.default([]),
-    /** Serve Bull Board at /admin/queues (needs a key with the `admin` scope). */
-    AGENTQ_GATEWAY_ADMIN_UI: flag.default(false),
-    /** Bull Board shows queues but offers no retry/remove/clean buttons. */
-    AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: flag.default(true),
-  })
+  .object(envShape)
   .superRefine((env, ctx) => {
     const keys = env.AGENTQ_API_KEYS.length + (env.AGENTQ_API_KEYS_FILE?.length ?? 0);
     if (env.AGENTQ_AUTH === 'on' && keys === 0) {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { TenantPolicies } from '@agentq/contracts';
+import type { EnvDocs } from '@agentq/queue';
 import type { AgentDeployment } from './agent.js';
 import type { LlmConfig } from './llm/llm-client.js';
 import { rolePresets } from './llm/presets.js';
@@ -39,11 +40,16 @@ const count = z.coerce.number().int().min(0);
  * could not run: the role presets (AGENTQ_LLM_PRESETS) and the default model.
  */
 export const llmDeploymentEnvShape = {
-  /** Model used when a task names none. */
   AGENTQ_LLM_MODEL: z.string().min(1).default('gpt-4o-mini'),
-  /** Role presets added or replaced, JSON: {"name": "system prompt"}. */
   AGENTQ_LLM_PRESETS: jsonRecord(z.string().min(1)),
 };
+
+/** What each of llmDeploymentEnvShape's variables means (docs/configuration.md is generated from it). */
+export const llmDeploymentEnvDocs = {
+  AGENTQ_LLM_MODEL: 'model of a task that names none',
+  AGENTQ_LLM_PRESETS:
+    'JSON `{"name": "system prompt"}`, built-in presets + these; set on gateway too',
+} satisfies EnvDocs<typeof llmDeploymentEnvShape>;
 
 /** What the deployment offers each tenant's tasks (see `Agent.checkDeployment`). */
 export function agentDeploymentFromEnv(
@@ -100,34 +106,40 @@ const providerName = z
 
 /** AGENTQ_LLM_* variables; spread into an app's config schema, then pass to {@link llmConfigFromEnv}. */
 export const llmEnvShape = {
-  /** OpenAI-compatible API root (OpenAI, vLLM, Ollama, LM Studio ...). */
   AGENTQ_LLM_BASE_URL: z.url({ protocol: /^https?$/ }).default('https://api.openai.com/v1'),
-  /** Bearer token; empty for local servers. */
   AGENTQ_LLM_API_KEY: z.string().optional(),
-  /** Time until the provider starts answering (all of a non-streamed answer). */
   AGENTQ_LLM_TIMEOUT_MS: z.coerce.number().int().min(100).default(120_000),
-  /** Completion token budget of a task that sets none. */
   AGENTQ_LLM_MAX_TOKENS: z.coerce.number().int().min(1).default(1024),
-  /** Longest silence between two chunks of a streamed answer (then transient). */
   AGENTQ_LLM_STREAM_IDLE_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
-  /** Prices, JSON: {"model": {"input": USD per 1M tokens, "output": USD per 1M tokens}}. */
   AGENTQ_LLM_PRICES: jsonRecord(price),
-  /** More providers, JSON {"name": {baseUrl, apiKey, models, ...}} (holds keys: keep it secret). */
   AGENTQ_LLM_PROVIDERS: jsonRecord(ProviderEntrySchema, providerName),
-  /** Fallbacks, JSON {"model or provider/model": ["provider/model", ...]}, tried in order. */
   AGENTQ_LLM_FALLBACKS: jsonRecord(z.array(z.string().min(1)).min(1)),
   ...llmDeploymentEnvShape,
-  /** Requests per minute per model, shared by all workers; 0 = no limit. */
   AGENTQ_LLM_RPM: count.default(0),
-  /** Tokens per minute per model, shared by all workers; 0 = no limit. */
   AGENTQ_LLM_TPM: count.default(0),
-  /** Calls at once to the provider, all workers together; 0 = no limit. */
   AGENTQ_LLM_MAX_CONCURRENCY: count.default(0),
-  /** Failures in a row that open the provider's circuit. */
   AGENTQ_LLM_BREAKER_FAILURES: z.coerce.number().int().min(1).default(5),
-  /** How long an open circuit fails calls fast. */
   AGENTQ_LLM_BREAKER_OPEN_MS: z.coerce.number().int().min(100).default(30_000),
 };
+
+/** What each of llmEnvShape's variables means (docs/configuration.md is generated from it). */
+export const llmEnvDocs = {
+  ...llmDeploymentEnvDocs,
+  AGENTQ_LLM_BASE_URL: 'OpenAI-compatible API root',
+  AGENTQ_LLM_API_KEY: 'bearer token',
+  AGENTQ_LLM_TIMEOUT_MS: 'time until the provider starts answering (then transient)',
+  AGENTQ_LLM_MAX_TOKENS: 'completion budget of a task that sets none',
+  AGENTQ_LLM_STREAM_IDLE_TIMEOUT_MS:
+    'longest silence between two chunks of a stream (then transient)',
+  AGENTQ_LLM_PRICES: 'JSON `{"model": {"input": USD/1M, "output": USD/1M}}`',
+  AGENTQ_LLM_PROVIDERS: 'more providers by name ([several providers](llm.md#several-providers))',
+  AGENTQ_LLM_FALLBACKS: 'JSON `{"model": ["provider/model", ...]}`, tried in order',
+  AGENTQ_LLM_RPM: 'requests per minute per model, all workers together',
+  AGENTQ_LLM_TPM: 'tokens per minute per model, all workers together',
+  AGENTQ_LLM_MAX_CONCURRENCY: 'calls at once to the provider, all workers together',
+  AGENTQ_LLM_BREAKER_FAILURES: "failures in a row that open the provider's circuit",
+  AGENTQ_LLM_BREAKER_OPEN_MS: 'how long an open circuit holds calls before one trial call',
+} satisfies EnvDocs<typeof llmEnvShape>;
 type LlmEnv = z.output<z.ZodObject<typeof llmEnvShape>>;
 
 export function llmConfigFromEnv(env: LlmEnv): LlmConfig {
@@ -160,19 +172,23 @@ export function llmConfigFromEnv(env: LlmEnv): LlmConfig {
 
 /** AGENTQ_HTTP_* variables of `http.request` (and `ctx.http`). */
 export const httpEnvShape = {
-  /** Hosts agents may call: `api.example.com`, `*.example.com`; empty = none. */
   AGENTQ_HTTP_ALLOW: list,
-  /** Loopback/private IPs or CIDRs agents may still connect to (e.g. 10.1.2.0/24); empty = none. */
   AGENTQ_HTTP_ALLOW_ADDRESSES: list,
-  /** Largest response body read. */
   AGENTQ_HTTP_MAX_RESPONSE_BYTES: z.coerce
     .number()
     .int()
     .min(1)
     .default(1024 * 1024),
-  /** Time limit of a request that sets none. */
   AGENTQ_HTTP_TIMEOUT_MS: z.coerce.number().int().min(1).default(10_000),
 };
+
+/** What each of httpEnvShape's variables means (docs/configuration.md is generated from it). */
+export const httpEnvDocs = {
+  AGENTQ_HTTP_ALLOW: 'hosts `http.request` may call (`api.x.com`, `*.x.com`)',
+  AGENTQ_HTTP_ALLOW_ADDRESSES: 'private/loopback IPs or CIDRs that may still be reached',
+  AGENTQ_HTTP_MAX_RESPONSE_BYTES: 'largest response body',
+  AGENTQ_HTTP_TIMEOUT_MS: 'time limit of a request that sets none',
+} satisfies EnvDocs<typeof httpEnvShape>;
 type HttpEnv = z.output<z.ZodObject<typeof httpEnvShape>>;
 
 export function httpPolicyFromEnv(env: HttpEnv): HttpPolicy {
@@ -186,6 +202,10 @@ export function httpPolicyFromEnv(env: HttpEnv): HttpPolicy {
 
 /** AGENTQ_AGENT_MODULES: plugins, for `loadAgentModules` (gateway and worker alike). */
 export const agentModulesEnvShape = {
-  /** Comma-separated module paths (relative to the working directory) or package names. */
   AGENTQ_AGENT_MODULES: list,
 };
+
+/** What each of agentModulesEnvShape's variables means (docs/configuration.md is generated from it). */
+export const agentModulesEnvDocs = {
+  AGENTQ_AGENT_MODULES: 'plugin modules: paths (from the working directory) or packages',
+} satisfies EnvDocs<typeof agentModulesEnvShape>;

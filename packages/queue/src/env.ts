@@ -42,20 +42,27 @@ const redisUrl = z
     message: 'must be a redis:// or rediss:// URL',
   });
 
+/** What each variable of an env shape means, one line each: docs/configuration.md's source. */
+export type EnvDocs<Shape> = { readonly [K in keyof Shape]: string };
+
 /** Variables every app reads: where Redis is, the key prefix, the log level. */
 export const sharedEnvShape = {
-  /** Redis to use; rediss:// for TLS, credentials in the URL. */
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
-  /** Prefix of every Redis key; use a hash tag such as {agentq} on Redis Cluster. */
   AGENTQ_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_{}-]+$/, { message: 'letters, digits, _ - { } only' })
     .default('agentq'),
-  /** pino log level. */
   AGENTQ_LOG_LEVEL: z
     .enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
     .default('info'),
 };
+
+/** What each of sharedEnvShape's variables means (docs/configuration.md is generated from it). */
+export const sharedEnvDocs = {
+  REDIS_URL: 'Redis; `rediss://` for TLS, `redis://user:password@host:port/db` for auth',
+  AGENTQ_PREFIX: 'prefix of every Redis key (`{agentq}` on Redis Cluster)',
+  AGENTQ_LOG_LEVEL: 'pino level: fatal … trace, silent',
+} satisfies EnvDocs<typeof sharedEnvShape>;
 
 /**
  * Loads an app's configuration at start; on bad config prints the message naming each

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { TenantPoliciesSchema, type TenantPolicies } from '@agentq/contracts';
 import { z } from 'zod';
+import type { EnvDocs } from './env.js';
 
 const json = z.string().transform((text, ctx) => {
   try {
@@ -32,10 +33,17 @@ const policiesFile = z
  * (a mounted ConfigMap) in AGENTQ_TENANTS_FILE; a tenant in both takes the file's.
  */
 export const tenantsEnvShape = {
-  /** JSON `{"tenant": {"llm": {"models": [...], "tokensPerDay": N, "costUsdPerMonth": N}}}`. */
   AGENTQ_TENANTS: policiesText.default({}),
   AGENTQ_TENANTS_FILE: policiesFile.optional(),
 };
+
+/** What each of tenantsEnvShape's variables means (docs/configuration.md is generated from it). */
+export const tenantsEnvDocs = {
+  AGENTQ_TENANTS:
+    'per-tenant policies, JSON `{"tenant": {"llm": {"models": [...], "tokensPerDay": N, "costUsdPerMonth": N}}}`; read by the gateway (refuses at submit) and the worker (enforces at each call)',
+  AGENTQ_TENANTS_FILE:
+    "file holding such JSON (a mounted ConfigMap), read at start; a tenant in both takes the file's policy",
+} satisfies EnvDocs<typeof tenantsEnvShape>;
 
 export function tenantPoliciesFromEnv(env: {
   AGENTQ_TENANTS: TenantPolicies;

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { parseApiKeyLines } from './api-key.js';
+import type { EnvDocs } from '../env.js';
 
 /** Keys in their file form (one JSON object per line), checked entry by entry. */
 export const apiKeyLines = z.string().transform((text, ctx) => {
@@ -33,8 +34,14 @@ export const apiKeysFile = z
  * keys (the gateway, the scaler's control API).
  */
 export const apiKeysEnvShape = {
-  /** API keys, one JSON object per line (see `keys:create`); added to the keys file's. */
   AGENTQ_API_KEYS: apiKeyLines.default([]),
-  /** File with API keys, one JSON object per line; read at start. */
   AGENTQ_API_KEYS_FILE: apiKeysFile.optional(),
 };
+
+/** What each of apiKeysEnvShape's variables means (docs/configuration.md is generated from it). */
+export const apiKeysEnvDocs = {
+  AGENTQ_API_KEYS:
+    'API keys, one JSON line each (what `keys:create` prints); with `AUTH=on`, this or the file must hold at least one or the gateway stops; the scaler takes writes from `admin` keys',
+  AGENTQ_API_KEYS_FILE:
+    'file of such lines (`#` comments allowed), read at start; added to `AGENTQ_API_KEYS`',
+} satisfies EnvDocs<typeof apiKeysEnvShape>;
