@@ -41,7 +41,7 @@ function table(rows: (SimulationSummary & { trace: string; mode: string })[]): s
 
 describe(simulate.name, () => {
   if (process.env.SIMULATION_TABLE) {
-    // SIMULATION_TABLE=1 pnpm test -- simulate: prints the README's table.
+    // SIMULATION_TABLE=1 pnpm test -- simulate: prints docs/scaler.md's table.
     it('prints the table', () => console.log(table(results)));
   }
 

@@ -154,7 +154,7 @@ export function simulate(
   };
 }
 
-/** The synthetic arrival traces the README's table is made from (tasks/s at second t). */
+/** The synthetic arrival traces docs/scaler.md's table is made from (tasks/s at second t). */
 export const traces: Record<'step' | 'ramp' | 'spike' | 'sine', ArrivalTrace> = {
   step: (t) => (t < 60 ? 2 : 60),
   ramp: (t) => (t < 60 ? 2 : Math.min(150, 2 + (t - 60) * 2.5)),

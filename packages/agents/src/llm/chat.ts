@@ -51,7 +51,7 @@ export type ResponseFormat =
     };
 
 export interface ChatRequest {
-  /** `model` or `provider/model` (see the README); @defaultValue the configured model */
+  /** `model` or `provider/model` (see docs/llm.md); @defaultValue the configured model */
   model?: string;
   messages: ChatMessage[];
   /** @defaultValue the configured maxTokens */
