@@ -180,7 +180,8 @@ export class FailureSettler {
     let recorded = false;
     try {
       const records = await readAttempts(redis, prefix, queueName(pool), taskId);
-      const stalls = records.filter((record) => record.message === STALLED_RUN_MESSAGE).length;
+      // Stalls are the only attempts recorded as WORKER_LOST.
+      const stalls = records.filter((record) => record.code === ErrorCode.WorkerLost).length;
       recorded = stalls >= job.stalledCounter;
     } catch (err) {
       logger.warn({ taskId, err }, 'could not read the attempt records');
