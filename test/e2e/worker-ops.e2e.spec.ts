@@ -23,6 +23,7 @@ beforeAll(async () => {
     AGENTQ_PREFIX: prefix,
     AGENTQ_WORKER_HTTP_PORT: String(port),
     AGENTQ_WORKER_HTTP_HOST: '127.0.0.1',
+    AGENTQ_WORKER_ISOLATED_AGENTS: 'echo',
   });
   await worker.waitForMessage('ready');
   base = `http://127.0.0.1:${port}`;
@@ -57,6 +58,22 @@ describe('worker operations', () => {
       state: 'cancelled',
       attemptsMade: 1,
       error: { code: 'CANCELLED', message: 'task cancelled' },
+    });
+  });
+
+  it('runs an isolated agent in a thread started from the build', async () => {
+    const id = randomUUID();
+    const input = { say: 'from a thread' };
+    await queue.add('echo', { v: 1, agent: 'echo', input, tenant: 't' }, { jobId: id });
+    expect(await worker.waitFor(about('agent started', id), 'the agent to start')).toMatchObject({
+      isolated: true,
+    });
+    await worker.waitFor(about('task completed', id), 'the result');
+    const job = await queue.getJob(id);
+    if (!job) throw new Error('task gone');
+    expect(toTaskView(job, await job.getState(), 'default')).toMatchObject({
+      state: 'completed',
+      result: input,
     });
   });
 
