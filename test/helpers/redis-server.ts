@@ -7,7 +7,8 @@ import { freePort } from './ports.js';
 
 /**
  * A redis-server of a test's own (never the shared one), on a free port, with AOF on (unless
- * `aof: false`), so a test can stop and restart it without losing data. Its data lives in a
+ * `aof: false`), so a test can stop and restart it without losing data; `args` adds to its
+ * command line (`--replicaof`, say). Its data lives in a
  * temporary folder removed by `remove()`.
  */
 export class TestRedisServer {
@@ -19,6 +20,7 @@ export class TestRedisServer {
     readonly password: string | undefined,
     readonly tls: boolean,
     private readonly aof: boolean,
+    private readonly extraArgs: readonly string[],
   ) {}
 
   /**
@@ -26,7 +28,7 @@ export class TestRedisServer {
    * it serves TLS only, with a certificate for `localhost` from a CA of its own (`caFile`).
    */
   static async create(
-    options: { password?: string; tls?: boolean; aof?: boolean } = {},
+    options: { password?: string; tls?: boolean; aof?: boolean; args?: readonly string[] } = {},
   ): Promise<TestRedisServer> {
     const server = new TestRedisServer(
       await freePort(),
@@ -34,6 +36,7 @@ export class TestRedisServer {
       options.password,
       options.tls ?? false,
       options.aof ?? true,
+      options.args ?? [],
     );
     if (server.tls) makeCertificates(server.dir);
     return server;
@@ -64,9 +67,13 @@ export class TestRedisServer {
     args.push('--bind', '127.0.0.1', '--dir', this.dir);
     if (this.password !== undefined) args.push('--requirepass', this.password);
     const persistence = this.aof ? ['--appendonly', 'yes', '--appendfsync', 'always'] : [];
-    const child = spawn('redis-server', [...args, ...persistence, '--save', ''], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      'redis-server',
+      [...args, ...persistence, '--save', '', ...this.extraArgs],
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     this.process = child;
     return new Promise((resolve, reject) => {
       const lines = readline.createInterface({ input: child.stdout });

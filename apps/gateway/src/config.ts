@@ -13,6 +13,7 @@ import {
   apiKeysEnvShape,
   commaList,
   parseEnv,
+  redisTargetFromEnv,
   sharedEnvDocs,
   sharedEnvShape,
   tenantPoliciesFromEnv,
@@ -145,8 +146,8 @@ export const configSchema = z
       });
     }
   })
-  .transform((env) => ({
-    redisUrl: env.REDIS_URL,
+  .transform((env, ctx) => ({
+    redis: redisTargetFromEnv(env, ctx),
     agentModules: env.AGENTQ_AGENT_MODULES,
     agentDeployment: agentDeploymentFromEnv(env, tenantPoliciesFromEnv(env)),
     prefix: env.AGENTQ_PREFIX,

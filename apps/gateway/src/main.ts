@@ -22,7 +22,7 @@ async function main(): Promise<void> {
   if (config.auth === 'off') {
     logger.warn('AGENTQ_AUTH=off: no API keys checked, every request acts as tenant "default"');
   }
-  const redis = createRedis(config.redisUrl, 'client', 'agentq-gateway');
+  const redis = createRedis(config.redis, 'client', 'agentq-gateway');
   const clientErrors = new ClientErrors();
   clientErrors.watch([redis], (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const onQueueError = (pool: PoolName, err: Error) => {

@@ -104,7 +104,7 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
   const logger = options.logs
     ? pino({ level: 'debug', redact: LOG_REDACTION }, options.logs)
     : pino({ level: 'silent' });
-  const redis = createRedis(config.redisUrl, 'client', 'test-gateway');
+  const redis = createRedis(config.redis, 'client', 'test-gateway');
   await new Promise<void>((resolve, reject) => {
     redis.once('ready', resolve);
     redis.once('error', reject);

@@ -128,7 +128,12 @@ describe(TaskEvents.name, () => {
   it('delivers the final changes its reader missed while away, trimmed from the stream', async () => {
     // Only the reader goes through the link: the service's own connection stays up.
     const link = await RedisProxy.create(REDIS_URL);
-    const events = new TaskEvents({ ...config, redisUrl: link.url }, logger, redis, queues);
+    const events = new TaskEvents(
+      { ...config, redis: { kind: 'single', url: link.url } },
+      logger,
+      redis,
+      queues,
+    );
     const worker = defaultPoolWorker();
     try {
       const done = randomUUID();
@@ -168,7 +173,12 @@ describe(TaskEvents.name, () => {
     const link = await RedisProxy.create(REDIS_URL);
     const own = createRedis(link.url, 'client', 'test-task-events-own');
     await waitUntilReady(own, 10_000);
-    const events = new TaskEvents({ ...config, redisUrl: link.url }, logger, own, queues);
+    const events = new TaskEvents(
+      { ...config, redis: { kind: 'single', url: link.url } },
+      logger,
+      own,
+      queues,
+    );
     const worker = defaultPoolWorker();
     try {
       const { taskId, queued, final } = await queueListened(events);
@@ -192,7 +202,7 @@ describe(TaskEvents.name, () => {
     // The reader's link holds every byte meanwhile, as a slow or far-behind reader would.
     const proxy = await RedisProxy.create(REDIS_URL);
     const events = new TaskEvents(
-      { ...config, redisUrl: proxy.url, sseKeepAliveMs: 100 },
+      { ...config, redis: { kind: 'single', url: proxy.url }, sseKeepAliveMs: 100 },
       logger,
       redis,
       queues,

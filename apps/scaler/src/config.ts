@@ -7,6 +7,7 @@ import {
   apiKeysEnvShape,
   commaList,
   parseEnv,
+  redisTargetFromEnv,
   sharedEnvDocs,
   sharedEnvShape,
   type EnvDocs,
@@ -155,8 +156,8 @@ export const configSchema = z
       });
     }
   })
-  .transform((env) => ({
-    redisUrl: env.REDIS_URL,
+  .transform((env, ctx) => ({
+    redis: redisTargetFromEnv(env, ctx),
     prefix: env.AGENTQ_PREFIX,
     logLevel: env.AGENTQ_LOG_LEVEL,
     pools: env.AGENTQ_POOLS,

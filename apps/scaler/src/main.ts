@@ -94,7 +94,7 @@ async function createActuator(
 async function main(): Promise<void> {
   const config = loadConfigOrExit('scaler', loadConfig, process.env);
   const logger = pino({ level: config.logLevel, base: { app: 'scaler', pid: process.pid } });
-  const redis = createRedis(config.redisUrl, 'worker', 'agentq-scaler');
+  const redis = createRedis(config.redis, 'worker', 'agentq-scaler');
   const clientErrors = new ClientErrors();
   clientErrors.watch([redis], (err) => logger.warn({ err: err.message }, 'redis connection error'));
   const queues = createTaskQueues(config.pools, { connection: redis, prefix: config.prefix });

@@ -63,6 +63,29 @@ describe(loadConfig.name, () => {
     );
   });
 
+  it('finds Redis at REDIS_URL, or through Sentinel when its sentinels and master are named', () => {
+    expect(loadConfig({}).redis).toEqual({ kind: 'single', url: 'redis://127.0.0.1:6379' });
+    const sentinel = loadConfig({
+      REDIS_URL: 'redis://:secret@ignored/2',
+      REDIS_SENTINELS: 'sentinel-a:26379, sentinel-b:26380',
+      REDIS_SENTINEL_MASTER: 'agentq',
+    }).redis;
+    expect(sentinel).toMatchObject({
+      kind: 'sentinel',
+      url: 'redis://:secret@ignored/2',
+      masterName: 'agentq',
+      sentinels: [
+        { host: 'sentinel-a', port: 26379 },
+        { host: 'sentinel-b', port: 26380 },
+      ],
+    });
+    expect(() => loadConfig({ REDIS_SENTINELS: 'a:1' })).toThrow(/REDIS_SENTINEL_MASTER/);
+    expect(() => loadConfig({ REDIS_SENTINEL_MASTER: 'agentq' })).toThrow(/REDIS_SENTINELS/);
+    expect(() => loadConfig({ REDIS_SENTINELS: 'no-port', REDIS_SENTINEL_MASTER: 'm' })).toThrow(
+      /REDIS_SENTINELS.*host:port/,
+    );
+  });
+
   it('names every bad variable', () => {
     const load = () =>
       loadConfig({

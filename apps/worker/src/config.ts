@@ -15,6 +15,7 @@ import {
   DEFAULT_FINISHED_RECORD_LIMITS,
   commaList,
   parseEnv,
+  redisTargetFromEnv,
   sharedEnvDocs,
   sharedEnvShape,
   tenantPoliciesFromEnv,
@@ -184,7 +185,7 @@ export const configSchema = z.object(envShape).transform((env, ctx) => {
     });
   }
   return {
-    redisUrl: env.REDIS_URL,
+    redis: redisTargetFromEnv(env, ctx),
     prefix: env.AGENTQ_PREFIX,
     tenants: tenantPoliciesFromEnv(env),
     logLevel: env.AGENTQ_LOG_LEVEL,

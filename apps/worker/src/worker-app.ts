@@ -78,9 +78,9 @@ export class WorkerApp {
       slots: new Map(config.pools.map((settings) => [settings.pool, settings.concurrency])),
     });
     // Named after the worker: while it is connected, no other worker takes its tasks over.
-    const connection = createRedis(config.redisUrl, 'worker', workerConnectionName(workerName));
-    const subscriber = createRedis(config.redisUrl, 'worker', 'agentq-worker-cancel');
-    const agentsConnection = createRedis(config.redisUrl, 'worker', 'agentq-worker-agents');
+    const connection = createRedis(config.redis, 'worker', workerConnectionName(workerName));
+    const subscriber = createRedis(config.redis, 'worker', 'agentq-worker-cancel');
+    const agentsConnection = createRedis(config.redis, 'worker', 'agentq-worker-agents');
     const clientErrors = new ClientErrors();
     clientErrors.watch([connection, subscriber, agentsConnection], (err) =>
       logger.warn({ err: err.message }, 'redis connection error'),

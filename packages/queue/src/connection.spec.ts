@@ -1,4 +1,4 @@
-import { reconnectDelayMs, redisOptions } from './connection.js';
+import { reconnectDelayMs, redisOptions, targetOptions } from './connection.js';
 
 describe(redisOptions.name, () => {
   it('reads host, port, credentials and db from the URL', () => {
@@ -43,5 +43,32 @@ describe(reconnectDelayMs.name, () => {
     const delays = [1, 2, 3, 10, 1000].map(reconnectDelayMs);
     expect(delays).toEqual([...delays].sort((a, b) => a - b));
     expect(Math.max(...delays)).toBe(2000);
+  });
+});
+
+describe(targetOptions.name, () => {
+  it("asks the sentinels for the master, with the URL's credentials, db and TLS for it", () => {
+    const options = targetOptions(
+      {
+        kind: 'sentinel',
+        url: 'rediss://:secret@ignored:1/3',
+        sentinels: [{ host: 's1', port: 26379 }],
+        masterName: 'agentq',
+        sentinelPassword: 'watch',
+      },
+      'client',
+    );
+    expect(options).toMatchObject({
+      sentinels: [{ host: 's1', port: 26379 }],
+      name: 'agentq',
+      role: 'master',
+      password: 'secret',
+      db: 3,
+      sentinelPassword: 'watch',
+      enableTLSForSentinelMode: true,
+      enableOfflineQueue: false,
+    });
+    expect(options.host).toBeUndefined();
+    expect(options.port).toBeUndefined();
   });
 });

@@ -27,6 +27,29 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.min(100 * 2 ** Math.min(attempt, 10), MAX_RECONNECT_DELAY_MS);
 }
 
+/** host:port of a sentinel. */
+export interface RedisNode {
+  host: string;
+  port: number;
+}
+
+/**
+ * Where Redis is: one node at a URL, or the master a set of Sentinels names (ioredis asks
+ * them for it, and again after a failover). The URL's credentials, db and TLS apply to the
+ * node (the master) either way.
+ */
+export type RedisTarget =
+  | { kind: 'single'; url: string }
+  | {
+      kind: 'sentinel';
+      url: string;
+      sentinels: readonly RedisNode[];
+      masterName: string;
+      /** The sentinels' own credentials, when they require some. */
+      sentinelUsername?: string;
+      sentinelPassword?: string;
+    };
+
 /** ioredis options for a redis:// or rediss:// URL (credentials and db taken from the URL). */
 export function redisOptions(url: string, role: ConnectionRole): RedisOptions {
   const parsed = new URL(url);
@@ -51,9 +74,33 @@ export function redisOptions(url: string, role: ConnectionRole): RedisOptions {
   };
 }
 
-/** A new ioredis client for the URL; the caller closes it with `quit()`. */
-export function createRedis(url: string, role: ConnectionRole, name: string): Redis {
-  return new Redis({ ...redisOptions(url, role), connectionName: name });
+/** ioredis options for a target: a single node's, or a Sentinel set's master. */
+export function targetOptions(target: RedisTarget, role: ConnectionRole): RedisOptions {
+  const options = redisOptions(target.url, role);
+  if (target.kind === 'single') return options;
+  const { host: _host, port: _port, ...node } = options;
+  return {
+    ...node,
+    sentinels: target.sentinels.map(({ host, port }) => ({ host, port })),
+    name: target.masterName,
+    role: 'master',
+    sentinelUsername: target.sentinelUsername,
+    sentinelPassword: target.sentinelPassword,
+    enableTLSForSentinelMode: options.tls !== undefined,
+    // Asked again after every lost connection, so a failover is followed by reconnecting.
+    sentinelRetryStrategy: reconnectDelayMs,
+  };
+}
+
+/** A new ioredis client for the target (a URL: one node); the caller closes it with `quit()`. */
+export function createRedis(
+  target: RedisTarget | string,
+  role: ConnectionRole,
+  name: string,
+): Redis {
+  const resolved: RedisTarget =
+    typeof target === 'string' ? { kind: 'single', url: target } : target;
+  return new Redis({ ...targetOptions(resolved, role), connectionName: name });
 }
 
 /** Quits politely; if Redis does not answer, drops the connection so nothing stays open. */

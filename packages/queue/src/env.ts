@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import type { RedisNode, RedisTarget } from './connection.js';
 
 /** Thrown by {@link parseEnv}; its message names every bad variable. */
 export class ConfigError extends Error {
@@ -45,9 +46,22 @@ const redisUrl = z
 /** What each variable of an env shape means, one line each: docs/configuration.md's source. */
 export type EnvDocs<Shape> = { readonly [K in keyof Shape]: string };
 
+/** `host:port`, as a sentinel is named. */
+const redisNode = z
+  .string()
+  .regex(/^[^\s:]+:\d{1,5}$/, { message: 'host:port' })
+  .transform((value): RedisNode => {
+    const at = value.lastIndexOf(':');
+    return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
+  });
+
 /** Variables every app reads: where Redis is, the key prefix, the log level. */
 export const sharedEnvShape = {
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
+  REDIS_SENTINELS: commaList(redisNode).optional(),
+  REDIS_SENTINEL_MASTER: z.string().min(1).optional(),
+  REDIS_SENTINEL_USERNAME: z.string().min(1).optional(),
+  REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
   AGENTQ_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_{}-]+$/, { message: 'letters, digits, _ - { } only' })
@@ -59,10 +73,47 @@ export const sharedEnvShape = {
 
 /** What each of sharedEnvShape's variables means (docs/configuration.md is generated from it). */
 export const sharedEnvDocs = {
-  REDIS_URL: 'Redis; `rediss://` for TLS, `redis://user:password@host:port/db` for auth',
+  REDIS_URL:
+    'Redis; `rediss://` for TLS, `redis://user:password@host:port/db` for auth (with Sentinel: the credentials, db and TLS of the master; its host is not used)',
+  REDIS_SENTINELS:
+    'Sentinel: the sentinels, `host:port,host:port`; the apps ask them for the master, and follow a failover',
+  REDIS_SENTINEL_MASTER:
+    'Sentinel: the name the sentinels know the master by (with `REDIS_SENTINELS`)',
+  REDIS_SENTINEL_USERNAME: "Sentinel: the sentinels' own ACL user, if they require one",
+  REDIS_SENTINEL_PASSWORD: "Sentinel: the sentinels' own password, if they require one",
   AGENTQ_PREFIX: 'prefix of every Redis key (`{agentq}` on Redis Cluster)',
   AGENTQ_LOG_LEVEL: 'pino level: fatal … trace, silent',
 } satisfies EnvDocs<typeof sharedEnvShape>;
+
+type SharedEnv = z.output<z.ZodObject<typeof sharedEnvShape>>;
+
+/**
+ * The Redis the shared variables name; a Sentinel set needs both its sentinels and its
+ * master's name, and a problem is reported on the variable (call from a config's transform).
+ */
+export function redisTargetFromEnv(env: SharedEnv, ctx: z.RefinementCtx): RedisTarget {
+  const sentinels = env.REDIS_SENTINELS;
+  const masterName = env.REDIS_SENTINEL_MASTER;
+  if (sentinels === undefined && masterName === undefined) {
+    return { kind: 'single', url: env.REDIS_URL };
+  }
+  if (sentinels === undefined || masterName === undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: [sentinels === undefined ? 'REDIS_SENTINELS' : 'REDIS_SENTINEL_MASTER'],
+      message: 'Sentinel needs both REDIS_SENTINELS and REDIS_SENTINEL_MASTER',
+    });
+    return { kind: 'single', url: env.REDIS_URL };
+  }
+  return {
+    kind: 'sentinel',
+    url: env.REDIS_URL,
+    sentinels,
+    masterName,
+    sentinelUsername: env.REDIS_SENTINEL_USERNAME,
+    sentinelPassword: env.REDIS_SENTINEL_PASSWORD,
+  };
+}
 
 /**
  * Loads an app's configuration at start; on bad config prints the message naming each

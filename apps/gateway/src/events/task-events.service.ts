@@ -201,7 +201,7 @@ export class TaskEvents implements OnModuleDestroy {
 
   private openReader(pool: PoolName, lastEventId: string): Reader {
     // A connection of its own: QueueEvents blocks on XREAD.
-    const connection = createRedis(this.config.redisUrl, 'worker', `agentq-gateway-events-${pool}`);
+    const connection = createRedis(this.config.redis, 'worker', `agentq-gateway-events-${pool}`);
     const events = new QueueEvents(queueName(pool), {
       connection,
       prefix: this.config.prefix,

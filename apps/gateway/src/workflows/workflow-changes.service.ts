@@ -35,7 +35,7 @@ export class WorkflowChanges implements OnModuleInit, OnModuleDestroy {
 
   async onModuleInit(): Promise<void> {
     // A connection of its own: it enters subscriber mode.
-    const subscriber = createRedis(this.config.redisUrl, 'worker', 'agentq-gateway-workflows');
+    const subscriber = createRedis(this.config.redis, 'worker', 'agentq-gateway-workflows');
     subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'workflow changes'));
     subscriber.on('ready', () => {
       if (this.connectedBefore) this.catchingUp ??= this.catchUp(subscriber);
