@@ -78,9 +78,11 @@ export function redisOptions(url: string, role: ConnectionRole): RedisOptions {
 export function targetOptions(target: RedisTarget, role: ConnectionRole): RedisOptions {
   const options = redisOptions(target.url, role);
   if (target.kind === 'single') return options;
-  const { host: _host, port: _port, ...node } = options;
   return {
-    ...node,
+    ...options,
+    // The sentinels name the node.
+    host: undefined,
+    port: undefined,
     sentinels: target.sentinels.map(({ host, port }) => ({ host, port })),
     name: target.masterName,
     role: 'master',
