@@ -6,6 +6,7 @@ import { loadConfig } from '../dist/config.js';
 import { WorkerMetrics } from '../dist/metrics.js';
 import { PoolWorker } from '../dist/pool-worker.js';
 import { createTaskProcessor } from '../dist/run-task.js';
+import { FailureSettler } from '../dist/settle-failure.js';
 
 /**
  * A pool worker (not started) with `concurrency` slots. `cancels`: the processor's cancel
@@ -27,18 +28,26 @@ export function benchPoolWorker({
     llm: config.llm,
     http: config.agentHttp,
   });
+  const failures = new FailureSettler({
+    redis: connection,
+    prefix,
+    logger,
+    defaultTimeoutMs: 600_000,
+    maxHoldMs: config.maxHoldMs,
+  });
   const processor = createTaskProcessor({
     registry: new AgentRegistry(builtinAgents),
     services,
     logger,
     defaultTimeoutMs: 600_000,
+    failures,
     redis: connection,
     prefix,
     cancels,
   });
   const worker = new PoolWorker({
     settings: { ...config.pools[0], concurrency },
-    processor: (hooks) => wrap(processor(hooks)),
+    processor: wrap(processor),
     connection,
     prefix,
     workerName: `bench:${process.pid}`,
@@ -46,6 +55,7 @@ export function benchPoolWorker({
     metrics: new WorkerMetrics(),
     logger,
     clientErrors: new ClientErrors(),
+    failures,
   });
   return {
     worker,
