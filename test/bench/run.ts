@@ -2,7 +2,7 @@
 // against a redis-server of its own, prints each table, and writes docs/BENCHMARKS.md.
 // Not run by CI. See HOW_TO_RUN below (also written into the file) for the knobs.
 import { randomUUID } from 'node:crypto';
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRedis, deleteKeysByPrefix } from '@agentq/queue';
 import { ROOT } from '../helpers/app-process.js';
@@ -106,7 +106,15 @@ async function main(): Promise<void> {
       done.push(outcome);
       console.log(renderSection(outcome));
     }
-    writeFileSync(out, render(done, machine, scale));
+    // A partial run (BENCH_ONLY) keeps the figures of the sections it did not run.
+    const kept = only ? sectionsOf(out) : new Map<string, string>();
+    const outcomes = SECTIONS.flatMap((section): Outcome[] => {
+      const run = done.find((outcome) => outcome.section === section);
+      if (run) return [run];
+      const previous = kept.get(section.title);
+      return previous === undefined ? [] : [{ section, previous }];
+    });
+    writeFileSync(out, render(outcomes, machine, scale));
     console.log(`\nwrote ${path.relative(ROOT, out)}`);
   } finally {
     const redis = createRedis(redisUrl, 'worker', 'bench-cleanup');
@@ -119,6 +127,8 @@ async function main(): Promise<void> {
 
 interface Outcome {
   section: Section;
+  /** The section as an earlier run wrote it (not run this time). */
+  previous?: string;
   result?: SectionResult;
   error?: string;
   seconds?: number;
@@ -127,6 +137,17 @@ interface Outcome {
 
 function machineLine(m: Machine): string {
   return `${m.cpu}, ${m.cores} cores, ${m.memoryGb} GB; ${m.os}; node ${m.node}, redis ${m.redis}, bullmq ${m.bullmq}; load average ${loadAverage().toFixed(1)}`;
+}
+
+/** The sections of an existing file, by title: what follows each `## <title>` line. */
+function sectionsOf(file: string): Map<string, string> {
+  if (!existsSync(file)) return new Map();
+  const sections = new Map<string, string>();
+  for (const part of readFileSync(file, 'utf8').split(/^## /m).slice(1)) {
+    const newline = part.indexOf('\n');
+    sections.set(part.slice(0, newline), part.slice(newline + 1).trim());
+  }
+  return sections;
 }
 
 function renderSection(outcome: Outcome): string {
@@ -172,7 +193,9 @@ function render(outcomes: Outcome[], machine: Machine | undefined, scale: number
   const body = outcomes
     .map(
       (outcome) =>
-        `## ${outcome.section.title}\n\n${outcome.section.method}\n\n${renderSection(outcome)}`,
+        `## ${outcome.section.title}\n\n${
+          outcome.previous ?? `${outcome.section.method}\n\n${renderSection(outcome)}`
+        }`,
     )
     .join('\n\n');
   return `# Benchmarks\n\n${header}${check}\n\n## How to run\n\n${HOW_TO_RUN}${machineTable}\n\n${body}\n`;
