@@ -82,6 +82,8 @@ export const envShape = {
   AGENTQ_GATEWAY_TASK_RATE_LIMIT_PER_MIN: perMinute.default(10_000),
   AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST: perMinute.default(1000),
   AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED: count.default(10_000),
+  AGENTQ_REDIS_ACK_REPLICAS: count.max(16).default(0),
+  AGENTQ_REDIS_ACK_TIMEOUT_MS: z.coerce.number().int().min(10).max(1500).default(500),
   AGENTQ_CORS_ORIGINS: corsOrigins.default([]),
   AGENTQ_GATEWAY_ADMIN_UI: flag.default(false),
   AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: flag.default(true),
@@ -131,6 +133,10 @@ export const envDocs = {
   AGENTQ_GATEWAY_ADMIN_UI:
     'serve Bull Board at `/admin/queues` (needs a key with the `admin` scope)',
   AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: 'Bull Board without retry/remove/clean buttons',
+  AGENTQ_REDIS_ACK_REPLICAS:
+    'a submit is acknowledged only once this many replicas have its write (Redis `WAIT`); else 504 `OUTCOME_UNKNOWN`. 0: once the master has it',
+  AGENTQ_REDIS_ACK_TIMEOUT_MS:
+    'how long a submit waits for those replicas (below the 2 s command timeout)',
 } satisfies EnvDocs<typeof envShape>;
 
 export const configSchema = z
@@ -189,6 +195,10 @@ export const configSchema = z
       burst: env.AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST,
     } satisfies RateLimit,
     tenantMaxUnfinished: env.AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED,
+    ackReplicas: {
+      count: env.AGENTQ_REDIS_ACK_REPLICAS,
+      timeoutMs: env.AGENTQ_REDIS_ACK_TIMEOUT_MS,
+    },
     corsOrigins: env.AGENTQ_CORS_ORIGINS,
   }));
 

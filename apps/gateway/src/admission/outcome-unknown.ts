@@ -8,8 +8,16 @@ import { ApiError } from '../http/api-error.js';
  */
 const UNCONFIRMED_MESSAGES = new Set(['Command timed out', 'Connection is closed.']);
 
+/** A write Redis took, but not on as many replicas as a submit must wait for. */
+export class UnreplicatedWrite extends Error {
+  override readonly name = 'UnreplicatedWrite';
+}
+
 export function mayHaveWritten(error: unknown): boolean {
-  return error instanceof Error && UNCONFIRMED_MESSAGES.has(error.message);
+  return (
+    error instanceof UnreplicatedWrite ||
+    (error instanceof Error && UNCONFIRMED_MESSAGES.has(error.message))
+  );
 }
 
 /**

@@ -11,7 +11,9 @@ import {
 } from '@agentq/queue';
 import { RateLimits, tasksRefused, type RequestCharge } from '../rate-limit/rate-limits.service.js';
 import { bucketRate, toTake, type BucketArgs } from '../rate-limit/token-bucket.js';
-import { REDIS } from '../tokens.js';
+import type { GatewayConfig } from '../config.js';
+import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
+import { UnreplicatedWrite } from './outcome-unknown.js';
 import { GateCall } from './gate-call.js';
 import {
   IdempotencyStore,
@@ -81,6 +83,8 @@ interface GateReply {
   /** The jobs queued (`ok`), or that would have been (`quota`). */
   queued?: number;
   error?: string;
+  /** Set here, not by the script: the replicas that had an `ok` submit's write in time. */
+  unreplicated?: number;
 }
 
 /** One task of a submit as the gate sees it. */
@@ -163,6 +167,7 @@ export class SubmitGate {
   private packedBlocks = packScriptArg([]);
 
   constructor(
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(REDIS) private readonly redis: Redis,
     private readonly rateLimits: RateLimits,
     private readonly idempotency: IdempotencyStore,
@@ -217,6 +222,11 @@ export class SubmitGate {
     if (!reply) throw new Error('the submit gate gave no answer');
     // A server fault (Redis refused a write, say); the request's token is left to `chargedBy`.
     if (reply.outcome === 'error') throw new Error(`the submit gate failed: ${reply.error}`);
+    if (reply.unreplicated !== undefined) {
+      throw new UnreplicatedWrite(
+        `the submit reached ${reply.unreplicated} of ${this.config.ackReplicas.count} replicas in time`,
+      );
+    }
     if (charge) {
       charge.taken = true;
       const allowed = reply.outcome === 'requests' ? 0 : 1;
@@ -277,7 +287,16 @@ export class SubmitGate {
       packed,
       ...call.binaries,
     ]);
-    return unpackScriptReply<GateReply[]>(reply);
+    const replies = unpackScriptReply<GateReply[]>(reply);
+    const { count, timeoutMs } = this.config.ackReplicas;
+    if (count > 0 && replies.some((gated) => gated.outcome === 'ok')) {
+      // WAIT covers every write this connection made so far: these submits' included.
+      const acked = await this.redis.wait(count, timeoutMs);
+      if (acked < count) {
+        for (const gated of replies) if (gated.outcome === 'ok') gated.unreplicated = acked;
+      }
+    }
+    return replies;
   }
 }
 
