@@ -4,12 +4,14 @@ import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createRedis } from '@agentq/queue';
+import { createRedis, type RedisTarget } from '@agentq/queue';
 import { freePort } from './ports.js';
 import { TestRedisServer } from './redis-server.js';
 
 /** The name the sentinels know the master by. */
 export const MASTER_NAME = 'agentq-test';
+
+const NO_SYNC_DELAY = ['--repl-diskless-sync-delay', '0'];
 
 /** How often a state the sentinels reach in their own time is read again. */
 const POLL_MS = 100;
@@ -25,13 +27,14 @@ export class TestSentinelSet {
   private constructor(readonly nodes: TestRedisServer[]) {}
 
   static async start(replicas = 2): Promise<TestSentinelSet> {
-    const master = await TestRedisServer.create({ aof: false });
+    // Full syncs start at once (Redis waits 5 s by default, to batch replicas).
+    const master = await TestRedisServer.create({ aof: false, args: NO_SYNC_DELAY });
     await master.start();
     const nodes = [master];
     for (let i = 0; i < replicas; i++) {
       const replica = await TestRedisServer.create({
         aof: false,
-        args: ['--replicaof', '127.0.0.1', String(master.port)],
+        args: [...NO_SYNC_DELAY, '--replicaof', '127.0.0.1', String(master.port)],
       });
       await replica.start();
       nodes.push(replica);
@@ -48,6 +51,28 @@ export class TestSentinelSet {
       REDIS_SENTINELS: this.sentinels.map(({ port }) => `127.0.0.1:${port}`).join(','),
       REDIS_SENTINEL_MASTER: MASTER_NAME,
     };
+  }
+
+  /** The set as the apps reach it (for a test's own connections). */
+  get target(): RedisTarget {
+    return {
+      kind: 'sentinel',
+      url: 'redis://127.0.0.1',
+      sentinels: this.sentinels.map(({ port }) => ({ host: '127.0.0.1', port })),
+      masterName: MASTER_NAME,
+    };
+  }
+
+  /**
+   * Starts again a node this test stopped, as a replica of the current master (as a node
+   * whose config the sentinels rewrote would come back), and resolves once it is in sync.
+   */
+  async restart(port: number): Promise<void> {
+    const node = this.nodes.find((candidate) => candidate.port === port);
+    if (!node) throw new Error(`no node on port ${port}`);
+    const masterPort = await this.masterPort();
+    await node.start([...NO_SYNC_DELAY, '--replicaof', '127.0.0.1', String(masterPort)]);
+    await this.untilSettled(masterPort, this.nodes.length - 1);
   }
 
   /** The port of the master the sentinels name now. */
@@ -146,7 +171,8 @@ export class TestSentinelSet {
       const master = connect(masterPort);
       const info = await master.info('replication');
       master.disconnect();
-      if (settled.every(Boolean) && info.includes(`connected_slaves:${replicas}`)) return;
+      const online = info.split('\n').filter((line) => line.includes('state=online')).length;
+      if (settled.every(Boolean) && online === replicas) return;
       if (Date.now() > deadline) throw new Error('the Sentinel set did not settle');
       await sleep(POLL_MS);
     }

@@ -54,8 +54,11 @@ export class TestRedisServer {
     return path.join(this.dir, 'ca.pem');
   }
 
-  /** Starts it and resolves once it accepts connections. */
-  start(): Promise<void> {
+  /**
+   * Starts it and resolves once it accepts connections; `extraArgs` replace the ones it was
+   * made with (a node restarted as a replica of another master, say).
+   */
+  start(extraArgs: readonly string[] = this.extraArgs): Promise<void> {
     const file = (name: string) => path.join(this.dir, name);
     const args = this.tls
       ? ['--port', '0', '--tls-port', String(this.port), '--tls-auth-clients', 'no']
@@ -67,13 +70,9 @@ export class TestRedisServer {
     args.push('--bind', '127.0.0.1', '--dir', this.dir);
     if (this.password !== undefined) args.push('--requirepass', this.password);
     const persistence = this.aof ? ['--appendonly', 'yes', '--appendfsync', 'always'] : [];
-    const child = spawn(
-      'redis-server',
-      [...args, ...persistence, '--save', '', ...this.extraArgs],
-      {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
-    );
+    const child = spawn('redis-server', [...args, ...persistence, '--save', '', ...extraArgs], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     this.process = child;
     return new Promise((resolve, reject) => {
       const lines = readline.createInterface({ input: child.stdout });

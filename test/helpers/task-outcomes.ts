@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import { queueName } from '@agentq/contracts';
-import { createRedis } from '@agentq/queue';
+import { createRedis, type RedisTarget } from '@agentq/queue';
 
 export interface Outcomes {
   completed: number;
@@ -36,10 +36,11 @@ export class TaskOutcomes {
   /** Tasks a `waitForAll` still waits for, and how to wake it. */
   private waiter: { remaining: Set<string>; resolve: () => void } | undefined;
 
-  constructor(redisUrl: string, prefix: string, pool = 'default') {
-    this.connection = createRedis(redisUrl, 'worker', 'test-outcomes');
+  /** `redis`: a URL, or a Sentinel set's target. */
+  constructor(redis: RedisTarget | string, prefix: string, pool = 'default') {
+    this.connection = createRedis(redis, 'worker', 'test-outcomes');
     this.queue = new Queue(queueName(pool), { connection: this.connection, prefix });
-    this.eventsConnection = createRedis(redisUrl, 'worker', 'test-events');
+    this.eventsConnection = createRedis(redis, 'worker', 'test-events');
     this.events = new QueueEvents(queueName(pool), { connection: this.eventsConnection, prefix });
     this.events.on('completed', ({ jobId }) => {
       this.completions.set(jobId, (this.completions.get(jobId) ?? 0) + 1);
