@@ -47,6 +47,9 @@ export class TaskOutcomes {
       this.markFinished(jobId);
     });
     this.events.on('failed', ({ jobId }) => this.markFinished(jobId));
+    // Both reconnect by themselves (a Redis restart, a failover); unheard, BullMQ prints them.
+    this.events.on('error', () => undefined);
+    this.queue.on('error', () => undefined);
   }
 
   async start(): Promise<void> {
