@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import type { Logger } from 'pino';
 import type { AgentRegistry } from '@agentq/agents';
 import type { PoolName } from '@agentq/contracts';
@@ -9,7 +9,7 @@ import type { GatewayConfig } from './config.js';
 export interface GatewayDeps {
   config: GatewayConfig;
   logger: Logger;
-  redis: Redis;
+  redis: RedisClient;
   queues: ReadonlyMap<PoolName, Queue>;
   registry: AgentRegistry;
 }

@@ -1,6 +1,6 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
 import type { PoolName } from '@agentq/contracts';
-import { loadLuaScript } from '@agentq/queue';
+import { loadLuaScript, type RedisClient } from '@agentq/queue';
 import type { DecisionRecord } from './decision-store.js';
 
 export interface DecisionHistoryOptions {
@@ -33,7 +33,7 @@ const APPEND = loadLuaScript('history-append');
  */
 export class DecisionHistory {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly options: DecisionHistoryOptions,
     private readonly now: () => number = Date.now,

@@ -1,4 +1,5 @@
-import type { ChainableCommander, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import type { PoolName } from '@agentq/contracts';
 import type { Decision } from './decide.js';
 
@@ -23,7 +24,7 @@ export const DECISION_LOG_SIZE = 100;
  */
 export class DecisionStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly ttlMs: number,
     private readonly alsoWrite: (

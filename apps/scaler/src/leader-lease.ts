@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { loadLuaScript } from '@agentq/queue';
+import { loadLuaScript, type RedisClient } from '@agentq/queue';
 
 export interface LeaderLeaseOptions {
-  redis: Redis;
+  redis: RedisClient;
   /** Redis key of the lease; `<key>:fence` counts acquisitions. */
   key: string;
   /** Lease time; renewed every third of it. */

@@ -1,5 +1,4 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { pino } from 'pino';
 import type { PoolName } from '@agentq/contracts';
 import {
@@ -9,6 +8,7 @@ import {
   createRedis,
   createTaskQueues,
   loadConfigOrExit,
+  type RedisClient,
 } from '@agentq/queue';
 import type { Actuator, BusyWorkers } from './actuators/actuator.js';
 import { LocalActuator } from './actuators/local.actuator.js';
@@ -33,7 +33,7 @@ const SHUTDOWN_DEADLINE_MS = WORKER_CLOSE_TIMEOUT_MS + 10_000;
 async function createActuator(
   config: ScalerConfig,
   logger: pino.Logger,
-  redis: Redis,
+  redis: RedisClient,
   queues: ReadonlyMap<PoolName, Queue>,
   decisions: DecisionStore,
   metrics: ScalerMetrics,

@@ -1,7 +1,6 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { decodeTaskError, type PoolName } from '@agentq/contracts';
-import { parseWorkerName, readWorkerNames, slotsTold } from '@agentq/queue';
+import { parseWorkerName, readWorkerNames, slotsTold, type RedisClient } from '@agentq/queue';
 
 /** What one tick reads of one pool's queue: raw counts and samples, not yet smoothed. */
 export interface PoolReading {
@@ -49,7 +48,7 @@ function count(result: [Error | null, unknown] | undefined): number {
 export async function readPool(
   pool: PoolName,
   queue: Queue,
-  client: Redis,
+  client: RedisClient,
   now: number,
   since: number,
   sampleSize: number,
@@ -127,7 +126,7 @@ export async function readPool(
  */
 export async function readBusyWorkers(
   queue: Queue,
-  client: Redis,
+  client: RedisClient,
   limit: number,
 ): Promise<Map<string, number> | undefined> {
   const active = await client.lrange(queue.toKey('active'), 0, limit);

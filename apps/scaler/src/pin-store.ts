@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import type { PoolName } from '@agentq/contracts';
 
 /**
@@ -8,7 +8,7 @@ import type { PoolName } from '@agentq/contracts';
  */
 export class PinStore {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   CANCEL_RETENTION_MS,
   isCancelRequested,
   onCancelRequest,
   recentCancels,
+  type RedisClient,
 } from '@agentq/queue';
 
 /** Anything that can abort a task it is running (a pool worker's BullMQ worker). */
@@ -23,15 +23,15 @@ export interface CancelCheck {
 }
 
 /** Asks Redis every time: for processors that run without a listener. */
-export function redisCancelCheck(redis: Redis, prefix: string): CancelCheck {
+export function redisCancelCheck(redis: RedisClient, prefix: string): CancelCheck {
   return { isRequested: (taskId) => isCancelRequested(redis, prefix, taskId) };
 }
 
 export interface CancelListenerOptions {
   /** A connection of its own: it enters subscriber mode. */
-  subscriber: Redis;
+  subscriber: RedisClient;
   /** For the marker check of tasks older than the subscription. */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   targets: readonly Cancellable[];
   logger: Logger;

@@ -86,6 +86,44 @@ describe(loadConfig.name, () => {
     );
   });
 
+  it('finds a Cluster from its seed nodes, with a NAT map, and a hash-tag prefix', () => {
+    const cluster = loadConfig({
+      REDIS_URL: 'rediss://app:secret@ignored',
+      REDIS_CLUSTER_NODES: 'node-a:7000,node-b:7001',
+      REDIS_CLUSTER_NAT_MAP: '10.0.0.5:7000=node-a:30000',
+      AGENTQ_PREFIX: '{agentq}',
+    }).redis;
+    expect(cluster).toEqual({
+      kind: 'cluster',
+      url: 'rediss://app:secret@ignored',
+      nodes: [
+        { host: 'node-a', port: 7000 },
+        { host: 'node-b', port: 7001 },
+      ],
+      natMap: { '10.0.0.5:7000': { host: 'node-a', port: 30000 } },
+    });
+    const nodes = { REDIS_CLUSTER_NODES: 'node-a:7000' };
+    expect(() => loadConfig(nodes)).toThrow(/AGENTQ_PREFIX.*hash tag, e\.g\. \{agentq\}/);
+    expect(() => loadConfig({ ...nodes, AGENTQ_PREFIX: '{}x' })).toThrow(/AGENTQ_PREFIX/);
+    expect(() =>
+      loadConfig({ ...nodes, AGENTQ_PREFIX: '{q}', REDIS_URL: 'redis://node-a:7000/2' }),
+    ).toThrow(/REDIS_URL.*database 0/);
+    expect(() =>
+      loadConfig({
+        ...nodes,
+        AGENTQ_PREFIX: '{q}',
+        REDIS_SENTINELS: 'a:1',
+        REDIS_SENTINEL_MASTER: 'm',
+      }),
+    ).toThrow(/REDIS_CLUSTER_NODES.*not both/);
+    expect(() => loadConfig({ REDIS_CLUSTER_NAT_MAP: 'a:1=b:2' })).toThrow(
+      /REDIS_CLUSTER_NAT_MAP.*REDIS_CLUSTER_NODES/,
+    );
+    expect(() =>
+      loadConfig({ ...nodes, AGENTQ_PREFIX: '{q}', REDIS_CLUSTER_NAT_MAP: 'a:1' }),
+    ).toThrow(/REDIS_CLUSTER_NAT_MAP.*announced-host:port=host:port/);
+  });
+
   it('names every bad variable', () => {
     const load = () =>
       loadConfig({

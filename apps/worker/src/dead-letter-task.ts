@@ -1,14 +1,19 @@
 import type { Job, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { ErrorCode, decodeTaskError, type PoolName } from '@agentq/contracts';
-import { addDeadLetter, clearAttempts, readAttempts, withoutDeadLetter } from '@agentq/queue';
+import {
+  addDeadLetter,
+  clearAttempts,
+  readAttempts,
+  withoutDeadLetter,
+  type RedisClient,
+} from '@agentq/queue';
 
 /**
  * Puts a task that failed for good on the dead-letter list with its spec and every failed
  * attempt. A cancelled task is not a failure: it is only cleaned up.
  */
 export async function deadLetterTask(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   pool: PoolName,
   job: Job,
@@ -50,7 +55,7 @@ const SWEEP_LIMIT = 1000;
  */
 export async function sweepFailedTasks(
   queue: Queue,
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   pool: PoolName,
 ): Promise<string[]> {

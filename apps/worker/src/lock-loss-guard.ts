@@ -1,11 +1,11 @@
 import type { Processor, Queue, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import type { Logger } from 'pino';
 import { LockLostError } from './hand-back.js';
 
 export interface LockLossGuardOptions {
   /** The connection that renews the locks: when it comes back, the locks are checked. */
-  connection: Redis;
+  connection: RedisClient;
   queue: Queue;
   /** Stops a task running here with this reason. */
   stopTask: (taskId: string, reason: Error) => void;

@@ -1,6 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
-import { loadLuaScript } from '@agentq/queue';
+import { loadLuaScript, type RedisClient } from '@agentq/queue';
 
 /**
  * Counts the stalls not counted yet, once, however many workers fetch the task
@@ -15,7 +14,7 @@ const TAKE_NEW = loadLuaScript<number>('lost-runs-take');
  * stopped its runs. Costs nothing for a task that never stalled.
  */
 export class LostRuns {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   /** How many lost runs of this task are new since the last fetch that counted them. */
   async takeNew(job: Job): Promise<number> {

@@ -1,5 +1,4 @@
 import { Queue, type Job, type Processor } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { CancelledError } from '@agentq/agents';
 import type { Logger } from 'pino';
 import { ErrorCode, decodeTaskError, queueName, type TaskJobData } from '@agentq/contracts';
@@ -11,6 +10,7 @@ import {
   type ClientErrors,
   type FinishedState,
   type FinishedTasks,
+  type RedisClient,
 } from '@agentq/queue';
 import type { Cancellable } from './cancel-listener.js';
 import type { PoolSettings } from './config.js';
@@ -28,7 +28,7 @@ export interface PoolWorkerOptions {
   settings: PoolSettings;
   /** Runs the pool's tasks. */
   processor: TaskProcessor;
-  connection: Redis;
+  connection: RedisClient;
   prefix: string;
   /** Shown by `queue.getWorkers()`: host, pid, pools, concurrency. */
   workerName: string;

@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import type { Logger } from 'pino';
 import type { AgentRegistry } from '@agentq/agents';
 import {
@@ -25,7 +25,7 @@ export interface RunTaskOptions {
   /** Where a failed attempt is settled (recorded, retried, failed, held). */
   failures: FailureSettler;
   /** For lost-run counts (and cancel markers when no `cancels` is given). */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** Whether a task was cancelled before it started; asks Redis each time when absent. */
   cancels?: CancelCheck;

@@ -1,5 +1,4 @@
 import { DelayedError, Job, UnrecoverableError, Worker } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   ErrorCode,
@@ -9,7 +8,7 @@ import {
   type PoolName,
   type TaskError,
 } from '@agentq/contracts';
-import { readAttempts, recordAttempt, type WorkflowEngine } from '@agentq/queue';
+import { readAttempts, recordAttempt, type WorkflowEngine, type RedisClient } from '@agentq/queue';
 import { classifyError, type AttemptFailure } from './classify-error.js';
 import { deadLetterTask } from './dead-letter-task.js';
 import { TaskHolds } from './task-hold.js';
@@ -61,7 +60,7 @@ export const STALLED_RUN_MESSAGE =
 
 export interface FailureSettlerOptions {
   /** For attempt records, holds and dead letters. */
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   logger: Logger;
   /** Time limit of a task that sets none (a rate-limit hold never outlasts it). */

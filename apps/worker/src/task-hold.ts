@@ -1,5 +1,5 @@
 import type { Job } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 
 /** A field of BullMQ's job hash (BullMQ ignores fields it does not know; they go with the job). */
 const HELD_SINCE_FIELD = 'agentqHeldSince';
@@ -24,7 +24,7 @@ export function withJitter(waitMs: number, random = Math.random): number {
  * remain). Without the bound, a provider that always refuses keeps a task delayed for ever.
  */
 export class TaskHolds {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   private key(job: Job): string {
     return `${job.queueQualifiedName}:${job.id}`;

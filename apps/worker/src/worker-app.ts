@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import type { Redis } from 'ioredis';
+import { Cluster } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   AgentRegistry,
@@ -17,6 +17,7 @@ import {
   createRedis,
   formatWorkerName,
   workerConnectionName,
+  type RedisClient,
 } from '@agentq/queue';
 import { CancelListener } from './cancel-listener.js';
 import { checkIsolatedAgents, type WorkerConfig } from './config.js';
@@ -33,7 +34,7 @@ interface WorkerParts {
   /** Shown by getWorkers and stored as each task's processedBy. */
   workerName: string;
   /** The worker's own connection first (named after it), then the cancel subscriber's and the agents'. */
-  connections: readonly Redis[];
+  connections: readonly RedisClient[];
   services: AgentServices;
   cancels: CancelListener;
   stepQueues: StepQueues;
@@ -290,7 +291,8 @@ export class WorkerApp {
  * at each close), and one not ready is dropped, so what waits on it fails ("Connection is
  * closed") now, or at its pending reconnect attempt if that fails too.
  */
-function giveUpOnRedis(redis: Redis): void {
-  redis.options.retryStrategy = () => null;
+function giveUpOnRedis(redis: RedisClient): void {
+  if (redis instanceof Cluster) redis.options.clusterRetryStrategy = () => null;
+  else redis.options.retryStrategy = () => null;
   if (redis.status === 'connecting' || redis.status === 'connect') redis.disconnect();
 }

@@ -1,8 +1,7 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import type { PoolName } from '@agentq/contracts';
-import { createTaskQueue, type WorkflowEngine } from '@agentq/queue';
+import { createTaskQueue, type WorkflowEngine, type RedisClient } from '@agentq/queue';
 import type { TaskProcessor } from './run-task.js';
 import { settledFailureOf } from './settle-failure.js';
 import { workflowRefOf } from './workflow-ref.js';
@@ -34,7 +33,7 @@ export class StepQueues {
 
   constructor(
     private readonly options: {
-      connection: Redis;
+      connection: RedisClient;
       prefix: string;
       /** Listens to a new queue's errors (BullMQ prints unheard ones to stderr). */
       hearErrors: (pool: PoolName, queue: Queue) => void;

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import type { Registry } from 'prom-client';
 import type { AgentContext } from './agent.js';
 import type { TenantPolicies } from '@agentq/contracts';
@@ -12,7 +12,7 @@ import { RedisAgentState } from './state/agent-state.js';
 
 export interface AgentServicesOptions {
   /** A connection for agent state, locks and rate limits (commands only, no blocking). */
-  redis: Redis;
+  redis: RedisClient;
   /** The Redis key prefix (AGENTQ_PREFIX). */
   prefix: string;
   llm: LlmConfig;

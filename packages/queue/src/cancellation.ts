@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { subscribeChannel } from './pubsub.js';
 
 /**
@@ -19,7 +19,11 @@ function cancelsKey(prefix: string): string {
 }
 
 /** Records the cancel and tells every worker; resolves once both are sent. */
-export async function requestCancel(redis: Redis, prefix: string, taskId: string): Promise<void> {
+export async function requestCancel(
+  redis: RedisClient,
+  prefix: string,
+  taskId: string,
+): Promise<void> {
   const now = Date.now();
   await redis
     .multi()
@@ -31,7 +35,7 @@ export async function requestCancel(redis: Redis, prefix: string, taskId: string
 
 /** Whether a cancel was requested for the task (within the retention). */
 export async function isCancelRequested(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   taskId: string,
 ): Promise<boolean> {
@@ -48,7 +52,7 @@ export interface RecentCancels {
 
 /** The newest `limit` cancels within the retention, in one round trip. */
 export async function recentCancels(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   limit: number,
 ): Promise<RecentCancels> {
@@ -76,7 +80,7 @@ export async function recentCancels(
  * its own (it enters subscriber mode); the returned function unsubscribes.
  */
 export function onCancelRequest(
-  subscriber: Redis,
+  subscriber: RedisClient,
   prefix: string,
   onCancel: (taskId: string) => void,
 ): Promise<() => Promise<void>> {

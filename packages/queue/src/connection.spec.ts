@@ -1,4 +1,4 @@
-import { reconnectDelayMs, redisOptions, targetOptions } from './connection.js';
+import { clusterOptions, reconnectDelayMs, redisOptions, targetOptions } from './connection.js';
 
 describe(redisOptions.name, () => {
   it('reads host, port, credentials and db from the URL', () => {
@@ -70,5 +70,37 @@ describe(targetOptions.name, () => {
     });
     expect(options.host).toBeUndefined();
     expect(options.port).toBeUndefined();
+  });
+});
+
+describe(clusterOptions.name, () => {
+  const target = {
+    kind: 'cluster' as const,
+    url: 'rediss://app:secret@ignored',
+    nodes: [{ host: 'node-a', port: 7000 }],
+    natMap: { '10.0.0.5:7000': { host: 'node-a', port: 30000 } },
+  };
+
+  it("gives every node the URL's credentials and TLS, never an address of its own", () => {
+    const options = clusterOptions(target, 'client', 'agentq-gateway');
+    expect(options.redisOptions).toMatchObject({
+      username: 'app',
+      password: 'secret',
+      tls: { servername: 'ignored' },
+      connectionName: 'agentq-gateway',
+      commandTimeout: 2000,
+    });
+    // ioredis lays redisOptions over each node's address: a key here would replace it.
+    for (const key of ['host', 'port', 'db', 'retryStrategy']) {
+      expect(options.redisOptions).not.toHaveProperty(key);
+    }
+    expect(options.natMap).toEqual(target.natMap);
+    expect(options.scaleReads).toBe('master');
+  });
+
+  it('fails client commands fast while a node is away, and lets worker ones wait', () => {
+    expect(clusterOptions(target, 'client', 'c').enableOfflineQueue).toBe(false);
+    expect(clusterOptions(target, 'worker', 'w').enableOfflineQueue).toBe(true);
+    expect(clusterOptions(target, 'worker', 'w').redisOptions?.maxRetriesPerRequest).toBeNull();
   });
 });

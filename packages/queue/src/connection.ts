@@ -1,5 +1,8 @@
-import type { RedisOptions } from 'ioredis';
-import { Redis } from 'ioredis';
+import type { ClusterOptions, RedisOptions } from 'ioredis';
+import { Cluster, Redis } from 'ioredis';
+
+/** A connection to any topology: one node (or a Sentinel set's master), or a Cluster. */
+export type RedisClient = Redis | Cluster;
 
 /**
  * How a connection is used:
@@ -27,19 +30,30 @@ export function reconnectDelayMs(attempt: number): number {
   return Math.min(100 * 2 ** Math.min(attempt, 10), MAX_RECONNECT_DELAY_MS);
 }
 
-/** host:port of a sentinel. */
+/** host:port of a sentinel or a cluster node. */
 export interface RedisNode {
   host: string;
   port: number;
 }
 
 /**
- * Where Redis is: one node at a URL, or the master a set of Sentinels names (ioredis asks
- * them for it, and again after a failover). The URL's credentials, db and TLS apply to the
- * node (the master) either way.
+ * Where Redis is: one node at a URL, the master a set of Sentinels names (ioredis asks
+ * them for it, and again after a failover), or a Cluster found from seed nodes. The URL's
+ * credentials and TLS apply to the nodes either way (its db too, except on a Cluster).
  */
 export type RedisTarget =
   | { kind: 'single'; url: string }
+  | {
+      kind: 'cluster';
+      url: string;
+      /** Seed nodes: any reachable ones; the rest are learnt from them. */
+      nodes: readonly RedisNode[];
+      /**
+       * Addresses the cluster announces (`host:port`, as in CLUSTER SLOTS) mapped to those
+       * this process reaches them at, for a cluster behind NAT or port forwarding.
+       */
+      natMap?: Readonly<Record<string, RedisNode>>;
+    }
   | {
       kind: 'sentinel';
       url: string;
@@ -75,7 +89,10 @@ export function redisOptions(url: string, role: ConnectionRole): RedisOptions {
 }
 
 /** ioredis options for a target: a single node's, or a Sentinel set's master. */
-export function targetOptions(target: RedisTarget, role: ConnectionRole): RedisOptions {
+export function targetOptions(
+  target: Exclude<RedisTarget, { kind: 'cluster' }>,
+  role: ConnectionRole,
+): RedisOptions {
   const options = redisOptions(target.url, role);
   if (target.kind === 'single') return options;
   return {
@@ -94,24 +111,72 @@ export function targetOptions(target: RedisTarget, role: ConnectionRole): RedisO
   };
 }
 
-/** A new ioredis client for the target (a URL: one node); the caller closes it with `quit()`. */
+/**
+ * ioredis Cluster options: each node's connection as {@link redisOptions} makes it (role and
+ * credentials alike), slots refreshed after every redirect or lost node, and writes and reads
+ * on masters only (a replica may lag behind what was acknowledged).
+ */
+export function clusterOptions(
+  target: Extract<RedisTarget, { kind: 'cluster' }>,
+  role: ConnectionRole,
+  name: string,
+): ClusterOptions {
+  const node = redisOptions(target.url, role);
+  // ioredis lays these over each node's own address: the nodes come from the seeds and the
+  // cluster's map, a Cluster has only db 0, and a node the map dropped is not retried.
+  delete node.host;
+  delete node.port;
+  delete node.db;
+  delete node.retryStrategy;
+  return {
+    redisOptions: { ...node, connectionName: name },
+    natMap: target.natMap ? { ...target.natMap } : undefined,
+    scaleReads: 'master',
+    clusterRetryStrategy: reconnectDelayMs,
+    // A client connection fails fast while its node is away, as on one node.
+    enableOfflineQueue: role === 'worker',
+    // TLS certificates name hosts: keep the names the cluster announces.
+    dnsLookup: (address, lookup) => lookup(null, address),
+  };
+}
+
+/**
+ * A new ioredis client for the target (a URL: one node); the caller closes it with `quit()`.
+ * Typed by the target: a Cluster for a cluster, else one node's client.
+ */
+export function createRedis(
+  target: Exclude<RedisTarget, { kind: 'cluster' }> | string,
+  role: ConnectionRole,
+  name: string,
+): Redis;
 export function createRedis(
   target: RedisTarget | string,
   role: ConnectionRole,
   name: string,
-): Redis {
+): RedisClient;
+export function createRedis(
+  target: RedisTarget | string,
+  role: ConnectionRole,
+  name: string,
+): RedisClient {
   const resolved: RedisTarget =
     typeof target === 'string' ? { kind: 'single', url: target } : target;
+  if (resolved.kind === 'cluster') {
+    return new Cluster(
+      resolved.nodes.map(({ host, port }) => ({ host, port })),
+      clusterOptions(resolved, role, name),
+    );
+  }
   return new Redis({ ...targetOptions(resolved, role), connectionName: name });
 }
 
 /** Quits politely; if Redis does not answer, drops the connection so nothing stays open. */
-export async function closeRedis(redis: Redis): Promise<void> {
+export async function closeRedis(redis: RedisClient): Promise<void> {
   await redis.quit().catch(() => redis.disconnect());
 }
 
 /** Waits until the client is ready; false if it is not within the time given. */
-export function waitUntilReady(redis: Redis, timeoutMs: number): Promise<boolean> {
+export function waitUntilReady(redis: RedisClient, timeoutMs: number): Promise<boolean> {
   if (redis.status === 'ready') return Promise.resolve(true);
   return new Promise((resolve) => {
     const onReady = () => {

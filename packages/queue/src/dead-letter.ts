@@ -1,5 +1,5 @@
 import type { JobsOptions, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { z } from 'zod';
 import { PoolNameSchema, type PoolName } from '@agentq/contracts';
 import { AttemptRecordSchema } from './task-attempts.js';
@@ -97,7 +97,7 @@ export function parseDeadLetterId(id: string): { pool: string; taskId: string } 
  * one, unless `keepExisting` (used by sweeps, which must not overwrite a fuller entry).
  */
 export async function addDeadLetter(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   entry: DeadLetter,
   options: { keepExisting?: boolean } = {},
@@ -113,7 +113,7 @@ export async function addDeadLetter(
 
 /** One dead letter, or undefined. */
 export async function getDeadLetter(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   pool: PoolName,
   taskId: string,
@@ -124,7 +124,7 @@ export async function getDeadLetter(
 
 /** Those of the pool's task ids that have no dead letter. */
 export async function withoutDeadLetter(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   pool: PoolName,
   taskIds: readonly string[],
@@ -139,7 +139,7 @@ export async function withoutDeadLetter(
 
 /** The dead letters of these task ids, looked for in each of the pools given. */
 export async function findDeadLetters(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   pools: readonly PoolName[],
   taskIds: readonly string[],
@@ -158,7 +158,7 @@ export interface DeadLetterPage {
 
 /** A page of dead letters, newest first; `pool` and `tenant` narrow it. */
 export async function listDeadLetters(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   page: { offset: number; limit: number; oldestFirst?: boolean } & DeadLetterScope,
 ): Promise<DeadLetterPage> {
@@ -178,7 +178,7 @@ function parseEntries(raw: readonly (string | null)[]): DeadLetter[] {
   return raw.flatMap((item) => (item === null ? [] : [DeadLetterSchema.parse(JSON.parse(item))]));
 }
 
-async function removeDeadLetter(redis: Redis, prefix: string, entry: DeadLetter) {
+async function removeDeadLetter(redis: RedisClient, prefix: string, entry: DeadLetter) {
   const id = deadLetterId(entry.pool, entry.taskId);
   const multi = redis.multi().hdel(entriesKey(prefix), id);
   for (const key of indexKeysOf(prefix, entry)) multi.zrem(key, id);
@@ -196,7 +196,7 @@ const REMOVE_IF_UNCHANGED = loadLuaScript<number>('dead-letter-remove');
  * lost. Answers whether one was removed.
  */
 export async function removeDeadLetterUpTo(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   pool: PoolName,
   taskId: string,
@@ -224,7 +224,7 @@ export type RedriveResult =
  * place, and a second redrive then answers `conflict` instead of running the task twice.
  */
 export async function redriveDeadLetter(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   queue: Queue,
   pool: PoolName,
@@ -247,7 +247,7 @@ export async function redriveDeadLetter(
 
 /** How many dead letters a scope holds. */
 export function countDeadLetters(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   scope: DeadLetterScope = {},
 ): Promise<number> {

@@ -46,7 +46,7 @@ const redisUrl = z
 /** What each variable of an env shape means, one line each: docs/configuration.md's source. */
 export type EnvDocs<Shape> = { readonly [K in keyof Shape]: string };
 
-/** `host:port`, as a sentinel is named. */
+/** `host:port`, as a sentinel or a cluster node is named. */
 const redisNode = z
   .string()
   .regex(/^[^\s:]+:\d{1,5}$/, { message: 'host:port' })
@@ -55,6 +55,20 @@ const redisNode = z
     return { host: value.slice(0, at), port: Number(value.slice(at + 1)) };
   });
 
+/** `announced=reachable` pairs of `host:port`, a cluster behind NAT. */
+const natMap = commaList(
+  z
+    .string()
+    .regex(/^[^\s:=]+:\d{1,5}=[^\s:=]+:\d{1,5}$/, { message: 'announced-host:port=host:port' }),
+).transform((pairs): Record<string, RedisNode> =>
+  Object.fromEntries(
+    pairs.map((pair) => {
+      const [announced = '', reachable = ''] = pair.split('=');
+      return [announced, redisNode.parse(reachable)];
+    }),
+  ),
+);
+
 /** Variables every app reads: where Redis is, the key prefix, the log level. */
 export const sharedEnvShape = {
   REDIS_URL: redisUrl.default('redis://127.0.0.1:6379'),
@@ -62,6 +76,8 @@ export const sharedEnvShape = {
   REDIS_SENTINEL_MASTER: z.string().min(1).optional(),
   REDIS_SENTINEL_USERNAME: z.string().min(1).optional(),
   REDIS_SENTINEL_PASSWORD: z.string().min(1).optional(),
+  REDIS_CLUSTER_NODES: commaList(redisNode).optional(),
+  REDIS_CLUSTER_NAT_MAP: natMap.optional(),
   AGENTQ_PREFIX: z
     .string()
     .regex(/^[A-Za-z0-9_{}-]+$/, { message: 'letters, digits, _ - { } only' })
@@ -81,7 +97,12 @@ export const sharedEnvDocs = {
     'Sentinel: the name the sentinels know the master by (with `REDIS_SENTINELS`)',
   REDIS_SENTINEL_USERNAME: "Sentinel: the sentinels' own ACL user, if they require one",
   REDIS_SENTINEL_PASSWORD: "Sentinel: the sentinels' own password, if they require one",
-  AGENTQ_PREFIX: 'prefix of every Redis key (`{agentq}` on Redis Cluster)',
+  REDIS_CLUSTER_NODES:
+    'Cluster: seed nodes, `host:port,host:port` (any reachable ones; the rest are learnt from them); `REDIS_URL` then gives only credentials and TLS',
+  REDIS_CLUSTER_NAT_MAP:
+    'Cluster behind NAT: `announced-host:port=host:port,…`, each address the cluster announces mapped to where this process reaches it',
+  AGENTQ_PREFIX:
+    'prefix of every Redis key; on a Cluster a hash tag such as `{agentq}`, so that every script finds its keys in one slot',
   AGENTQ_LOG_LEVEL: 'pino level: fatal … trace, silent',
 } satisfies EnvDocs<typeof sharedEnvShape>;
 
@@ -92,6 +113,15 @@ type SharedEnv = z.output<z.ZodObject<typeof sharedEnvShape>>;
  * master's name, and a problem is reported on the variable (call from a config's transform).
  */
 export function redisTargetFromEnv(env: SharedEnv, ctx: z.RefinementCtx): RedisTarget {
+  if (env.REDIS_CLUSTER_NODES !== undefined)
+    return clusterTarget(env, env.REDIS_CLUSTER_NODES, ctx);
+  if (env.REDIS_CLUSTER_NAT_MAP !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_CLUSTER_NAT_MAP'],
+      message: 'applies to a Cluster only: set REDIS_CLUSTER_NODES too',
+    });
+  }
   const sentinels = env.REDIS_SENTINELS;
   const masterName = env.REDIS_SENTINEL_MASTER;
   if (sentinels === undefined && masterName === undefined) {
@@ -113,6 +143,35 @@ export function redisTargetFromEnv(env: SharedEnv, ctx: z.RefinementCtx): RedisT
     sentinelUsername: env.REDIS_SENTINEL_USERNAME,
     sentinelPassword: env.REDIS_SENTINEL_PASSWORD,
   };
+}
+
+/**
+ * A Cluster's target. Its keys must share one slot (a hash-tag prefix: every script finds its
+ * keys together), and a Cluster has no databases but 0.
+ */
+function clusterTarget(env: SharedEnv, nodes: RedisNode[], ctx: z.RefinementCtx): RedisTarget {
+  if (env.REDIS_SENTINELS !== undefined || env.REDIS_SENTINEL_MASTER !== undefined) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_CLUSTER_NODES'],
+      message: 'set either a Cluster (REDIS_CLUSTER_NODES) or Sentinel (REDIS_SENTINELS), not both',
+    });
+  }
+  if (!/^[^{]*\{[^}]+\}/.test(env.AGENTQ_PREFIX)) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['AGENTQ_PREFIX'],
+      message: `on a Cluster the prefix must start with a hash tag, e.g. {${env.AGENTQ_PREFIX.replace(/[{}]/g, '')}}, so that every script's keys share a slot`,
+    });
+  }
+  if (new URL(env.REDIS_URL).pathname.length > 1) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['REDIS_URL'],
+      message: 'a Cluster has only database 0: leave the path out of the URL',
+    });
+  }
+  return { kind: 'cluster', url: env.REDIS_URL, nodes, natMap: env.REDIS_CLUSTER_NAT_MAP };
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 /** How a task ended, as its finished record keeps it. */
 export type FinishedState = 'completed' | 'failed' | 'cancelled';
@@ -33,7 +33,7 @@ const scoreOf = (at: number, state: FinishedState) => at * STATE_SLOTS + STATES.
 
 /** The record of a task of this tenant whose job may be gone, if it finished. */
 export async function readFinished(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   tenant: string,
   taskId: string,
@@ -66,7 +66,7 @@ export class FinishedTasks {
   private readonly trimmedAt = new Map<string, number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
     private readonly limits: FinishedRecordLimits,
     private readonly onError: (err: unknown) => void,

@@ -1,10 +1,10 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 /**
  * Deletes every key under a prefix with SCAN + UNLINK (never FLUSHALL: the Redis may be
  * shared). Returns how many keys were deleted.
  */
-export async function deleteKeysByPrefix(redis: Redis, prefix: string): Promise<number> {
+export async function deleteKeysByPrefix(redis: RedisClient, prefix: string): Promise<number> {
   let cursor = '0';
   let deleted = 0;
   do {

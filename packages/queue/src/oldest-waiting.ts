@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { Priority } from '@agentq/contracts';
 
 /** BullMQ scores a prioritized job `priority * 2^32 + counter`, so each level is a score band. */
@@ -11,7 +11,10 @@ const BAND = 0x100000000;
  * trips), never the whole backlog. `client` is a connection to the queue's Redis. Relies on BullMQ's key layout: new jobs are LPUSHed to
  * `wait` (the oldest is the tail) and `prioritized` is ordered by band, then FIFO.
  */
-export async function oldestWaitingTimestamp(queue: Queue, client: Redis): Promise<number | null> {
+export async function oldestWaitingTimestamp(
+  queue: Queue,
+  client: RedisClient,
+): Promise<number | null> {
   const heads = client.pipeline().lindex(queue.toKey('wait'), -1);
   for (const priority of Object.values(Priority)) {
     heads.zrangebyscore(

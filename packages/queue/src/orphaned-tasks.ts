@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { loadLuaScript } from './scripts/lua-script.js';
 
 /** A running task whose worker had no connection when it was found, with its lock as then. */
@@ -24,7 +24,7 @@ const FIND_ORPHANED = loadLuaScript<string[]>('orphaned-find');
  * returned. One script: with N active tasks it reads N hash fields.
  */
 export async function findOrphanedTasks(
-  redis: Redis,
+  redis: RedisClient,
   queue: QueueKeys,
   connected: ReadonlySet<string>,
 ): Promise<OrphanedTask[]> {
@@ -63,7 +63,7 @@ const RELEASE_ORPHANED = loadLuaScript<string[]>('orphaned-release');
  * emitting `stalled`, failing a task stalled too often. Answers the ids released.
  */
 export async function releaseOrphanedTasks(
-  redis: Redis,
+  redis: RedisClient,
   queue: QueueKeys,
   tasks: readonly OrphanedTask[],
 ): Promise<string[]> {

@@ -1,11 +1,11 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 
 /**
  * Calls `onMessage(message)` for every message on one channel. `subscriber` must be a
  * connection of its own (it enters subscriber mode); the returned function unsubscribes.
  */
 export async function subscribeChannel(
-  subscriber: Redis,
+  subscriber: RedisClient,
   channel: string,
   onMessage: (message: string) => void,
 ): Promise<() => Promise<void>> {

@@ -1,11 +1,11 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Queue, type DefaultJobOptions } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { queueName, type PoolName } from '@agentq/contracts';
 
 export interface TaskQueueOptions {
   /** A shared client; BullMQ reuses it for queue commands. */
-  connection: Redis;
+  connection: RedisClient;
   /** Redis key prefix. */
   prefix: string;
   defaultJobOptions?: DefaultJobOptions;

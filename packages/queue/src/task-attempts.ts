@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from './connection.js';
 import { z } from 'zod';
 
 /**
@@ -31,7 +31,7 @@ export function attemptsKey(prefix: string, queueName: string, taskId: string): 
 
 /** Appends one failed attempt to the task's record. */
 export async function recordAttempt(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   queueName: string,
   taskId: string,
@@ -43,7 +43,7 @@ export async function recordAttempt(
 
 /** The task's failed attempts, oldest first. */
 export async function readAttempts(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   queueName: string,
   taskId: string,
@@ -54,7 +54,7 @@ export async function readAttempts(
 
 /** Forgets the task's attempts (it succeeded, or its dead letter now holds them). */
 export async function clearAttempts(
-  redis: Redis,
+  redis: RedisClient,
   prefix: string,
   queueName: string,
   taskId: string,

@@ -11,7 +11,6 @@ import type {
   QueueMetrics,
   Status,
 } from '@bull-board/api/typings/app';
-import type { Redis } from 'ioredis';
 import {
   countDeadLetters,
   deadLetterId,
@@ -19,6 +18,7 @@ import {
   listDeadLetters,
   parseDeadLetterId,
   type DeadLetter,
+  type RedisClient,
 } from '@agentq/queue';
 
 /** The board's name for the dead-letter list; pool queues are all `agentq-<pool>`. */
@@ -114,7 +114,7 @@ class DeadLetterJob implements QueueJob {
 export class DeadLetterBoardAdapter extends BaseAdapter {
   /** `keyPrefix`: the app's Redis key prefix. */
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly keyPrefix: string,
   ) {
     super('bull', { readOnlyMode: true, allowRetries: false, description: DESCRIPTION });

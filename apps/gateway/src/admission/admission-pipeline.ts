@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import type { PoolName, PriorityLevel } from '@agentq/contracts';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { REDIS } from '../tokens.js';
@@ -34,7 +34,7 @@ export interface Submit extends GateRequest {
 @Injectable()
 export class AdmissionPipeline {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly budgets: LlmBudgets,
     private readonly backlog: BacklogLimit,
     private readonly gate: SubmitGate,

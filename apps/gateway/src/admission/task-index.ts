@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import { ErrorCode, type PoolName } from '@agentq/contracts';
 import type { GatewayConfig } from '../config.js';
 import { gatewayKeys } from '../gateway-keys.js';
@@ -33,7 +33,7 @@ export class TaskIndex {
   private readonly maxAgeMs: number;
 
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     this.maxAgeMs = longestRetentionSeconds(config.retention) * 1000;

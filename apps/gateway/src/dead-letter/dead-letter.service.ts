@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import {
   DeadLetterLimits,
   ErrorCode,
@@ -18,6 +17,7 @@ import {
   listDeadLetters,
   redriveDeadLetter,
   type DeadLetter,
+  type RedisClient,
 } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
@@ -33,7 +33,7 @@ import { toDeadLetterView } from './dead-letter-view.js';
 export class DeadLetterService {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
   ) {}
 

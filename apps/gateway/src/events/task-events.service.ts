@@ -2,8 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { QueueEvents, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { queueName, type PoolName } from '@agentq/contracts';
-import { closeRedis, createRedis } from '@agentq/queue';
-import type { Redis } from 'ioredis';
+import { closeRedis, createRedis, type RedisClient } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES } from '../tokens.js';
 import { KeyedListeners } from './keyed-listeners.js';
@@ -34,7 +33,7 @@ const IDLE_STOP_MS = 30_000;
 interface Reader {
   pool: PoolName;
   events: QueueEvents;
-  connection: Redis;
+  connection: RedisClient;
   /** The pool's event stream (undefined without a queue: nothing to read then). */
   stream: string | undefined;
   /** The id of the last event delivered (its start position before the first). */
@@ -84,7 +83,7 @@ export class TaskEvents implements OnModuleDestroy {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Controller, Get, Inject } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import { ErrorCode } from '@agentq/contracts';
 import { Public } from '../auth/public.decorator.js';
 import { ApiError } from '../http/api-error.js';
@@ -11,7 +11,7 @@ const READY_TIMEOUT_MS = 1000;
 @Controller()
 @Public()
 export class HealthController {
-  constructor(@Inject(REDIS) private readonly redis: Redis) {}
+  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
 
   /** Liveness: the process serves HTTP. */
   @Get('health')

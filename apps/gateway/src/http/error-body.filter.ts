@@ -1,6 +1,6 @@
 import { Catch, type ArgumentsHost, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import type { Logger } from 'pino';
 import type { GatewayMetrics } from '../metrics.js';
 import { toErrorResponse } from './error-response.js';
@@ -14,7 +14,7 @@ export class ErrorBodyFilter implements ExceptionFilter {
   constructor(
     private readonly logger: Logger,
     private readonly metrics: GatewayMetrics,
-    redis: Redis,
+    redis: RedisClient,
   ) {
     this.outages = new RedisOutages(redis);
   }

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import { RedisOutages } from './redis-outages.js';
 
 /** Just what RedisOutages reads of a client: its status and its events. */
@@ -16,7 +16,7 @@ class Connection extends EventEmitter {
 describe(RedisOutages.name, () => {
   it('counts a request as ready throughout only if Redis was ready before it began', () => {
     const connection = new Connection('ready');
-    const outages = new RedisOutages(connection as unknown as Redis);
+    const outages = new RedisOutages(connection as unknown as RedisClient);
     expect(outages.readyThroughout(Date.now())).toBe(true);
 
     connection.set('close');
@@ -29,7 +29,7 @@ describe(RedisOutages.name, () => {
   });
 
   it('starts unready when the client is not connected yet', () => {
-    const outages = new RedisOutages(new Connection('connecting') as unknown as Redis);
+    const outages = new RedisOutages(new Connection('connecting') as unknown as RedisClient);
     expect(outages.readyThroughout(Date.now())).toBe(false);
   });
 });

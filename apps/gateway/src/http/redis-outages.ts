@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 
 /**
  * Since when the Redis connection has been ready. A command refused or failed while it was
@@ -9,7 +9,7 @@ import type { Redis } from 'ioredis';
 export class RedisOutages {
   private readySince: number;
 
-  constructor(private readonly redis: Redis) {
+  constructor(private readonly redis: RedisClient) {
     this.readySince =
       redis.status === 'ready' ? Number.NEGATIVE_INFINITY : Number.POSITIVE_INFINITY;
     redis.on('ready', () => {

@@ -1,8 +1,13 @@
 import { Controller, Get, Inject } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { PoolName, PoolStats } from '@agentq/contracts';
-import { oldestWaitingTimestamp, readPoolCounts, readWorkerNames, slotsOf } from '@agentq/queue';
+import {
+  oldestWaitingTimestamp,
+  readPoolCounts,
+  readWorkerNames,
+  slotsOf,
+  type RedisClient,
+} from '@agentq/queue';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
 import { REDIS, TASK_QUEUES } from '../tokens.js';
@@ -15,7 +20,7 @@ import { REDIS, TASK_QUEUES } from '../tokens.js';
 @RequireScopes('tasks:read')
 export class PoolsController {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
   ) {}
 

@@ -1,8 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import type { Redis } from 'ioredis';
 import { ErrorCode } from '@agentq/contracts';
-import type { Principal, RateLimit } from '@agentq/queue';
+import type { Principal, RateLimit, RedisClient } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { gatewayKeys } from '../gateway-keys.js';
 import { ApiError } from '../http/api-error.js';
@@ -32,7 +31,7 @@ export class RateLimits {
   private readonly buckets: TokenBuckets;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {
     this.buckets = new TokenBuckets(redis);

@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { loadLuaScript, type RateLimit } from '@agentq/queue';
+import { loadLuaScript, type RateLimit, type RedisClient } from '@agentq/queue';
 
 /** Takes tokens from one bucket (`lua/take-tokens.lua`): one shared budget per key. */
 const TAKE_TOKENS = loadLuaScript<TakeReply>('take-tokens');
@@ -19,7 +18,7 @@ export interface Take {
  * at a rate up to its burst, by Redis's clock, so every gateway replica shares one budget.
  */
 export class TokenBuckets {
-  constructor(private readonly redis: Redis) {}
+  constructor(private readonly redis: RedisClient) {}
 
   async take(key: string, limit: RateLimit, cost: number): Promise<Take> {
     const { rate, burst } = bucketRate(limit);

@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Job, JobState, Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   ErrorCode,
@@ -13,7 +12,13 @@ import {
   type TaskPage,
   type TaskView,
 } from '@agentq/contracts';
-import { readFinished, removeDeadLetterUpTo, requestCancel, toTaskView } from '@agentq/queue';
+import {
+  readFinished,
+  removeDeadLetterUpTo,
+  requestCancel,
+  toTaskView,
+  type RedisClient,
+} from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { TaskEvents } from '../events/task-events.service.js';
 import { ApiError } from '../http/api-error.js';
@@ -38,7 +43,7 @@ interface Found {
 export class TasksService {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
     private readonly events: TaskEvents,
     private readonly tombstones: Tombstones,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import type { TaskView } from '@agentq/contracts';
 import type { GatewayConfig } from '../config.js';
 import { gatewayKeys } from '../gateway-keys.js';
@@ -17,7 +17,7 @@ interface Tombstone {
 @Injectable()
 export class Tombstones {
   constructor(
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
 

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import {
   TenantUsage,
   budgetOverrun,
@@ -28,7 +28,7 @@ export class LlmBudgets {
   private readonly usage: TenantUsage;
 
   constructor(
-    @Inject(REDIS) redis: Redis,
+    @Inject(REDIS) redis: RedisClient,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(AGENT_REGISTRY) private readonly registry: AgentRegistry,
   ) {

@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { closeRedis, createRedis, onWorkflowChange } from '@agentq/queue';
+import { closeRedis, createRedis, onWorkflowChange, type RedisClient } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { KeyedListeners } from '../events/keyed-listeners.js';
 import { GATEWAY_CONFIG, LOGGER, REDIS } from '../tokens.js';
@@ -21,7 +20,7 @@ export type WorkflowChange = 'changed' | 'closing';
 @Injectable()
 export class WorkflowChanges implements OnModuleInit, OnModuleDestroy {
   private readonly listeners = new KeyedListeners<WorkflowChange>('closing');
-  private subscriber: Redis | undefined;
+  private subscriber: RedisClient | undefined;
   private unsubscribe: (() => Promise<void>) | undefined;
   private connectedBefore = false;
   /** A catch-up under way: reconnects meanwhile join it rather than pile up. */
@@ -30,13 +29,15 @@ export class WorkflowChanges implements OnModuleInit, OnModuleDestroy {
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
     @Inject(LOGGER) private readonly logger: Logger,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
   ) {}
 
   async onModuleInit(): Promise<void> {
     // A connection of its own: it enters subscriber mode.
     const subscriber = createRedis(this.config.redis, 'worker', 'agentq-gateway-workflows');
-    subscriber.on('error', (err) => this.logger.warn({ err: err.message }, 'workflow changes'));
+    subscriber.on('error', (err: Error) =>
+      this.logger.warn({ err: err.message }, 'workflow changes'),
+    );
     subscriber.on('ready', () => {
       if (this.connectedBefore) this.catchingUp ??= this.catchUp(subscriber);
       this.connectedBefore = true;
@@ -63,7 +64,7 @@ export class WorkflowChanges implements OnModuleInit, OnModuleDestroy {
    * back (ioredis subscribes again right after it reports ready; a PING on the same
    * connection is answered after that) and the gateway's connection answers reads.
    */
-  private async catchUp(subscriber: Redis): Promise<void> {
+  private async catchUp(subscriber: RedisClient): Promise<void> {
     try {
       await subscriber.ping();
       if (this.redis.status !== 'ready') {

@@ -1,8 +1,7 @@
 import { Module } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { PoolName } from '@agentq/contracts';
-import { WorkflowEngine } from '@agentq/queue';
+import { WorkflowEngine, type RedisClient } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { AdmissionModule } from '../admission/admission.module.js';
 import { GATEWAY_CONFIG, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
@@ -22,7 +21,7 @@ import { WorkflowsService } from './workflows.service.js';
       inject: [GATEWAY_CONFIG, REDIS, TASK_QUEUES],
       useFactory: (
         config: GatewayConfig,
-        redis: Redis,
+        redis: RedisClient,
         queues: ReadonlyMap<PoolName, Queue>,
       ): WorkflowEngine =>
         new WorkflowEngine({

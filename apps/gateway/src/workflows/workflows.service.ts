@@ -1,6 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import { AgentRegistry } from '@agentq/agents';
 import {
   ErrorCode,
@@ -11,7 +10,7 @@ import {
   type WorkflowEvent,
   type WorkflowView,
 } from '@agentq/contracts';
-import type { Principal, WorkflowEngine } from '@agentq/queue';
+import type { Principal, WorkflowEngine, RedisClient } from '@agentq/queue';
 import { AdmissionPipeline } from '../admission/admission-pipeline.js';
 import { IdempotencyConflict } from '../admission/submit-gate.js';
 import type { GatewayConfig } from '../config.js';
@@ -36,7 +35,7 @@ export interface SubmittedWorkflow {
 export class WorkflowsService {
   constructor(
     @Inject(WORKFLOW_ENGINE) private readonly engine: WorkflowEngine,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     @Inject(TASK_QUEUES) private readonly queues: ReadonlyMap<PoolName, Queue>,
     @Inject(AGENT_REGISTRY) private readonly registry: AgentRegistry,
     private readonly pipeline: AdmissionPipeline,

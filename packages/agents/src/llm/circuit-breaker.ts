@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { loadLuaScript, type LuaScript } from '@agentq/queue';
+import { loadLuaScript, type LuaScript, type RedisClient } from '@agentq/queue';
 import { RateLimitedError } from '../errors.js';
 
 export interface BreakerOptions {
@@ -56,7 +55,7 @@ export class ProviderBreaker {
   private readonly probeLeaseMs: number;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     private readonly provider: string,
     options: BreakerOptions = {},

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
-import { loadLuaScript } from '@agentq/queue';
+import { loadLuaScript, type RedisClient } from '@agentq/queue';
 import { RateLimitedError } from '../errors.js';
 
 /** How long a held slot lives unless renewed: a worker that dies frees its slots this soon. */
@@ -26,7 +25,7 @@ const NO_SLOTS: HeldSlots = { release: () => Promise.resolve() };
  */
 export class ConcurrencyLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

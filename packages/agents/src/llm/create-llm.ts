@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import type { Registry } from 'prom-client';
 import { LlmService, type LlmConfig } from './llm-client.js';
 import { LlmRouter } from './llm-router.js';
@@ -12,7 +12,7 @@ export const DEFAULT_PROVIDER = 'default';
  */
 export function createLlm(
   config: LlmConfig,
-  deps: { redis: Redis; prefix: string; metrics?: Registry },
+  deps: { redis: RedisClient; prefix: string; metrics?: Registry },
 ): LlmService | LlmRouter {
   const others = Object.entries(config.providers ?? {});
   if (others.length === 0) return new LlmService(config, deps);

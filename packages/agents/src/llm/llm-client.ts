@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import type { Registry } from 'prom-client';
 import { partialUsageOf, withPartialUsage, type ChatRequest, type ChatResult } from './chat.js';
 import { ConcurrencyLimiter, type HeldSlots } from './concurrency-limiter.js';
@@ -108,7 +108,7 @@ export class LlmService implements LlmClient {
 
   constructor(
     private readonly config: LlmConfig,
-    deps: { redis: Redis; prefix: string; metrics?: Registry },
+    deps: { redis: RedisClient; prefix: string; metrics?: Registry },
   ) {
     this.defaultModel = config.model;
     this.models = config.models ?? [];

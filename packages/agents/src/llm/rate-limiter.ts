@@ -1,5 +1,4 @@
-import type { Redis } from 'ioredis';
-import { loadLuaScript } from '@agentq/queue';
+import { loadLuaScript, type RedisClient } from '@agentq/queue';
 import { RateLimitedError } from '../errors.js';
 
 /** Per provider+model limits, shared by every worker. 0 (or absent) means no limit. */
@@ -29,7 +28,7 @@ const NOTHING_TO_SETTLE: Reservation = { settle: () => Promise.resolve() };
  */
 export class RateLimiter {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

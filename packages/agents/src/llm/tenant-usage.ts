@@ -1,5 +1,5 @@
 import type { LlmUsage, TenantLlmPolicy } from '@agentq/contracts';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 
 /** Cost is kept in millionths of a dollar: HINCRBY is exact where float sums drift. */
 const MICRO = 1_000_000;
@@ -62,7 +62,7 @@ export function describeOverrun(tenant: string, overrun: BudgetOverrun): string 
  */
 export class TenantUsage {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
 

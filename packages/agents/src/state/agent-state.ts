@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '@agentq/queue';
 import { withLock, type HeldLock, type LockOptions } from './lock.js';
 
 /** Shared state of one tenant in Redis: visible to every worker, never to other tenants. */
@@ -29,7 +29,7 @@ export class RedisAgentState implements AgentState {
   private readonly base: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisClient,
     prefix: string,
     tenant: string,
   ) {

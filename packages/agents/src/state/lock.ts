@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Redis } from 'ioredis';
-import { loadLuaScript } from '@agentq/queue';
+import { loadLuaScript, type RedisClient } from '@agentq/queue';
 import { TransientError } from '../errors.js';
 
 // Release and renew only while the key still holds our token (`lua/lease-*.lua`).
@@ -30,7 +29,7 @@ export interface HeldLock {
 }
 
 async function acquire(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   token: string,
   ttlMs: number,
@@ -61,7 +60,7 @@ async function acquire(
  * expires on its own after `ttlMs` if the holder dies.
  */
 export async function withLock<T>(
-  redis: Redis,
+  redis: RedisClient,
   key: string,
   ttlMs: number,
   fn: (lock: HeldLock) => Promise<T>,

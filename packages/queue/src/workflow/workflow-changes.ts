@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../connection.js';
 import { subscribeChannel } from '../pubsub.js';
 import { workflowChannel } from './workflow-keys.js';
 
@@ -8,7 +8,7 @@ import { workflowChannel } from './workflow-keys.js';
  * moved. `subscriber` must be a connection of its own; the returned function unsubscribes.
  */
 export function onWorkflowChange(
-  subscriber: Redis,
+  subscriber: RedisClient,
   prefix: string,
   onChange: (workflowId: string) => void,
 ): Promise<() => Promise<void>> {

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { UnrecoverableError, type Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
+import type { RedisClient } from '../connection.js';
 import {
   DEFAULT_POOL,
   DEFAULT_PRIORITY,
@@ -40,7 +40,7 @@ import {
 import { loadLuaScript, type LuaScript } from '../scripts/lua-script.js';
 
 export interface WorkflowEngineOptions {
-  redis: Redis;
+  redis: RedisClient;
   prefix: string;
   /** The queue of a pool (steps name their pool; absent means the default pool). */
   queueFor: (pool: PoolName) => Queue;
