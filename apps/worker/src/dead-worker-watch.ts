@@ -1,12 +1,13 @@
 import type { Queue } from 'bullmq';
-import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
 import {
   MAX_RECONNECT_DELAY_MS,
   connectedWorkerNames,
+  readClientList,
   findOrphanedTasks,
   releaseOrphanedTasks,
   type OrphanedTask,
+  type RedisClient,
 } from '@agentq/queue';
 
 export interface FailoverSettings {
@@ -18,7 +19,7 @@ export interface FailoverSettings {
 
 export interface DeadWorkerWatchOptions {
   /** Reads the client list and runs the scripts; its own outages pause the watch. */
-  connection: Redis;
+  connection: RedisClient;
   queue: Queue;
   prefix: string;
   /** This process's worker name: its tasks are never released here. */
@@ -106,7 +107,7 @@ export class DeadWorkerWatch {
     if (Date.now() < this.resumeAt) return;
     const { connection, queue, prefix, workerName, settings } = this.options;
     const epoch = this.epoch;
-    const clientList = (await connection.client('LIST')) as string;
+    const clientList = await readClientList(connection);
     const now = Date.now();
     if (epoch !== this.epoch || this.closed) return;
     const connected = connectedWorkerNames(clientList, prefix).add(workerName);

@@ -1,5 +1,7 @@
+import { Cluster } from 'ioredis';
 import type { Queue } from 'bullmq';
 import type { PoolName } from '@agentq/contracts';
+import type { RedisClient } from './connection.js';
 
 /** What a worker's BullMQ name tells the others (`queue.getWorkers()`, `processedBy`). */
 export interface WorkerIdentity {
@@ -107,4 +109,16 @@ export function slotsOf(
   fallback: number,
 ): number {
   return names.reduce<number>((sum, name) => sum + (slotsTold(name, pool) ?? fallback), 0);
+}
+
+/**
+ * `CLIENT LIST` of the node the connection uses; on a Cluster, of every master joined (a
+ * worker's connections are on the nodes that serve its pool's keys).
+ */
+export async function readClientList(redis: RedisClient): Promise<string> {
+  if (!(redis instanceof Cluster)) return (await redis.client('LIST')) as string;
+  const lists = await Promise.all(
+    redis.nodes('master').map(async (node) => (await node.client('LIST')) as string),
+  );
+  return lists.join('\n');
 }

@@ -1,5 +1,4 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { Redis } from 'ioredis';
 import {
   INSERT_JOB_LUA,
   loadLuaScript,
@@ -8,6 +7,7 @@ import {
   type JobInsert,
   type Principal,
   type WorkflowRecords,
+  type RedisClient,
 } from '@agentq/queue';
 import { RateLimits, tasksRefused, type RequestCharge } from '../rate-limit/rate-limits.service.js';
 import { bucketRate, toTake, type BucketArgs } from '../rate-limit/token-bucket.js';
@@ -168,7 +168,7 @@ export class SubmitGate {
 
   constructor(
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
-    @Inject(REDIS) private readonly redis: Redis,
+    @Inject(REDIS) private readonly redis: RedisClient,
     private readonly rateLimits: RateLimits,
     private readonly idempotency: IdempotencyStore,
     private readonly unfinished: UnfinishedTasks,
@@ -282,19 +282,27 @@ export class SubmitGate {
     // ARGV: 1 the blocks, 2 the submits, then the binaries they name.
     const call = new GateCall(this.blockKeys.keys, 3);
     const packed = packScriptArg(submits.map((args) => args(call)));
-    const reply = await SUBMIT_GATE.runBuffer(this.redis, call.keys, [
-      this.packedBlocks,
-      packed,
-      ...call.binaries,
-    ]);
-    const replies = unpackScriptReply<GateReply[]>(reply);
+    const args = [this.packedBlocks, packed, ...call.binaries];
     const { count, timeoutMs } = this.config.ackReplicas;
-    if (count > 0 && replies.some((gated) => gated.outcome === 'ok')) {
-      // WAIT covers every write this connection made so far: these submits' included.
-      const acked = await this.redis.wait(count, timeoutMs);
-      if (acked < count) {
-        for (const gated of replies) if (gated.outcome === 'ok') gated.unreplicated = acked;
-      }
+    if (count === 0) {
+      return unpackScriptReply<GateReply[]>(
+        await SUBMIT_GATE.runBuffer(this.redis, call.keys, args),
+      );
+    }
+    // WAIT right behind the script, in one round trip and on the same connection (on a
+    // Cluster, the node the script's keys took it to): it covers every write that connection
+    // made so far, these submits' included, and returns at once when there were none.
+    SUBMIT_GATE.defineOn(this.redis);
+    const pipeline = this.redis.pipeline();
+    SUBMIT_GATE.queue(pipeline, call.keys, args, 'buffer');
+    pipeline.wait(count, timeoutMs);
+    const [[gateError, reply] = [], [waitError, acked] = []] = (await pipeline.exec()) ?? [];
+    if (gateError) throw gateError;
+    const replies = unpackScriptReply<GateReply[]>(reply);
+    // Without WAIT's answer, whether the replicas have the writes is unknown: as short.
+    const replicated = waitError ? 0 : (acked as number);
+    if (replicated < count) {
+      for (const gated of replies) if (gated.outcome === 'ok') gated.unreplicated = replicated;
     }
     return replies;
   }

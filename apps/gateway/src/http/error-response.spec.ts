@@ -15,6 +15,16 @@ describe(toErrorResponse.name, () => {
     expect(toErrorResponse(new Error(message), true).status).toBe(503);
   });
 
+  it.each([
+    'Too many Cluster redirections. Last error: ReplyError: MOVED 6249 127.0.0.1:35775',
+    'CLUSTERDOWN The cluster is down',
+    'TRYAGAIN Multiple keys request during rehashing of slot',
+    'Failed to refresh slots cache.',
+    "Cluster isn't ready and enableOfflineQueue options is false",
+  ])('answers 503 while a Cluster fails a slot over (%s)', (message) => {
+    expect(toErrorResponse(new Error(message), true).status).toBe(503);
+  });
+
   it('answers 503 for any unexpected error while Redis is away', () => {
     expect(toErrorResponse(new Error('Connection is closed.'), false).status).toBe(503);
   });

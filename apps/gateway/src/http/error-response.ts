@@ -36,10 +36,20 @@ const REDIS_UNAVAILABLE_MESSAGES = new Set([
   'Connection is closed.',
 ]);
 
+/**
+ * A Cluster between two layouts: a slot's master gone and its replica not yet promoted
+ * (Redis answers CLUSTERDOWN or TRYAGAIN; ioredis gives up redirecting, or cannot learn the
+ * slots), or the cluster client not connected.
+ */
+const CLUSTER_IN_TRANSITION =
+  /^(CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Failed to refresh slots cache|Cluster isn't ready|None of startup nodes is available)/;
+
 export function isRedisUnavailable(error: unknown): boolean {
   return (
     error instanceof Error &&
-    (error.name === 'MaxRetriesPerRequestError' || REDIS_UNAVAILABLE_MESSAGES.has(error.message))
+    (error.name === 'MaxRetriesPerRequestError' ||
+      REDIS_UNAVAILABLE_MESSAGES.has(error.message) ||
+      CLUSTER_IN_TRANSITION.test(error.message))
   );
 }
 

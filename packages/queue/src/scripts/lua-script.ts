@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import type { ChainableCommander, Cluster, Redis } from 'ioredis';
+import type { ChainableCommander } from 'ioredis';
+import type { RedisClient } from '../connection.js';
 import { Packr } from 'msgpackr';
 
 /** Where the `.lua` files are: the package's `lua/` folder, beside `src/` and `dist/`. */
@@ -30,13 +31,13 @@ export class LuaScript<Reply = unknown> {
   }
 
   /** Runs the script; the reply is as Redis sends it (strings as strings). */
-  run(redis: Redis | Cluster, keys: readonly string[], args: readonly ScriptArg[]): Promise<Reply> {
+  run(redis: RedisClient, keys: readonly string[], args: readonly ScriptArg[]): Promise<Reply> {
     return this.commandOn(redis, '')(keys.length, ...keys, ...args) as Promise<Reply>;
   }
 
   /** Runs the script; bulk strings in the reply come back as Buffers (binary replies). */
   runBuffer(
-    redis: Redis | Cluster,
+    redis: RedisClient,
     keys: readonly string[],
     args: readonly ScriptArg[],
   ): Promise<unknown> {
@@ -46,15 +47,21 @@ export class LuaScript<Reply = unknown> {
   /**
    * Adds a run of the script to a MULTI or pipeline. It must be made on a connection the
    * script was defined on (`defineOn`) before: a pipeline copies the commands its connection
-   * had when it was made.
+   * had when it was made. `reply: 'buffer'` keeps bulk strings as Buffers, as `runBuffer`.
    */
-  queue(multi: ChainableCommander, keys: readonly string[], args: readonly ScriptArg[]): void {
-    const command = (multi as unknown as Record<string, ScriptCommand | undefined>)[this.command];
+  queue(
+    multi: ChainableCommander,
+    keys: readonly string[],
+    args: readonly ScriptArg[],
+    reply: 'string' | 'buffer' = 'string',
+  ): void {
+    const name = this.command + (reply === 'buffer' ? 'Buffer' : '');
+    const command = (multi as unknown as Record<string, ScriptCommand | undefined>)[name];
     if (!command) throw new Error(`script ${this.name} was not defined before this MULTI`);
     void command.call(multi, keys.length, ...keys, ...args);
   }
 
-  private commandOn(redis: Redis | Cluster, variant: '' | 'Buffer'): ScriptCommand {
+  private commandOn(redis: RedisClient, variant: '' | 'Buffer'): ScriptCommand {
     this.defineOn(redis);
     const host = redis as unknown as Record<string, ScriptCommand>;
     const command = host[this.command + variant];
@@ -63,9 +70,9 @@ export class LuaScript<Reply = unknown> {
   }
 
   /** Makes the script a command of the connection (runs do it on first use). */
-  defineOn(redis: Redis | Cluster): void {
+  defineOn(redis: RedisClient): void {
     if (this.command in redis) return;
-    (redis as Redis).defineCommand(this.command, { lua: this.source });
+    redis.defineCommand(this.command, { lua: this.source });
   }
 }
 
