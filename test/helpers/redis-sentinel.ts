@@ -153,16 +153,18 @@ export class TestSentinelSet {
   }
 
   /** Until the master has its replicas and every sentinel knows them and the others. */
-  private async untilSettled(masterPort: number, replicas: number): Promise<void> {
+  private async untilSettled(firstMasterPort: number, replicas: number): Promise<void> {
     const deadline = Date.now() + 30_000;
     for (;;) {
+      // Under load the sentinels may fail over a master that still runs: follow them.
+      const masterPort = await this.masterPort().catch(() => firstMasterPort);
       const settled = await Promise.all(
         this.sentinels.map(async ({ port }) => {
           const client = connect(port);
           try {
             const known = (await client.call('SENTINEL', 'replicas', MASTER_NAME)) as unknown[];
             const peers = (await client.call('SENTINEL', 'sentinels', MASTER_NAME)) as unknown[];
-            return known.length === replicas && peers.length === this.sentinels.length - 1;
+            return { replicas: known.length, peers: peers.length };
           } finally {
             client.disconnect();
           }
@@ -172,8 +174,15 @@ export class TestSentinelSet {
       const info = await master.info('replication');
       master.disconnect();
       const online = info.split('\n').filter((line) => line.includes('state=online')).length;
-      if (settled.every(Boolean) && online === replicas) return;
-      if (Date.now() > deadline) throw new Error('the Sentinel set did not settle');
+      const known = settled.every(
+        (seen) => seen.replicas === replicas && seen.peers === this.sentinels.length - 1,
+      );
+      if (known && online === replicas) return;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `the Sentinel set did not settle: master ${masterPort} has ${online} of ${replicas} replicas online; the sentinels know ${JSON.stringify(settled)}`,
+        );
+      }
       await sleep(POLL_MS);
     }
   }

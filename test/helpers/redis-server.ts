@@ -85,6 +85,12 @@ export class TestRedisServer {
     });
   }
 
+  /** Whether its process runs (started, not stopped or exited). */
+  get running(): boolean {
+    const child = this.process;
+    return child !== undefined && child.exitCode === null && child.signalCode === null;
+  }
+
   /** Stops it (SIGTERM: it syncs the AOF first) and resolves once it has exited. */
   async stop(signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
     const child = this.process;
