@@ -18,6 +18,7 @@ import { noopConcurrencySection } from './sections/noop-concurrency.js';
 import { noopProcessesSection } from './sections/noop-processes.js';
 import { scalerSection } from './sections/scaler.js';
 import { submitSection } from './sections/submit.js';
+import { topologiesSection } from './sections/topologies.js';
 import { workflowSection } from './sections/workflow.js';
 
 const SECTIONS: Section[] = [
@@ -29,6 +30,7 @@ const SECTIONS: Section[] = [
   failoverSection,
   scalerSection,
   workflowSection,
+  topologiesSection,
 ];
 
 const HOW_TO_RUN = `\`pnpm bench\` at the root builds the apps, then runs \`test/bench/run.ts\` (compiled to
