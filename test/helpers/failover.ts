@@ -1,10 +1,18 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { http } from './http.js';
 
-/** Waits for each task to complete (a failing expectation names the first that did not). */
+/**
+ * Waits for each task to complete (a failing expectation names the first that did not),
+ * asking again after a 503 as a client would while the gateway reconnects.
+ */
 export async function untilCompleted(gatewayUrl: string, ids: readonly string[]): Promise<void> {
+  const deadline = Date.now() + 60_000;
   for (const id of ids) {
-    const answer = await http('GET', `${gatewayUrl}/v1/tasks/${id}?wait=30`);
+    let answer = await http('GET', `${gatewayUrl}/v1/tasks/${id}?wait=30`);
+    while (answer.status === 503 && Date.now() < deadline) {
+      await sleep(100);
+      answer = await http('GET', `${gatewayUrl}/v1/tasks/${id}?wait=30`);
+    }
     expect(answer.body).toMatchObject({ id, state: 'completed' });
   }
 }

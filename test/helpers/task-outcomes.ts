@@ -56,7 +56,7 @@ export class TaskOutcomes {
     await this.events.waitUntilReady();
   }
 
-  /** Resolves once every one of the ids has finished (completed or failed). */
+  /** Resolves once every one of the ids has finished (completed or failed) or vanished. */
   async waitForAll(ids: Iterable<string>): Promise<void> {
     const remaining = new Set([...ids].filter((id) => !this.finished.has(id)));
     if (remaining.size === 0) return;
@@ -121,8 +121,12 @@ export class TaskOutcomes {
           .slice(i, i + READ_BATCH)
           .map(async (id) => [id, await this.queue.getJobState(id)] as const),
       );
-      for (const [id, state] of states)
-        if (state === 'completed' || state === 'failed') this.markFinished(id);
+      // A task whose record is gone will never finish: outcomes() reports it lost.
+      for (const [id, state] of states) {
+        if (state === 'completed' || state === 'failed' || state === 'unknown') {
+          this.markFinished(id);
+        }
+      }
     }
   }
 }
