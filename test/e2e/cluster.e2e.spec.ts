@@ -1,30 +1,43 @@
 import { randomUUID } from 'node:crypto';
+import type { PoolStats } from '@agentq/contracts';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { AppProcess } from '../helpers/app-process.js';
 import {
   submitBatchThroughOutage,
   submitThroughOutage,
   untilCompleted,
 } from '../helpers/failover.js';
-import { http } from '../helpers/http.js';
+import { TEST_KEY } from '../helpers/api-keys.js';
+import { AppProcess } from '../helpers/app-process.js';
+import { gatewayFetch, http } from '../helpers/http.js';
+import { freePort } from '../helpers/ports.js';
+import { followToFinal } from '../helpers/sse-client.js';
 import { TestRedisCluster } from '../helpers/redis-cluster.js';
-import { startGateway, startWorker } from '../helpers/system.js';
+import { pollUntil, startGateway, startWorker } from '../helpers/system.js';
+
+interface PoolStatusView {
+  desired: number;
+  observation?: { backlog: number };
+}
 
 /*
  * The apps on a Redis Cluster (3 masters, 3 replicas), with a hash-tagged prefix so that
- * every script's keys share a slot: tasks, batches, idempotency and a workflow run as on one
- * node; when the master serving the slot dies, its replica takes over and the apps follow by
- * themselves (503 meanwhile, never a 500 or a hang).
+ * every script's keys share a slot: tasks, batches, idempotency, a workflow, event streams,
+ * pool counts, Bull Board and the scaler work as on one node; when the master serving the
+ * slot dies, its replica takes over and the apps follow by themselves (503 meanwhile, never
+ * a 500 or a hang).
  */
 let cluster: TestRedisCluster;
 let gateway: { app: AppProcess; url: string };
 let worker: AppProcess;
 const PREFIX = `{cluster-${randomUUID().slice(0, 8)}}`;
 
+/** Two pools; the worker serves `default` only, so `large` keeps a backlog to observe. */
+const POOLS = 'default,large';
+
 beforeAll(async () => {
   cluster = await TestRedisCluster.start();
   const env = { ...cluster.env, AGENTQ_PREFIX: PREFIX };
-  gateway = await startGateway(env);
+  gateway = await startGateway({ ...env, AGENTQ_POOLS: POOLS, AGENTQ_GATEWAY_ADMIN_UI: 'true' });
   worker = await startWorker({ ...env, AGENTQ_CONCURRENCY: '8' });
 }, 60_000);
 
@@ -77,6 +90,68 @@ describe('on a Redis Cluster', () => {
       state: 'completed',
       steps: [{ output: { from: 'a' } }, { output: { from: 'b' } }],
     });
+  });
+
+  it('streams a task to its end over SSE', async () => {
+    const answer = await submit('/v1/tasks', { agent: 'sim', input: { steps: 3, latencyMs: 30 } });
+    const id = (answer.body as { id: string }).id;
+    const events: string[] = [];
+    const { final } = await followToFinal(`${gateway.url}/v1/tasks/${id}/events`, {
+      onEvent: (event) => events.push(event.event),
+    });
+    expect(final.event).toBe('completed');
+    expect(events).toContain('progress');
+  });
+
+  it('shows every pool: counts in GET /v1/pools, queues in Bull Board, the scaler observing', async () => {
+    const backlog = Array.from({ length: 30 }, (_, i) => ({
+      agent: 'echo',
+      input: { i },
+      pool: 'large',
+    }));
+    expect((await submit('/v1/tasks/batch', { tasks: backlog })).status).toBe(201);
+
+    const pools = await http('GET', `${gateway.url}/v1/pools`);
+    expect(pools.status).toBe(200);
+    const large = (pools.body as { pools: PoolStats[] }).pools.find((one) => one.pool === 'large');
+    // Waiting, ordered by priority (BullMQ keeps prioritized tasks apart from its FIFO list).
+    expect((large?.counts.waiting ?? 0) + (large?.counts.prioritized ?? 0)).toBe(30);
+
+    const basic = Buffer.from(`default:${TEST_KEY.key}`).toString('base64');
+    const board = await gatewayFetch(`${gateway.url}/admin/queues/api/queues`, {
+      headers: { authorization: `Basic ${basic}` },
+    });
+    expect(board.status).toBe(200);
+    const names = ((await board.json()) as { queues: { name: string }[] }).queues.map(
+      (q) => q.name,
+    );
+    expect(names.sort()).toEqual(['agentq-default', 'agentq-large', 'dead-letter']);
+
+    const port = await freePort();
+    const scaler = AppProcess.app('scaler', {
+      ...cluster.env,
+      AGENTQ_PREFIX: PREFIX,
+      AGENTQ_POOLS: POOLS,
+      AGENTQ_LOG_LEVEL: 'info',
+      AGENTQ_API_KEYS: TEST_KEY.line,
+      AGENTQ_SCALER_ACTUATOR: 'none',
+      AGENTQ_SCALER_HTTP_PORT: String(port),
+      AGENTQ_SCALER_INTERVAL_MS: '200',
+    });
+    try {
+      await scaler.waitForMessage('ready');
+      let status: { pools: Record<string, PoolStatusView> } | undefined;
+      await pollUntil(async () => {
+        status = (await http('GET', `http://127.0.0.1:${port}/status`, undefined, null)).body as {
+          pools: Record<string, PoolStatusView>;
+        };
+        return status.pools.large?.observation?.backlog === 30;
+      }, "the scaler to see the large pool's backlog");
+      expect(status?.pools.large?.desired).toBeGreaterThan(0);
+      expect(status?.pools.default?.observation).toBeDefined();
+    } finally {
+      expect(await scaler.stop()).toBe(0);
+    }
   });
 
   it("follows a failover of the slot's master: 503 meanwhile, then tasks again", async () => {
