@@ -10,6 +10,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { makeApiKey } from '../helpers/api-keys.js';
 import { ROOT } from '../helpers/app-process.js';
 
 // No Docker engine or cluster runs here: these checks keep docker/ honest offline.
@@ -110,7 +111,7 @@ function kubeMountedFile(
     (pod.volumes as { name: string; secret?: { secretName: string } }[] | undefined) ?? [];
   const secretName = volumes.find((v) => v.name === mount?.name)?.secret?.secretName;
   if (!secretName) throw new Error(`${file} is not mounted from a Secret`);
-  const content = kubeSecret(secretName)[path.posix.basename(file)];
+  const content = kubeSecret(secretName)?.[path.posix.basename(file)];
   if (content === undefined)
     throw new Error(`Secret ${secretName} has no ${path.posix.basename(file)}`);
   return content;
@@ -148,13 +149,20 @@ function kubeContainers(app: App) {
     );
 }
 
-/** A Secret's stringData, by its name. */
-function kubeSecret(name: string): Record<string, string> {
-  const found = kubeDocs.find(
-    ({ doc }) => doc.kind === 'Secret' && (doc.metadata as { name?: string }).name === name,
-  );
-  if (!found) throw new Error(`no Secret ${name}`);
-  return found.doc.stringData as Record<string, string>;
+/**
+ * The Secrets a team creates before applying (docs/deployment.md): none ships in the
+ * manifests, so an apply never replaces them. `agentq-redis` is optional (the ConfigMap's
+ * REDIS_URL names the base's Redis); `agentq-api-keys` holds the keys file.
+ */
+const USER_SECRETS: Record<string, Record<string, string> | undefined> = {
+  'agentq-redis': undefined,
+  'agentq-api-keys': { 'api-keys': `${makeApiKey('default').line}\n` },
+};
+
+/** A Secret's data as the team creates it, by its name (undefined: optional, not created). */
+function kubeSecret(name: string): Record<string, string> | undefined {
+  if (!(name in USER_SECRETS)) throw new Error(`no Secret ${name} is documented`);
+  return USER_SECRETS[name];
 }
 
 function kubeEnv(container: Record<string, unknown>): Record<string, string> {
@@ -165,7 +173,7 @@ function kubeEnv(container: Record<string, unknown>): Record<string, string> {
   const envFrom = (container.envFrom as { secretRef?: { name: string } }[] | undefined) ?? [];
   const secrets: Record<string, string> = {};
   for (const from of envFrom)
-    if (from.secretRef) Object.assign(secrets, kubeSecret(from.secretRef.name));
+    if (from.secretRef) Object.assign(secrets, kubeSecret(from.secretRef.name) ?? {});
   const own = (container.env as { name: string; value?: string }[] | undefined) ?? [];
   return {
     ...configMap,
@@ -208,6 +216,7 @@ describe('docker/ and docker/kubernetes', () => {
         'Deployment/agentq-gateway',
         'Deployment/agentq-worker-default',
         'Deployment/agentq-scaler',
+        'StatefulSet/agentq-redis',
         'PodDisruptionBudget/agentq-worker-default',
         'Role/agentq-scaler',
         'ScaledObject/agentq-worker-default',
@@ -349,6 +358,77 @@ describe('docker/ and docker/kubernetes', () => {
     ] as const) {
       expect(`${resource} ${verb}: ${may(resource, verb)}`).toBe(`${resource} ${verb}: true`);
     }
+  });
+
+  it('ships no Secret, so re-applying never replaces the ones a team created', () => {
+    expect(kubeDocs.filter(({ doc }) => doc.kind === 'Secret')).toEqual([]);
+    const named = kubeDocs.flatMap(({ doc }) => {
+      const pod = (doc.spec as { template?: { spec?: Record<string, unknown> } } | undefined)
+        ?.template?.spec;
+      const fromEnv = kubeContainersOf(doc).flatMap((container) =>
+        ((container.envFrom as { secretRef?: { name: string; optional?: boolean } }[]) ?? [])
+          .filter((from) => from.secretRef)
+          .map((from) => from.secretRef),
+      );
+      const fromVolumes = ((pod?.volumes as { secret?: { secretName: string } }[]) ?? [])
+        .filter((volume) => volume.secret)
+        .map((volume) => ({ name: volume.secret?.secretName ?? '', optional: false }));
+      return [...fromEnv, ...fromVolumes];
+    });
+    expect(named.length).toBeGreaterThan(0);
+    for (const secret of named) {
+      expect(Object.keys(USER_SECRETS)).toContain(secret?.name);
+      // Only a Secret with a default elsewhere may be missing.
+      if (USER_SECRETS[secret?.name ?? ''] === undefined) expect(secret?.optional).toBe(true);
+    }
+  });
+
+  it("leaves the workers' replicas to the autoscaler: an apply does not reset them", () => {
+    const workers = kubeDocs.filter(
+      ({ doc }) =>
+        doc.kind === 'Deployment' &&
+        kubeContainersOf(doc).some((c) => String(c.image).startsWith('agentq-worker:')),
+    );
+    expect(workers.length).toBeGreaterThan(0);
+    for (const { doc } of workers) expect(doc.spec).not.toHaveProperty('replicas');
+  });
+
+  it('runs a Redis that keeps what it acknowledged, where the apps look for it', () => {
+    const redis = kubeDocs.find(({ doc }) => doc.kind === 'StatefulSet')?.doc as {
+      metadata: { name: string };
+      spec: {
+        serviceName: string;
+        template: { spec: { containers: Record<string, unknown>[] } };
+        volumeClaimTemplates: { metadata: { name: string } }[];
+      };
+    };
+    const container = redis.spec.template.spec.containers[0] ?? {};
+    const args = (container.args as string[]).join(' ');
+    expect(args).toContain('--appendonly yes');
+    expect(args).toContain('--appendfsync always');
+    expect(args).toContain('--maxmemory-policy noeviction');
+    for (const probe of ['readinessProbe', 'livenessProbe']) expect(container[probe]).toBeDefined();
+    expect(container.resources).toHaveProperty('limits.memory');
+    const mounts = container.volumeMounts as { name: string; mountPath: string }[];
+    expect(mounts).toContainEqual({
+      name: redis.spec.volumeClaimTemplates[0]?.metadata.name,
+      mountPath: '/data',
+    });
+    const service = kubeDocs.find(
+      ({ doc }) =>
+        doc.kind === 'Service' &&
+        (doc.metadata as { name: string }).name === redis.spec.serviceName,
+    )?.doc as { spec: { ports: { port: number }[] } };
+    const url = new URL(kubeEnv(kubeContainers('gateway')[0]?.container ?? {}).REDIS_URL ?? '');
+    expect(url.hostname).toBe(redis.spec.serviceName);
+    expect(service.spec.ports.map((port) => port.port)).toContain(Number(url.port));
+    expect(
+      kubeDocs.some(
+        ({ doc }) =>
+          doc.kind === 'PodDisruptionBudget' &&
+          JSON.stringify(doc.spec).includes('"app.kubernetes.io/name":"agentq-redis"'),
+      ),
+    ).toBe(true);
   });
 
   it('copies into images only files that exist, and builds from Dockerfiles that exist', () => {
