@@ -46,6 +46,16 @@ const yamlFiles = filesUnder(DOCKER, /\.ya?ml$/);
 const kubeDocs = filesUnder(path.join(DOCKER, 'kubernetes'), /\.ya?ml$/).flatMap((file) =>
   yamlDocs(file).map((doc) => ({ file, doc })),
 );
+/** Overlay files that patch a base resource (partial documents, not resources of their own). */
+const patchFiles = new Set(
+  kubeDocs
+    .filter(({ doc }) => String(doc.apiVersion).startsWith('kustomize'))
+    .flatMap(({ file, doc }) =>
+      ((doc.patches as { path: string }[] | undefined) ?? []).map((patch) =>
+        path.resolve(path.dirname(file), patch.path),
+      ),
+    ),
+);
 const compose = yamlDocs(path.join(DOCKER, 'compose.yml'))[0] as {
   services: Record<
     string,
@@ -197,8 +207,7 @@ describe('docker/ and docker/kubernetes', () => {
     for (const { file, doc } of kubeDocs) {
       if (!doc.kind || !doc.apiVersion || doc.apiVersion.startsWith('kustomize.config.k8s.io'))
         continue;
-      const isPatch = file.includes('overlays') && !(doc.kind === 'ScaledObject');
-      if (isPatch) continue;
+      if (patchFiles.has(file)) continue;
       const modulePath = doc.apiVersion.startsWith('keda.sh/')
         ? `@kubernetes-models/keda/${doc.apiVersion}`
         : `kubernetes-models/${doc.apiVersion}`;
@@ -429,6 +438,75 @@ describe('docker/ and docker/kubernetes', () => {
           JSON.stringify(doc.spec).includes('"app.kubernetes.io/name":"agentq-redis"'),
       ),
     ).toBe(true);
+  });
+
+  it('runs every pod at the restricted Pod Security level, with no API token it does not use', () => {
+    const pods = kubeDocs.filter(
+      ({ file, doc }) =>
+        !patchFiles.has(file) && ['Deployment', 'StatefulSet'].includes(String(doc.kind)),
+    );
+    expect(pods.length).toBe(4);
+    for (const { doc } of pods) {
+      const pod = (doc.spec as { template: { spec: Record<string, unknown> } }).template.spec;
+      const name = (doc.metadata as { name: string }).name;
+      expect({ name, token: pod.automountServiceAccountToken }).toEqual({ name, token: false });
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      for (const key of ['hostNetwork', 'hostPID', 'hostIPC']) expect(pod[key]).toBeUndefined();
+      const volumes = (pod.volumes as Record<string, unknown>[] | undefined) ?? [];
+      expect(volumes.filter((volume) => 'hostPath' in volume)).toEqual([]);
+      for (const container of pod.containers as Record<string, unknown>[]) {
+        expect(container.securityContext).toMatchObject({
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ['ALL'] },
+        });
+        expect(container.securityContext).not.toHaveProperty('privileged', true);
+        expect(container.securityContext).not.toHaveProperty('capabilities.add');
+      }
+    }
+    // Only the overlay whose scaler acts gives it an account, a token and a Role.
+    const roles = kubeDocs.filter(({ doc }) =>
+      ['Role', 'RoleBinding', 'ServiceAccount'].includes(String(doc.kind)),
+    );
+    for (const { file } of roles) expect(file).toContain(path.join('overlays', 'scaler-actuator'));
+  });
+
+  it('lets only agentq reach Redis, and only pods in the cluster reach workers and the scaler', () => {
+    const policies = kubeDocs.filter(({ doc }) => doc.kind === 'NetworkPolicy');
+    const selecting = (app: string) =>
+      policies.filter(({ doc }) => {
+        const selector = (doc.spec as { podSelector: Record<string, unknown> }).podSelector;
+        return JSON.stringify(selector).includes(`"${app}"`);
+      });
+    const [redis] = selecting('agentq-redis').map(({ doc }) => doc.spec as { ingress: unknown[] });
+    expect(redis?.ingress).toEqual([
+      {
+        from: [{ podSelector: { matchLabels: { 'app.kubernetes.io/part-of': 'agentq' } } }],
+        ports: [{ port: 'redis' }],
+      },
+    ]);
+    // The label that admits them is on every pod of the base (templates included).
+    const base = kubeDocs.find(({ file }) =>
+      file.endsWith(path.join('base', 'kustomization.yaml')),
+    );
+    expect(base?.doc.labels).toContainEqual({
+      pairs: { 'app.kubernetes.io/part-of': 'agentq' },
+      includeTemplates: true,
+    });
+    for (const app of ['agentq-worker', 'agentq-scaler']) {
+      const [policy] = selecting(app).map(({ doc }) => doc.spec as { ingress: unknown[] });
+      expect(policy?.ingress).toEqual([
+        { from: [{ namespaceSelector: {} }], ports: [{ port: 'http' }] },
+      ]);
+    }
+    expect(selecting('agentq-gateway')).toEqual([]);
+    const scalerService = kubeDocs.find(
+      ({ doc }) =>
+        doc.kind === 'Service' && (doc.metadata as { name: string }).name === 'agentq-scaler',
+    )?.doc.spec as { type?: string };
+    expect(scalerService.type ?? 'ClusterIP').toBe('ClusterIP');
   });
 
   it('copies into images only files that exist, and builds from Dockerfiles that exist', () => {
