@@ -509,6 +509,46 @@ describe('docker/ and docker/kubernetes', () => {
     expect(scalerService.type ?? 'ClusterIP').toBe('ClusterIP');
   });
 
+  it('publishes Compose ports on loopback only, with no well-known Grafana password', () => {
+    const published = Object.entries(compose.services).flatMap(([name, service]) =>
+      (service.ports ?? []).map((port) => ({ name, port })),
+    );
+    expect(published.length).toBeGreaterThan(3);
+    for (const { name, port } of published) {
+      expect({ name, port }).toEqual({
+        name,
+        port: expect.stringMatching(/^127\.0\.0\.1:\d+:\d+$/),
+      });
+    }
+    // Compose refuses to start without a password (`:?`), rather than fall back to one.
+    expect(compose.services.grafana?.environment?.GF_SECURITY_ADMIN_PASSWORD).toMatch(
+      /^\$\{GRAFANA_ADMIN_PASSWORD:\?[^}]+\}$/,
+    );
+  });
+
+  it('sends alerts to an Alertmanager whose routes name receivers it has', () => {
+    const prometheus = yamlDocs(path.join(DOCKER, 'prometheus', 'prometheus.yml'))[0] as {
+      alerting: { alertmanagers: { static_configs: { targets: string[] }[] }[] };
+    };
+    const targets = prometheus.alerting.alertmanagers.flatMap((am) =>
+      am.static_configs.flatMap((config) => config.targets),
+    );
+    expect(targets).toEqual(['alertmanager:9093']);
+    expect(compose.services.alertmanager).toBeDefined();
+    type Route = { receiver?: string; routes?: Route[] };
+    const config = yamlDocs(path.join(DOCKER, 'alertmanager', 'alertmanager.yml'))[0] as {
+      route: Route;
+      receivers: { name: string }[];
+    };
+    const names = new Set(config.receivers.map((receiver) => receiver.name));
+    const receiversOf = (route: Route): string[] => [
+      ...(route.receiver ? [route.receiver] : []),
+      ...(route.routes ?? []).flatMap(receiversOf),
+    ];
+    expect(receiversOf(config.route).length).toBeGreaterThan(1);
+    for (const receiver of receiversOf(config.route)) expect(names.has(receiver)).toBe(true);
+  });
+
   it('copies into images only files that exist, and builds from Dockerfiles that exist', () => {
     for (const app of APPS) {
       const dockerfile = readFileSync(path.join(DOCKER, `${app}.Dockerfile`), 'utf8');
