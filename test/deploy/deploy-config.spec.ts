@@ -549,6 +549,32 @@ describe('docker/ and docker/kubernetes', () => {
     for (const receiver of receiversOf(config.route)) expect(names.has(receiver)).toBe(true);
   });
 
+  it('keeps the gateway up through drains and rollouts', async () => {
+    const [gateway] = kubeContainers('gateway');
+    const deployment = kubeDocs.find(
+      ({ doc }) =>
+        doc.kind === 'Deployment' && (doc.metadata as { name: string }).name === 'agentq-gateway',
+    )?.doc.spec as { replicas: number; template: { spec: Record<string, unknown> } };
+    expect(deployment.replicas).toBeGreaterThan(1);
+    expect(deployment.template.spec.topologySpreadConstraints).toContainEqual(
+      expect.objectContaining({ topologyKey: 'kubernetes.io/hostname' }),
+    );
+    expect(
+      kubeDocs.some(
+        ({ doc }) =>
+          doc.kind === 'PodDisruptionBudget' &&
+          JSON.stringify(doc.spec).includes('"app.kubernetes.io/name":"agentq-gateway"'),
+      ),
+    ).toBe(true);
+    // It keeps serving a while after SIGTERM (shutdown.ts), and the pod outlives that.
+    const config = (await loadAppConfig('gateway', kubeEnv(gateway?.container ?? {}), () =>
+      kubeMountedFile(gateway?.container ?? {}, gateway?.pod ?? {}, '/etc/agentq/api-keys'),
+    )) as { shutdownDelayMs: number };
+    expect(config.shutdownDelayMs).toBeGreaterThanOrEqual(5000);
+    const graceMs = (deployment.template.spec.terminationGracePeriodSeconds as number) * 1000;
+    expect(graceMs).toBeGreaterThan(config.shutdownDelayMs + 10_000);
+  });
+
   it('copies into images only files that exist, and builds from Dockerfiles that exist', () => {
     for (const app of APPS) {
       const dockerfile = readFileSync(path.join(DOCKER, `${app}.Dockerfile`), 'utf8');

@@ -4,6 +4,7 @@ import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { DeadLetterModule } from './dead-letter/dead-letter.module.js';
 import { DocsController } from './docs/docs.controller.js';
 import type { GatewayDeps } from './gateway-deps.js';
+import { DrainState } from './health/drain-state.js';
 import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { GatewayMetrics } from './metrics.js';
@@ -27,8 +28,17 @@ class DepsModule {
         { provide: TASK_QUEUES, useValue: deps.queues },
         { provide: AGENT_REGISTRY, useValue: deps.registry },
         GatewayMetrics,
+        DrainState,
       ],
-      exports: [GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES, AGENT_REGISTRY, GatewayMetrics],
+      exports: [
+        GATEWAY_CONFIG,
+        LOGGER,
+        REDIS,
+        TASK_QUEUES,
+        AGENT_REGISTRY,
+        GatewayMetrics,
+        DrainState,
+      ],
     };
   }
 }

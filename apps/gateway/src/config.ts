@@ -87,6 +87,7 @@ export const envShape = {
   AGENTQ_CORS_ORIGINS: corsOrigins.default([]),
   AGENTQ_GATEWAY_ADMIN_UI: flag.default(false),
   AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: flag.default(true),
+  AGENTQ_GATEWAY_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
 };
 
 /** What each variable means (docs/configuration.md is generated from it). */
@@ -133,6 +134,8 @@ export const envDocs = {
   AGENTQ_GATEWAY_ADMIN_UI:
     'serve Bull Board at `/admin/queues` (needs a key with the `admin` scope)',
   AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: 'Bull Board without retry/remove/clean buttons',
+  AGENTQ_GATEWAY_SHUTDOWN_DELAY_MS:
+    'on SIGTERM, how long to keep serving with `/ready` at 503 before closing, so load balancers stop routing first (Kubernetes: 5000)',
   AGENTQ_REDIS_ACK_REPLICAS:
     'a submit is acknowledged only once this many replicas have its write (Redis `WAIT`); else 504 `OUTCOME_UNKNOWN`. 0: once the master has it',
   AGENTQ_REDIS_ACK_TIMEOUT_MS:
@@ -195,6 +198,7 @@ export const configSchema = z
       burst: env.AGENTQ_GATEWAY_TASK_RATE_LIMIT_BURST,
     } satisfies RateLimit,
     tenantMaxUnfinished: env.AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED,
+    shutdownDelayMs: env.AGENTQ_GATEWAY_SHUTDOWN_DELAY_MS,
     ackReplicas: {
       count: env.AGENTQ_REDIS_ACK_REPLICAS,
       timeoutMs: env.AGENTQ_REDIS_ACK_TIMEOUT_MS,

@@ -12,7 +12,9 @@ import {
 import { loadConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
 import { LOG_REDACTION } from './http/log-redaction.js';
+import { shutdownGateway } from './shutdown.js';
 
+/** The longest a shutdown may take after its delay before the process exits anyway. */
 const SHUTDOWN_DEADLINE_MS = 10_000;
 const REDIS_STARTUP_WAIT_MS = 10_000;
 
@@ -59,16 +61,16 @@ async function main(): Promise<void> {
     setTimeout(() => {
       logger.error('shutdown deadline passed; exiting');
       process.exit(1);
-    }, SHUTDOWN_DEADLINE_MS).unref();
-    void (async () => {
-      // Open ?wait= requests answer with the current state and event streams get a
-      // `shutdown` event (TaskEvents' destroy hook), then the HTTP server stops accepting and
-      // finishes in-flight requests; the queues and Redis close last.
-      await app.close();
-      await Promise.all([...queues.values()].map((queue) => queue.close()));
-      await closeRedis(redis);
-      logger.info('stopped');
-    })();
+    }, config.shutdownDelayMs + SHUTDOWN_DEADLINE_MS).unref();
+    void shutdownGateway({
+      app,
+      logger,
+      delayMs: config.shutdownDelayMs,
+      closeRest: async () => {
+        await Promise.all([...queues.values()].map((queue) => queue.close()));
+        await closeRedis(redis);
+      },
+    }).then(() => logger.info('stopped'));
   };
   process.once('SIGTERM', shutdown);
   process.once('SIGINT', shutdown);

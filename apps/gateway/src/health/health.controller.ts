@@ -4,6 +4,7 @@ import { ErrorCode } from '@agentq/contracts';
 import { Public } from '../auth/public.decorator.js';
 import { ApiError } from '../http/api-error.js';
 import { REDIS } from '../tokens.js';
+import { DrainState } from './drain-state.js';
 
 const READY_TIMEOUT_MS = 1000;
 
@@ -11,7 +12,10 @@ const READY_TIMEOUT_MS = 1000;
 @Controller()
 @Public()
 export class HealthController {
-  constructor(@Inject(REDIS) private readonly redis: RedisClient) {}
+  constructor(
+    @Inject(REDIS) private readonly redis: RedisClient,
+    private readonly drain: DrainState,
+  ) {}
 
   /** Liveness: the process serves HTTP. */
   @Get('health')
@@ -19,9 +23,12 @@ export class HealthController {
     return { status: 'ok' };
   }
 
-  /** Readiness: Redis answers a PING in time. */
+  /** Readiness: not shutting down, and Redis answers a PING in time. */
   @Get('ready')
   async ready(): Promise<{ status: 'ready' }> {
+    if (this.drain.draining) {
+      throw new ApiError(ErrorCode.Unavailable, 'this gateway is shutting down');
+    }
     if (this.redis.status === 'ready') {
       const answered = await Promise.race([
         this.redis.ping().then(
