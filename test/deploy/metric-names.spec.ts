@@ -18,6 +18,8 @@ interface Registry {
 
 /** Labels Prometheus adds to every scraped series. */
 const TARGET_LABELS = new Set(['job', 'instance']);
+/** Series Prometheus makes itself for each target it scrapes. */
+const SCRAPE_SERIES = ['up'];
 
 async function construct(file: string, exported: string, ...args: unknown[]): Promise<unknown> {
   const module = (await import(path.join(ROOT, file))) as Record<
@@ -43,7 +45,7 @@ async function servedSeries(): Promise<Map<string, Set<string>>> {
     ((await construct('apps/gateway/dist/metrics.js', 'GatewayMetrics')) as { registry: Registry })
       .registry,
   ];
-  const series = new Map<string, Set<string>>();
+  const series = new Map<string, Set<string>>(SCRAPE_SERIES.map((name) => [name, new Set()]));
   for (const metric of registries.flatMap((registry) => registry.getMetricsAsArray())) {
     const labels = new Set(metric.labelNames);
     if (metric.type === 'histogram' || metric.type === 'summary') {
@@ -104,7 +106,12 @@ function dashboardQueries(): Query[] {
 
 /** The agentq series an expression reads, and every label it groups, matches or shows by. */
 function references(query: Query): { series: string[]; labels: string[] } {
-  const series = [...new Set(query.expr.match(/\bagentq_[a-z0-9_]+\b/g) ?? [])];
+  const series = [
+    ...new Set([
+      ...(query.expr.match(/\bagentq_[a-z0-9_]+\b/g) ?? []),
+      ...SCRAPE_SERIES.filter((name) => new RegExp(`\\b${name}\\s*[{=!<>]`).test(query.expr)),
+    ]),
+  ];
   const grouped = [...query.expr.matchAll(/\b(?:by|without)\s*\(([^)]*)\)/g)].flatMap((match) =>
     (match[1] ?? '').split(',').map((label) => label.trim()),
   );
@@ -150,7 +157,8 @@ describe('metric names in docker/prometheus and docker/grafana', () => {
       expect.arrayContaining([
         'agentq_scaler_backlog_tasks',
         'agentq_scaler_objective_miss_seconds',
-        'agentq_scaler_current_replicas',
+        'agentq_scaler_live_workers',
+        'agentq_redis_up',
         'agentq_scaler_decisions_total',
       ]),
     );

@@ -6,11 +6,13 @@ import {
   closeRedis,
   createRedis,
   loadConfigOrExit,
+  onReadiness,
   openTaskQueues,
   watchLateStarts,
 } from '@agentq/queue';
 import { loadConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
+import { GatewayMetrics } from './metrics.js';
 import { LOG_REDACTION } from './http/log-redaction.js';
 import { shutdownGateway } from './shutdown.js';
 
@@ -50,6 +52,8 @@ async function main(): Promise<void> {
     );
   }
   const app = await createGateway({ config, logger, redis, queues, registry });
+  const metrics = app.get(GatewayMetrics);
+  onReadiness(redis, (ready) => metrics.redisUp.set(ready ? 1 : 0));
   await app.listen({ port: config.port, host: config.host });
   const url = await app.getUrl();
 

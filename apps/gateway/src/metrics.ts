@@ -11,6 +11,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class GatewayMetrics {
   readonly registry = new Registry();
 
+  readonly redisUp = new Gauge({
+    name: 'agentq_redis_up',
+    help: "1 while this process's Redis connection is ready, else 0.",
+    registers: [this.registry],
+  });
+
   readonly httpRequests = new Counter({
     name: 'agentq_gateway_http_requests_total',
     help: 'HTTP requests answered, by route template, method and status.',

@@ -252,6 +252,8 @@ export class ControlLoop {
     metrics.decisions.inc({ pool, direction: decision.direction, reason: decision.reason });
     metrics.desired.set({ pool }, decision.desired);
     metrics.current.set({ pool }, current);
+    metrics.liveWorkers.set({ pool }, observation.workers);
+    metrics.liveSlots.set({ pool }, observation.slots);
     metrics.backlog.set({ pool }, observation.backlog);
     metrics.oldestWait.set({ pool }, observation.oldestWaitS);
     // Saturated: as many workers as allowed, and still work waiting.

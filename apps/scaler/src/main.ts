@@ -8,6 +8,7 @@ import {
   createRedis,
   createTaskQueues,
   loadConfigOrExit,
+  onReadiness,
   type RedisClient,
 } from '@agentq/queue';
 import type { Actuator, BusyWorkers } from './actuators/actuator.js';
@@ -103,6 +104,7 @@ async function main(): Promise<void> {
   }
 
   const metrics = new ScalerMetrics();
+  onReadiness(redis, (ready) => metrics.redisUp.set(ready ? 1 : 0));
   const pins = new PinStore(redis, config.prefix);
   // Outlives a leader's death and the takeover by far; then no answer beats a stale one.
   const history = new DecisionHistory(redis, config.prefix, config.history);

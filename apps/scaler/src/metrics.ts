@@ -4,6 +4,12 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 export class ScalerMetrics {
   readonly registry = new Registry();
 
+  readonly redisUp = new Gauge({
+    name: 'agentq_redis_up',
+    help: "1 while this process's Redis connection is ready, else 0.",
+    registers: [this.registry],
+  });
+
   readonly decisions = new Counter({
     name: 'agentq_scaler_decisions_total',
     help: 'Scaling decisions, by pool, direction (up, down, none) and main reason.',
@@ -19,6 +25,16 @@ export class ScalerMetrics {
   readonly current = this.poolGauge(
     'agentq_scaler_current_replicas',
     'Workers the actuator reports for the pool.',
+  );
+
+  readonly liveWorkers = this.poolGauge(
+    'agentq_scaler_live_workers',
+    "Workers connected to the pool's queue now, as Redis sees them (whoever started them).",
+  );
+
+  readonly liveSlots = this.poolGauge(
+    'agentq_scaler_live_slots',
+    'Task slots those workers give the pool (their concurrency there).',
   );
 
   readonly backlog = this.poolGauge(
@@ -94,6 +110,8 @@ export class ScalerMetrics {
     for (const gauge of [
       this.desired,
       this.current,
+      this.liveWorkers,
+      this.liveSlots,
       this.backlog,
       this.oldestWait,
       this.saturated,

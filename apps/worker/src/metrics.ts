@@ -16,6 +16,12 @@ const durationBuckets = [0.005, 0.025, 0.1, 0.5, 1, 2.5, 5, 10, 30, 60, 180, 600
 export class WorkerMetrics {
   readonly registry = new Registry();
 
+  readonly redisUp = new Gauge({
+    name: 'agentq_redis_up',
+    help: "1 while this process's Redis connection is ready, else 0.",
+    registers: [this.registry],
+  });
+
   readonly started = this.taskCounter('tasks_started_total', 'Task attempts started.');
   readonly completed = this.taskCounter('tasks_completed_total', 'Tasks completed.');
   readonly failed = this.taskCounter(

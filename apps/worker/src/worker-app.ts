@@ -11,13 +11,14 @@ import {
 } from '@agentq/agents';
 import {
   ClientErrors,
-  FinishedTasks,
-  WorkflowEngine,
   closeRedis,
   createRedis,
+  FinishedTasks,
   formatWorkerName,
-  workerConnectionName,
+  onReadiness,
   type RedisClient,
+  workerConnectionName,
+  WorkflowEngine,
 } from '@agentq/queue';
 import { CancelListener } from './cancel-listener.js';
 import { checkIsolatedAgents, type WorkerConfig } from './config.js';
@@ -88,6 +89,7 @@ export class WorkerApp {
     );
 
     const metrics = new WorkerMetrics();
+    onReadiness(connection, (ready) => metrics.redisUp.set(ready ? 1 : 0));
     const plugins = await loadAgentModules(config.agentModules, process.cwd());
     const services = createAgentServices({
       redis: agentsConnection,

@@ -190,3 +190,13 @@ export function waitUntilReady(redis: RedisClient, timeoutMs: number): Promise<b
     redis.once('ready', onReady);
   });
 }
+
+/**
+ * Calls `report` with whether the connection is ready now, and again each time it becomes
+ * ready or drops (a readiness metric; the connection's reconnects are its own).
+ */
+export function onReadiness(redis: RedisClient, report: (ready: boolean) => void): void {
+  report(redis.status === 'ready');
+  redis.on('ready', () => report(true));
+  redis.on('close', () => report(false));
+}
