@@ -575,6 +575,49 @@ describe('docker/ and docker/kubernetes', () => {
     expect(graceMs).toBeGreaterThan(config.shutdownDelayMs + 10_000);
   });
 
+  it("gives KEDA the scaler's worker bounds, from one place", async () => {
+    const config = kubeDocs.find(({ doc }) => doc.kind === 'ConfigMap')?.doc.data as Record<
+      string,
+      string
+    >;
+    const scaler = (await loadAppConfig('scaler', config)) as {
+      policy: { minReplicas: number; maxReplicas: number };
+    };
+    const scaled = kubeDocs.find(({ doc }) => doc.kind === 'ScaledObject');
+    const kustomization = kubeDocs.find(
+      ({ file, doc }) =>
+        path.dirname(file) === path.dirname(scaled?.file ?? '') &&
+        String(doc.apiVersion).startsWith('kustomize'),
+    )?.doc as {
+      replacements: {
+        source: { name: string; fieldPath: string };
+        targets: { fieldPaths: string[] }[];
+      }[];
+    };
+    // Copied at render time from the ConfigMap, so the two cannot drift ...
+    const copied = Object.fromEntries(
+      kustomization.replacements.flatMap(({ source, targets }) =>
+        targets.flatMap((target) => target.fieldPaths.map((field) => [field, source])),
+      ),
+    );
+    expect(copied['spec.minReplicaCount']).toEqual({
+      kind: 'ConfigMap',
+      name: 'agentq-config',
+      fieldPath: 'data.AGENTQ_SCALER_MIN_REPLICAS',
+    });
+    expect(copied['spec.maxReplicaCount']).toEqual({
+      kind: 'ConfigMap',
+      name: 'agentq-config',
+      fieldPath: 'data.AGENTQ_SCALER_MAX_REPLICAS',
+    });
+    // ... and the file's own values, before the copy, say the same.
+    const spec = scaled?.doc.spec as { minReplicaCount: number; maxReplicaCount: number };
+    expect([spec.minReplicaCount, spec.maxReplicaCount]).toEqual([
+      scaler.policy.minReplicas,
+      scaler.policy.maxReplicas,
+    ]);
+  });
+
   it('copies into images only files that exist, and builds from Dockerfiles that exist', () => {
     for (const app of APPS) {
       const dockerfile = readFileSync(path.join(DOCKER, `${app}.Dockerfile`), 'utf8');
