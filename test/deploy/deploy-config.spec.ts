@@ -175,19 +175,28 @@ function kubeSecret(name: string): Record<string, string> | undefined {
   return USER_SECRETS[name];
 }
 
+/** A ConfigMap's data, by its name. */
+function kubeConfigMap(name: string): Record<string, string> {
+  const found = kubeDocs.find(
+    ({ doc }) => doc.kind === 'ConfigMap' && (doc.metadata as { name: string }).name === name,
+  );
+  if (!found) throw new Error(`no ConfigMap ${name}`);
+  return found.doc.data as Record<string, string>;
+}
+
+/** A container's environment: its envFrom sources in order (later ones win), then its own. */
 function kubeEnv(container: Record<string, unknown>): Record<string, string> {
-  const configMap = kubeDocs.find(({ doc }) => doc.kind === 'ConfigMap')?.doc.data as Record<
-    string,
-    string
-  >;
-  const envFrom = (container.envFrom as { secretRef?: { name: string } }[] | undefined) ?? [];
-  const secrets: Record<string, string> = {};
-  for (const from of envFrom)
-    if (from.secretRef) Object.assign(secrets, kubeSecret(from.secretRef.name) ?? {});
+  const envFrom =
+    (container.envFrom as { secretRef?: { name: string }; configMapRef?: { name: string } }[]) ??
+    [];
+  const fromSources: Record<string, string> = {};
+  for (const from of envFrom) {
+    if (from.configMapRef) Object.assign(fromSources, kubeConfigMap(from.configMapRef.name));
+    if (from.secretRef) Object.assign(fromSources, kubeSecret(from.secretRef.name) ?? {});
+  }
   const own = (container.env as { name: string; value?: string }[] | undefined) ?? [];
   return {
-    ...configMap,
-    ...secrets,
+    ...fromSources,
     ...Object.fromEntries(
       own
         .filter((entry) => entry.value !== undefined)
@@ -210,7 +219,9 @@ describe('docker/ and docker/kubernetes', () => {
       if (patchFiles.has(file)) continue;
       const modulePath = doc.apiVersion.startsWith('keda.sh/')
         ? `@kubernetes-models/keda/${doc.apiVersion}`
-        : `kubernetes-models/${doc.apiVersion}`;
+        : doc.apiVersion.startsWith('monitoring.coreos.com/')
+          ? `@kubernetes-models/prometheus-operator/${doc.apiVersion}`
+          : `kubernetes-models/${doc.apiVersion}`;
       const models = (await import(modulePath)) as Record<
         string,
         new (value: unknown) => { validate(): void }
@@ -229,6 +240,8 @@ describe('docker/ and docker/kubernetes', () => {
         'PodDisruptionBudget/agentq-worker-default',
         'Role/agentq-scaler',
         'ScaledObject/agentq-worker-default',
+        'PodMonitor/agentq',
+        'PrometheusRule/agentq',
       ]),
     );
   });
@@ -576,11 +589,7 @@ describe('docker/ and docker/kubernetes', () => {
   });
 
   it("gives KEDA the scaler's worker bounds, from one place", async () => {
-    const config = kubeDocs.find(({ doc }) => doc.kind === 'ConfigMap')?.doc.data as Record<
-      string,
-      string
-    >;
-    const scaler = (await loadAppConfig('scaler', config)) as {
+    const scaler = (await loadAppConfig('scaler', kubeConfigMap('agentq-scaler-bounds'))) as {
       policy: { minReplicas: number; maxReplicas: number };
     };
     const scaled = kubeDocs.find(({ doc }) => doc.kind === 'ScaledObject');
@@ -602,12 +611,12 @@ describe('docker/ and docker/kubernetes', () => {
     );
     expect(copied['spec.minReplicaCount']).toEqual({
       kind: 'ConfigMap',
-      name: 'agentq-config',
+      name: 'agentq-scaler-bounds',
       fieldPath: 'data.AGENTQ_SCALER_MIN_REPLICAS',
     });
     expect(copied['spec.maxReplicaCount']).toEqual({
       kind: 'ConfigMap',
-      name: 'agentq-config',
+      name: 'agentq-scaler-bounds',
       fieldPath: 'data.AGENTQ_SCALER_MAX_REPLICAS',
     });
     // ... and the file's own values, before the copy, say the same.
