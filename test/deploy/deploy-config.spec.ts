@@ -26,6 +26,16 @@ const HTTP_PORT: Record<App, { variable: string; port: number }> = {
 };
 const PROBE_PATHS = ['/health', '/ready'];
 const DOCKER = path.join(ROOT, 'docker');
+const DOCKERFILE = path.join(DOCKER, 'Dockerfile');
+
+/** The lines of the Dockerfile's stage for one app (`FROM runtime AS <app>` to the next FROM). */
+function dockerStage(app: App): string {
+  const dockerfile = readFileSync(DOCKERFILE, 'utf8');
+  const start = dockerfile.indexOf(`\nFROM runtime AS ${app}\n`);
+  if (start < 0) throw new Error(`the Dockerfile has no stage ${app}`);
+  const end = dockerfile.indexOf('\nFROM ', start + 1);
+  return dockerfile.slice(start, end < 0 ? undefined : end);
+}
 
 function filesUnder(dir: string, ext: RegExp): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -62,7 +72,7 @@ const compose = yamlDocs(path.join(DOCKER, 'compose.yml'))[0] as {
     {
       environment?: Record<string, string>;
       ports?: string[];
-      build?: { dockerfile: string };
+      build?: { context: string; dockerfile: string; args?: Record<string, string> };
       volumes?: string[];
     }
   >;
@@ -291,9 +301,9 @@ describe('docker/ and docker/kubernetes', () => {
 
   it.each(APPS)('points the %s ports and probes at where the app serves', (app) => {
     const { variable, port } = HTTP_PORT[app];
-    const dockerfile = readFileSync(path.join(DOCKER, `${app}.Dockerfile`), 'utf8');
-    expect(dockerfile).toContain(`EXPOSE ${port}`);
-    expect(dockerfile).toContain(`${variable}=${port}`);
+    const stage = dockerStage(app);
+    expect(stage).toContain(`EXPOSE ${port}`);
+    expect(stage).toContain(`${variable}=${port}`);
     for (const { container } of kubeContainers(app)) {
       const ports = container.ports as { name: string; containerPort: number }[];
       expect(ports).toContainEqual({ name: 'http', containerPort: port });
@@ -627,22 +637,24 @@ describe('docker/ and docker/kubernetes', () => {
     ]);
   });
 
-  it('copies into images only files that exist, and builds from Dockerfiles that exist', () => {
+  it('builds every image from the one Dockerfile, on Node 24, copying only files that exist', () => {
+    const dockerfile = readFileSync(DOCKERFILE, 'utf8');
+    const copies = [...dockerfile.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+) \S+$/gm)];
+    expect(copies.length).toBeGreaterThan(0);
+    for (const copy of copies) {
+      for (const source of (copy[1] ?? '').split(' '))
+        expect(existsSync(path.join(ROOT, source))).toBe(true);
+    }
+    expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24\.\d+\.\d+-bookworm-slim$/m);
+    expect(dockerfile).toMatch(/^USER node$/m);
+    expect(dockerfile).toMatch(/^HEALTHCHECK [\s\S]*?'\/health'/m);
+    expect(dockerfile).toMatch(/--mount=type=cache,id=agentq-pnpm,target=\/pnpm\/store/);
+    // The last stage is the one APP names.
+    expect(dockerfile.trimEnd()).toMatch(/\nFROM \$\{APP\}$/);
     for (const app of APPS) {
-      const dockerfile = readFileSync(path.join(DOCKER, `${app}.Dockerfile`), 'utf8');
-      const copies = [...dockerfile.matchAll(/^COPY (?!--from)(?:--\S+ )*(.+) \S+$/gm)];
-      expect(copies.length).toBeGreaterThan(0);
-      for (const copy of copies) {
-        for (const source of (copy[1] ?? '').split(' '))
-          expect(existsSync(path.join(ROOT, source))).toBe(true);
-      }
-      expect(dockerfile).toMatch(/^USER node$/m);
-      expect(dockerfile).toMatch(/^HEALTHCHECK /m);
-      expect(
-        existsSync(
-          path.join(DOCKER, path.basename(compose.services[app]?.build?.dockerfile ?? '')),
-        ),
-      ).toBe(true);
+      expect(dockerStage(app)).toContain(`COPY --from=build --chown=node:node /out/${app} ./`);
+      const build = compose.services[app]?.build;
+      expect(build).toEqual({ context: '..', dockerfile: 'docker/Dockerfile', args: { APP: app } });
     }
     for (const service of Object.values(compose.services)) {
       for (const volume of service.volumes ?? []) {
