@@ -163,4 +163,35 @@ describe('metric names in docker/prometheus and docker/grafana', () => {
       ]),
     );
   });
+
+  it('has a dashboard that picks its data source and pools and agents, and shows the gateway and saturation', () => {
+    const file = path.join(ROOT, 'docker', 'grafana', 'dashboards', 'agentq-overview.json');
+    const dashboard = JSON.parse(readFileSync(file, 'utf8')) as {
+      templating: { list: { name: string; type: string }[] };
+      panels: { title: string; datasource: { uid: string }; targets?: { expr: string }[] }[];
+    };
+    expect(dashboard.templating.list.map((variable) => variable.name)).toEqual(
+      expect.arrayContaining(['datasource', 'pool', 'agent']),
+    );
+    // No data source uid of one installation: every panel uses the variable.
+    expect(dashboard.panels.filter((panel) => panel.datasource.uid !== '${datasource}')).toEqual(
+      [],
+    );
+    const series = dashboard.panels.flatMap((panel) =>
+      (panel.targets ?? []).flatMap((target) => target.expr.match(/\bagentq_[a-z0-9_]+\b/g) ?? []),
+    );
+    expect(series).toEqual(
+      expect.arrayContaining([
+        'agentq_gateway_http_requests_total',
+        'agentq_gateway_http_request_duration_seconds_bucket',
+        'agentq_worker_active_tasks',
+        'agentq_worker_concurrency_limit',
+        'agentq_worker_process_cpu_seconds_total',
+      ]),
+    );
+    const filtered = dashboard.panels
+      .flatMap((panel) => (panel.targets ?? []).map((target) => target.expr))
+      .filter((expr) => expr.includes('$pool'));
+    expect(filtered.length).toBeGreaterThan(5);
+  });
 });

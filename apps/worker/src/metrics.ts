@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** The series of one pool and agent that every task touches. */
 export interface TaskSeries {
@@ -77,6 +77,11 @@ export class WorkerMetrics {
     help: 'Event-loop stalls at least AGENTQ_WORKER_STALL_WARN_MS long (locks at risk).',
     registers: [this.registry],
   });
+
+  constructor() {
+    // Process CPU, memory, heap and event-loop figures, as the gateway and scaler export.
+    collectDefaultMetrics({ register: this.registry, prefix: 'agentq_worker_' });
+  }
 
   /** Makes the pool's active-task gauge read `count` at each scrape. */
   countActive(pool: string, count: () => number): void {
