@@ -376,19 +376,27 @@ describe('docker/ and docker/kubernetes', () => {
         expect(grace * 1000).toBeGreaterThan(drainTimeoutMs);
       }
     }
-    const role = kubeDocs.find(
-      ({ doc }) =>
-        doc.kind === 'Role' && (doc.metadata as { name: string }).name === 'agentq-scaler',
-    )?.doc as { rules: { resources: string[]; verbs: string[] }[] };
-    const may = (resource: string, verb: string) =>
-      role.rules.some((rule) => rule.resources.includes(resource) && rule.verbs.includes(verb));
-    for (const [resource, verb] of [
-      ['deployments/scale', 'get'],
-      ['deployments/scale', 'patch'],
-      ['pods', 'list'],
-      ['pods', 'patch'],
+    const roleIn = (overlay: string) =>
+      kubeDocs.find(
+        ({ file, doc }) => doc.kind === 'Role' && file.includes(path.join('overlays', overlay)),
+      )?.doc as { rules: { resources: string[]; verbs: string[] }[] };
+    const may = (overlay: string, resource: string, verb: string) =>
+      roleIn(overlay).rules.some(
+        (rule) => rule.resources.includes(resource) && rule.verbs.includes(verb),
+      );
+    // The scaler resizes and marks pods; under KEDA it reads the size and marks pods only.
+    for (const [overlay, resource, verb, allowed] of [
+      ['scaler-actuator', 'deployments/scale', 'get', true],
+      ['scaler-actuator', 'deployments/scale', 'patch', true],
+      ['scaler-actuator', 'pods', 'list', true],
+      ['scaler-actuator', 'pods', 'patch', true],
+      ['keda', 'deployments/scale', 'get', true],
+      ['keda', 'deployments/scale', 'patch', false],
+      ['keda', 'pods', 'list', true],
+      ['keda', 'pods', 'patch', true],
     ] as const) {
-      expect(`${resource} ${verb}: ${may(resource, verb)}`).toBe(`${resource} ${verb}: true`);
+      const rule = `${overlay}: ${resource} ${verb}`;
+      expect(`${rule}: ${may(overlay, resource, verb)}`).toBe(`${rule}: ${allowed}`);
     }
   });
 
@@ -489,11 +497,12 @@ describe('docker/ and docker/kubernetes', () => {
         expect(container.securityContext).not.toHaveProperty('capabilities.add');
       }
     }
-    // Only the overlay whose scaler acts gives it an account, a token and a Role.
+    // Only the overlays whose scaler calls the API give it an account, a token and a Role.
     const roles = kubeDocs.filter(({ doc }) =>
       ['Role', 'RoleBinding', 'ServiceAccount'].includes(String(doc.kind)),
     );
-    for (const { file } of roles) expect(file).toContain(path.join('overlays', 'scaler-actuator'));
+    expect(roles.length).toBe(6);
+    for (const { file } of roles) expect(file).toMatch(/overlays\/(scaler-actuator|keda)\//);
   });
 
   it('lets only agentq reach Redis, and only pods in the cluster reach workers and the scaler', () => {

@@ -4,7 +4,9 @@ import { parseAllDocuments } from 'yaml';
 import { ROOT } from '../helpers/app-process.js';
 import { GENERATED, KUBERNETES, poolManifests, readPools } from './worker-pools.js';
 
-const RBAC = path.join(KUBERNETES, 'overlays', 'scaler-actuator', 'rbac.yaml');
+const RBAC = ['scaler-actuator', 'keda'].map((overlay) =>
+  path.join(KUBERNETES, 'overlays', overlay, 'rbac.yaml'),
+);
 
 // The workers' Deployments, disruption budgets and ScaledObjects come from one description,
 // docker/kubernetes/pools.yaml; UPDATE_K8S_POOLS=1 (`pnpm k8s:pools`) rewrites them.
@@ -39,8 +41,8 @@ describe('the worker pools of docker/kubernetes', () => {
     );
   });
 
-  it("are each in the scaler's Role, and only they", () => {
-    const rbac = parsed(readFileSync(RBAC, 'utf8')) as {
+  it.each(RBAC)("are each in the scaler's Role (%s), and only they", (file) => {
+    const rbac = parsed(readFileSync(file, 'utf8')) as {
       kind: string;
       rules?: { resources: string[]; resourceNames?: string[] }[];
     }[];

@@ -31,7 +31,7 @@ export const envShape = {
   ...apiKeysEnvShape,
   AGENTQ_POOLS: commaList(PoolNameSchema).default(['default']),
   AGENTQ_SCALER_INTERVAL_MS: z.coerce.number().int().min(100).default(2000),
-  AGENTQ_SCALER_ACTUATOR: z.enum(['local', 'kubernetes', 'none']).default('local'),
+  AGENTQ_SCALER_ACTUATOR: z.enum(['local', 'kubernetes', 'keda', 'none']).default('local'),
   AGENTQ_SCALER_MIN_REPLICAS: z.coerce.number().int().min(0).default(1),
   AGENTQ_SCALER_MAX_REPLICAS: z.coerce.number().int().min(1).max(1000).default(4),
   AGENTQ_SCALER_WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(10_000).default(10),
@@ -82,7 +82,7 @@ export const envDocs = {
   AGENTQ_POOLS: 'pools to watch and scale (comma-separated), one worker group each',
   AGENTQ_SCALER_INTERVAL_MS: 'time between two observations of the queues',
   AGENTQ_SCALER_ACTUATOR:
-    'who applies decisions: `local` (worker processes on this machine), `kubernetes` (a Deployment per pool), `none` (decide and publish only)',
+    'who applies decisions: `local` (worker processes on this machine), `kubernetes` (a Deployment per pool), `keda` (KEDA sets the replicas from the published decision; the scaler reads them and marks idle pods first to go), `none` (decide and publish only)',
   AGENTQ_SCALER_MIN_REPLICAS:
     'fewest workers per pool; `0` lets an idle pool scale to zero (woken by the first task)',
   AGENTQ_SCALER_MAX_REPLICAS: 'most workers per pool',

@@ -66,7 +66,8 @@ async function createActuator(
         metrics,
         logger,
       });
-    case 'kubernetes': {
+    case 'kubernetes':
+    case 'keda': {
       // Loaded only when used: the client takes over a second to import.
       const { KubeConfig } = await import('@kubernetes/client-node');
       const { KubernetesActuator } = await import('./actuators/kubernetes.actuator.js');
@@ -84,6 +85,7 @@ async function createActuator(
         ...config.kubernetes,
         // Workers named after their pod (AGENTQ_WORKER_NAME) tell which pods are idle.
         busyWorkers,
+        mode: config.actuator === 'keda' ? 'mark-only' : 'resize',
         logger,
       });
     }

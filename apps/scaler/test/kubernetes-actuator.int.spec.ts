@@ -71,10 +71,11 @@ const server = http.createServer((req, res) => {
 });
 
 let actuator: KubernetesActuator;
+let kubeConfig: KubeConfig;
 
 beforeAll(async () => {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const kubeConfig = new KubeConfig();
+  kubeConfig = new KubeConfig();
   kubeConfig.loadFromOptions({
     clusters: [
       {
@@ -140,6 +141,31 @@ describe(KubernetesActuator.name, () => {
     await actuator.setReplicas('default', 3);
     expect(requests.some((r) => r.url.startsWith(podsPath))).toBe(false);
     expect(replicas).toBe(3);
+  });
+
+  it('under KEDA, marks idle pods before the scale-down it will make, and never resizes', async () => {
+    const keda = new KubernetesActuator({
+      kubeConfig,
+      namespace: 'agentq',
+      deployment: 'agentq-worker-{pool}',
+      busyWorkers: () => Promise.resolve(busy),
+      mode: 'mark-only',
+      logger: pino({ level: 'silent' }),
+    });
+    await keda.start();
+    try {
+      expect(keda.kind).toBe('keda');
+      busy = new Map([['worker-c', 2]]);
+      requests.length = 0;
+      const before = replicas;
+      await keda.setReplicas('default', before - 1);
+      expect(pods['worker-c']).toEqual({ 'controller.kubernetes.io/pod-deletion-cost': '2' });
+      expect(pods['worker-a']).toEqual({ 'controller.kubernetes.io/pod-deletion-cost': '0' });
+      expect(requests.filter((r) => r.method === 'PATCH' && r.url === scalePath)).toEqual([]);
+      expect(await keda.currentReplicas('default')).toBe(before);
+    } finally {
+      await keda.close();
+    }
   });
 
   it('fails when the pool has no Deployment', async () => {

@@ -1,7 +1,7 @@
 import type { PoolName } from '@agentq/contracts';
 
 /** Which actuator applies decisions (AGENTQ_SCALER_ACTUATOR). */
-export type ActuatorKind = 'local' | 'kubernetes' | 'none';
+export type ActuatorKind = 'local' | 'kubernetes' | 'keda' | 'none';
 
 /**
  * Applies replica counts, like trigger.dev's WorkloadManager: the control loop says how

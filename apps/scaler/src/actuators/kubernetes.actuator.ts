@@ -21,6 +21,11 @@ export interface KubernetesActuatorOptions {
    * tasks, so the ReplicaSet removes idle pods first.
    */
   busyWorkers?: (pool: PoolName) => Promise<Map<string, number> | undefined>;
+  /**
+   * `resize`: set the replicas. `mark-only`: another autoscaler (KEDA, an HPA) sets them from
+   * the published decision; only read them, and mark the pods before a scale-down it will make.
+   */
+  mode?: 'resize' | 'mark-only';
   logger: Logger;
 }
 
@@ -32,14 +37,17 @@ const mergePatch = () => setHeaderOptions('Content-Type', PatchStrategy.MergePat
  * `kubernetes`: one Deployment per pool, resized through the `apps/v1` scale subresource
  * (`GET`/`PATCH .../deployments/<name>/scale`), the way the HPA and `kubectl scale` do it.
  * The ReplicaSet controller removes pods; each worker gets SIGTERM and drains (set the
- * pod's terminationGracePeriodSeconds above AGENTQ_WORKER_DRAIN_TIMEOUT_MS).
+ * pod's terminationGracePeriodSeconds above AGENTQ_WORKER_DRAIN_TIMEOUT_MS). `keda`: the same
+ * reads and pod marks, while KEDA sets the replicas.
  */
 export class KubernetesActuator implements Actuator {
-  readonly kind = 'kubernetes';
+  readonly kind: 'kubernetes' | 'keda';
   private api: AppsV1Api | undefined;
   private core: CoreV1Api | undefined;
 
-  constructor(private readonly options: KubernetesActuatorOptions) {}
+  constructor(private readonly options: KubernetesActuatorOptions) {
+    this.kind = options.mode === 'mark-only' ? 'keda' : 'kubernetes';
+  }
 
   start(): Promise<void> {
     this.api = this.options.kubeConfig.makeApiClient(AppsV1Api);
@@ -57,6 +65,8 @@ export class KubernetesActuator implements Actuator {
         await this.markDeletionCosts(pool, selector);
       }
     }
+    // KEDA's scale-in waits out the HPA's stabilization window, well after these marks.
+    if (this.kind === 'keda') return;
     await this.client().patchNamespacedDeploymentScale(
       { name, namespace, body: { spec: { replicas } } },
       mergePatch(),
