@@ -195,6 +195,15 @@ function kubeConfigMap(name: string): Record<string, string> {
 }
 
 /** A container's environment: its envFrom sources in order (later ones win), then its own. */
+/** Whether a PodDisruptionBudget selects the pods of this app. */
+function hasDisruptionBudget(app: string): boolean {
+  return kubeDocs.some(
+    ({ doc }) =>
+      doc.kind === 'PodDisruptionBudget' &&
+      JSON.stringify(doc.spec).includes(`"app.kubernetes.io/name":"${app}"`),
+  );
+}
+
 function kubeEnv(container: Record<string, unknown>): Record<string, string> {
   const envFrom =
     (container.envFrom as { secretRef?: { name: string }; configMapRef?: { name: string } }[]) ??
@@ -462,13 +471,7 @@ describe('docker/ and docker/kubernetes', () => {
     const url = new URL(kubeEnv(kubeContainers('gateway')[0]?.container ?? {}).REDIS_URL ?? '');
     expect(url.hostname).toBe(redis.spec.serviceName);
     expect(service.spec.ports.map((port) => port.port)).toContain(Number(url.port));
-    expect(
-      kubeDocs.some(
-        ({ doc }) =>
-          doc.kind === 'PodDisruptionBudget' &&
-          JSON.stringify(doc.spec).includes('"app.kubernetes.io/name":"agentq-redis"'),
-      ),
-    ).toBe(true);
+    expect(hasDisruptionBudget('agentq-redis')).toBe(true);
   });
 
   it('runs every pod at the restricted Pod Security level, with no API token it does not use', () => {
@@ -591,13 +594,7 @@ describe('docker/ and docker/kubernetes', () => {
     expect(deployment.template.spec.topologySpreadConstraints).toContainEqual(
       expect.objectContaining({ topologyKey: 'kubernetes.io/hostname' }),
     );
-    expect(
-      kubeDocs.some(
-        ({ doc }) =>
-          doc.kind === 'PodDisruptionBudget' &&
-          JSON.stringify(doc.spec).includes('"app.kubernetes.io/name":"agentq-gateway"'),
-      ),
-    ).toBe(true);
+    expect(hasDisruptionBudget('agentq-gateway')).toBe(true);
     // It keeps serving a while after SIGTERM (shutdown.ts), and the pod outlives that.
     const config = (await loadAppConfig('gateway', kubeEnv(gateway?.container ?? {}), () =>
       kubeMountedFile(gateway?.container ?? {}, gateway?.pod ?? {}, '/etc/agentq/api-keys'),
