@@ -500,6 +500,23 @@ describe('docker/ and docker/kubernetes', () => {
         expect(container.securityContext).not.toHaveProperty('capabilities.add');
       }
     }
+    // Containers a patch adds (a new name with its own image) are held to the same rules.
+    const added = kubeDocs
+      .filter(({ file, doc }) => patchFiles.has(file) && doc.kind === 'StatefulSet')
+      .flatMap(
+        ({ doc }) =>
+          (doc.spec as { template: { spec: { containers: Record<string, unknown>[] } } }).template
+            .spec.containers,
+      )
+      .filter((container) => 'image' in container);
+    expect(added.map((container) => container.name)).toEqual(['sentinel']);
+    for (const container of added) {
+      expect(container.securityContext).toMatchObject({
+        allowPrivilegeEscalation: false,
+        readOnlyRootFilesystem: true,
+        capabilities: { drop: ['ALL'] },
+      });
+    }
     // Only the overlays whose scaler calls the API give it an account, a token and a Role.
     const roles = kubeDocs.filter(({ doc }) =>
       ['Role', 'RoleBinding', 'ServiceAccount'].includes(String(doc.kind)),
@@ -509,7 +526,9 @@ describe('docker/ and docker/kubernetes', () => {
   });
 
   it('lets only agentq reach Redis, and only pods in the cluster reach workers and the scaler', () => {
-    const policies = kubeDocs.filter(({ doc }) => doc.kind === 'NetworkPolicy');
+    const policies = kubeDocs.filter(
+      ({ file, doc }) => doc.kind === 'NetworkPolicy' && !patchFiles.has(file),
+    );
     const selecting = (app: string) =>
       policies.filter(({ doc }) => {
         const selector = (doc.spec as { podSelector: Record<string, unknown> }).podSelector;
