@@ -1,3 +1,4 @@
+import type { ScalerDecision, ScalerDecisionReason, ScalerDirection } from '@agentq/contracts';
 import { holtForecast, holtUpdate, type HoltState } from './forecast.js';
 import type { PoolObservation } from './rates.js';
 
@@ -58,57 +59,10 @@ export interface DecideInput {
   now: number;
 }
 
-/**
- * The constraint that decided the number; a bounded set (it labels a metric). `takeover`
- * is the control loop's: a new leader restoring the pool its predecessor last published.
- */
-export type DecisionReason =
-  | 'pinned'
-  | 'takeover'
-  | 'step-limit'
-  | 'readiness'
-  | 'idle'
-  | 'utilization'
-  | 'arrivals'
-  | 'forecast'
-  | 'backlog'
-  | 'latency'
-  | 'wake'
-  | 'min'
-  | 'schedule'
-  | 'max'
-  | 'budget'
-  | 'failure-storm'
-  | 'cooldown'
-  | 'stabilization';
-
-export type Direction = 'up' | 'down' | 'none';
-
-export interface Decision {
-  current: number;
-  desired: number;
-  direction: Direction;
-  reason: DecisionReason;
-  /** Human-readable explanation of every step that shaped the number. */
-  rationale: string;
-  /** Seconds the oldest waiting task is past the latency objective (0: objective met). */
-  objectiveMissSeconds: number;
-  /** The numbers the decision was made from. */
-  inputs: {
-    backlog: number;
-    active: number;
-    oldestWaitS: number;
-    arrivalRate: number;
-    forecastRate: number;
-    failureRate: number;
-    taskS: number;
-    perReplicaRate: number;
-    minReplicas: number;
-    maxReplicas: number;
-    pinned: number | undefined;
-    recommendation: number;
-  };
-}
+/** A decision, its reason and direction: the shapes the scaler's API answers (contracts). */
+export type Decision = ScalerDecision;
+export type DecisionReason = ScalerDecisionReason;
+export type Direction = ScalerDirection;
 
 /** Fraction of a replica ignored when rounding up, so noise does not add a worker. */
 const TOLERANCE = 0.1;

@@ -1,15 +1,9 @@
 import type { ChainableCommander } from 'ioredis';
 import type { RedisClient } from '@agentq/queue';
-import type { PoolName } from '@agentq/contracts';
-import type { Decision } from './decide.js';
+import type { PoolName, ScalerDecisionRecord } from '@agentq/contracts';
 
 /** A decision as /status shows it. */
-export interface DecisionRecord extends Decision {
-  /** When it was decided (ISO 8601). */
-  at: string;
-  pool: PoolName;
-  fencingToken: number | undefined;
-}
+export type DecisionRecord = ScalerDecisionRecord;
 
 /** How many decisions the log keeps. */
 export const DECISION_LOG_SIZE = 100;

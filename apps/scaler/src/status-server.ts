@@ -1,7 +1,12 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { PoolNameSchema, type PoolName } from '@agentq/contracts';
+import {
+  PoolNameSchema,
+  ScalerPinSchema,
+  type PoolName,
+  type ScalerStatusView,
+} from '@agentq/contracts';
 import type { ApiKeyStore } from '@agentq/queue';
 import { z } from 'zod';
 import type { ControlLoop } from './control-loop.js';
@@ -44,12 +49,6 @@ const HistoryQuery = z.strictObject({
   pool: PoolNameSchema.optional(),
   before: z.string().regex(HISTORY_CURSOR, 'a cursor from a previous page (next)').optional(),
   limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
-});
-
-const ScaleBody = z.strictObject({
-  pool: PoolNameSchema,
-  replicas: z.number().int().min(0),
-  ttlSeconds: z.number().int().min(1).optional(),
 });
 
 /**
@@ -158,7 +157,7 @@ export class StatusServer {
     const { metrics, logger, maxPinMs } = this.options;
     if (method === 'POST' && path === '/scale') {
       requireJson(req.headers);
-      const body = parseOr400(ScaleBody, await readJson(req), 'scale request');
+      const body = parseOr400(ScalerPinSchema, await readJson(req), 'scale request');
       const { pool, replicas } = body;
       this.pool(pool);
       const maxPinS = Math.floor(maxPinMs / 1000);
@@ -199,7 +198,7 @@ export class StatusServer {
    * desired count next to the workers it runs itself (never the leader's, which may be gone).
    * Both show the shared decision log.
    */
-  private async status() {
+  private async status(): Promise<ScalerStatusView> {
     const leader = this.options.isLeader();
     const { decisions } = this.options;
     const pools = await this.options.loop.pools();

@@ -10,3 +10,4 @@ export * from './task.js';
 export * from './task-error.js';
 export * from './workflow.js';
 export * from './tenant-policy.js';
+export * from './scaler-api.js';
