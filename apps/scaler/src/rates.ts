@@ -1,34 +1,9 @@
-import { ErrorCode } from '@agentq/contracts';
+import { ErrorCode, type ScalerObservationView } from '@agentq/contracts';
 import { ewma } from './forecast.js';
 import type { PoolReading } from './observe.js';
 
-/** One pool as the policy sees it: counts, ages and smoothed rates. */
-export interface PoolObservation {
-  at: number;
-  /** waiting + prioritized + delayed-already-due + waiting-children. */
-  backlog: number;
-  /** Delayed tasks still in the future (not counted in the backlog). */
-  delayedLater: number;
-  active: number;
-  /** How long the head-of-line waiting task has waited (s); 0 when nothing waits. */
-  oldestWaitS: number;
-  /** Tasks arriving per second (smoothed). */
-  arrivalRate: number;
-  /** Tasks completing per second (smoothed). */
-  completionRate: number;
-  /**
-   * Fraction of finishing tasks that fail for good for a reason the client did not cause,
-   * i.e. not bad input or a cancel (smoothed, 0..1): the failure-storm signal.
-   */
-  failureRate: number;
-  /** Run time of recent completed tasks (s), undefined before any was seen. */
-  durationP50S: number | undefined;
-  durationP95S: number | undefined;
-  durationMeanS: number | undefined;
-  /** Live BullMQ workers and their task slots (as their names tell, else the configured concurrency). */
-  workers: number;
-  slots: number;
-}
+/** One pool as the policy sees it: counts, ages and smoothed rates (as /status shows it). */
+export type PoolObservation = ScalerObservationView;
 
 /** Smoothing state carried from one tick to the next. */
 export interface RateState {

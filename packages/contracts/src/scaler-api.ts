@@ -78,19 +78,30 @@ export interface ScalerWorkerView {
   running: number | undefined;
 }
 
-/** What the scaler last read of a pool. */
+/** What the scaler last read of a pool: counts, ages and smoothed rates. */
 export interface ScalerObservationView {
   at: number;
+  /** waiting + prioritized + delayed-already-due + waiting-children. */
   backlog: number;
+  /** Delayed tasks still in the future (not counted in the backlog). */
   delayedLater: number;
   active: number;
+  /** How long the head-of-line waiting task has waited (s); 0 when nothing waits. */
   oldestWaitS: number;
+  /** Tasks arriving per second (smoothed). */
   arrivalRate: number;
+  /** Tasks completing per second (smoothed). */
   completionRate: number;
+  /**
+   * Fraction of finishing tasks that fail for good for a reason the client did not cause,
+   * i.e. not bad input or a cancel (smoothed, 0..1): the failure-storm signal.
+   */
   failureRate: number;
+  /** Run time of recent completed tasks (s), undefined before any was seen. */
   durationP50S: number | undefined;
   durationP95S: number | undefined;
   durationMeanS: number | undefined;
+  /** Live BullMQ workers and their task slots (as their names tell, else the configured concurrency). */
   workers: number;
   slots: number;
 }
