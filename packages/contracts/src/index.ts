@@ -11,3 +11,4 @@ export * from './task-error.js';
 export * from './workflow.js';
 export * from './tenant-policy.js';
 export * from './scaler-api.js';
+export * from './pool-history.js';
