@@ -1,3 +1,4 @@
+import type { PoolHistoryView } from '@agentq/contracts';
 import { AppProcess } from '../helpers/app-process.js';
 import { http } from '../helpers/http.js';
 import { deletePrefix, uniquePrefix } from '../helpers/redis-keys.js';
@@ -14,6 +15,37 @@ function startWorker(concurrency: number): AppProcess {
   });
   running.push(worker);
   return worker;
+}
+
+type HistoryTotals = Record<'started' | 'completed' | 'failed' | 'retried', number> & {
+  withLatency: number;
+};
+
+/** The default pool's counts over the last five minutes of its history. */
+async function historyTotals(): Promise<HistoryTotals> {
+  const answer = await http('GET', `${baseUrl}/v1/pools/history?minutes=5`);
+  expect(answer.status).toBe(200);
+  const pool = (answer.body as PoolHistoryView).pools.find((p) => p.pool === 'default');
+  const minutes = pool?.minutes ?? [];
+  const sum = (field: 'started' | 'completed' | 'failed' | 'retried') =>
+    minutes.reduce((total, minute) => total + minute[field], 0);
+  return {
+    started: sum('started'),
+    completed: sum('completed'),
+    failed: sum('failed'),
+    retried: sum('retried'),
+    withLatency: minutes.filter((minute) => minute.startLatencyMs.p50 !== null).length,
+  };
+}
+
+/** The totals once `done` holds: workers write their counts once a second. */
+async function historyUntil(done: (totals: HistoryTotals) => boolean): Promise<HistoryTotals> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    const totals = await historyTotals();
+    if (done(totals) || Date.now() > deadline) return totals;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 const completedIds = (worker: AppProcess) =>
@@ -100,6 +132,22 @@ describe('one task end to end', () => {
     expect(Date.parse(simView.body.finishedAt)).toBeGreaterThanOrEqual(
       Date.parse(simView.body.startedAt),
     );
+  });
+
+  it("counts the pool's starts, completions, retries and failures per minute", async () => {
+    // The 14 tasks of the tests before, once the worker has written its counts (every second).
+    const before = await historyUntil((totals) => totals.completed === 14);
+    expect(before.started).toBe(14);
+    expect(before.withLatency).toBeGreaterThan(0);
+    const failing = await http('POST', `${baseUrl}/v1/tasks`, {
+      agent: 'sim',
+      input: { failProbability: 1 },
+      attempts: 2,
+      backoff: { type: 'fixed', delayMs: 100 },
+    });
+    expect(failing.status).toBe(201);
+    const after = await historyUntil((totals) => totals.failed > 0);
+    expect(after).toMatchObject({ started: 16, completed: 14, retried: 1, failed: 1 });
   });
 
   it('answers a bad spec with 400 naming the field', async () => {

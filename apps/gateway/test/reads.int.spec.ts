@@ -84,6 +84,36 @@ describe('GET /v1/pools', () => {
   });
 });
 
+describe('GET /v1/pools/history', () => {
+  it('answers every minute of the window for every pool, zeros where no worker counted', async () => {
+    const response = await get('/v1/pools/history?minutes=3');
+    expect(response.status).toBe(200);
+    const pools = response.body.pools as { pool: string; minutes: { at: string }[] }[];
+    expect(pools.map((p) => p.pool).sort()).toEqual(['default', 'large']);
+    for (const { minutes } of pools) {
+      expect(minutes).toHaveLength(3);
+      const times = minutes.map((m) => Date.parse(m.at));
+      expect(times[2]! - times[0]!).toBe(120_000);
+      expect(Date.now() - times[2]!).toBeLessThan(60_000 + 5_000);
+      expect(minutes[0]).toMatchObject({
+        started: 0,
+        completed: 0,
+        startLatencyMs: { p50: null, p95: null, p99: null },
+      });
+    }
+  });
+
+  it('refuses a window it does not keep, naming the parameter', async () => {
+    for (const minutes of ['0', '121', 'hour']) {
+      const response = await get(`/v1/pools/history?minutes=${minutes}`);
+      expect(response.status).toBe(400);
+      expect(response.body.error.details).toEqual([
+        expect.objectContaining({ path: 'query.minutes' }),
+      ]);
+    }
+  });
+});
+
 describe('GET /metrics', () => {
   it('serves request, submit and rejection metrics labelled by route template', async () => {
     await gateway.request('POST', '/v1/tasks', { agent: 'nope' });

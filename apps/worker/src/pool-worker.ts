@@ -10,6 +10,7 @@ import {
   type ClientErrors,
   type FinishedState,
   type FinishedTasks,
+  type PoolRollups,
   type RedisClient,
 } from '@agentq/queue';
 import type { Cancellable } from './cancel-listener.js';
@@ -43,6 +44,8 @@ export interface PoolWorkerOptions {
   failures: FailureSettler;
   /** Where each finished task leaves a record that outlives its job (410 at the gateway). */
   finished?: FinishedTasks;
+  /** Per-minute counts and start latencies of the pool, for the console's charts. */
+  rollups?: PoolRollups;
 }
 
 /** One BullMQ worker serving one pool's queue, with its bookkeeping and drain. */
@@ -230,6 +233,7 @@ export class PoolWorker implements Cancellable {
     const hooks = this.hooks();
     const pool = settings.pool;
     const queueWait = metrics.queueWait.labels(pool);
+    const rollups = this.options.rollups;
     return async (job, token) => {
       const id = job.id ?? '';
       const abort = new TaskAbort();
@@ -237,10 +241,13 @@ export class PoolWorker implements Cancellable {
       const startedAt = performance.now();
       this.later.defer(() => {
         metrics.taskSeries(pool, job.name).started.inc();
+        let waitMs: number | undefined;
         if (job.attemptsStarted <= 1 && job.processedOn !== undefined) {
           const readyAt = job.timestamp + (job.opts.delay ?? 0);
-          queueWait.observe(Math.max(0, job.processedOn - readyAt) / 1000);
+          waitMs = Math.max(0, job.processedOn - readyAt);
+          queueWait.observe(waitMs / 1000);
         }
+        rollups?.started(pool, waitMs);
       });
       try {
         return await processor(job, token, abort, hooks);
@@ -257,6 +264,7 @@ export class PoolWorker implements Cancellable {
     this.recordFinished(job, 'completed');
     this.later.defer(() => {
       metrics.taskSeries(settings.pool, job.name).completed.inc();
+      this.options.rollups?.count(settings.pool, 'completed');
       logger.info({ pool: settings.pool, taskId: job.id }, 'task completed');
     });
     // attemptsMade counts the attempt that just succeeded: records exist only after an
@@ -282,6 +290,7 @@ export class PoolWorker implements Cancellable {
     const labels = { pool, agent: job?.name ?? 'unknown' };
     if (job && !job.finishedOn) {
       metrics.retried.inc(labels);
+      this.options.rollups?.count(pool, 'retried');
       // job.delay is the backoff BullMQ just drew for the next attempt.
       logger.info(
         { pool, taskId: job.id, attemptsMade: job.attemptsMade, retryDelayMs: job.delay },
@@ -290,6 +299,7 @@ export class PoolWorker implements Cancellable {
       return;
     }
     metrics.failed.inc(labels);
+    this.options.rollups?.count(pool, 'failed');
     logger.warn({ pool, taskId: job?.id, reason: err.message }, 'task failed');
     if (job) {
       const cancelled = decodeTaskError(err.message).code === ErrorCode.Cancelled;

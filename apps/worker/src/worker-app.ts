@@ -14,6 +14,7 @@ import {
   closeRedis,
   createRedis,
   FinishedTasks,
+  PoolRollups,
   formatWorkerName,
   onReadiness,
   type RedisClient,
@@ -41,6 +42,7 @@ interface WorkerParts {
   stepQueues: StepQueues;
   workflows: WorkflowEngine;
   finished: FinishedTasks;
+  rollups: PoolRollups;
   workers: readonly PoolWorker[];
   monitor: EventLoopMonitor;
   http: HealthServer;
@@ -151,6 +153,9 @@ export class WorkerApp {
     const finished = new FinishedTasks(connection, config.prefix, config.finishedRecords, (err) =>
       logger.warn({ err }, 'could not write finished-task records'),
     );
+    const rollups = new PoolRollups(connection, config.prefix, (err) =>
+      logger.warn({ err }, 'could not write pool rollups'),
+    );
     const workers = config.pools.map(
       (settings) =>
         new PoolWorker({
@@ -166,6 +171,7 @@ export class WorkerApp {
           failover: config.failover,
           failures,
           finished,
+          rollups,
         }),
     );
     cancelTargets.push(...workers);
@@ -190,6 +196,7 @@ export class WorkerApp {
       stepQueues,
       workflows,
       finished,
+      rollups,
       workers,
       monitor,
       http,
@@ -272,6 +279,7 @@ export class WorkerApp {
     if (poolsStarting) this.parts.connections.forEach(giveUpOnRedis);
     await Promise.all(this.parts.workers.map((worker) => worker.close()));
     await this.parts.finished.flush();
+    await this.parts.rollups.flush();
     // A start under way ends now: Redis answered it, or its connections gave up (and the
     // closes above ended its waits on the pool workers). A pool worker it started after
     // those closes (its Redis call was answered meanwhile) is closed in turn.

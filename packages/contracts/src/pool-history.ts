@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { PoolName } from './pool.js';
+import { PoolNameSchema } from './pool.js';
 
 /**
  * `GET /v1/pools/history`: each pool's last minutes, for charts that need no Prometheus.
@@ -14,29 +14,34 @@ export const PoolHistoryQuerySchema = z.strictObject({
 });
 export type PoolHistoryQuery = z.infer<typeof PoolHistoryQuerySchema>;
 
-/** Submit→start latency of the tasks that started in a minute (first attempts only). */
-export interface StartLatencyView {
-  /** Upper bound of the latency bucket holding that rank, in ms; null when none started. */
-  p50: number | null;
-  p95: number | null;
-  p99: number | null;
-}
+/**
+ * Submit→start latency of the first attempts that started in a minute, each percentile as the
+ * upper bound (ms) of the latency bucket holding it; null when none started.
+ */
+export const StartLatencyViewSchema = z.object({
+  p50: z.number().nullable(),
+  p95: z.number().nullable(),
+  p99: z.number().nullable(),
+});
+export type StartLatencyView = z.infer<typeof StartLatencyViewSchema>;
 
 /** One minute of a pool. */
-export interface PoolMinuteView {
+export const PoolMinuteViewSchema = z.object({
   /** The minute's start (ISO 8601, UTC). */
-  at: string;
+  at: z.string(),
   /** Attempts that started. */
-  started: number;
-  completed: number;
+  started: z.number().int(),
+  completed: z.number().int(),
   /** Tasks that failed for good (after their last attempt, or cancelled). */
-  failed: number;
+  failed: z.number().int(),
   /** Failed attempts that will run again. */
-  retried: number;
-  startLatencyMs: StartLatencyView;
-}
+  retried: z.number().int(),
+  startLatencyMs: StartLatencyViewSchema,
+});
+export type PoolMinuteView = z.infer<typeof PoolMinuteViewSchema>;
 
-export interface PoolHistoryView {
-  /** Per pool, every minute of the window, oldest first (zeros where nothing happened). */
-  pools: { pool: PoolName; minutes: PoolMinuteView[] }[];
-}
+/** Per pool, every minute of the window, oldest first (zeros where nothing happened). */
+export const PoolHistoryViewSchema = z.object({
+  pools: z.array(z.object({ pool: PoolNameSchema, minutes: z.array(PoolMinuteViewSchema) })),
+});
+export type PoolHistoryView = z.infer<typeof PoolHistoryViewSchema>;

@@ -1,3 +1,5 @@
+import type { ChainableCommander } from 'ioredis';
+import { BatchedPipeline } from './batched-pipeline.js';
 import type { RedisClient } from './connection.js';
 
 /** How a task ended, as its finished record keeps it. */
@@ -60,40 +62,40 @@ const MAX_TENANTS_TRACKED = 100_000;
  * a round trip per task. Between trims a set may hold a minute's worth past its bounds.
  */
 export class FinishedTasks {
-  private pending = new Map<string, (string | number)[]>();
-  private timer: NodeJS.Timeout | undefined;
-  private inFlight: Promise<void> = Promise.resolve();
+  private readonly writes: BatchedPipeline<Map<string, (string | number)[]>>;
   private readonly trimmedAt = new Map<string, number>();
 
   constructor(
-    private readonly redis: RedisClient,
+    redis: RedisClient,
     private readonly prefix: string,
     private readonly limits: FinishedRecordLimits,
-    private readonly onError: (err: unknown) => void,
-  ) {}
+    onError: (err: unknown) => void,
+  ) {
+    this.writes = new BatchedPipeline(
+      redis,
+      FLUSH_AFTER_MS,
+      () => new Map<string, (string | number)[]>(),
+      (pipeline, batch) => this.fill(pipeline, batch),
+      onError,
+    );
+  }
 
   add(tenant: string, taskId: string, state: FinishedState, at = Date.now()): void {
-    let entries = this.pending.get(tenant);
-    if (!entries) this.pending.set(tenant, (entries = []));
+    const pending = this.writes.gathering;
+    let entries = pending.get(tenant);
+    if (!entries) pending.set(tenant, (entries = []));
     entries.push(scoreOf(at, state), taskId);
-    this.timer ??= setTimeout(() => void this.flush(), FLUSH_AFTER_MS);
   }
 
   /** Writes what is gathered now; resolves once it (and any write before it) is done. */
   flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = this.pending;
-    this.pending = new Map();
-    if (batch.size > 0) this.inFlight = this.inFlight.then(() => this.write(batch));
-    return this.inFlight;
+    return this.writes.flush();
   }
 
-  private async write(batch: Map<string, (string | number)[]>): Promise<void> {
+  private fill(pipeline: ChainableCommander, batch: Map<string, (string | number)[]>): void {
     const { maxAgeSeconds, maxPerTenant } = this.limits;
     const now = Date.now();
     const oldest = scoreOf(now - maxAgeSeconds * 1000, 'completed');
-    const pipeline = this.redis.pipeline();
     for (const [tenant, entries] of batch) {
       const key = keyOf(this.prefix, tenant);
       pipeline.zadd(key, ...entries);
@@ -104,13 +106,6 @@ export class FinishedTasks {
         .zremrangebyscore(key, '-inf', `(${oldest}`)
         .zremrangebyrank(key, 0, -(maxPerTenant + 1))
         .expire(key, maxAgeSeconds);
-    }
-    try {
-      const replies = (await pipeline.exec()) ?? [];
-      const failed = replies.find(([err]) => err);
-      if (failed) this.onError(failed[0]);
-    } catch (err) {
-      this.onError(err);
     }
   }
 }

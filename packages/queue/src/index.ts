@@ -26,3 +26,4 @@ export * from './auth/api-key.js';
 export * from './auth/api-keys-env.js';
 export * from './auth/credentials.js';
 export * from './auth/key-store.js';
+export * from './pool-rollup.js';

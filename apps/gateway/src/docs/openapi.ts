@@ -10,6 +10,8 @@ import {
   DeadLetterRedrivenSchema,
   DeadLetterViewSchema,
   ErrorBodySchema,
+  PoolHistoryQuerySchema,
+  PoolHistoryViewSchema,
   PoolStatsSchema,
   TenantUsageViewSchema,
   TaskAcceptedSchema,
@@ -363,6 +365,21 @@ export function openApiDocument(): Record<string, unknown> {
               description: 'The pools',
               ...json(z.object({ pools: z.array(PoolStatsSchema) })),
             },
+          },
+        },
+      },
+      '/v1/pools/history': {
+        get: {
+          summary:
+            "Each pool's last minutes: tasks started, completed, failed, retried, start latency",
+          description:
+            'From per-minute rollups the workers keep in Redis (two hours); every minute of the window is answered, oldest first, zeros where nothing ran.',
+          parameters: queryParams(PoolHistoryQuerySchema, {
+            minutes: 'How many minutes, up to now',
+          }),
+          responses: {
+            '200': { description: 'The pools, minute by minute', ...json(PoolHistoryViewSchema) },
+            '400': error('Invalid minutes'),
           },
         },
       },
