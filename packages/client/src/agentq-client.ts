@@ -1,0 +1,43 @@
+import { DeadLettersApi } from './dead-letters-api.js';
+import { HttpTransport } from './http-transport.js';
+import { PoolsApi } from './pools-api.js';
+import { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
+import { TasksApi } from './tasks-api.js';
+import { WorkflowsApi } from './workflows-api.js';
+
+export interface AgentqClientOptions {
+  /** The gateway's address, e.g. `http://localhost:3000` (a path prefix is kept). */
+  baseUrl: string;
+  /** An API key, sent as `Authorization: Bearer <key>`. */
+  apiKey: string;
+  /** Retry limits of every call; see {@link DEFAULT_RETRY}. */
+  retry?: Partial<RetryOptions>;
+  /**
+   * The fetch to send requests with (a proxy-aware one, say).
+   * @defaultValue globalThis.fetch
+   */
+  fetch?: typeof fetch;
+}
+
+/** The agentq HTTP API, one group of routes per property. */
+export class AgentqClient {
+  readonly tasks: TasksApi;
+  readonly workflows: WorkflowsApi;
+  readonly deadLetters: DeadLettersApi;
+  readonly pools: PoolsApi;
+
+  constructor(options: AgentqClientOptions) {
+    const retry = { ...DEFAULT_RETRY, ...options.retry };
+    const http = new HttpTransport({
+      baseUrl: options.baseUrl,
+      apiKey: options.apiKey,
+      // Bound: some runtimes refuse a fetch called with another `this`.
+      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+      retry,
+    });
+    this.tasks = new TasksApi(http, retry);
+    this.workflows = new WorkflowsApi(http, retry);
+    this.deadLetters = new DeadLettersApi(http);
+    this.pools = new PoolsApi(http);
+  }
+}

@@ -1,0 +1,176 @@
+import type {
+  BatchAccepted,
+  TaskAccepted,
+  TaskListQuery,
+  TaskLogs,
+  TaskPage,
+  TaskSpecInput,
+  TaskView,
+} from '@agentq/contracts';
+import {
+  DEFAULT_WAIT_MS,
+  type CallOptions,
+  type EventStreamOptions,
+  type SubmitOptions,
+  type WaitOptions,
+} from './call-options.js';
+import type { HttpTransport } from './http-transport.js';
+import { newIdempotencyKey, withTaskKeys } from './idempotency-key.js';
+import { longPoll } from './long-poll.js';
+import { parseStreamEvent } from './parse-stream-event.js';
+import type { RetryOptions } from './retry-policy.js';
+import { resumableEventStream } from './resumable-event-stream.js';
+import { isFinalTask, isFinalTaskEvent, type TaskEvent } from './task-events.js';
+
+/** Filters and page size of a task listing. */
+export type TaskListFilter = Partial<Omit<TaskListQuery, 'cursor'>>;
+
+const taskPath = (id: string, rest = '') => `/v1/tasks/${encodeURIComponent(id)}${rest}`;
+
+/** `/v1/tasks`: submit, read, follow, cancel and retry tasks. */
+export class TasksApi {
+  constructor(
+    private readonly http: HttpTransport,
+    private readonly retryPolicy: RetryOptions,
+  ) {}
+
+  /** Queues a task. Retried safely: the idempotency key is the same on every try. */
+  submit(spec: TaskSpecInput, options: SubmitOptions = {}): Promise<TaskAccepted> {
+    const idempotencyKey = options.idempotencyKey ?? spec.idempotencyKey ?? newIdempotencyKey();
+    return this.http.json({
+      method: 'POST',
+      path: '/v1/tasks',
+      body: spec,
+      idempotencyKey,
+      idempotent: true,
+      signal: options.signal,
+    });
+  }
+
+  /** Queues up to 1,000 tasks, all or none; each task without a key gets one from the batch's. */
+  submitBatch(
+    specs: readonly TaskSpecInput[],
+    options: SubmitOptions = {},
+  ): Promise<BatchAccepted> {
+    const idempotencyKey = options.idempotencyKey ?? newIdempotencyKey();
+    return this.http.json({
+      method: 'POST',
+      path: '/v1/tasks/batch',
+      body: { tasks: withTaskKeys(specs, idempotencyKey) },
+      idempotencyKey,
+      idempotent: true,
+      signal: options.signal,
+    });
+  }
+
+  get(id: string, options: CallOptions = {}): Promise<TaskView> {
+    return this.http.json({
+      method: 'GET',
+      path: taskPath(id),
+      idempotent: true,
+      signal: options.signal,
+    });
+  }
+
+  /** The task once it finished (completed, failed or cancelled), or as it is at the timeout. */
+  wait(id: string, options: WaitOptions = {}): Promise<TaskView> {
+    return longPoll(
+      (waitSeconds) =>
+        this.http.json<TaskView>({
+          method: 'GET',
+          path: taskPath(id),
+          query: { wait: waitSeconds },
+          idempotent: true,
+          signal: options.signal,
+          holdMs: waitSeconds * 1000,
+        }),
+      isFinalTask,
+      options.timeoutMs ?? DEFAULT_WAIT_MS,
+    );
+  }
+
+  /** The tenant's tasks, newest first, one page after another (following `nextCursor`). */
+  async *listPages(
+    filter: TaskListFilter = {},
+    options: CallOptions = {},
+  ): AsyncGenerator<TaskPage> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.http.json<TaskPage>({
+        method: 'GET',
+        path: '/v1/tasks',
+        query: { ...filter, cursor },
+        idempotent: true,
+        signal: options.signal,
+      });
+      yield page;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+  }
+
+  /** Every task of the tenant matching the filter, newest first, across pages. */
+  async *list(filter: TaskListFilter = {}, options: CallOptions = {}): AsyncGenerator<TaskView> {
+    for await (const page of this.listPages(filter, options)) yield* page.tasks;
+  }
+
+  /**
+   * The task's events up to its final one (`completed`, `failed` or `cancelled`). A dropped
+   * connection is resumed with Last-Event-ID: no log line is lost or repeated, and the state
+   * the gateway sends again on resuming is skipped when it did not change.
+   */
+  async *events(id: string, options: EventStreamOptions = {}): AsyncGenerator<TaskEvent> {
+    let lastState: string | undefined;
+    const stream = resumableEventStream({
+      open: (lastEventId, signal) =>
+        this.http.openStream(
+          { method: 'GET', path: taskPath(id, '/events'), idempotent: true },
+          lastEventId,
+          signal,
+        ),
+      lastEventId: options.lastEventId,
+      policy: this.retryPolicy,
+      signal: options.signal,
+    });
+    for await (const { message, resumed } of stream) {
+      if (message.event === 'state') {
+        if (resumed && message.data === lastState) continue;
+        lastState = message.data;
+      }
+      yield parseStreamEvent<TaskEvent>(message);
+      if (isFinalTaskEvent(message.event)) return;
+    }
+  }
+
+  /** The lines the task's agent logged. */
+  logs(id: string, options: CallOptions = {}): Promise<TaskLogs> {
+    return this.http.json({
+      method: 'GET',
+      path: taskPath(id, '/logs'),
+      idempotent: true,
+      signal: options.signal,
+    });
+  }
+
+  /**
+   * Cancels the task: removed if it had not started (`cancelled`), else its worker is asked
+   * to stop. Retried like a read: a second cancel does nothing more (it may answer 409).
+   */
+  cancel(id: string, options: CallOptions = {}): Promise<TaskView> {
+    return this.http.json({
+      method: 'POST',
+      path: taskPath(id, '/cancel'),
+      idempotent: true,
+      signal: options.signal,
+    });
+  }
+
+  /** Runs a failed task again with all its attempts. Not retried after no answer or a 5xx. */
+  retry(id: string, options: CallOptions = {}): Promise<TaskView> {
+    return this.http.json({
+      method: 'POST',
+      path: taskPath(id, '/retry'),
+      idempotent: false,
+      signal: options.signal,
+    });
+  }
+}
