@@ -37,7 +37,8 @@ afterEach(async () => {
   await Promise.all(running.splice(0).map((app) => app.stop()));
 });
 
-afterAll(() => deletePrefix(prefix));
+const cleanups = [prefix];
+afterAll(() => Promise.all(cleanups.map((each) => deletePrefix(each))));
 
 describe('scaler control API and logs', () => {
   it('takes pins from admin keys only, logs who set them, and keeps workers out of its log', async () => {
@@ -80,6 +81,59 @@ describe('scaler control API and logs', () => {
     await scaler.stop();
     expect(scaler.lines.filter(fromWorker)).toEqual([]);
     expect(scaler.lines.some((line) => line.msg === 'worker stopped')).toBe(true);
+  });
+
+  it('is reachable through the gateway for admin keys: status, decisions, pin, unpin', async () => {
+    // A prefix of its own: the pin of the test before outlives it.
+    const own = uniquePrefix('scaler-gateway');
+    cleanups.push(own);
+    const { url } = await startScaler({ AGENTQ_PREFIX: own });
+    const gateway = AppProcess.app('gateway', {
+      AGENTQ_PREFIX: own,
+      PORT: '0',
+      AGENTQ_GATEWAY_HOST: '127.0.0.1',
+      AGENTQ_API_KEYS: [TEST_KEY.line, reader.line].join('\n'),
+      AGENTQ_SCALER_URL: url,
+    });
+    running.push(gateway);
+    const base = `${String((await gateway.waitForMessage('ready')).url)}/v1/scaler`;
+
+    let status = await http('GET', `${base}/status`);
+    await pollUntil(async () => {
+      status = await http('GET', `${base}/status`);
+      return status.body.decisions?.length > 0;
+    }, 'a first decision through the gateway');
+    expect(status.status).toBe(200);
+    expect(status.body).toMatchObject({ leader: true, pools: { default: { current: 1 } } });
+    expect(status.body.decisions[0]).toMatchObject({ pool: 'default', reason: expect.any(String) });
+    expect((await http('GET', `${base}/status`, undefined, reader.key)).status).toBe(403);
+
+    const pinned = await http('PUT', `${base}/pins/default`, { replicas: 2, ttlSeconds: 60 });
+    expect(pinned).toMatchObject({
+      status: 200,
+      body: { pool: 'default', replicas: 2, ttlSeconds: 60 },
+    });
+    let decisions = await http('GET', `${base}/decisions?pool=default&limit=5`);
+    await pollUntil(async () => {
+      decisions = await http('GET', `${base}/decisions?pool=default&limit=5`);
+      return decisions.body.decisions?.[0]?.reason === 'pinned';
+    }, 'the pin to be decided');
+    expect(decisions.body.decisions[0]).toMatchObject({ desired: 2, fencingToken: 1 });
+    // The scaler's own refusals come through as they are; the gateway's checks come first.
+    expect(await http('PUT', `${base}/pins/nope`, { replicas: 1 })).toMatchObject({
+      status: 404,
+      body: { error: { code: 'NOT_FOUND', message: 'unknown pool nope' } },
+    });
+    expect(await http('PUT', `${base}/pins/default`, { replicas: -1 })).toMatchObject({
+      status: 400,
+      body: { error: { details: [{ path: 'body.replicas' }] } },
+    });
+    expect((await http('GET', `${base}/decisions?limit=501`)).status).toBe(400);
+    expect((await http('DELETE', `${base}/pins/default`)).body).toEqual({
+      pool: 'default',
+      pinned: false,
+    });
+    expect((await http('DELETE', `${base}/pins/default`)).status).toBe(404);
   });
 
   it("re-writes the workers' lines when asked to (pnpm start does)", async () => {

@@ -9,6 +9,7 @@ import { HealthController } from './health/health.controller.js';
 import { MetricsController } from './metrics.controller.js';
 import { GatewayMetrics } from './metrics.js';
 import { PoolsController } from './pools/pools.controller.js';
+import { ScalerModule } from './scaler/scaler.module.js';
 import { TasksModule } from './tasks/tasks.module.js';
 import { UsageModule } from './usage/usage.module.js';
 import { WorkflowsModule } from './workflows/workflows.module.js';
@@ -56,6 +57,7 @@ export class AppModule {
         WorkflowsModule,
         DeadLetterModule,
         UsageModule,
+        ScalerModule,
       ],
       controllers: [HealthController, PoolsController, MetricsController, DocsController],
     };

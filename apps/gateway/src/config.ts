@@ -88,6 +88,7 @@ export const envShape = {
   AGENTQ_GATEWAY_ADMIN_UI: flag.default(false),
   AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: flag.default(true),
   AGENTQ_GATEWAY_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
+  AGENTQ_SCALER_URL: z.url({ protocol: /^https?$/ }).optional(),
 };
 
 /** What each variable means (docs/configuration.md is generated from it). */
@@ -136,6 +137,8 @@ export const envDocs = {
   AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: 'Bull Board without retry/remove/clean buttons',
   AGENTQ_GATEWAY_SHUTDOWN_DELAY_MS:
     'on SIGTERM, how long to keep serving with `/ready` at 503 before closing, so load balancers stop routing first (Kubernetes: 5000)',
+  AGENTQ_SCALER_URL:
+    "the scaler's HTTP API (its `AGENTQ_SCALER_HTTP_PORT`), which `/v1/scaler/...` forwards to for admin keys; unset: those routes answer 503 `SCALER_UNAVAILABLE`",
   AGENTQ_REDIS_ACK_REPLICAS:
     'a submit is acknowledged only once this many replicas have its write (Redis `WAIT`); else 504 `OUTCOME_UNKNOWN`. 0: once the master has it',
   AGENTQ_REDIS_ACK_TIMEOUT_MS:
@@ -199,6 +202,7 @@ export const configSchema = z
     } satisfies RateLimit,
     tenantMaxUnfinished: env.AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED,
     shutdownDelayMs: env.AGENTQ_GATEWAY_SHUTDOWN_DELAY_MS,
+    scalerUrl: env.AGENTQ_SCALER_URL,
     ackReplicas: {
       count: env.AGENTQ_REDIS_ACK_REPLICAS,
       timeoutMs: env.AGENTQ_REDIS_ACK_TIMEOUT_MS,

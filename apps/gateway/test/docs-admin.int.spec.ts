@@ -405,3 +405,24 @@ describe(DeadLetterBoardAdapter.name, () => {
     expect(await adapter.getJobs(['completed'], 0, 9)).toEqual([]);
   });
 });
+
+describe('/v1/scaler without a scaler to forward to', () => {
+  const unset = useGateway();
+  // Nothing listens on port 1: the connection is refused at once.
+  const unreachable = useGateway({ AGENTQ_SCALER_URL: 'http://127.0.0.1:1' });
+
+  it('answers 503 SCALER_UNAVAILABLE saying why, after checking the key and the request', async () => {
+    const none = await unset.request('GET', '/v1/scaler/status');
+    expect(none.status).toBe(503);
+    expect(none.body.error).toMatchObject({
+      code: 'SCALER_UNAVAILABLE',
+      message: expect.stringContaining('AGENTQ_SCALER_URL'),
+    });
+    const refused = await unreachable.request('PUT', '/v1/scaler/pins/default', { replicas: 1 });
+    expect(refused.status).toBe(503);
+    expect(refused.body.error.message).toMatch(/^the scaler at http:\/\/127\.0\.0\.1:1 did not/);
+    const bad = await unreachable.request('PUT', '/v1/scaler/pins/Not_A_Pool', { replicas: 1 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([expect.objectContaining({ path: 'params.pool' })]);
+  });
+});

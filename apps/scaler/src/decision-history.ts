@@ -16,9 +16,6 @@ export interface HistoryPage {
   next: string | null;
 }
 
-/** A stream entry id: the cursor of a page. */
-export const HISTORY_CURSOR = /^\d{1,20}-\d{1,20}$/;
-
 /** Appends a decision and trims its stream (`lua/history-append.lua`). */
 const APPEND = loadLuaScript('history-append');
 

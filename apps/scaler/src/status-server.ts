@@ -2,15 +2,15 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import {
-  PoolNameSchema,
+  ScalerDecisionsQuerySchema,
   ScalerPinSchema,
   type PoolName,
   type ScalerStatusView,
 } from '@agentq/contracts';
 import type { ApiKeyStore } from '@agentq/queue';
-import { z } from 'zod';
+import type { z } from 'zod';
 import type { ControlLoop } from './control-loop.js';
-import { HISTORY_CURSOR, type DecisionHistory } from './decision-history.js';
+import type { DecisionHistory } from './decision-history.js';
 import type { DecisionStore } from './decision-store.js';
 import { HttpError } from './http-error.js';
 import type { ScalerMetrics } from './metrics.js';
@@ -41,15 +41,6 @@ export interface StatusServerOptions {
 
 /** A pin lasts this long when the request does not say (or the maximum, if shorter). */
 const DEFAULT_PIN_S = 3600;
-
-/** Longest page of GET /decisions. */
-const MAX_PAGE = 500;
-
-const HistoryQuery = z.strictObject({
-  pool: PoolNameSchema.optional(),
-  before: z.string().regex(HISTORY_CURSOR, 'a cursor from a previous page (next)').optional(),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE).default(50),
-});
 
 /**
  * The scaler's small HTTP API (node:http, no framework):
@@ -130,7 +121,11 @@ export class StatusServer {
     }
     if (method === 'GET' && path === '/status') return { status: 200, body: await this.status() };
     if (method === 'GET' && path === '/decisions') {
-      const query = parseOr400(HistoryQuery, Object.fromEntries(url.searchParams), 'query');
+      const query = parseOr400(
+        ScalerDecisionsQuerySchema,
+        Object.fromEntries(url.searchParams),
+        'query',
+      );
       if (query.pool !== undefined) this.pool(query.pool);
       return { status: 200, body: await this.options.history.page(query) };
     }

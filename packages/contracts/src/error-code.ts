@@ -20,6 +20,8 @@ export const ErrorCode = {
   /** A tenant used its LLM tokens or cost for the day or month. */
   BudgetExceeded: 'BUDGET_EXCEEDED',
   Unavailable: 'UNAVAILABLE',
+  /** The gateway has no scaler to forward to (none configured, or it does not answer). */
+  ScalerUnavailable: 'SCALER_UNAVAILABLE',
   /**
    * Redis took the write but did not confirm it: the task (or workflow) may or may not
    * exist; `details` names its id so that a GET tells.

@@ -130,10 +130,38 @@ export interface ScalerDecisionsPage {
   next: string | null;
 }
 
-/** `POST /scale` (`PUT /v1/scaler/pins/:pool` through the gateway): pin a pool's workers. */
-export const ScalerPinSchema = z.strictObject({
-  pool: PoolNameSchema,
+/** A page of decisions: a stream entry id (`<ms>-<seq>`) from the previous page's `next`. */
+export const SCALER_DECISIONS_CURSOR = /^\d{1,20}-\d{1,20}$/;
+/** The longest page of decisions. */
+export const SCALER_DECISIONS_MAX_PAGE = 500;
+
+/** `GET /decisions` (`GET /v1/scaler/decisions`). */
+export const ScalerDecisionsQuerySchema = z.strictObject({
+  pool: PoolNameSchema.optional(),
+  before: z
+    .string()
+    .regex(SCALER_DECISIONS_CURSOR, 'a cursor from a previous page (next)')
+    .optional(),
+  limit: z.coerce.number().int().min(1).max(SCALER_DECISIONS_MAX_PAGE).default(50),
+});
+export type ScalerDecisionsQuery = z.infer<typeof ScalerDecisionsQuerySchema>;
+
+/** A pin: this many workers, whatever the policy decides, for `ttlSeconds` (a default). */
+export const ScalerPinBodySchema = z.strictObject({
   replicas: z.number().int().min(0),
   ttlSeconds: z.number().int().min(1).optional(),
 });
+export type ScalerPinBody = z.infer<typeof ScalerPinBodySchema>;
+
+/** `POST /scale` on the scaler; `PUT /v1/scaler/pins/:pool` with the rest as its body. */
+export const ScalerPinSchema = ScalerPinBodySchema.extend({ pool: PoolNameSchema });
 export type ScalerPin = z.infer<typeof ScalerPinSchema>;
+
+/** What a pin or an unpin answers. */
+export interface ScalerPinView {
+  pool: PoolName;
+  replicas?: number;
+  ttlSeconds?: number;
+  /** false once unpinned. */
+  pinned?: boolean;
+}

@@ -13,6 +13,8 @@ import {
   PoolHistoryQuerySchema,
   PoolHistoryViewSchema,
   PoolStatsSchema,
+  ScalerDecisionsQuerySchema,
+  ScalerPinBodySchema,
   TenantUsageViewSchema,
   TaskAcceptedSchema,
   TaskListQuerySchema,
@@ -36,6 +38,10 @@ const json = (type: z.ZodType, io: 'input' | 'output' = 'output') => ({
 const error = (description: string) => ({ description, ...json(ErrorBodySchema) });
 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
+const poolParam = { name: 'pool', in: 'path', required: true, schema: { type: 'string' } };
+
+/** An answer whose shape is a contracts interface the scaler serves (named in its description). */
+const anyObject = { content: { 'application/json': { schema: { type: 'object' } } } };
 
 /**
  * One query parameter per key of the schema a controller parses its query with: whether
@@ -380,6 +386,55 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '200': { description: 'The pools, minute by minute', ...json(PoolHistoryViewSchema) },
             '400': error('Invalid minutes'),
+          },
+        },
+      },
+      '/v1/scaler/status': {
+        get: {
+          summary:
+            "The scaler's status (admin): per pool current, desired and pinned workers, what it last read, its latest decisions",
+          description:
+            "Forwarded to the scaler's API (AGENTQ_SCALER_URL). Each decision carries its reason, rationale, inputs and the leader's fencing token.",
+          responses: {
+            '200': { description: 'ScalerStatusView (packages/contracts)', ...anyObject },
+            '503': error('No scaler configured, or it did not answer (SCALER_UNAVAILABLE)'),
+          },
+        },
+      },
+      '/v1/scaler/decisions': {
+        get: {
+          summary: 'The decisions that changed a count, newest first (admin)',
+          parameters: queryParams(ScalerDecisionsQuerySchema, {
+            pool: 'One pool only',
+            before: "The previous page's next",
+            limit: 'Most decisions in the page',
+          }),
+          responses: {
+            '200': { description: 'ScalerDecisionsPage: {decisions, next}', ...anyObject },
+            '400': error('Invalid query'),
+            '503': error('No scaler configured, or it did not answer (SCALER_UNAVAILABLE)'),
+          },
+        },
+      },
+      '/v1/scaler/pins/{pool}': {
+        put: {
+          summary: "Pin a pool's workers to a number for a while (admin): a manual scale out or in",
+          parameters: [poolParam],
+          requestBody: { required: true, ...json(ScalerPinBodySchema, 'input') },
+          responses: {
+            '200': { description: '{pool, replicas, ttlSeconds}', ...anyObject },
+            '400': error('Invalid pool, replicas or ttlSeconds (past the maximum pin)'),
+            '404': error('Unknown pool'),
+            '503': error('No scaler configured, or it did not answer (SCALER_UNAVAILABLE)'),
+          },
+        },
+        delete: {
+          summary: 'Unpin a pool (admin): the policy decides again',
+          parameters: [poolParam],
+          responses: {
+            '200': { description: '{pool, pinned: false}', ...anyObject },
+            '404': error('Unknown pool, or not pinned'),
+            '503': error('No scaler configured, or it did not answer (SCALER_UNAVAILABLE)'),
           },
         },
       },

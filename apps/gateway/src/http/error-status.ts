@@ -15,6 +15,7 @@ export const errorStatus: Readonly<Record<ErrorCode, number>> = {
   [ErrorCode.QuotaExceeded]: 429,
   [ErrorCode.BudgetExceeded]: 429,
   [ErrorCode.Unavailable]: 503,
+  [ErrorCode.ScalerUnavailable]: 503,
   // Not 503: clients retry a 503 as "nothing happened", which here may create a duplicate.
   [ErrorCode.OutcomeUnknown]: 504,
   [ErrorCode.Internal]: 500,
