@@ -27,16 +27,15 @@ export class AgentqClient {
   readonly pools: PoolsApi;
 
   constructor(options: AgentqClientOptions) {
-    const retry = { ...DEFAULT_RETRY, ...options.retry };
     const http = new HttpTransport({
       baseUrl: options.baseUrl,
       apiKey: options.apiKey,
       // Bound: some runtimes refuse a fetch called with another `this`.
       fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-      retry,
+      retry: { ...DEFAULT_RETRY, ...options.retry },
     });
-    this.tasks = new TasksApi(http, retry);
-    this.workflows = new WorkflowsApi(http, retry);
+    this.tasks = new TasksApi(http);
+    this.workflows = new WorkflowsApi(http);
     this.deadLetters = new DeadLettersApi(http);
     this.pools = new PoolsApi(http);
   }

@@ -22,12 +22,9 @@ export class DeadLettersApi {
   ): AsyncGenerator<DeadLetterPage> {
     let offset: number | null = 0;
     while (offset !== null) {
-      const page: DeadLetterPage = await this.http.json({
-        method: 'GET',
-        path: '/v1/dead-letter',
-        query: { ...filter, offset },
-        idempotent: true,
-        signal: options.signal,
+      const page: DeadLetterPage = await this.http.get('/v1/dead-letter', options, {
+        ...filter,
+        offset,
       });
       yield page;
       offset = page.nextOffset;
@@ -43,12 +40,7 @@ export class DeadLettersApi {
   }
 
   get(id: string, options: CallOptions = {}): Promise<DeadLetterView> {
-    return this.http.json({
-      method: 'GET',
-      path: `/v1/dead-letter/${encodeURIComponent(id)}`,
-      idempotent: true,
-      signal: options.signal,
-    });
+    return this.http.get(`/v1/dead-letter/${encodeURIComponent(id)}`, options);
   }
 
   /**

@@ -1,5 +1,7 @@
 import { AgentqError, ClientErrorCode } from './agentq-error.js';
+import type { CallOptions, EventStreamOptions } from './call-options.js';
 import { errorFromResponse } from './error-from-response.js';
+import { resumableEventStream, type StreamedMessage } from './resumable-event-stream.js';
 import type { RetryOptions } from './retry-policy.js';
 import { withRetries } from './with-retries.js';
 
@@ -56,11 +58,28 @@ export class HttpTransport {
     }, this.retryContext(request));
   }
 
+  /** A read: always safe to retry. */
+  get<T>(path: string, options: CallOptions, query?: ApiRequest['query']): Promise<T> {
+    return this.json({ method: 'GET', path, query, idempotent: true, signal: options.signal });
+  }
+
+  /** The event stream at `path`, resumed with Last-Event-ID whenever its connection drops. */
+  events(path: string, options: EventStreamOptions): AsyncGenerator<StreamedMessage> {
+    return resumableEventStream({
+      open: (lastEventId, signal) =>
+        this.openStream({ method: 'GET', path, idempotent: true }, lastEventId, signal),
+      lastEventId: options.lastEventId,
+      policy: this.options.retry,
+      signal: options.signal,
+    });
+  }
+
   /**
-   * Opens an event stream: retried like any read until its answer starts, then the body
-   * is read for as long as the stream lasts, past the call's deadline, until `signal` aborts.
+   * Opens one connection of an event stream: retried like any read until its answer
+   * starts, then the body is read for as long as the stream lasts, past the call's deadline,
+   * until `signal` aborts.
    */
-  openStream(
+  private openStream(
     request: ApiRequest,
     lastEventId: string | undefined,
     signal: AbortSignal,

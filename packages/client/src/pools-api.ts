@@ -7,12 +7,7 @@ export class PoolsApi {
   constructor(private readonly http: HttpTransport) {}
 
   async list(options: CallOptions = {}): Promise<PoolStats[]> {
-    const { pools } = await this.http.json<{ pools: PoolStats[] }>({
-      method: 'GET',
-      path: '/v1/pools',
-      idempotent: true,
-      signal: options.signal,
-    });
+    const { pools } = await this.http.get<{ pools: PoolStats[] }>('/v1/pools', options);
     return pools;
   }
 }

@@ -58,11 +58,11 @@ describe(resumableEventStream.name, () => {
           sse('2', 'log', { line: 'two' }),
         );
       } else {
-        // The gateway sends the current state again on resuming: unchanged, it is skipped.
+        // The gateway sends the lines missed, then the state again: unchanged, it is skipped.
         openStream(
           res,
-          sse('2', 'state', active),
           sse('3', 'log', { line: 'three' }),
+          sse('3', 'state', active),
           sse('3', 'progress', { progress: 100 }),
           sse('3', 'completed', done),
         );

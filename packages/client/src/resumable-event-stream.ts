@@ -3,10 +3,10 @@ import { AgentqError, ClientErrorCode } from './agentq-error.js';
 import { abortableSleep } from './abortable-sleep.js';
 import { backoffDelayMs, type RetryOptions } from './retry-policy.js';
 
-/** One event, and whether it is the first of a connection that resumed an earlier one. */
+/** One event, and the connection it came on: 0 for the first, counting up on each resume. */
 export interface StreamedMessage {
   message: EventSourceMessage;
-  resumed: boolean;
+  connection: number;
 }
 
 export interface ResumableStreamOptions {
@@ -51,7 +51,6 @@ export async function* resumableEventStream(
         .pipeThrough(new TextDecoderStream())
         .pipeThrough(new EventSourceParserStream())
         .getReader();
-      let first = true;
       try {
         for (;;) {
           const { done, value: message } = await reader.read();
@@ -59,8 +58,7 @@ export async function* resumableEventStream(
           if (message.id !== undefined) lastEventId = message.id;
           if (message.event === SHUTDOWN_EVENT) break;
           fruitless = 0;
-          yield { message, resumed: first && connection > 0 };
-          first = false;
+          yield { message, connection };
         }
       } catch (error) {
         signal?.throwIfAborted();

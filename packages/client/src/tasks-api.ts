@@ -7,20 +7,17 @@ import type {
   TaskSpecInput,
   TaskView,
 } from '@agentq/contracts';
-import {
-  DEFAULT_WAIT_MS,
-  type CallOptions,
-  type EventStreamOptions,
-  type SubmitOptions,
-  type WaitOptions,
+import type {
+  CallOptions,
+  EventStreamOptions,
+  SubmitOptions,
+  WaitOptions,
 } from './call-options.js';
 import type { HttpTransport } from './http-transport.js';
 import { newIdempotencyKey, withTaskKeys } from './idempotency-key.js';
-import { longPoll } from './long-poll.js';
 import { parseStreamEvent } from './parse-stream-event.js';
-import type { RetryOptions } from './retry-policy.js';
-import { resumableEventStream } from './resumable-event-stream.js';
 import { isFinalTask, isFinalTaskEvent, type TaskEvent } from './task-events.js';
+import { waitForView } from './wait-for-view.js';
 
 /** Filters and page size of a task listing. */
 export type TaskListFilter = Partial<Omit<TaskListQuery, 'cursor'>>;
@@ -29,10 +26,7 @@ const taskPath = (id: string, rest = '') => `/v1/tasks/${encodeURIComponent(id)}
 
 /** `/v1/tasks`: submit, read, follow, cancel and retry tasks. */
 export class TasksApi {
-  constructor(
-    private readonly http: HttpTransport,
-    private readonly retryPolicy: RetryOptions,
-  ) {}
+  constructor(private readonly http: HttpTransport) {}
 
   /** Queues a task. Retried safely: the idempotency key is the same on every try. */
   submit(spec: TaskSpecInput, options: SubmitOptions = {}): Promise<TaskAccepted> {
@@ -64,29 +58,12 @@ export class TasksApi {
   }
 
   get(id: string, options: CallOptions = {}): Promise<TaskView> {
-    return this.http.json({
-      method: 'GET',
-      path: taskPath(id),
-      idempotent: true,
-      signal: options.signal,
-    });
+    return this.http.get(taskPath(id), options);
   }
 
   /** The task once it finished (completed, failed or cancelled), or as it is at the timeout. */
   wait(id: string, options: WaitOptions = {}): Promise<TaskView> {
-    return longPoll(
-      (waitSeconds) =>
-        this.http.json<TaskView>({
-          method: 'GET',
-          path: taskPath(id),
-          query: { wait: waitSeconds },
-          idempotent: true,
-          signal: options.signal,
-          holdMs: waitSeconds * 1000,
-        }),
-      isFinalTask,
-      options.timeoutMs ?? DEFAULT_WAIT_MS,
-    );
+    return waitForView(this.http, taskPath(id), isFinalTask, options);
   }
 
   /** The tenant's tasks, newest first, one page after another (following `nextCursor`). */
@@ -96,13 +73,7 @@ export class TasksApi {
   ): AsyncGenerator<TaskPage> {
     let cursor: string | undefined;
     do {
-      const page = await this.http.json<TaskPage>({
-        method: 'GET',
-        path: '/v1/tasks',
-        query: { ...filter, cursor },
-        idempotent: true,
-        signal: options.signal,
-      });
+      const page = await this.http.get<TaskPage>('/v1/tasks', options, { ...filter, cursor });
       yield page;
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
@@ -120,20 +91,16 @@ export class TasksApi {
    */
   async *events(id: string, options: EventStreamOptions = {}): AsyncGenerator<TaskEvent> {
     let lastState: string | undefined;
-    const stream = resumableEventStream({
-      open: (lastEventId, signal) =>
-        this.http.openStream(
-          { method: 'GET', path: taskPath(id, '/events'), idempotent: true },
-          lastEventId,
-          signal,
-        ),
-      lastEventId: options.lastEventId,
-      policy: this.retryPolicy,
-      signal: options.signal,
-    });
-    for await (const { message, resumed } of stream) {
+    let lastStateConnection = 0;
+    for await (const { message, connection } of this.http.events(
+      taskPath(id, '/events'),
+      options,
+    )) {
       if (message.event === 'state') {
-        if (resumed && message.data === lastState) continue;
+        // Each connection sends the task's state once its missed log lines are out.
+        const resentOnResume = connection !== lastStateConnection && message.data === lastState;
+        lastStateConnection = connection;
+        if (resentOnResume) continue;
         lastState = message.data;
       }
       yield parseStreamEvent<TaskEvent>(message);
@@ -143,12 +110,7 @@ export class TasksApi {
 
   /** The lines the task's agent logged. */
   logs(id: string, options: CallOptions = {}): Promise<TaskLogs> {
-    return this.http.json({
-      method: 'GET',
-      path: taskPath(id, '/logs'),
-      idempotent: true,
-      signal: options.signal,
-    });
+    return this.http.get(taskPath(id, '/logs'), options);
   }
 
   /**
@@ -156,21 +118,13 @@ export class TasksApi {
    * to stop. Retried like a read: a second cancel does nothing more (it may answer 409).
    */
   cancel(id: string, options: CallOptions = {}): Promise<TaskView> {
-    return this.http.json({
-      method: 'POST',
-      path: taskPath(id, '/cancel'),
-      idempotent: true,
-      signal: options.signal,
-    });
+    const path = taskPath(id, '/cancel');
+    return this.http.json({ method: 'POST', path, idempotent: true, signal: options.signal });
   }
 
   /** Runs a failed task again with all its attempts. Not retried after no answer or a 5xx. */
   retry(id: string, options: CallOptions = {}): Promise<TaskView> {
-    return this.http.json({
-      method: 'POST',
-      path: taskPath(id, '/retry'),
-      idempotent: false,
-      signal: options.signal,
-    });
+    const path = taskPath(id, '/retry');
+    return this.http.json({ method: 'POST', path, idempotent: false, signal: options.signal });
   }
 }
