@@ -148,6 +148,11 @@ describe('one task end to end', () => {
     expect(failing.status).toBe(201);
     const after = await historyUntil((totals) => totals.failed > 0);
     expect(after).toMatchObject({ started: 16, completed: 14, retried: 1, failed: 1 });
+    // And the tenant's tasks by how they ended, over two hours (an admin view: TEST_KEY has admin).
+    const tenants = await http('GET', `${baseUrl}/v1/tenants?hours=2`);
+    expect(tenants.body.tenants).toEqual([
+      expect.objectContaining({ completed: 14, failed: 1, cancelled: 0, llmCalls: 0 }),
+    ]);
   });
 
   it('answers a bad spec with 400 naming the field', async () => {

@@ -1,4 +1,5 @@
 import { Module, type DynamicModule } from '@nestjs/common';
+import { ActivityModule } from './activity/activity.module.js';
 import { SecurityModule } from './auth/security.module.js';
 import { RateLimitModule } from './rate-limit/rate-limit.module.js';
 import { DeadLetterModule } from './dead-letter/dead-letter.module.js';
@@ -58,6 +59,7 @@ export class AppModule {
         DeadLetterModule,
         UsageModule,
         ScalerModule,
+        ActivityModule,
       ],
       controllers: [HealthController, PoolsController, MetricsController, DocsController],
     };

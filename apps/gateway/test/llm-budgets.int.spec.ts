@@ -31,7 +31,7 @@ describe('tenant LLM budgets and model allowlists', () => {
 
   it('refuses LLM tasks once the day is used up, with when it resets; other agents still run', async () => {
     const usage = new TenantUsage(gateway.redis, gateway.prefix);
-    await usage.record('default', 1000, 0.5);
+    await usage.record('default', { provider: 'default', model: 'small' }, 1000, 0.5);
 
     const refused = await chat({});
     expect(refused.status).toBe(429);
@@ -71,5 +71,52 @@ describe('tenant LLM budgets and model allowlists', () => {
       '/v1/usage?tenant=default',
     );
     expect(asAdmin.body).toMatchObject({ tenant: 'default', day: { tokens: 1000 } });
+  });
+
+  it("shows the use per provider and model: all tenants' to admins, its own to others", async () => {
+    const usage = new TenantUsage(gateway.redis, gateway.prefix);
+    await usage.record('ops', { provider: 'backup', model: 'big' }, 20, 0.25);
+    const asAdmin = await gateway.requestWith(gateway.keys.admin ?? null, 'GET', '/v1/providers');
+    expect(asAdmin.status).toBe(200);
+    const byProvider = Object.fromEntries(
+      (asAdmin.body.providers as { provider: string }[]).map((p) => [p.provider, p]),
+    );
+    expect(byProvider.default).toEqual({
+      provider: 'default',
+      circuit: 'closed',
+      models: [{ model: 'small', calls: 1, tokens: 1000, costUsd: 0.5 }],
+    });
+    expect(byProvider.backup).toMatchObject({ models: [{ model: 'big', tokens: 20 }] });
+    expect(asAdmin.body.hours).toHaveLength(24);
+
+    const own = await gateway.requestWith(
+      gateway.keys.reader ?? null,
+      'GET',
+      '/v1/providers?hours=1',
+    );
+    expect(own.body.providers.map((p: { provider: string }) => p.provider)).toEqual(['default']);
+    expect(own.body.hours[0].usage.map((u: { tenant: string }) => u.tenant)).toEqual(['default']);
+
+    const tenants = await gateway.requestWith(
+      gateway.keys.admin ?? null,
+      'GET',
+      '/v1/tenants?hours=2',
+    );
+    expect(tenants.status).toBe(200);
+    expect(tenants.body.tenants).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ tenant: 'default', llmCalls: 1, tokens: 1000, costUsd: 0.5 }),
+        expect.objectContaining({ tenant: 'ops', tokens: 20 }),
+      ]),
+    );
+    expect(tenants.body.hours).toHaveLength(2);
+    const notAdmin = await gateway.requestWith(gateway.keys.reader ?? null, 'GET', '/v1/tenants');
+    expect(notAdmin.status).toBe(403);
+    const tooLong = await gateway.requestWith(
+      gateway.keys.admin ?? null,
+      'GET',
+      '/v1/tenants?hours=49',
+    );
+    expect(tooLong.body.error.details).toEqual([expect.objectContaining({ path: 'query.hours' })]);
   });
 });

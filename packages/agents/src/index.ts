@@ -27,13 +27,15 @@ export type {
 export { LlmService, type LlmClient, type LlmConfig } from './llm/llm-client.js';
 export type { ModelPrice, PriceTable } from './llm/pricing.js';
 export type { RateLimits } from './llm/rate-limiter.js';
-export type { BreakerOptions } from './llm/circuit-breaker.js';
+export { ProviderBreaker, type BreakerOptions } from './llm/circuit-breaker.js';
 export {
   TenantUsage,
   budgetOverrun,
   describeOverrun,
   periodsOf,
+  readUsageHistory,
   type BudgetOverrun,
+  type HourlyUsage,
 } from './llm/tenant-usage.js';
 export {
   GuardedHttpClient,

@@ -1,6 +1,6 @@
 import { Registry } from 'prom-client';
 import { BudgetExceededError, InvalidInputError } from '../src/errors.js';
-import { TenantUsage } from '../src/llm/tenant-usage.js';
+import { TenantUsage, readUsageHistory } from '../src/llm/tenant-usage.js';
 import { createAgentServices, type AgentServices } from '../src/services.js';
 import { completion, json, startFakeOpenAi } from './fake-openai-server.js';
 import { deleteKeysByPrefix, testRedis, uniquePrefix } from './redis-test-env.js';
@@ -74,5 +74,27 @@ describe("a tenant's ctx.llm", () => {
         { labels: { tenant: 'other' }, value: 17 },
       ]),
     );
+  });
+
+  it('keeps the use per hour by tenant, provider and model, for the console', async () => {
+    const [hour] = await readUsageHistory(redis, prefix, 1);
+    expect(Date.now() - Date.parse(hour?.at ?? '')).toBeLessThan(3_600_000);
+    expect(hour?.usage).toEqual(
+      expect.arrayContaining([
+        {
+          tenant: 'acme',
+          provider: 'default',
+          model: 'small',
+          calls: 2,
+          tokens: 34,
+          costUsd: 0.034,
+        },
+        expect.objectContaining({ tenant: 'someone-else', calls: 1, tokens: 17 }),
+      ]),
+    );
+    const [own] = await readUsageHistory(redis, prefix, 1, { tenant: 'acme' });
+    expect(own?.usage.map((use) => use.tenant)).toEqual(['acme']);
+    const hours = await readUsageHistory(redis, prefix, 3);
+    expect(hours.map((each) => each.usage.length)).toEqual([0, 0, 2]);
   });
 });

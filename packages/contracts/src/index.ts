@@ -12,3 +12,4 @@ export * from './workflow.js';
 export * from './tenant-policy.js';
 export * from './scaler-api.js';
 export * from './pool-history.js';
+export * from './activity-api.js';

@@ -1,6 +1,8 @@
+import { ACTIVITY_MAX_HOURS } from '@agentq/contracts';
 import type { ChainableCommander } from 'ioredis';
 import { BatchedPipeline } from './batched-pipeline.js';
 import type { RedisClient } from './connection.js';
+import { readHashes, recentBuckets } from './time-buckets.js';
 
 /** How a task ended, as its finished record keeps it. */
 export type FinishedState = 'completed' | 'failed' | 'cancelled';
@@ -30,6 +32,14 @@ export const DEFAULT_FINISHED_RECORD_LIMITS: FinishedRecordLimits = {
  * number (ms × 4 + state), so a record costs one entry and trimming by age is one range.
  */
 const keyOf = (prefix: string, tenant: string) => `${prefix}:finished:${tenant}`;
+/**
+ * Per hour, how many tasks of each tenant finished, by state: one hash per hour whose fields
+ * are JSON `[tenant, state]`, kept two days (its size grows with the tenants, not the tasks).
+ */
+const hourKeyOf = (prefix: string, hour: number) => `${prefix}:finished-hourly:${hour}`;
+const HOUR_MS = 3_600_000;
+/** Hourly counts are kept as long as the longest window the activity routes answer. */
+const HOUR_KEY_TTL_S = (ACTIVITY_MAX_HOURS + 1) * 3_600;
 const STATE_SLOTS = 4;
 const scoreOf = (at: number, state: FinishedState) => at * STATE_SLOTS + STATES.indexOf(state);
 
@@ -96,9 +106,18 @@ export class FinishedTasks {
     const { maxAgeSeconds, maxPerTenant } = this.limits;
     const now = Date.now();
     const oldest = scoreOf(now - maxAgeSeconds * 1000, 'completed');
+    const hourly = new Map<string, Map<string, number>>();
     for (const [tenant, entries] of batch) {
       const key = keyOf(this.prefix, tenant);
       pipeline.zadd(key, ...entries);
+      for (let i = 0; i < entries.length; i += 2) {
+        const score = Number(entries[i]);
+        const hour = hourKeyOf(this.prefix, Math.floor(score / STATE_SLOTS / HOUR_MS));
+        const field = JSON.stringify([tenant, STATES[score % STATE_SLOTS]]);
+        let counts = hourly.get(hour);
+        if (!counts) hourly.set(hour, (counts = new Map<string, number>()));
+        counts.set(field, (counts.get(field) ?? 0) + 1);
+      }
       if (now - (this.trimmedAt.get(tenant) ?? 0) < TRIM_EVERY_MS) continue;
       if (this.trimmedAt.size >= MAX_TENANTS_TRACKED) this.trimmedAt.clear();
       this.trimmedAt.set(tenant, now);
@@ -107,5 +126,41 @@ export class FinishedTasks {
         .zremrangebyrank(key, 0, -(maxPerTenant + 1))
         .expire(key, maxAgeSeconds);
     }
+    for (const [hour, counts] of hourly) {
+      for (const [field, by] of counts) pipeline.hincrby(hour, field, by);
+      pipeline.expire(hour, HOUR_KEY_TTL_S);
+    }
   }
+}
+
+/** One tenant's tasks that finished in an hour, by how they ended. */
+export type FinishedCounts = { tenant: string } & Record<FinishedState, number>;
+
+/**
+ * The last `hours` hours (the current one included), oldest first, each with the tasks that
+ * finished in it per tenant; `tenant` keeps one tenant's. One pipelined read of `hours` hashes.
+ */
+export async function readFinishedHistory(
+  redis: RedisClient,
+  prefix: string,
+  hours: number,
+  options: { tenant?: string; now?: number } = {},
+): Promise<{ at: string; tenants: FinishedCounts[] }[]> {
+  const window = recentBuckets(hours, HOUR_MS, options.now);
+  const hashes = await readHashes(
+    redis,
+    window.map((hour) => hourKeyOf(prefix, hour)),
+  );
+  return window.map((hour, i) => {
+    const byTenant = new Map<string, FinishedCounts>();
+    for (const [field, value] of Object.entries(hashes[i] ?? {})) {
+      const [tenant, state] = JSON.parse(field) as [string, FinishedState];
+      if (options.tenant !== undefined && tenant !== options.tenant) continue;
+      let counts = byTenant.get(tenant);
+      if (!counts)
+        byTenant.set(tenant, (counts = { tenant, completed: 0, failed: 0, cancelled: 0 }));
+      counts[state] = Number(value);
+    }
+    return { at: new Date(hour * HOUR_MS).toISOString(), tenants: [...byTenant.values()] };
+  });
 }

@@ -27,3 +27,4 @@ export * from './auth/api-keys-env.js';
 export * from './auth/credentials.js';
 export * from './auth/key-store.js';
 export * from './pool-rollup.js';
+export * from './time-buckets.js';

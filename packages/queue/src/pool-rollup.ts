@@ -7,6 +7,7 @@ import {
 } from '@agentq/contracts';
 import { BatchedPipeline } from './batched-pipeline.js';
 import type { RedisClient } from './connection.js';
+import { readHashes, recentBuckets } from './time-buckets.js';
 
 /**
  * Per-minute rollups of each pool, for charts that need no Prometheus: one hash per pool and
@@ -102,21 +103,15 @@ export async function readPoolHistory(
   minutes: number,
   now = Date.now(),
 ): Promise<PoolHistoryView> {
-  const last = Math.floor(now / MINUTE_MS);
-  const window = Array.from({ length: minutes }, (_, i) => last - minutes + 1 + i);
-  const pipeline = redis.pipeline();
-  for (const pool of pools) {
-    for (const minute of window) pipeline.hgetall(keyOf(prefix, pool, minute));
-  }
-  const replies = (await pipeline.exec()) ?? [];
-  const failed = replies.find(([err]) => err);
-  if (failed?.[0]) throw failed[0];
+  const window = recentBuckets(minutes, MINUTE_MS, now);
+  const hashes = await readHashes(
+    redis,
+    pools.flatMap((pool) => window.map((minute) => keyOf(prefix, pool, minute))),
+  );
   return {
     pools: pools.map((pool, p) => ({
       pool,
-      minutes: window.map((minute, m) =>
-        minuteView(minute, (replies[p * minutes + m]?.[1] ?? {}) as Record<string, string>),
-      ),
+      minutes: window.map((minute, m) => minuteView(minute, hashes[p * minutes + m] ?? {})),
     })),
   };
 }

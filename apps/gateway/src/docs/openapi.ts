@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import {
+  ActivityQuerySchema,
   ApiLimits,
   BatchAcceptedSchema,
   BatchSubmitSchema,
@@ -13,9 +14,11 @@ import {
   PoolHistoryQuerySchema,
   PoolHistoryViewSchema,
   PoolStatsSchema,
+  ProvidersViewSchema,
   ScalerDecisionsQuerySchema,
   ScalerPinBodySchema,
   TenantUsageViewSchema,
+  TenantsViewSchema,
   TaskAcceptedSchema,
   TaskListQuerySchema,
   TaskLogsSchema,
@@ -435,6 +438,30 @@ export function openApiDocument(): Record<string, unknown> {
             '200': { description: '{pool, pinned: false}', ...anyObject },
             '404': error('Unknown pool, or not pinned'),
             '503': error('No scaler configured, or it did not answer (SCALER_UNAVAILABLE)'),
+          },
+        },
+      },
+      '/v1/tenants': {
+        get: {
+          summary: "Every tenant's finished tasks and LLM use over the last hours (admin)",
+          description:
+            'From hourly rollups the workers keep in Redis (48 hours): totals over the window, most tasks first, and each hour.',
+          parameters: queryParams(ActivityQuerySchema, { hours: 'How many hours, up to now' }),
+          responses: {
+            '200': { description: 'The tenants', ...json(TenantsViewSchema) },
+            '400': error('Invalid hours'),
+          },
+        },
+      },
+      '/v1/providers': {
+        get: {
+          summary: "Each LLM provider's circuit now and its use per model over the last hours",
+          description:
+            "An admin key sees every tenant's use; another key its own tenant's. `unknown`: calls that failed before a provider answered.",
+          parameters: queryParams(ActivityQuerySchema, { hours: 'How many hours, up to now' }),
+          responses: {
+            '200': { description: 'The providers', ...json(ProvidersViewSchema) },
+            '400': error('Invalid hours'),
           },
         },
       },

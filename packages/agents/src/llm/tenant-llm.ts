@@ -3,7 +3,17 @@ import { BudgetExceededError, InvalidInputError } from '../errors.js';
 import { partialUsageOf, type ChatRequest, type ChatResult } from './chat.js';
 import type { LlmClient } from './llm-client.js';
 import type { LlmMetrics } from './llm-metrics.js';
-import { budgetOverrun, describeOverrun, type TenantUsage } from './tenant-usage.js';
+import {
+  budgetOverrun,
+  describeOverrun,
+  type TenantUsage,
+  type UsageTarget,
+} from './tenant-usage.js';
+
+/** The provider of AGENTQ_LLM_BASE_URL, which a result from a single provider does not name. */
+const DEFAULT_PROVIDER = 'default';
+/** A failed call's usage: the provider that billed it is not known past a fallback. */
+const UNKNOWN_PROVIDER = 'unknown';
 
 /**
  * `ctx.llm` of one tenant's tasks: the process's client, held to the tenant's model
@@ -32,23 +42,28 @@ export class TenantLlm implements LlmClient {
     request: ChatRequest,
     options: { signal: AbortSignal; onDelta?: (text: string) => void },
   ): Promise<ChatResult> {
-    await this.admit(request.model ?? this.inner.defaultModel);
+    const model = request.model ?? this.inner.defaultModel;
+    await this.admit(model);
     let result: ChatResult;
     try {
       result = await this.inner.chat(request, options);
     } catch (error) {
       // A failed or cancelled call still used what the provider billed.
       const used = partialUsageOf(error);
-      if (used) await this.count(used.inputTokens + used.outputTokens, 0);
+      const target = { provider: UNKNOWN_PROVIDER, model };
+      if (used) await this.count(target, used.inputTokens + used.outputTokens, 0);
       throw error;
     }
-    await this.count(result.usage.inputTokens + result.usage.outputTokens, result.costUsd ?? 0);
+    // The model as asked for (prices, allowlists and presets name it so), not as answered.
+    const target = { provider: result.provider ?? DEFAULT_PROVIDER, model };
+    const { inputTokens, outputTokens } = result.usage;
+    await this.count(target, inputTokens + outputTokens, result.costUsd ?? 0);
     return result;
   }
 
-  private async count(tokens: number, costUsd: number): Promise<void> {
+  private async count(target: UsageTarget, tokens: number, costUsd: number): Promise<void> {
     this.metrics?.sink.tenantUsed(this.metrics.tenantLabel, tokens, costUsd);
-    await this.usage.record(this.tenant, tokens, costUsd);
+    await this.usage.record(this.tenant, target, tokens, costUsd);
   }
 
   private async admit(model: string): Promise<void> {

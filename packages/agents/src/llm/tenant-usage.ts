@@ -1,10 +1,31 @@
-import type { LlmUsage, TenantLlmPolicy } from '@agentq/contracts';
-import type { RedisClient } from '@agentq/queue';
+import { ACTIVITY_MAX_HOURS, type LlmUsage, type TenantLlmPolicy } from '@agentq/contracts';
+import { readHashes, recentBuckets, type RedisClient } from '@agentq/queue';
 
 /** Cost is kept in millionths of a dollar: HINCRBY is exact where float sums drift. */
 const MICRO = 1_000_000;
 const DAY_KEY_TTL_S = 3 * 86_400;
 const MONTH_KEY_TTL_S = 62 * 86_400;
+const HOUR_MS = 3_600_000;
+/** Hourly use is kept as long as the longest window the activity routes answer. */
+const HOUR_KEY_TTL_S = (ACTIVITY_MAX_HOURS + 1) * 3_600;
+
+/** Which provider and model a use went to. */
+export interface UsageTarget {
+  provider: string;
+  model: string;
+}
+
+/** One tenant's use of one model in an hour. */
+export interface HourlyUsage extends UsageTarget {
+  tenant: string;
+  calls: number;
+  tokens: number;
+  costUsd: number;
+}
+
+/** The hash of an hour's use; its fields are JSON `[tenant, provider, model, measure]`. */
+const hourKey = (prefix: string, hour: number) => `${prefix}:llm:hourly:${hour}`;
+type Measure = 'calls' | 'tokens' | 'costMicroUsd';
 
 /** The UTC day (`2026-12-05`) and month (`2026-12`) a moment falls in. */
 export function periodsOf(at: Date): { day: string; month: string } {
@@ -58,7 +79,9 @@ export function describeOverrun(tenant: string, overrun: BudgetOverrun): string 
 
 /**
  * Each tenant's LLM tokens and cost per UTC day and month, in Redis so every worker adds
- * to the same count and the gateway reads it.
+ * to the same count and the gateway reads it; and per hour, by provider and model, for the
+ * console (one hash per hour: its size grows with the tenants and models used in that hour,
+ * not with the calls).
  */
 export class TenantUsage {
   constructor(
@@ -70,10 +93,24 @@ export class TenantUsage {
     return `${this.prefix}:llm:usage:${tenant}:${period}`;
   }
 
-  async record(tenant: string, tokens: number, costUsd: number, at = new Date()): Promise<void> {
+  async record(
+    tenant: string,
+    target: UsageTarget,
+    tokens: number,
+    costUsd: number,
+    at = new Date(),
+  ): Promise<void> {
     const { day, month } = periodsOf(at);
     const micro = Math.round(costUsd * MICRO);
     const pipeline = this.redis.pipeline();
+    const hour = hourKey(this.prefix, Math.floor(at.getTime() / HOUR_MS));
+    const field = (measure: Measure) =>
+      JSON.stringify([tenant, target.provider, target.model, measure]);
+    pipeline
+      .hincrby(hour, field('calls'), 1)
+      .hincrby(hour, field('tokens'), tokens)
+      .hincrby(hour, field('costMicroUsd'), micro)
+      .expire(hour, HOUR_KEY_TTL_S);
     for (const [period, ttl] of [
       [day, DAY_KEY_TTL_S],
       [month, MONTH_KEY_TTL_S],
@@ -96,4 +133,47 @@ export class TenantUsage {
     });
     return { day: usage(dayFields), month: usage(monthFields) };
   }
+}
+
+/**
+ * The last `hours` hours (the current one included), oldest first, each with every tenant's
+ * use per provider and model; `tenant` keeps one tenant's. One pipelined read of `hours` hashes.
+ */
+export async function readUsageHistory(
+  redis: RedisClient,
+  prefix: string,
+  hours: number,
+  options: { tenant?: string; now?: number } = {},
+): Promise<{ at: string; usage: HourlyUsage[] }[]> {
+  const window = recentBuckets(hours, HOUR_MS, options.now);
+  const hashes = await readHashes(
+    redis,
+    window.map((hour) => hourKey(prefix, hour)),
+  );
+  return window.map((hour, i) => ({
+    at: new Date(hour * HOUR_MS).toISOString(),
+    usage: hourlyUsage(hashes[i] ?? {}, options.tenant),
+  }));
+}
+
+function hourlyUsage(fields: Record<string, string>, onlyTenant?: string): HourlyUsage[] {
+  const byTarget = new Map<string, HourlyUsage>();
+  for (const [field, value] of Object.entries(fields)) {
+    const [tenant, provider, model, measure] = JSON.parse(field) as [
+      string,
+      string,
+      string,
+      Measure,
+    ];
+    if (onlyTenant !== undefined && tenant !== onlyTenant) continue;
+    const id = JSON.stringify([tenant, provider, model]);
+    let entry = byTarget.get(id);
+    if (!entry) {
+      entry = { tenant, provider, model, calls: 0, tokens: 0, costUsd: 0 };
+      byTarget.set(id, entry);
+    }
+    if (measure === 'costMicroUsd') entry.costUsd = Number(value) / MICRO;
+    else entry[measure] = Number(value);
+  }
+  return [...byTarget.values()];
 }
