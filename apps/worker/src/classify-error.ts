@@ -1,5 +1,6 @@
 import { AgentError, RateLimitedError, type AgentErrorCode, type HoldReason } from '@agentq/agents';
 import { ErrorCode } from '@agentq/contracts';
+import { InvalidOutputError } from './agent-output.js';
 import { HandBackError, InterruptedError } from './hand-back.js';
 
 type Code = AgentErrorCode | typeof ErrorCode.AgentFailed;
@@ -28,6 +29,8 @@ export function classifyError(error: unknown): Classification {
   if (error instanceof HandBackError) return { action: 'hand-back' };
   // Interrupted by a shutdown in a pool that never reruns tasks: like a crash, no retry.
   if (error instanceof InterruptedError) return { action: 'fail', code: ErrorCode.AgentFailed };
+  // The agent's own result broke its contract: running it again would too.
+  if (error instanceof InvalidOutputError) return { action: 'fail', code: ErrorCode.AgentFailed };
   if (!(error instanceof AgentError)) return { action: 'retry', code: ErrorCode.AgentFailed };
   const code = error.code;
   switch (code) {

@@ -9,6 +9,7 @@ import {
   type AgentServices,
 } from '@agentq/agents';
 import { TaskJobDataSchema } from '@agentq/contracts';
+import { checkedOutput } from './agent-output.js';
 import { runAgentInThread } from './agent-thread/run-in-thread.js';
 import { AttemptContext } from './attempt-context.js';
 import { redisCancelCheck, type CancelCheck } from './cancel-listener.js';
@@ -120,7 +121,7 @@ export function createTaskProcessor(options: RunTaskOptions): TaskProcessor {
               llm: services.llmDefaults,
             })
           : agent.run(input, ctx);
-      return await abort.race(run);
+      return checkedOutput(registry, agent, await abort.race(run));
     } catch (error) {
       // An agent that fails with its own error after an abort still failed *because* of
       // the abort: report the abort reason (a cancel, a time limit, a drain).

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { z } from 'zod';
 import { TransientError } from '@agentq/agents';
 import { TaskSpecSchema, type TaskSpecInput } from '@agentq/contracts';
 import { taskJobOptions } from '@agentq/queue';
@@ -31,10 +32,16 @@ const syncThrower = testAgent('test.throws-at-once', () => {
   throw new TransientError('thrown before any await');
 });
 
+/** An agent whose result breaks its own output schema. */
+const wrongShape = {
+  ...testAgent('test.wrong-shape', () => Promise.resolve({ total: 'three' })),
+  outputSchema: z.object({ total: z.number() }),
+};
+
 /** The jest object of a native-ESM test (this package has no @jest/globals). */
 const { jest } = import.meta as ImportMeta & { jest: typeof globalThis.jest };
 
-const pool = testPool('worker', { agents: [stubbornAgent, lateWriter, syncThrower] });
+const pool = testPool('worker', { agents: [stubbornAgent, lateWriter, syncThrower, wrongShape] });
 const { queue } = pool;
 
 beforeAll(() => pool.start());
@@ -72,6 +79,19 @@ describe(createTaskProcessor.name, () => {
       attemptsMade: 3,
       error: { code: 'TRANSIENT', message: 'simulated failure on attempt 3' },
     });
+  });
+
+  it("fails a result that breaks the agent's output schema at once, storing none", async () => {
+    const view = await run({ agent: 'test.wrong-shape', input: {}, attempts: 3 });
+    expect(view).toMatchObject({
+      state: 'failed',
+      attemptsMade: 1,
+      error: { code: 'AGENT_FAILED' },
+    });
+    expect(view.error?.message).toBe(
+      'agent "test.wrong-shape" returned a result its output schema refuses: total: Invalid input: expected number, received string',
+    );
+    expect(view.result ?? null).toBeNull();
   });
 
   it('fails bad input at once without retrying', async () => {
