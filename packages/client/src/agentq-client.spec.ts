@@ -322,6 +322,26 @@ describe(AgentqClient.name, () => {
       ]);
     });
 
+    it('reads pool history, tenants, providers and usage with their query', async () => {
+      const { client, requests } = await clientFor((_, res) => sendJson(res, 200, {}));
+
+      await client.pools.history({ minutes: 15 });
+      await client.pools.history();
+      await client.activity.tenants({ hours: 6 });
+      await client.activity.providers();
+      await client.activity.usage('acme');
+      await client.activity.usage();
+
+      expect(requests.map((request) => request.url)).toEqual([
+        '/v1/pools/history?minutes=15',
+        '/v1/pools/history',
+        '/v1/tenants?hours=6',
+        '/v1/providers',
+        '/v1/usage?tenant=acme',
+        '/v1/usage',
+      ]);
+    });
+
     it('waits with ?wait= until the task finished', async () => {
       const { client, requests } = await clientFor((_, res, index) =>
         sendJson(res, 200, { id: 'task-1', state: index === 0 ? 'active' : 'completed' }),
@@ -332,6 +352,48 @@ describe(AgentqClient.name, () => {
       expect(view.state).toBe('completed');
       expect(requests).toHaveLength(2);
       expect(requests[0]?.url).toMatch(/^\/v1\/tasks\/task-1\?wait=\d/);
+    });
+  });
+
+  describe('scaler', () => {
+    it('reads the status and a page of decisions', async () => {
+      const { client, requests } = await clientFor((request, res) =>
+        sendJson(
+          res,
+          200,
+          request.url.startsWith('/v1/scaler/status')
+            ? { leader: true }
+            : { decisions: [], next: null },
+        ),
+      );
+
+      await expect(client.scaler.status()).resolves.toEqual({ leader: true });
+      await expect(
+        client.scaler.decisions({ pool: 'gpu', before: '17-0', limit: 10 }),
+      ).resolves.toEqual({ decisions: [], next: null });
+
+      expect(requests.map((request) => request.url)).toEqual([
+        '/v1/scaler/status',
+        '/v1/scaler/decisions?pool=gpu&before=17-0&limit=10',
+      ]);
+    });
+
+    it('pins with PUT and unpins with DELETE, retrying both after a 503', async () => {
+      const { client, requests } = await clientFor((request, res, index) =>
+        index % 2 === 0
+          ? sendError(res, 503, 'SCALER_UNAVAILABLE')
+          : sendJson(res, 200, { pool: 'gpu' }),
+      );
+
+      await client.scaler.pin('gpu', { replicas: 3, ttlSeconds: 600 });
+      await client.scaler.unpin('gpu');
+
+      expect(requests.map(({ method, url, body }) => ({ method, url, body }))).toEqual([
+        { method: 'PUT', url: '/v1/scaler/pins/gpu', body: { replicas: 3, ttlSeconds: 600 } },
+        { method: 'PUT', url: '/v1/scaler/pins/gpu', body: { replicas: 3, ttlSeconds: 600 } },
+        { method: 'DELETE', url: '/v1/scaler/pins/gpu', body: undefined },
+        { method: 'DELETE', url: '/v1/scaler/pins/gpu', body: undefined },
+      ]);
     });
   });
 });

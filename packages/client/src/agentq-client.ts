@@ -1,6 +1,8 @@
+import { ActivityApi } from './activity-api.js';
 import { DeadLettersApi } from './dead-letters-api.js';
 import { HttpTransport } from './http-transport.js';
 import { PoolsApi } from './pools-api.js';
+import { ScalerApi } from './scaler-api.js';
 import { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
 import { TasksApi } from './tasks-api.js';
 import { WorkflowsApi } from './workflows-api.js';
@@ -25,6 +27,8 @@ export class AgentqClient {
   readonly workflows: WorkflowsApi;
   readonly deadLetters: DeadLettersApi;
   readonly pools: PoolsApi;
+  readonly scaler: ScalerApi;
+  readonly activity: ActivityApi;
 
   constructor(options: AgentqClientOptions) {
     const http = new HttpTransport({
@@ -38,5 +42,7 @@ export class AgentqClient {
     this.workflows = new WorkflowsApi(http);
     this.deadLetters = new DeadLettersApi(http);
     this.pools = new PoolsApi(http);
+    this.scaler = new ScalerApi(http);
+    this.activity = new ActivityApi(http);
   }
 }

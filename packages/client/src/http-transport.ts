@@ -9,7 +9,7 @@ export type QueryValue = string | number | undefined;
 
 /** One call to the gateway. */
 export interface ApiRequest {
-  method: 'GET' | 'POST';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   /** From the API root, e.g. `/v1/tasks`; ids already encoded. */
   path: string;
   query?: Readonly<Record<string, QueryValue>>;

@@ -1,3 +1,4 @@
+export type { ActivityApi, ActivityWindow } from './activity-api.js';
 export { AgentqClient, type AgentqClientOptions } from './agentq-client.js';
 export {
   AgentqError,
@@ -14,6 +15,7 @@ export type {
 export type { DeadLetterFilter, DeadLettersApi } from './dead-letters-api.js';
 export type { PoolsApi } from './pools-api.js';
 export { DEFAULT_RETRY, type RetryOptions } from './retry-policy.js';
+export type { ScalerApi, ScalerDecisionFilter } from './scaler-api.js';
 export type { TaskEvent, TaskEventData, TaskEventName } from './task-events.js';
 export type { TaskListFilter, TasksApi } from './tasks-api.js';
 export type { WorkflowStreamEvent } from './workflow-events.js';
@@ -26,7 +28,16 @@ export type {
   DeadLetterRedriven,
   DeadLetterView,
   ErrorCode,
+  PoolHistoryView,
+  PoolMinuteView,
   PoolStats,
+  ProvidersView,
+  ScalerDecisionRecord,
+  ScalerDecisionsPage,
+  ScalerPinBody,
+  ScalerPinView,
+  ScalerPoolView,
+  ScalerStatusView,
   StepView,
   TaskAccepted,
   TaskLogs,
@@ -34,6 +45,8 @@ export type {
   TaskSpecInput,
   TaskState,
   TaskView,
+  TenantsView,
+  TenantUsageView,
   WorkflowSpecInput,
   WorkflowView,
 } from '@agentq/contracts';
