@@ -1,7 +1,7 @@
 // `pnpm --filter @agentq/gateway keys:create --tenant acme --scopes tasks:write,tasks:read`:
 // makes a new API key, prints it once, and prints the line to add to the keys file.
 import { parseArgs } from 'node:util';
-import { createKey, formatApiKeyLine } from '@agentq/queue';
+import { createKey, describeCreatedKey } from '@agentq/queue';
 
 const USAGE = `usage: keys:create --tenant <id> --scopes <scope,...> [--name <name>]
   [--rate-per-min <n> --burst <n>] [--task-rate-per-min <n> --task-burst <n>]
@@ -38,15 +38,7 @@ function main(): number {
     process.stderr.write(`${created.error}\n${USAGE}\n`);
     return 2;
   }
-  process.stdout.write(
-    [
-      'API key (shown only now; keep it secret):',
-      `  ${created.key}`,
-      'Add this line to the keys file (AGENTQ_API_KEYS_FILE) or to AGENTQ_API_KEYS:',
-      `  ${formatApiKeyLine(created.entry)}`,
-      '',
-    ].join('\n'),
-  );
+  process.stdout.write(describeCreatedKey(created.key, created.entry));
   return 0;
 }
 

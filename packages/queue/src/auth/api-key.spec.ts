@@ -1,4 +1,11 @@
-import { createKey, formatApiKeyLine, hashApiKey, newApiKey, parseApiKeyLines } from './api-key.js';
+import {
+  createKey,
+  describeCreatedKey,
+  formatApiKeyLine,
+  hashApiKey,
+  newApiKey,
+  parseApiKeyLines,
+} from './api-key.js';
 import { ApiKeyStore } from './key-store.js';
 
 describe(createKey.name, () => {
@@ -26,6 +33,16 @@ describe(createKey.name, () => {
     expect(createKey({ tenant: 'acme', scopes: ['root'] }).ok).toBe(false);
     expect(createKey({ tenant: 'acme', scopes: undefined }).ok).toBe(false);
     expect(createKey({ tenant: 'acme', scopes: ['admin'], burst: '5' }).ok).toBe(false);
+  });
+});
+
+describe(describeCreatedKey.name, () => {
+  it('shows the key and the keys-file line that makes it valid', () => {
+    const created = createKey({ tenant: 'acme', scopes: ['tasks:read'] });
+    if (!created.ok) throw new Error(created.error);
+    const text = describeCreatedKey(created.key, created.entry);
+    expect(text).toContain(`  ${created.key}\n`);
+    expect(text).toContain(`  ${formatApiKeyLine(created.entry)}\n`);
   });
 });
 

@@ -115,3 +115,14 @@ export function createKey(
   }
   return { ok: true, key, entry: parsed.data };
 }
+
+/** What a key's creator is shown: the key (this once) and the line that makes it valid. */
+export function describeCreatedKey(key: string, entry: ApiKeyEntry): string {
+  return [
+    'API key (shown only now; keep it secret):',
+    `  ${key}`,
+    'Add this line to the keys file (AGENTQ_API_KEYS_FILE) or to AGENTQ_API_KEYS:',
+    `  ${formatApiKeyLine(entry)}`,
+    '',
+  ].join('\n');
+}
