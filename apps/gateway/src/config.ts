@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PoolNameSchema, type PriorityLevel } from '@agentq/contracts';
 import {
@@ -27,6 +28,9 @@ const seconds = z.coerce.number().int().min(0);
 const count = z.coerce.number().int().min(0);
 const flag = z.enum(['true', 'false']).transform((value) => value === 'true');
 const perMinute = z.coerce.number().int().min(1);
+
+/** The console's build in this repository (apps/console/dist), from src/ or dist/ alike. */
+const REPO_CONSOLE_DIR = fileURLToPath(new URL('../../console/dist', import.meta.url));
 
 /** Origins allowed to call from a browser: `*` or a list of exact origins. */
 const corsOrigins = z
@@ -89,6 +93,7 @@ export const envShape = {
   AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: flag.default(true),
   AGENTQ_GATEWAY_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   AGENTQ_SCALER_URL: z.url({ protocol: /^https?$/ }).optional(),
+  AGENTQ_GATEWAY_CONSOLE_DIR: z.string().min(1).optional(),
 };
 
 /** What each variable means (docs/configuration.md is generated from it). */
@@ -137,6 +142,8 @@ export const envDocs = {
   AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY: 'Bull Board without retry/remove/clean buttons',
   AGENTQ_GATEWAY_SHUTDOWN_DELAY_MS:
     'on SIGTERM, how long to keep serving with `/ready` at 503 before closing, so load balancers stop routing first (Kubernetes: 5000)',
+  AGENTQ_GATEWAY_CONSOLE_DIR:
+    'folder of the built web console served at `/console`; unset: apps/console/dist of this checkout (the image sets its own)',
   AGENTQ_SCALER_URL:
     "the scaler's HTTP API (its `AGENTQ_SCALER_HTTP_PORT`), which `/v1/scaler/...` forwards to for admin keys; unset: those routes answer 503 `SCALER_UNAVAILABLE`",
   AGENTQ_REDIS_ACK_REPLICAS:
@@ -203,6 +210,7 @@ export const configSchema = z
     tenantMaxUnfinished: env.AGENTQ_GATEWAY_TENANT_MAX_UNFINISHED,
     shutdownDelayMs: env.AGENTQ_GATEWAY_SHUTDOWN_DELAY_MS,
     scalerUrl: env.AGENTQ_SCALER_URL,
+    consoleDir: env.AGENTQ_GATEWAY_CONSOLE_DIR ?? REPO_CONSOLE_DIR,
     ackReplicas: {
       count: env.AGENTQ_REDIS_ACK_REPLICAS,
       timeoutMs: env.AGENTQ_REDIS_ACK_TIMEOUT_MS,

@@ -1,0 +1,74 @@
+import { useSession } from '../../session/session.js';
+import { useResource } from '../../api/use-resource.js';
+import { Empty, ErrorState, Loading } from '../../components/states.js';
+import { formatCount, formatDuration } from '../../format/format.js';
+import { HistoryCharts } from './history-charts.js';
+
+/** How often the live counts are read again. */
+const POOLS_REFRESH_MS = 3_000;
+
+export function OverviewPage() {
+  const { api } = useSession();
+  const pools = useResource(
+    'pools',
+    (signal) => api.client.pools.list({ signal }),
+    POOLS_REFRESH_MS,
+  );
+
+  return (
+    <>
+      <h1>Overview</h1>
+      <section aria-labelledby="pools-title">
+        <h2 id="pools-title">Pools now</h2>
+        {pools.data === undefined && pools.error !== undefined ? (
+          <ErrorState error={pools.error} onRetry={pools.reload} />
+        ) : pools.data === undefined ? (
+          <Loading what="pools" />
+        ) : pools.data.length === 0 ? (
+          <Empty title="No pools">The gateway serves no pool (AGENTQ_POOLS).</Empty>
+        ) : (
+          <>
+            {pools.error !== undefined && <ErrorState error={pools.error} />}
+            <div className="table-scroll">
+              <table className="pools">
+                <thead>
+                  <tr>
+                    <th scope="col">Pool</th>
+                    <th scope="col">Waiting</th>
+                    <th scope="col">Prioritized</th>
+                    <th scope="col">Delayed</th>
+                    <th scope="col">Active</th>
+                    <th scope="col">Failed</th>
+                    <th scope="col">Workers</th>
+                    <th scope="col">Slots</th>
+                    <th scope="col">Oldest wait</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {pools.data.map((pool) => (
+                    <tr key={pool.pool}>
+                      <th scope="row">{pool.pool}</th>
+                      <td>{formatCount(pool.counts.waiting)}</td>
+                      <td>{formatCount(pool.counts.prioritized)}</td>
+                      <td>{formatCount(pool.counts.delayed)}</td>
+                      <td>{formatCount(pool.counts.active)}</td>
+                      <td>{formatCount(pool.counts.failed)}</td>
+                      <td>{pool.workers}</td>
+                      <td>{pool.slots}</td>
+                      <td>
+                        {pool.oldestWaitingAgeSeconds === null
+                          ? '—'
+                          : formatDuration(pool.oldestWaitingAgeSeconds * 1000)}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          </>
+        )}
+      </section>
+      <HistoryCharts />
+    </>
+  );
+}
