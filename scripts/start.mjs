@@ -140,16 +140,29 @@ function apiKeys() {
   const { key, line } = ensureDevKey(path.join(root, '.data'));
   say('development API key (tenant dev, every scope; kept in .data/dev-api-key):');
   say(`  export AGENTQ_API_KEY=${key}`);
+  say(`sign in with it at the console: http://localhost:${gatewayPort}/console`);
   const own = process.env.AGENTQ_API_KEYS;
   return { AGENTQ_API_KEYS: own ? `${own}\n${line}` : line };
 }
 
 await ensureRedis();
 const keys = apiKeys();
-run('gateway', 'node', ['apps/gateway/dist/main.js'], { PORT: gatewayPort, ...keys });
+// Bull Board on for this local start (off by default in production settings).
+const adminUi = process.env.AGENTQ_GATEWAY_ADMIN_UI ?? 'true';
+run('gateway', 'node', ['apps/gateway/dist/main.js'], {
+  PORT: gatewayPort,
+  AGENTQ_GATEWAY_ADMIN_UI: adminUi,
+  // The console's Scaler page reaches the scaler started below through the gateway.
+  AGENTQ_SCALER_URL:
+    process.env.AGENTQ_SCALER_URL ??
+    `http://127.0.0.1:${process.env.AGENTQ_SCALER_HTTP_PORT ?? '9465'}`,
+  ...keys,
+});
 // The scaler re-writes its workers' lines here, shown as the workers' (it drops them by default).
 run('scaler', 'node', ['apps/scaler/dist/main.js'], {
   AGENTQ_SCALER_CHILD_LOGS: process.env.AGENTQ_SCALER_CHILD_LOGS ?? 'inherit',
   ...keys,
 });
 say(`gateway on http://localhost:${gatewayPort}; Ctrl-C stops everything`);
+say(`console: http://localhost:${gatewayPort}/console`);
+if (adminUi === 'true') say(`Bull Board: http://localhost:${gatewayPort}/admin/queues`);
