@@ -4,7 +4,6 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { AppModule } from './app.module.js';
 import { Authenticator } from './auth/authenticator.js';
-import { serveConsole } from './console/serve-console.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { ErrorBodyFilter } from './http/error-body.filter.js';
 import { TaskEvents } from './events/task-events.service.js';
@@ -12,6 +11,7 @@ import { logRequests } from './http/access-log.js';
 import { registerJsonBody } from './http/json-body.js';
 import { toErrorResponse } from './http/error-response.js';
 import { recordHttpMetrics } from './http/http-metrics.js';
+import { traceRequests } from './http/request-tracing.js';
 import { PinoNestLogger } from './http/pino-nest-logger.js';
 import { echoRequestId, requestIdOf } from './http/request-id.js';
 import { registerSecurityHeaders } from './http/security-headers.js';
@@ -53,11 +53,11 @@ export async function createGateway(deps: GatewayDeps): Promise<NestFastifyAppli
   const fastify = adapter.getInstance();
   registerJsonBody(fastify, deps.config.bodyMaxDepth);
   echoRequestId(fastify);
+  if (deps.tracing) traceRequests(fastify);
   logRequests(fastify);
   recordHttpMetrics(fastify, metrics);
   closeConnectionsWhenClosing(fastify, app.get(TaskEvents));
   await registerSecurityHeaders(app, deps.config.corsOrigins);
-  await serveConsole(fastify, deps.config.consoleDir);
   if (deps.config.adminUi) {
     // Loaded only when enabled: Bull Board brings a UI bundle and its own Fastify plugins.
     const { mountBullBoard } = await import('./admin/bull-board.js');

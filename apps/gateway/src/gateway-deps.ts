@@ -12,4 +12,6 @@ export interface GatewayDeps {
   redis: RedisClient;
   queues: ReadonlyMap<PoolName, Queue>;
   registry: AgentRegistry;
+  /** Tracing is on: every API request gets a server span (src/http/request-tracing.ts). */
+  tracing?: boolean;
 }

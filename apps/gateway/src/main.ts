@@ -10,6 +10,7 @@ import {
   openTaskQueues,
   watchLateStarts,
 } from '@agentq/queue';
+import { startTracing, traceLogFields } from '@agentq/telemetry';
 import { loadConfig } from './config.js';
 import { createGateway } from './create-gateway.js';
 import { GatewayMetrics } from './metrics.js';
@@ -22,7 +23,13 @@ const REDIS_STARTUP_WAIT_MS = 10_000;
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('gateway', loadConfig, process.env);
-  const logger = pino({ level: config.logLevel, base: { app: 'gateway' }, redact: LOG_REDACTION });
+  const tracing = startTracing('agentq-gateway', process.env);
+  const logger = pino({
+    level: config.logLevel,
+    base: { app: 'gateway' },
+    redact: LOG_REDACTION,
+    mixin: traceLogFields,
+  });
   if (config.auth === 'off') {
     logger.warn('AGENTQ_AUTH=off: no API keys checked, every request acts as tenant "default"');
   }
@@ -51,7 +58,14 @@ async function main(): Promise<void> {
       'Redis not ready yet; serving anyway',
     );
   }
-  const app = await createGateway({ config, logger, redis, queues, registry });
+  const app = await createGateway({
+    config,
+    logger,
+    redis,
+    queues,
+    registry,
+    tracing: tracing.enabled,
+  });
   const metrics = app.get(GatewayMetrics);
   onReadiness(redis, (ready) => metrics.redisUp.set(ready ? 1 : 0));
   await app.listen({ port: config.port, host: config.host });
@@ -73,6 +87,7 @@ async function main(): Promise<void> {
       closeRest: async () => {
         await Promise.all([...queues.values()].map((queue) => queue.close()));
         await closeRedis(redis);
+        await tracing.shutdown();
       },
     }).then(() => logger.info('stopped'));
   };
@@ -88,7 +103,10 @@ async function main(): Promise<void> {
     shutdown('SIGTERM');
   });
 
-  logger.info({ url, pools: config.pools, apiKeys: config.apiKeys.length }, 'ready');
+  logger.info(
+    { url, pools: config.pools, apiKeys: config.apiKeys.length, tracing: tracing.enabled },
+    'ready',
+  );
 }
 
 await main();

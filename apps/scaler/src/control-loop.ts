@@ -1,4 +1,6 @@
+import type { Span } from '@opentelemetry/api';
 import type { Logger } from 'pino';
+import { markFailed, tracer } from '@agentq/telemetry';
 import type { PoolName } from '@agentq/contracts';
 import type { Actuator, WorkerInfo } from './actuators/actuator.js';
 import {
@@ -132,14 +134,20 @@ export class ControlLoop {
     // One pool's failure (its Deployment missing, say) does not stop the others.
     await Promise.all(
       this.options.pools.map((pool) =>
-        this.tickPool(pool, pins.get(pool)).catch((err: unknown) =>
-          this.options.logger.warn({ pool, err: (err as Error).message }, 'pool tick failed'),
+        tracer.startActiveSpan(`agentq.scale ${pool}`, (span) =>
+          this.tickPool(pool, pins.get(pool), span)
+            .catch((err: unknown) => {
+              markFailed(span, err, 'TICK_FAILED');
+              this.options.logger.warn({ pool, err: (err as Error).message }, 'pool tick failed');
+            })
+            .finally(() => span.end()),
         ),
       ),
     );
   }
 
-  private async tickPool(pool: PoolName, pinned: number | undefined): Promise<void> {
+  /** One pool's read, decision and action; `span` (a tick's trace) gets the decision. */
+  private async tickPool(pool: PoolName, pinned: number | undefined, span: Span): Promise<void> {
     const { metrics, policy, intervalMs } = this.options;
     const state = this.state.get(pool);
     if (!state) return;
@@ -180,6 +188,12 @@ export class ControlLoop {
       policy,
       state.history,
     );
+    span.setAttributes({
+      'agentq.pool': pool,
+      'agentq.scale.current': current,
+      'agentq.scale.desired': decision.desired,
+      'agentq.scale.reason': decision.reason,
+    });
     if (!(await this.apply(pool, decision, now, observation))) return;
     state.history = history;
     state.status = { current, desired: decision.desired, pinned, observation };

@@ -1,5 +1,6 @@
 import type { Queue } from 'bullmq';
 import { pino } from 'pino';
+import { startTracing, traceLogFields } from '@agentq/telemetry';
 import type { PoolName } from '@agentq/contracts';
 import {
   ApiKeyStore,
@@ -96,7 +97,12 @@ async function createActuator(
 
 async function main(): Promise<void> {
   const config = loadConfigOrExit('scaler', loadConfig, process.env);
-  const logger = pino({ level: config.logLevel, base: { app: 'scaler', pid: process.pid } });
+  const tracing = startTracing('agentq-scaler', process.env);
+  const logger = pino({
+    level: config.logLevel,
+    base: { app: 'scaler', pid: process.pid },
+    mixin: traceLogFields,
+  });
   const redis = createRedis(config.redis, 'worker', 'agentq-scaler');
   const clientErrors = new ClientErrors();
   clientErrors.watch([redis], (err) => logger.warn({ err: err.message }, 'redis connection error'));
@@ -183,6 +189,7 @@ async function main(): Promise<void> {
       await server.close();
       await Promise.all([...queues.values()].map((queue) => queue.close()));
       await closeRedis(redis);
+      await tracing.shutdown();
       clearTimeout(deadline);
       logger.info('stopped');
     })();

@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { exitOnConfigError, loadConfigOrExit } from '@agentq/queue';
+import { startTracing, traceLogFields } from '@agentq/telemetry';
 import { loadConfig } from './config.js';
 import { WorkerApp } from './worker-app.js';
 
@@ -9,7 +10,12 @@ const SHUTDOWN_MARGIN_MS = 15_000;
 type StopReason = NodeJS.Signals | 'parent exited';
 
 const config = loadConfigOrExit('worker', loadConfig, process.env);
-const logger = pino({ level: config.logLevel, base: { app: 'worker', pid: process.pid } });
+const tracing = startTracing('agentq-worker', process.env);
+const logger = pino({
+  level: config.logLevel,
+  base: { app: 'worker', pid: process.pid },
+  mixin: traceLogFields,
+});
 
 // Heard from the first moment: a signal while plugins load (before any task can run) stops
 // the process at once and cleanly, instead of by the signal's default action.
@@ -29,7 +35,8 @@ stop = (reason) => {
     logger.error('shutdown did not finish; exiting');
     process.exit(1);
   }, app.drainTimeoutMs + SHUTDOWN_MARGIN_MS).unref();
-  void app.close(reason);
+  // Spans of the last tasks are exported before the process ends.
+  void app.close(reason).then(() => tracing.shutdown());
 };
 await app.start();
 // Started by a local scaler (over an IPC channel): when the scaler dies, even by SIGKILL,

@@ -1,3 +1,4 @@
+import { context } from '@opentelemetry/api';
 import type { Job } from 'bullmq';
 import type { RedisClient } from '@agentq/queue';
 import type { Logger } from 'pino';
@@ -12,6 +13,7 @@ import { TaskJobDataSchema } from '@agentq/contracts';
 import { checkedOutput } from './agent-output.js';
 import { runAgentInThread } from './agent-thread/run-in-thread.js';
 import { AttemptContext } from './attempt-context.js';
+import { AttemptSpan } from './attempt-span.js';
 import { redisCancelCheck, type CancelCheck } from './cancel-listener.js';
 import { LostRuns } from './lost-runs.js';
 import type { FailureSettler, PoolHooks } from './settle-failure.js';
@@ -135,9 +137,13 @@ export function createTaskProcessor(options: RunTaskOptions): TaskProcessor {
     const startedAt = Date.now();
     if (debug) taskLogger(job).debug({ attempt: job.attemptsMade + 1 }, 'task started');
     if ((await lostRuns.takeNew(job)) > 0) failures.runLost(job);
+    const span = new AttemptSpan(job);
     try {
-      return await runAgent(job, abort);
+      const result = await context.with(span.context, () => runAgent(job, abort));
+      span.succeeded();
+      return result;
     } catch (error) {
+      span.failed(error);
       return await failures.attemptFailed(job, token, error, hooks, startedAt);
     }
   };

@@ -1,3 +1,9 @@
+import { trace } from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import { Registry } from 'prom-client';
 import { BudgetExceededError, InvalidInputError } from '../src/errors.js';
 import { TenantUsage, readUsageHistory } from '../src/llm/tenant-usage.js';
@@ -96,5 +102,34 @@ describe("a tenant's ctx.llm", () => {
     expect(own?.usage.map((use) => use.tenant)).toEqual(['acme']);
     const hours = await readUsageHistory(redis, prefix, 3);
     expect(hours.map((each) => each.usage.length)).toEqual([0, 0, 2]);
+  });
+
+  it('makes a GenAI span of each call, with its models, tokens and finish reason', async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
+    try {
+      await services.forTask({ tenant: 'someone-else' }).llm.chat(hello(), { signal });
+      const refused = services.forTask({ tenant: 'acme' }).llm.chat(hello('big'), { signal });
+      await expect(refused).rejects.toBeInstanceOf(InvalidInputError);
+      const [span, ...others] = exporter.getFinishedSpans();
+      // A call refused before it reached a provider made no span.
+      expect(others).toEqual([]);
+      expect(span?.name).toBe('chat small');
+      expect(span?.attributes).toEqual({
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.provider.name': 'openai',
+        'gen_ai.request.model': 'small',
+        'agentq.llm.streaming': false,
+        'agentq.llm.provider': 'default',
+        'gen_ai.response.model': 'test-model',
+        'gen_ai.usage.input_tokens': 12,
+        'gen_ai.usage.output_tokens': 5,
+        'gen_ai.response.finish_reasons': ['stop'],
+      });
+    } finally {
+      trace.disable();
+    }
   });
 });

@@ -101,6 +101,8 @@ export const TaskJobDataSchema = z.object({
   timeoutMs: z.number().int().positive().optional(),
   metadata: MetadataSchema.optional(),
   workflow: WorkflowRefSchema.optional(),
+  /** The submit's trace context (W3C), when tracing is on: every attempt joins that trace. */
+  trace: z.object({ traceparent: z.string(), tracestate: z.string().optional() }).optional(),
 });
 export type TaskJobData = z.infer<typeof TaskJobDataSchema>;
 
@@ -143,6 +145,8 @@ export const TaskViewSchema = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   metadata: MetadataSchema.optional(),
+  /** The task's trace (OpenTelemetry), when it was submitted with tracing on. */
+  traceId: z.string().optional(),
 });
 export type TaskView = z.infer<typeof TaskViewSchema>;
 

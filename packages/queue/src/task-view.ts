@@ -8,6 +8,7 @@ import {
   type TaskState,
   type TaskView,
 } from '@agentq/contracts';
+import { traceIdOf } from '@agentq/telemetry';
 
 /** BullMQ's state of a job (or 'unknown' when it vanished while being read). */
 export type BullState = JobState | 'unknown';
@@ -58,5 +59,11 @@ export function toTaskView(job: Job<TaskJobData>, state: BullState, pool: PoolNa
     startedAt: isoOrNull(job.processedOn),
     finishedAt: isoOrNull(finishedOn),
     ...(job.data.metadata ? { metadata: job.data.metadata } : {}),
+    ...traceIdField(job.data.trace),
   };
+}
+
+function traceIdField(carrier: TaskJobData['trace']): Pick<TaskView, 'traceId'> {
+  const traceId = traceIdOf(carrier);
+  return traceId === undefined ? {} : { traceId };
 }

@@ -10,6 +10,7 @@ import {
   type TaskSpec,
 } from '@agentq/contracts';
 import { jobInsert, taskJobOptions, type JobInsert, type Principal } from '@agentq/queue';
+import { traceCarrier } from '@agentq/telemetry';
 import { AdmissionPipeline } from '../admission/admission-pipeline.js';
 import type { GatewayConfig } from '../config.js';
 import { ApiError } from '../http/api-error.js';
@@ -147,8 +148,15 @@ export class TaskSubmitter {
       tenant,
       ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
       ...(spec.metadata === undefined ? {} : { metadata: spec.metadata }),
+      ...traceField(),
     };
     const opts = { ...taskJobOptions(spec, id, this.config.retention), jobId: id };
     return { spec, id, queue, insert: jobInsert(queue, spec.agent, data, opts) };
   }
+}
+
+/** The request's trace context, for the job: none when tracing is off. */
+function traceField(): Pick<TaskJobData, 'trace'> {
+  const carrier = traceCarrier();
+  return carrier === undefined ? {} : { trace: carrier };
 }

@@ -1,6 +1,7 @@
 import type { TenantLlmPolicy } from '@agentq/contracts';
 import { BudgetExceededError, InvalidInputError } from '../errors.js';
 import { partialUsageOf, type ChatRequest, type ChatResult } from './chat.js';
+import { startChatSpan } from './chat-span.js';
 import type { LlmClient } from './llm-client.js';
 import type { LlmMetrics } from './llm-metrics.js';
 import {
@@ -44,10 +45,13 @@ export class TenantLlm implements LlmClient {
   ): Promise<ChatResult> {
     const model = request.model ?? this.inner.defaultModel;
     await this.admit(model);
+    const span = startChatSpan(request, model, options.onDelta !== undefined);
     let result: ChatResult;
     try {
       result = await this.inner.chat(request, options);
+      span.succeeded(result);
     } catch (error) {
+      span.failed(error);
       // A failed or cancelled call still used what the provider billed.
       const used = partialUsageOf(error);
       const target = { provider: UNKNOWN_PROVIDER, model };
