@@ -4,6 +4,7 @@ import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fa
 import { LogController, type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import { AppModule } from './app.module.js';
 import { Authenticator } from './auth/authenticator.js';
+import { serveConsole } from './console/serve-console.js';
 import type { GatewayDeps } from './gateway-deps.js';
 import { ErrorBodyFilter } from './http/error-body.filter.js';
 import { TaskEvents } from './events/task-events.service.js';
@@ -58,6 +59,7 @@ export async function createGateway(deps: GatewayDeps): Promise<NestFastifyAppli
   recordHttpMetrics(fastify, metrics);
   closeConnectionsWhenClosing(fastify, app.get(TaskEvents));
   await registerSecurityHeaders(app, deps.config.corsOrigins);
+  await serveConsole(fastify, deps.config.consoleDir);
   if (deps.config.adminUi) {
     // Loaded only when enabled: Bull Board brings a UI bundle and its own Fastify plugins.
     const { mountBullBoard } = await import('./admin/bull-board.js');
