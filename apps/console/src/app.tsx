@@ -21,6 +21,12 @@ const WorkflowPage = lazy(() =>
 const ScalerPage = lazy(() =>
   import('./pages/scaler/scaler-page.js').then((m) => ({ default: m.ScalerPage })),
 );
+const ProvidersPage = lazy(() =>
+  import('./pages/providers/providers-page.js').then((m) => ({ default: m.ProvidersPage })),
+);
+const TenantsPage = lazy(() =>
+  import('./pages/tenants/tenants-page.js').then((m) => ({ default: m.TenantsPage })),
+);
 
 function Page({ route }: { route: Route }) {
   switch (route.page) {
@@ -38,6 +44,10 @@ function Page({ route }: { route: Route }) {
       return <DeadLettersPage />;
     case 'scaler':
       return <ScalerPage />;
+    case 'providers':
+      return <ProvidersPage />;
+    case 'tenants':
+      return <TenantsPage />;
     case 'not-found':
       return <NotFoundPage />;
   }

@@ -16,7 +16,9 @@ const NAV: NavItem[] = [
   { to: { page: 'tasks' }, label: 'Tasks', pages: ['tasks', 'task'] },
   { to: { page: 'workflows' }, label: 'Workflows', pages: ['workflows', 'workflow'] },
   { to: { page: 'dead-letters' }, label: 'Dead letters', pages: ['dead-letters'] },
+  { to: { page: 'providers' }, label: 'Providers', pages: ['providers'] },
   { to: { page: 'scaler' }, label: 'Scaler', pages: ['scaler'], adminOnly: true },
+  { to: { page: 'tenants' }, label: 'Tenants', pages: ['tenants'], adminOnly: true },
 ];
 
 export function Layout({ route, children }: { route: Route; children: ReactNode }) {

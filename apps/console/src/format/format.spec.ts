@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { durationBetween, formatCount, formatDuration, formatJson } from './format.js';
+import { durationBetween, formatCount, formatDuration, formatJson, formatUsd } from './format.js';
 
 describe('formatDuration', () => {
   it('reads milliseconds, seconds, minutes and hours as people say them', () => {
@@ -29,5 +29,13 @@ describe('formatJson', () => {
     expect(formatJson({ a: 1 })).toBe('{\n  "a": 1\n}');
     expect(formatJson('plain')).toBe('plain');
     expect(formatJson(null)).toBe('—');
+  });
+});
+
+describe('formatUsd', () => {
+  it('shows cents, and four places below a dollar', () => {
+    expect(formatUsd(1234.5)).toBe('$1,234.50');
+    expect(formatUsd(0.0042)).toBe('$0.0042');
+    expect(formatUsd(0)).toBe('$0.00');
   });
 });

@@ -44,3 +44,9 @@ export function formatJson(value: unknown): string {
   if (value === undefined || value === null) return '—';
   return typeof value === 'string' ? value : JSON.stringify(value, null, 2);
 }
+
+/** US dollars as costs read: `$0.0042`, `$1.25`, `$1,234.50`. */
+export function formatUsd(amount: number): string {
+  const digits = amount !== 0 && Math.abs(amount) < 1 ? 4 : 2;
+  return `$${amount.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits })}`;
+}

@@ -9,6 +9,8 @@ describe('matchRoute', () => {
     expect(matchRoute('/console/tasks/a%2Fb')).toEqual({ page: 'task', id: 'a/b' });
     expect(matchRoute('/console/workflows/w1')).toEqual({ page: 'workflow', id: 'w1' });
     expect(matchRoute('/console/scaler')).toEqual({ page: 'scaler' });
+    expect(matchRoute('/console/providers')).toEqual({ page: 'providers' });
+    expect(matchRoute('/console/tenants')).toEqual({ page: 'tenants' });
   });
 
   it('names anything else not found', () => {

@@ -10,10 +10,19 @@ export type Route =
   | { page: 'workflow'; id: string }
   | { page: 'dead-letters' }
   | { page: 'scaler' }
+  | { page: 'providers' }
+  | { page: 'tenants' }
   | { page: 'not-found' };
 
 const WITH_ID: Record<string, 'task' | 'workflow'> = { tasks: 'task', workflows: 'workflow' };
-const LISTS = new Set(['tasks', 'workflows', 'dead-letters', 'scaler'] as const);
+const LISTS = new Set([
+  'tasks',
+  'workflows',
+  'dead-letters',
+  'scaler',
+  'providers',
+  'tenants',
+] as const);
 
 /** The page a location path (under {@link BASE_PATH}) stands for. */
 export function matchRoute(pathname: string): Route {
@@ -47,6 +56,8 @@ export function pathOf(route: Route): string {
     case 'workflows':
     case 'dead-letters':
     case 'scaler':
+    case 'providers':
+    case 'tenants':
       return `${BASE_PATH}/${route.page}`;
   }
 }
