@@ -1,9 +1,14 @@
 import { Command } from 'commander';
 import type { CliRuntime } from './cli-runtime.js';
 import { registerConfig } from './commands/config.command.js';
+import { registerDlq } from './commands/dlq.command.js';
+import { registerKeys } from './commands/keys.command.js';
+import { registerPools } from './commands/pools.command.js';
 import { registerRun } from './commands/run.command.js';
+import { registerScaler } from './commands/scaler.command.js';
 import { registerSubmit } from './commands/submit.command.js';
 import { registerTaskCommands } from './commands/tasks.command.js';
+import { registerWorkflow } from './commands/workflow.command.js';
 import { EXIT_CODES_HELP } from './exit-code.js';
 
 const CONFIG_HELP = `Connection: --url/--api-key, else the profile named by --profile or AGENTQ_PROFILE,
@@ -31,6 +36,11 @@ export function buildProgram(runtime: CliRuntime): Command {
   registerRun(program, runtime);
   registerSubmit(program, runtime);
   registerTaskCommands(program, runtime);
+  registerWorkflow(program, runtime);
+  registerDlq(program, runtime);
+  registerPools(program, runtime);
+  registerScaler(program, runtime);
+  registerKeys(program, runtime);
   registerConfig(program, runtime);
   return program;
 }

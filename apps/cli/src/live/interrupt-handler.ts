@@ -5,7 +5,8 @@ import type { TaskRenderer } from './task-renderer.js';
 export interface InterruptOptions {
   /** Named in the question, e.g. `task 42`. */
   what: string;
-  renderer: TaskRenderer;
+  /** Stops drawing while the question is asked. */
+  renderer: Pick<TaskRenderer, 'pause' | 'resume'>;
   cancel: () => Promise<unknown>;
   /** Whether Ctrl-C may offer to cancel (we started it); else it detaches. */
   mayCancel: boolean;

@@ -46,6 +46,8 @@ export class TerminalTaskRenderer implements TaskRenderer {
   }
 
   pause(): void {
+    // A final render writes the log lines still buffered since the last frame.
+    this.bars?.update();
     this.bars?.stop();
     this.bars = undefined;
     this.bar = undefined;
