@@ -1,5 +1,5 @@
 import type { ReactNode } from 'react';
-import type { Resource } from '../api/use-resource.js';
+import type { Resource } from '../hooks/use-resource.js';
 import { ErrorState, Loading } from './states.js';
 
 /**

@@ -3,6 +3,8 @@ import { durationBetween, formatCount, formatDuration, formatJson, formatUsd } f
 
 describe('formatDuration', () => {
   it('reads milliseconds, seconds, minutes and hours as people say them', () => {
+    expect(formatDuration(0)).toBe('0 ms');
+    expect(formatDuration(0.25)).toBe('0.25 ms');
     expect(formatDuration(850)).toBe('850 ms');
     expect(formatDuration(4_210)).toBe('4.2 s');
     expect(formatDuration(42_000)).toBe('42 s');

@@ -2,6 +2,8 @@
 
 /** A duration in ms as people read it: `850 ms`, `4.2 s`, `3 min 5 s`, `2 h 4 min`. */
 export function formatDuration(ms: number): string {
+  // Axis ticks of a chart with nothing in it fall below one millisecond.
+  if (ms < 1) return `${ms === 0 ? 0 : ms.toFixed(2)} ms`;
   if (ms < 1000) return `${Math.round(ms)} ms`;
   const seconds = ms / 1000;
   if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { DeadLetterPage } from '@agentq/contracts';
-import { usePagedList } from '../../api/use-paged-list.js';
-import { useResource } from '../../api/use-resource.js';
+import { usePagedList } from '../../hooks/use-paged-list.js';
+import { useResource } from '../../hooks/use-resource.js';
 import { ActionOutcome, useAction } from '../../components/action.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { formatJson, formatTime } from '../../format/format.js';

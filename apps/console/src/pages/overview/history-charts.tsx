@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { useResource } from '../../api/use-resource.js';
+import { useResource } from '../../hooks/use-resource.js';
 import { LineChart } from '../../components/line-chart.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { formatClock, formatCount, formatDuration } from '../../format/format.js';

@@ -1,5 +1,5 @@
 import { useSession } from '../../session/session.js';
-import { useResource } from '../../api/use-resource.js';
+import { useResource } from '../../hooks/use-resource.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { formatCount, formatDuration } from '../../format/format.js';
 import { HistoryCharts } from './history-charts.js';

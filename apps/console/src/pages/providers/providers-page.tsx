@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { ModelUsage, ProvidersView } from '@agentq/contracts';
-import { useResource } from '../../api/use-resource.js';
+import { useResource } from '../../hooks/use-resource.js';
 import { LineChart } from '../../components/line-chart.js';
 import { ResourceView } from '../../components/resource-view.js';
 import { StateBadge } from '../../components/state-badge.js';

@@ -1,6 +1,6 @@
 import type { TaskView } from '@agentq/contracts';
 import { describeError } from '../../api/describe-error.js';
-import { useResource } from '../../api/use-resource.js';
+import { useResource } from '../../hooks/use-resource.js';
 import { ErrorState } from '../../components/states.js';
 import { durationBetween, formatDuration, formatTime } from '../../format/format.js';
 import { useSession } from '../../session/session.js';

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import type { TaskPage as TaskListPageData } from '@agentq/contracts';
-import { useResource } from '../../api/use-resource.js';
-import { usePagedList } from '../../api/use-paged-list.js';
+import { useResource } from '../../hooks/use-resource.js';
+import { usePagedList } from '../../hooks/use-paged-list.js';
 import { FindById } from '../../components/find-by-id.js';
 import { StateBadge } from '../../components/state-badge.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';

@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import type { TenantsView } from '@agentq/contracts';
-import { useResource } from '../../api/use-resource.js';
+import { useResource } from '../../hooks/use-resource.js';
 import { LineChart } from '../../components/line-chart.js';
 import { ResourceView } from '../../components/resource-view.js';
 import { Empty } from '../../components/states.js';

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 import { useSession } from '../session/session.js';
-import { KEY_REFUSED, isUnauthorized } from './unauthorized.js';
+import { KEY_REFUSED, isUnauthorized } from '../api/unauthorized.js';
 
 export interface PagedList<T> {
   items: T[];
