@@ -36,8 +36,11 @@ function start(app: 'gateway' | 'worker', env: Record<string, string> = {}): App
 }
 
 /** The spans of one trace once `done` holds of them (exports arrive in batches). */
-async function traceSpans(done: (spans: ReceivedSpan[]) => boolean): Promise<ReceivedSpan[]> {
-  const ofTrace = () => receiver.spans.filter((span) => span.traceId === CALLER_TRACE);
+async function traceSpans(
+  done: (spans: ReceivedSpan[]) => boolean,
+  traceId = CALLER_TRACE,
+): Promise<ReceivedSpan[]> {
+  const ofTrace = () => receiver.spans.filter((span) => span.traceId === traceId);
   await pollUntil(() => done(ofTrace()), 'the spans of the trace', { timeoutMs: 20_000 });
   return ofTrace();
 }
@@ -120,5 +123,41 @@ describe('a task traced from the request through every attempt', () => {
       attributes: { 'agentq.task.id': id },
     });
     expect(wait!.endMs).toBeLessThanOrEqual(attempts[0]!.startMs + 1);
+  });
+
+  it('makes a workflow one trace: every step, queued by the gateway or a worker, joins it', async () => {
+    const gateway = running.find((app) => app.name === 'gateway');
+    const url = String(gateway?.lines.find((line) => line.msg === 'ready')?.url);
+    const workflowTrace = '5bf92f3577b34da6a3ce929d0e0e4737';
+    const response = await gatewayFetch(`${url}/v1/workflows`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${workflowTrace}-${CALLER_SPAN}-01`,
+      },
+      body: JSON.stringify({
+        steps: [
+          { id: 'first', agent: 'echo', input: 1 },
+          {
+            id: 'second',
+            agent: 'echo',
+            input: { $ref: 'steps.first.output' },
+            dependsOn: ['first'],
+          },
+        ],
+      }),
+    });
+    expect(response.status).toBe(201);
+    const spans = await traceSpans(
+      (all) => all.filter((span) => span.name === 'agentq.attempt echo').length === 2,
+      workflowTrace,
+    );
+    const request = spans.find((span) => span.name === 'POST /v1/workflows');
+    const steps = spans.filter((span) => span.name === 'agentq.attempt echo');
+    expect(steps.map((span) => span.parentSpanId)).toEqual([request?.spanId, request?.spanId]);
+    expect(steps.map((span) => String(span.attributes['agentq.task.id'])).sort()).toEqual([
+      expect.stringContaining('first'),
+      expect.stringContaining('second'),
+    ]);
   });
 });

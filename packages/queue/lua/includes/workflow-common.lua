@@ -84,7 +84,8 @@ local function end_early(state)
   return { queued, running }
 end
 -- What the caller needs to enqueue released steps, in this one round trip:
--- { tenant, retention, their definitions, ids of their dependencies, those outputs }.
+-- { tenant, retention, their definitions, ids of their dependencies, those outputs, the
+-- workflow's trace context (false when it has none) }.
 local function release(ready)
   if #ready == 0 then return {} end
   local needed, seen = {}, {}
@@ -98,6 +99,6 @@ local function release(ready)
   end
   local values = {}
   if #needed > 0 then values = redis.call('HMGET', outputs, unpack(needed)) end
-  local tenant_retention = redis.call('HMGET', meta, 'tenant', 'retention')
-  return { tenant_retention[1], tenant_retention[2], redis.call('HMGET', defs, unpack(ready)), needed, values }
+  local owner = redis.call('HMGET', meta, 'tenant', 'retention', 'trace')
+  return { owner[1], owner[2], redis.call('HMGET', defs, unpack(ready)), needed, values, owner[3] }
 end

@@ -21,6 +21,7 @@ import {
   type WorkflowStep,
   type WorkflowView,
 } from '@agentq/contracts';
+import { traceCarrier, type TraceCarrier } from '@agentq/telemetry';
 import { requestCancel } from '../cancellation.js';
 import { jobInsert, type JobInsert } from '../job-insert.js';
 import {
@@ -84,6 +85,8 @@ type ReleaseReply =
       defs: (string | null)[],
       needed: string[],
       values: (string | null)[],
+      /** The workflow's trace carrier (JSON); false (Lua's nil) when it has none. */
+      trace: string | false | null,
     ];
 
 type Script = 'startStep' | 'completeStep' | 'failStep' | 'cancelWorkflow';
@@ -109,7 +112,8 @@ export class WorkflowEngine {
   /** Stores the workflow and enqueues the steps without dependencies. */
   async create(spec: WorkflowSpec, tenant: string, id: string = randomUUID()): Promise<string> {
     const retention = this.options.retention ?? DEFAULT_RETENTION;
-    const records = this.records(spec, tenant, id);
+    const trace = traceCarrier();
+    const records = workflowRecords(this.options.prefix, spec, tenant, id, retention, trace);
     const multi = this.options.redis.multi();
     for (const { key, fields } of records.hashes) multi.hset(key, ...fields);
     multi.xadd(records.events, '*', ...records.event);
@@ -118,15 +122,18 @@ export class WorkflowEngine {
     multi.zadd(creatingKey(this.options.prefix), Date.now(), id);
     await multi.exec();
     const roots = spec.steps.filter((step) => step.dependsOn.length === 0);
-    await this.enqueue({ id, tenant, retention }, roots, new Map());
+    await this.enqueue({ id, tenant, retention, trace }, roots, new Map());
     await this.options.redis.zrem(creatingKey(this.options.prefix), id);
     return id;
   }
 
-  /** What storing a new workflow writes, for a caller that stores it in a script of its own. */
+  /**
+   * What storing a new workflow writes, for a caller that stores it in a script of its own;
+   * the active trace context becomes the workflow's.
+   */
   records(spec: WorkflowSpec, tenant: string, id: string): WorkflowRecords {
     const retention = this.options.retention ?? DEFAULT_RETENTION;
-    return workflowRecords(this.options.prefix, spec, tenant, id, retention);
+    return workflowRecords(this.options.prefix, spec, tenant, id, retention, traceCarrier());
   }
 
   /**
@@ -136,10 +143,12 @@ export class WorkflowEngine {
    */
   firstSteps(spec: WorkflowSpec, tenant: string, id: string): FirstStep[] {
     const retention = this.options.retention ?? DEFAULT_RETENTION;
+    const trace = traceCarrier();
     return spec.steps
       .filter((step) => step.dependsOn.length === 0)
       .map((step) => {
-        const { pool, name, data, opts } = stepJob({ id, tenant, retention }, step, new Map());
+        const owner = { id, tenant, retention, trace };
+        const { pool, name, data, opts } = stepJob(owner, step, new Map());
         const queue = this.options.queueFor(pool);
         const taskId = stepTaskId(id, step.id);
         return {
@@ -181,8 +190,8 @@ export class WorkflowEngine {
    */
   async resume(id: string): Promise<void> {
     const keys = workflowKeys(this.options.prefix, id);
-    const [[tenant, retention], records] = await Promise.all([
-      this.options.redis.hmget(keys.meta, 'tenant', 'retention'),
+    const [[tenant, retention, trace], records] = await Promise.all([
+      this.options.redis.hmget(keys.meta, 'tenant', 'retention', 'trace'),
       this.options.redis.hgetall(keys.steps),
     ]);
     const queued = Object.entries(records)
@@ -193,7 +202,7 @@ export class WorkflowEngine {
     const needed = [...new Set(steps.flatMap((step) => step.dependsOn))];
     const values = needed.length ? await this.options.redis.hmget(keys.outputs, ...needed) : [];
     const workflow = { id, tenant, retention: JSON.parse(retention) as RetentionPolicy };
-    await this.enqueue(workflow, steps, outputMap(needed, values));
+    await this.enqueue({ ...workflow, trace: parseTrace(trace) }, steps, outputMap(needed, values));
   }
 
   /**
@@ -250,11 +259,16 @@ export class WorkflowEngine {
       JSON.stringify(output ?? null),
     ])) as ReleaseReply;
     if (reply.length === 0) return;
-    const [tenant, retention, defs, needed, values] = reply;
+    const [tenant, retention, defs, needed, values, trace] = reply;
     const steps = defs
       .filter((def): def is string => def !== null)
       .map((def) => JSON.parse(def) as WorkflowStep);
-    const workflow = { id: ref.id, tenant, retention: JSON.parse(retention) as RetentionPolicy };
+    const workflow = {
+      id: ref.id,
+      tenant,
+      retention: JSON.parse(retention) as RetentionPolicy,
+      trace: parseTrace(trace),
+    };
     await this.enqueue(workflow, steps, outputMap(needed, values));
   }
 
@@ -395,11 +409,18 @@ interface StepOwner {
   id: string;
   tenant: string;
   retention: RetentionPolicy;
+  /** The workflow's trace: each step's task joins it. */
+  trace: TraceCarrier | undefined;
+}
+
+/** A stored trace carrier, if there is one. */
+function parseTrace(raw: string | false | null | undefined): TraceCarrier | undefined {
+  return typeof raw === 'string' && raw !== '' ? (JSON.parse(raw) as TraceCarrier) : undefined;
 }
 
 /** A step's task as a job: its pool, name, data and options (the job id is its task id). */
 function stepJob(
-  { id, tenant, retention }: StepOwner,
+  { id, tenant, retention, trace }: StepOwner,
   step: WorkflowStep,
   outputs: ReadonlyMap<string, unknown>,
 ) {
@@ -411,6 +432,7 @@ function stepJob(
     tenant,
     ...(step.timeoutMs === undefined ? {} : { timeoutMs: step.timeoutMs }),
     workflow: { id, step: step.id },
+    ...(trace === undefined ? {} : { trace }),
   };
   const opts = taskJobOptions(
     {

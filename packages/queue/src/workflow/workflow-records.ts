@@ -1,4 +1,5 @@
 import type { WorkflowSpec, WorkflowStep } from '@agentq/contracts';
+import type { TraceCarrier } from '@agentq/telemetry';
 import type { RetentionPolicy } from '../job-options.js';
 import { workflowKeys } from './workflow-keys.js';
 
@@ -21,6 +22,7 @@ export function workflowRecords(
   tenant: string,
   id: string,
   retention: RetentionPolicy,
+  trace: TraceCarrier | undefined,
 ): WorkflowRecords {
   const keys = workflowKeys(prefix, id);
   const dependents = new Map<string, string[]>(spec.steps.map((step) => [step.id, []]));
@@ -40,6 +42,8 @@ export function workflowRecords(
           ...['stepOrder', JSON.stringify(spec.steps.map((step) => step.id))],
           ...['retention', JSON.stringify(retention)],
           ...['keepSeconds', Math.max(retention.completedAgeSeconds, retention.failedAgeSeconds)],
+          // The submit's trace: every step's task joins it (one trace per workflow).
+          ...(trace === undefined ? [] : ['trace', JSON.stringify(trace)]),
         ],
       },
       {
