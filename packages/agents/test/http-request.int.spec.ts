@@ -1,4 +1,10 @@
 import { createServer, type ServerResponse } from 'node:http';
+import { trace } from '@opentelemetry/api';
+import {
+  BasicTracerProvider,
+  InMemorySpanExporter,
+  SimpleSpanProcessor,
+} from '@opentelemetry/sdk-trace-base';
 import type { AddressInfo } from 'node:net';
 import { httpRequestAgent, HttpRequestInputSchema } from '../src/builtin/http-request.agent.js';
 import {
@@ -143,5 +149,29 @@ describe('http.request', () => {
     await expect(
       send({ url: `http://127.0.0.1:${closedPort}/` }, loopbackAllowed),
     ).rejects.toBeInstanceOf(TransientError);
+  });
+
+  it('makes a client span of each call, without the query, and sends no trace header', async () => {
+    const exporter = new InMemorySpanExporter();
+    trace.setGlobalTracerProvider(
+      new BasicTracerProvider({ spanProcessors: [new SimpleSpanProcessor(exporter)] }),
+    );
+    let headers: Record<string, unknown> = {};
+    answer = (res) => res.writeHead(404).end('not here');
+    server.once('request', (req: { headers: Record<string, unknown> }) => (headers = req.headers));
+    try {
+      await send({ url: `http://127.0.0.1:${port}/status?token=secret` }, loopbackAllowed);
+      const [span] = exporter.getFinishedSpans();
+      expect(span?.name).toBe('GET');
+      expect(span?.attributes).toEqual({
+        'http.request.method': 'GET',
+        'server.address': '127.0.0.1',
+        'url.full': `http://127.0.0.1:${port}/status`,
+        'http.response.status_code': 404,
+      });
+      expect(headers).not.toHaveProperty('traceparent');
+    } finally {
+      trace.disable();
+    }
   });
 });

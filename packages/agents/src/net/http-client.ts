@@ -1,7 +1,10 @@
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { isIP } from 'node:net';
 import { Agent as Dispatcher, request } from 'undici';
 import { InvalidInputError, TimeoutError, TransientError } from '../errors.js';
 import { AddressGuard, AddressNotAllowedError } from './address-guard.js';
+
+const tracer = trace.getTracer('agentq');
 
 /** Where agents may send HTTP requests, and how much they may read back. */
 export interface HttpPolicy {
@@ -102,8 +105,32 @@ export class GuardedHttpClient implements HttpClient {
       // The URL's host is what the allowlist checked; a Host header could name another site.
       throw new InvalidInputError('the Host header is set from the URL and cannot be given');
     }
+    // A span of the attempt that makes the call; no trace header goes out: the sites an agent
+    // calls are not ours to tell our trace ids to. The query is left out: it may hold secrets.
+    const span = tracer.startSpan(req.method, {
+      kind: SpanKind.CLIENT,
+      attributes: {
+        'http.request.method': req.method,
+        'server.address': url.hostname,
+        'url.full': `${url.origin}${url.pathname}`,
+      },
+    });
+    try {
+      const response = await this.send(url, req, options.signal);
+      span.setAttribute('http.response.status_code', response.status);
+      return response;
+    } catch (error) {
+      span.setAttribute('error.type', error instanceof Error ? error.name : 'Error');
+      span.setStatus({ code: SpanStatusCode.ERROR, message: String(error) });
+      throw error;
+    } finally {
+      span.end();
+    }
+  }
+
+  private async send(url: URL, req: HttpRequest, caller: AbortSignal): Promise<HttpResponse> {
     const timeout = AbortSignal.timeout(req.timeoutMs ?? this.timeoutMs);
-    const signal = AbortSignal.any([options.signal, timeout]);
+    const signal = AbortSignal.any([caller, timeout]);
     try {
       const response = await request(url, {
         dispatcher: this.dispatcher,
@@ -134,7 +161,7 @@ export class GuardedHttpClient implements HttpClient {
       };
     } catch (error) {
       if (error instanceof InvalidInputError) throw error;
-      if (options.signal.aborted) throw options.signal.reason;
+      if (caller.aborted) throw caller.reason;
       if (timeout.aborted) {
         throw new TimeoutError(
           `${url.host} did not answer within ${req.timeoutMs ?? this.timeoutMs} ms`,
