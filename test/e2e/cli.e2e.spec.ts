@@ -28,12 +28,16 @@ let client: AgentqClient;
 beforeAll(async () => {
   configHome = await mkdtemp(path.join(os.tmpdir(), 'agentq-cli-e2e-'));
   const scalerPort = await freePort();
-  const scaler = AppProcess.app('scaler', {
+  // No actuator: the scaler records pins and decisions; the test's own worker runs the tasks.
+  const scalerEnv = {
     AGENTQ_PREFIX: prefix,
-    AGENTQ_LOG_LEVEL: 'info',
     AGENTQ_API_KEYS: TEST_KEY.line,
-    AGENTQ_SCALER_HTTP_PORT: String(scalerPort),
+    AGENTQ_LOG_LEVEL: 'info',
+  };
+  const scaler = AppProcess.app('scaler', {
+    ...scalerEnv,
     AGENTQ_SCALER_ACTUATOR: 'none',
+    AGENTQ_SCALER_HTTP_PORT: String(scalerPort),
   });
   running.push(scaler);
   const [gateway, worker] = await Promise.all([

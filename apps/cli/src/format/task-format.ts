@@ -1,5 +1,5 @@
 import type { TaskState, TaskView } from '@agentq/client';
-import type { Colors } from '../output/printer.js';
+import type { Colors } from './colors.js';
 import { elapsed, inline } from './values.js';
 
 /** A state word coloured by what it means: green done, red failed, yellow cancelled. */

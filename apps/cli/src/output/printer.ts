@@ -1,8 +1,6 @@
 import Table from 'cli-table3';
 import pc from 'picocolors';
-
-/** picocolors' functions, on or off. */
-export type Colors = ReturnType<typeof pc.createColors>;
+import type { Colors } from '../format/colors.js';
 
 /** How output is shaped: JSON for scripts, a live terminal, or plain lines for pipes and logs. */
 export type OutputMode = 'json' | 'tty' | 'plain';
