@@ -19,6 +19,7 @@ import { noopProcessesSection } from './sections/noop-processes.js';
 import { scalerSection } from './sections/scaler.js';
 import { submitSection } from './sections/submit.js';
 import { topologiesSection } from './sections/topologies.js';
+import { tracingSection } from './sections/tracing.js';
 import { workflowSection } from './sections/workflow.js';
 
 const SECTIONS: Section[] = [
@@ -31,6 +32,7 @@ const SECTIONS: Section[] = [
   scalerSection,
   workflowSection,
   topologiesSection,
+  tracingSection,
 ];
 
 const HOW_TO_RUN = `\`pnpm bench\` at the root builds the apps, then runs \`test/bench/run.ts\` (compiled to

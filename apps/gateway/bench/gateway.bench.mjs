@@ -24,6 +24,7 @@ import {
   openTaskQueues,
   taskJobOptions,
 } from '@agentq/queue';
+import { startTracing } from '@agentq/telemetry';
 import { loadConfig } from '../dist/config.js';
 import { createGateway } from '../dist/create-gateway.js';
 
@@ -69,6 +70,8 @@ function cannon(url, body) {
 }
 
 async function main() {
+  // As main.ts does: with OTEL_* set (the suite's tracing section), requests are traced.
+  const tracing = startTracing('agentq-gateway-bench', process.env);
   const redis = createRedis(REDIS_URL, 'client', 'bench');
   await new Promise((resolve) => redis.once('ready', resolve));
   const redisVersion = /redis_version:(\S+)/.exec(await redis.info('server'))?.[1] ?? '?';
@@ -98,6 +101,7 @@ async function main() {
     redis,
     queues,
     registry: new AgentRegistry(builtinAgents),
+    tracing: tracing.enabled,
   });
   await gateway.listen({ port: 0, host: '127.0.0.1' });
   const gatewayUrl = await gateway.getUrl();
@@ -173,6 +177,7 @@ async function main() {
     await deleteKeysByPrefix(redis, prefix);
     await Promise.all([...queues.values(), bareQueue].map((queue) => queue.close()));
     await Promise.all([redis.quit(), bareRedis.quit()]);
+    await tracing.shutdown();
   }
 
   const fmt = (n) => Math.round(n).toLocaleString('en-US');
@@ -215,10 +220,12 @@ async function main() {
   );
   for (const row of rows) console.log(`| ${row.join(' | ')} |`);
   /** Gateway over bare tasks/s, per round (same round, so under the same load), and the median. */
-  const ratios = (gateway, bare) => {
-    const each = (results[gateway] ?? []).map(
+  const roundRatios = (gateway, bare) =>
+    (results[gateway] ?? []).map(
       (r, round) => r.tasksPerSec / (results[bare]?.[round]?.tasksPerSec ?? NaN),
     );
+  const ratios = (gateway, bare) => {
+    const each = roundRatios(gateway, bare);
     return `${median(each).toFixed(2)} (rounds: ${each.map((x) => x.toFixed(2)).join(', ')})`;
   };
   const notes = [
@@ -229,7 +236,13 @@ async function main() {
   if (process.env.BENCH_OUTPUT === 'json') {
     const caption = `${CONNECTIONS} connections, ${SECONDS} s per run, medians of ${ROUNDS} interleaved rounds.`;
     const tables = [{ caption, headers, rows }];
-    console.log(`BENCH_RESULT ${JSON.stringify({ tables, notes })}`);
+    // The figures other sections compare (gateway over bare, same job options).
+    const summary = {
+      singleRatio: median(roundRatios(0, 1)),
+      batchRatio: median(roundRatios(3, 4)),
+      singleCpuMicrosPerTask: med(0, 'cpuMicrosPerTask'),
+    };
+    console.log(`BENCH_RESULT ${JSON.stringify({ tables, notes, summary })}`);
   }
 }
 

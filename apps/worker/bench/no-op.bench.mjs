@@ -11,6 +11,7 @@ import { Queue, Worker } from 'bullmq';
 import { pino } from 'pino';
 import { TaskSpecSchema } from '@agentq/contracts';
 import { createRedis, deleteKeysByPrefix, taskJobOptions } from '@agentq/queue';
+import { startTracing } from '@agentq/telemetry';
 import { CancelListener } from '../dist/cancel-listener.js';
 import { benchPoolWorker } from './bench-pool-worker.mjs';
 
@@ -26,6 +27,8 @@ const CASES = [
   { concurrency: 100, jobs: 30000 },
 ].map((c) => ({ ...c, jobs: Math.max(100, Math.round(c.jobs * SCALE)) }));
 
+// As main.ts does: with OTEL_* set (the suite's tracing section), attempts are traced.
+const tracing = startTracing('agentq-worker-bench', process.env);
 const connection = createRedis(REDIS_URL, 'worker', 'bench-worker');
 
 // One key prefix for the whole run (each measurement empties it), and one cancel listener on
@@ -152,6 +155,7 @@ for (const { concurrency, jobs } of CASES) {
 await cancels.close();
 await cancelSubscriber.quit();
 await connection.quit();
+await tracing.shutdown();
 
 console.log('| concurrency | jobs | bare BullMQ jobs/s | agentq jobs/s | ratio | per-run ratios |');
 console.log('| ----------- | ---- | ----------------- | ------------ | ----- | -------------- |');
