@@ -135,7 +135,7 @@ export const TaskViewSchema = z.object({
   progress: z.unknown(),
   result: z.unknown(),
   error: TaskErrorSchema.nullable(),
-  /** Failed attempts so far; a run lost with its worker counts as one. */
+  /** Attempts that ended so far, a successful one included; a run lost with its worker counts as one. */
   attemptsMade: z.number().int().min(0),
   /** Times the task started, runs lost with their worker included. */
   runs: z.number().int().min(0),
