@@ -165,4 +165,7 @@ run('scaler', 'node', ['apps/scaler/dist/main.js'], {
 });
 say(`gateway on http://localhost:${gatewayPort}; Ctrl-C stops everything`);
 say(`console: http://localhost:${gatewayPort}/console`);
+say(
+  `command line (in another shell, with the key above): pnpm agentq run sim --input '{"steps":5}'`,
+);
 if (adminUi === 'true') say(`Bull Board: http://localhost:${gatewayPort}/admin/queues`);
