@@ -3,6 +3,7 @@ import { useResource } from '../../hooks/use-resource.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
 import { formatCount, formatDuration } from '../../format/format.js';
 import { HistoryCharts } from './history-charts.js';
+import { TableHead } from '../../components/table-head.js';
 
 /** How often the live counts are read again. */
 const POOLS_REFRESH_MS = 3_000;
@@ -31,19 +32,19 @@ export function OverviewPage() {
             {pools.error !== undefined && <ErrorState error={pools.error} />}
             <div className="table-scroll">
               <table className="pools">
-                <thead>
-                  <tr>
-                    <th scope="col">Pool</th>
-                    <th scope="col">Waiting</th>
-                    <th scope="col">Prioritized</th>
-                    <th scope="col">Delayed</th>
-                    <th scope="col">Active</th>
-                    <th scope="col">Failed</th>
-                    <th scope="col">Workers</th>
-                    <th scope="col">Slots</th>
-                    <th scope="col">Oldest wait</th>
-                  </tr>
-                </thead>
+                <TableHead
+                  columns={[
+                    'Pool',
+                    'Waiting',
+                    'Prioritized',
+                    'Delayed',
+                    'Active',
+                    'Failed',
+                    'Workers',
+                    'Slots',
+                    'Oldest wait',
+                  ]}
+                />
                 <tbody>
                   {pools.data.map((pool) => (
                     <tr key={pool.pool}>

@@ -8,6 +8,7 @@ import { useSession } from '../../session/session.js';
 import { ConfirmDialog } from './confirm-dialog.js';
 import { latestFencingToken, workerSeries } from './decision-series.js';
 import { PinDialog, type PinRequest } from './pin-dialog.js';
+import { TableHead } from '../../components/table-head.js';
 
 const STATUS_REFRESH_MS = 3_000;
 const DECISIONS_REFRESH_MS = 5_000;
@@ -80,19 +81,19 @@ export function ScalerPage() {
       ) : (
         <div className="table-scroll">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Pool</th>
-                <th scope="col">Current</th>
-                <th scope="col">Desired</th>
-                <th scope="col">Pinned</th>
-                <th scope="col">Backlog</th>
-                <th scope="col">Active</th>
-                <th scope="col">Oldest wait</th>
-                <th scope="col">Arrivals/s</th>
-                <th scope="col">Pin</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={[
+                'Pool',
+                'Current',
+                'Desired',
+                'Pinned',
+                'Backlog',
+                'Active',
+                'Oldest wait',
+                'Arrivals/s',
+                'Pin',
+              ]}
+            />
             <tbody>
               {pools.map(([name, view]) => (
                 <tr key={name} data-pool={name}>

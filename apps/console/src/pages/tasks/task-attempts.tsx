@@ -4,6 +4,7 @@ import { useResource } from '../../hooks/use-resource.js';
 import { ErrorState } from '../../components/states.js';
 import { durationBetween, formatDuration, formatTime } from '../../format/format.js';
 import { useSession } from '../../session/session.js';
+import { TableHead } from '../../components/table-head.js';
 
 /**
  * A task's runs. The task view tells the latest run (worker, start, end) and how many runs
@@ -31,16 +32,7 @@ export function TaskAttempts({ view }: { view: TaskView }) {
       </p>
       <div className="table-scroll">
         <table>
-          <thead>
-            <tr>
-              <th scope="col">Attempt</th>
-              <th scope="col">Worker</th>
-              <th scope="col">Started</th>
-              <th scope="col">Ended</th>
-              <th scope="col">Took</th>
-              <th scope="col">Error</th>
-            </tr>
-          </thead>
+          <TableHead columns={['Attempt', 'Worker', 'Started', 'Ended', 'Took', 'Error']} />
           <tbody>
             {(deadLetter.data?.attempts ?? []).map((attempt) => (
               <tr key={attempt.attempt}>

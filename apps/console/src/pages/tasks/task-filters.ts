@@ -1,5 +1,6 @@
 import type { PriorityLevel, TaskState, TaskView } from '@agentq/contracts';
 
+// Listed here, typed against the contracts: importing their runtime lists would bundle zod.
 export const TASK_STATE_OPTIONS = [
   'waiting',
   'delayed',

@@ -16,6 +16,7 @@ import {
   serverQuery,
   type TaskFilters,
 } from './task-filters.js';
+import { TableHead } from '../../components/table-head.js';
 
 const PAGE_SIZE = 50;
 
@@ -100,17 +101,9 @@ export function TaskListPage() {
       ) : (
         <div className="table-scroll">
           <table>
-            <thead>
-              <tr>
-                <th scope="col">Task</th>
-                <th scope="col">State</th>
-                <th scope="col">Agent</th>
-                <th scope="col">Pool</th>
-                <th scope="col">Priority</th>
-                <th scope="col">Created</th>
-                <th scope="col">Finished</th>
-              </tr>
-            </thead>
+            <TableHead
+              columns={['Task', 'State', 'Agent', 'Pool', 'Priority', 'Created', 'Finished']}
+            />
             <tbody>
               {tasks.map((task) => (
                 <tr key={task.id}>
