@@ -136,9 +136,13 @@ describe('the web console', () => {
     for (const step of ['plan', 'left', 'right', 'merge']) {
       await page.locator(`[data-step="${step}"][data-state="completed"]`).waitFor();
     }
+    // One edge per dependency: plan→left, plan→right, left→merge, right→merge.
+    await expect(page.locator('.graph-edge').count()).resolves.toBe(4);
     await page.locator('[data-step="plan"]').click();
     await page.getByRole('heading', { name: /Step plan/ }).waitFor();
-    await page.getByText('"parts": 2').waitFor();
+    // Its input as submitted, and its output (the sim agent adds the attempt).
+    await page.getByText('"attempt": 1').waitFor();
+    await expect(page.locator('pre.json', { hasText: '"parts": 2' }).count()).resolves.toBe(2);
     await shot(page, 'workflow');
   });
 
@@ -171,6 +175,16 @@ describe('the web console', () => {
     await page.locator('[data-testid="pinned-default"]', { hasText: '2' }).waitFor();
     await page.locator('.timeline .badge', { hasText: 'pinned' }).first().waitFor();
     await shot(page, 'scaler');
+  });
+
+  it("shows every tenant's finished tasks to an admin, and each provider's circuit", async () => {
+    // The tasks of the tests before finished: the workers count them per hour.
+    await nav(page, 'Tenants').click();
+    await page.getByRole('row', { name: /^default\b/ }).waitFor();
+    await expect(page.getByRole('columnheader', { name: 'Failure rate' }).count()).resolves.toBe(1);
+    await shot(page, 'tenants');
+    await nav(page, 'Providers').click();
+    await page.getByText('No LLM calls in this window').waitFor();
   });
 
   it('shows a read-only key the page saying it is not allowed', async () => {

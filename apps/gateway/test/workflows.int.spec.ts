@@ -115,7 +115,11 @@ describe('POST /v1/workflows', () => {
     expect(done.body.state).toBe('completed');
     expect(done.body.finishedAt).toEqual(expect.any(String));
     const merge = done.body.steps.find((s: { id: string }) => s.id === 'merge');
+    // Each step says what it waits for (the graph's edges), where it runs and its input.
     expect(merge).toMatchObject({
+      dependsOn: ['left', 'right'],
+      pool: 'default',
+      input: { value: [{ $ref: 'steps.left.output' }, { $ref: 'steps.right.output' }] },
       state: 'completed',
       attempts: 1,
       output: [['x', 'y'], 'R'],

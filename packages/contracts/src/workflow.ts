@@ -192,6 +192,11 @@ export type StepState = (typeof STEP_STATES)[number];
 export const StepViewSchema = z.object({
   id: z.string(),
   agent: z.string(),
+  /** The steps it waits for: the graph's edges. */
+  dependsOn: z.array(z.string()),
+  pool: z.string(),
+  /** Its input as submitted (`$ref`s unresolved). */
+  input: z.unknown(),
   state: z.enum(STEP_STATES),
   taskId: z.string().nullable(),
   attempts: z.number().int(),

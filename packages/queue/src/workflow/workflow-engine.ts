@@ -316,6 +316,9 @@ export class WorkflowEngine {
         return {
           id: stepId,
           agent: def.agent ?? '',
+          dependsOn: def.dependsOn ?? [],
+          pool: def.pool ?? DEFAULT_POOL,
+          input: def.input ?? null,
           state: record.state,
           taskId: record.taskId ?? null,
           attempts: record.attempts ?? 0,

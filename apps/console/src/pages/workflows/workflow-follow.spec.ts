@@ -5,6 +5,9 @@ import { applyWorkflowEvent, needsDetails } from './workflow-follow.js';
 const step = (id: string) => ({
   id,
   agent: 'echo',
+  dependsOn: [],
+  pool: 'default',
+  input: null,
   state: 'pending' as const,
   taskId: null,
   attempts: 0,

@@ -1,12 +1,6 @@
 import type { WorkflowStreamEvent } from '@agentq/client';
 import type { StepView, WorkflowView } from '@agentq/contracts';
 
-/**
- * A step as the graph draws it. `dependsOn` is read when the workflow view carries it: the
- * API's step view does not yet, and without it the graph shows the steps unconnected.
- */
-export type GraphStep = StepView & { dependsOn?: readonly string[] };
-
 /** The workflow after one event of its stream: a step's or the workflow's new state. */
 export function applyWorkflowEvent(view: WorkflowView, event: WorkflowStreamEvent): WorkflowView {
   if (event.event === 'workflow') {

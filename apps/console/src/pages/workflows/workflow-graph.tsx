@@ -1,9 +1,9 @@
+import type { StepView } from '@agentq/contracts';
 import { useMemo, type KeyboardEvent } from 'react';
 import { NODE_HEIGHT, NODE_WIDTH, layoutDag } from './dag-layout.js';
-import type { GraphStep } from './workflow-follow.js';
 
 interface WorkflowGraphProps {
-  steps: readonly GraphStep[];
+  steps: readonly StepView[];
   selected: string | undefined;
   onSelect: (stepId: string) => void;
 }
@@ -11,9 +11,9 @@ interface WorkflowGraphProps {
 /** The workflow's DAG in SVG: one box per step, colored by its state, a button each. */
 export function WorkflowGraph({ steps, selected, onSelect }: WorkflowGraphProps) {
   // The layout depends on the steps and their edges only, not on their states.
-  const shape = steps.map((s) => `${s.id}<${(s.dependsOn ?? []).join(',')}`).join(' ');
+  const shape = steps.map((s) => `${s.id}<${s.dependsOn.join(',')}`).join(' ');
   const layout = useMemo(
-    () => layoutDag(steps.map((s) => ({ id: s.id, dependsOn: s.dependsOn ?? [] }))),
+    () => layoutDag(steps.map((s) => ({ id: s.id, dependsOn: s.dependsOn }))),
     // eslint-disable-next-line react-hooks/exhaustive-deps -- `shape` stands for the steps' edges
     [shape],
   );

@@ -6,7 +6,6 @@ import { durationBetween, formatDuration, formatJson, formatTime } from '../../f
 import { Link } from '../../routing/router.js';
 import { useSession } from '../../session/session.js';
 import { useFollowedWorkflow } from './use-followed-workflow.js';
-import type { GraphStep } from './workflow-follow.js';
 import { WorkflowGraph } from './workflow-graph.js';
 
 export function WorkflowPage({ id }: { id: string }) {
@@ -28,7 +27,7 @@ export function WorkflowPage({ id }: { id: string }) {
     );
   }
   const { view } = workflow;
-  const steps: GraphStep[] = view.steps;
+  const steps = view.steps;
   const step = steps.find((s) => s.id === selected);
   const cancel = () =>
     action.run(async () => {
@@ -70,7 +69,11 @@ export function WorkflowPage({ id }: { id: string }) {
           </h2>
           <dl className="facts">
             <dt>Agent</dt>
-            <dd>{step.agent}</dd>
+            <dd>
+              {step.agent} in pool {step.pool}
+            </dd>
+            <dt>After</dt>
+            <dd>{step.dependsOn.length === 0 ? '—' : step.dependsOn.join(', ')}</dd>
             <dt>Task</dt>
             <dd>
               {step.taskId ? (
@@ -88,6 +91,8 @@ export function WorkflowPage({ id }: { id: string }) {
             <dt>Took</dt>
             <dd>{formatDurationOrDash(durationBetween(step.startedAt, step.finishedAt))}</dd>
           </dl>
+          <h3>Input</h3>
+          <pre className="json">{formatJson(step.input)}</pre>
           <h3>Output</h3>
           <pre className="json">{formatJson(step.output)}</pre>
           {step.error && (
