@@ -181,6 +181,27 @@ function listRoutes(tree: string): { method: string; path: string }[] {
   return routes;
 }
 
+describe('GET /v1/me', () => {
+  const gateway = useGateway({}, { keys });
+
+  it("answers any key's tenant and scopes, and 401 without one", async () => {
+    const onlyRead = await gateway.requestWith(
+      gateway.keys['only tasks:read'] ?? '',
+      'GET',
+      '/v1/me',
+    );
+    expect(onlyRead.status).toBe(200);
+    expect(onlyRead.body).toEqual({
+      keyId: expect.any(String),
+      tenant: 'default',
+      scopes: ['tasks:read'],
+    });
+    const other = await gateway.requestWith(gateway.keys.other ?? '', 'GET', '/v1/me');
+    expect(other.body).toMatchObject({ tenant: 'other', scopes: [...SCOPES] });
+    expectError(await gateway.requestWith(null, 'GET', '/v1/me'), 401, 'UNAUTHENTICATED');
+  });
+});
+
 describe('tenant isolation', () => {
   const gateway = useGateway({}, { keys });
   const asOther = (method: string, path: string, body?: unknown) =>

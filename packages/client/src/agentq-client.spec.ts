@@ -322,7 +322,7 @@ describe(AgentqClient.name, () => {
       ]);
     });
 
-    it('reads pool history, tenants, providers and usage with their query', async () => {
+    it('reads pool history, tenants, providers, usage and the key with their query', async () => {
       const { client, requests } = await clientFor((_, res) => sendJson(res, 200, {}));
 
       await client.pools.history({ minutes: 15 });
@@ -331,6 +331,7 @@ describe(AgentqClient.name, () => {
       await client.activity.providers();
       await client.activity.usage('acme');
       await client.activity.usage();
+      await client.me();
 
       expect(requests.map((request) => request.url)).toEqual([
         '/v1/pools/history?minutes=15',
@@ -339,6 +340,7 @@ describe(AgentqClient.name, () => {
         '/v1/providers',
         '/v1/usage?tenant=acme',
         '/v1/usage',
+        '/v1/me',
       ]);
     });
 

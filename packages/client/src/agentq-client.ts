@@ -1,4 +1,6 @@
+import type { KeyView } from '@agentq/contracts';
 import { ActivityApi } from './activity-api.js';
+import type { CallOptions } from './call-options.js';
 import { DeadLettersApi } from './dead-letters-api.js';
 import { HttpTransport } from './http-transport.js';
 import { PoolsApi } from './pools-api.js';
@@ -29,6 +31,7 @@ export class AgentqClient {
   readonly pools: PoolsApi;
   readonly scaler: ScalerApi;
   readonly activity: ActivityApi;
+  private readonly http: HttpTransport;
 
   constructor(options: AgentqClientOptions) {
     const http = new HttpTransport({
@@ -44,5 +47,11 @@ export class AgentqClient {
     this.pools = new PoolsApi(http);
     this.scaler = new ScalerApi(http);
     this.activity = new ActivityApi(http);
+    this.http = http;
+  }
+
+  /** The key's tenant and scopes (`GET /v1/me`): what it may do. */
+  me(options: CallOptions = {}): Promise<KeyView> {
+    return this.http.get('/v1/me', options);
   }
 }

@@ -11,6 +11,7 @@ import {
   DeadLetterRedrivenSchema,
   DeadLetterViewSchema,
   ErrorBodySchema,
+  KeyViewSchema,
   PoolHistoryQuerySchema,
   PoolHistoryViewSchema,
   PoolStatsSchema,
@@ -463,6 +464,12 @@ export function openApiDocument(): Record<string, unknown> {
             '200': { description: 'The providers', ...json(ProvidersViewSchema) },
             '400': error('Invalid hours'),
           },
+        },
+      },
+      '/v1/me': {
+        get: {
+          summary: "The presented key's tenant and scopes (any valid key)",
+          responses: { '200': { description: 'The key', ...json(KeyViewSchema) } },
         },
       },
       '/v1/usage': {
