@@ -82,7 +82,7 @@ export function App() {
   }, [start, signOut]);
 
   const session = useMemo<Session | null>(
-    () => signedIn && { api: signedIn.api, isAdmin: signedIn.isAdmin, signOut },
+    () => signedIn && { client: signedIn.client, isAdmin: signedIn.isAdmin, signOut },
     [signedIn, signOut],
   );
 

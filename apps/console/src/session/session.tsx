@@ -1,9 +1,9 @@
 import { createContext, useContext, type ReactNode } from 'react';
-import type { ConsoleApi } from '../api/console-api.js';
+import type { AgentqClient } from '@agentq/client';
 
-/** The signed-in user: the API to call with their key, and what the key may do. */
+/** The signed-in user: the client calling the API with their key, and what the key may do. */
 export interface Session {
-  api: ConsoleApi;
+  client: AgentqClient;
   /** Whether the key has the `admin` scope (the operator pages). */
   isAdmin: boolean;
   /** Back to the sign-in page, with a message saying why (a 401, or signing out). */

@@ -1,23 +1,14 @@
-import { AgentqError } from '@agentq/client';
-import { ConsoleApi } from '../api/console-api.js';
+import type { AgentqClient } from '@agentq/client';
+import { consoleClient } from '../api/console-client.js';
 
 export interface SignedIn {
-  api: ConsoleApi;
+  client: AgentqClient;
   isAdmin: boolean;
 }
 
-/**
- * Checks a key against the API: it must read the tenant's pools (`tasks:read`). Whether it is
- * an admin key is told by the scaler's status route, which checks the `admin` scope before
- * anything else: 403 means no, any other answer (a 503 without a scaler too) means yes. The
- * API has no route naming a key's scopes.
- */
+/** Checks a key against the API (`GET /v1/me`), which also names its scopes. */
 export async function signIn(apiKey: string): Promise<SignedIn> {
-  const api = new ConsoleApi(apiKey);
-  await api.client.pools.list();
-  const isAdmin = await api.scalerStatus().then(
-    () => true,
-    (error: unknown) => !(error instanceof AgentqError && error.status === 403),
-  );
-  return { api, isAdmin };
+  const client = consoleClient(apiKey);
+  const { scopes } = await client.me();
+  return { client, isAdmin: scopes.includes('admin') };
 }

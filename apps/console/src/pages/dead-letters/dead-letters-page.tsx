@@ -12,14 +12,14 @@ import { redriveSummary } from './redrive-summary.js';
 const PAGE_SIZE = 50;
 
 export function DeadLettersPage() {
-  const { api } = useSession();
+  const { client } = useSession();
   const [pool, setPool] = useState('');
   const [selected, setSelected] = useState<ReadonlySet<string>>(new Set());
-  const pools = useResource('pools', (signal) => api.client.pools.list({ signal }));
+  const pools = useResource('pools', (signal) => client.pools.list({ signal }));
   const list = usePagedList(
     pool,
     (signal) =>
-      api.client.deadLetters.listPages(
+      client.deadLetters.listPages(
         { limit: PAGE_SIZE, ...(pool === '' ? {} : { pool }) },
         { signal },
       ),
@@ -34,7 +34,7 @@ export function DeadLettersPage() {
   };
   const redrive = (request: { ids: string[] } | { pool: string }) =>
     action.run(async () => {
-      const answer = await api.client.deadLetters.redrive(request);
+      const answer = await client.deadLetters.redrive(request);
       setSelected(new Set());
       list.reload();
       return redriveSummary(answer);

@@ -12,10 +12,10 @@ const HISTORY_REFRESH_MS = 15_000;
 
 /** The last hour of one pool: throughput and submit→start latency, per minute. */
 export function HistoryCharts() {
-  const { api } = useSession();
+  const { client } = useSession();
   const history = useResource(
     'history',
-    (signal) => api.poolHistory(HISTORY_MINUTES, signal),
+    (signal) => client.pools.history({ minutes: HISTORY_MINUTES }, { signal }),
     HISTORY_REFRESH_MS,
   );
   const [chosen, setChosen] = useState<string | undefined>();

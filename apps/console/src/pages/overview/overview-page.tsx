@@ -9,12 +9,8 @@ import { TableHead } from '../../components/table-head.js';
 const POOLS_REFRESH_MS = 3_000;
 
 export function OverviewPage() {
-  const { api } = useSession();
-  const pools = useResource(
-    'pools',
-    (signal) => api.client.pools.list({ signal }),
-    POOLS_REFRESH_MS,
-  );
+  const { client } = useSession();
+  const pools = useResource('pools', (signal) => client.pools.list({ signal }), POOLS_REFRESH_MS);
 
   return (
     <>

@@ -18,11 +18,11 @@ const PROVIDERS_REFRESH_MS = 10_000;
  * tenant's with an admin key, the key's own tenant's otherwise.
  */
 export function ProvidersPage() {
-  const { api, isAdmin } = useSession();
+  const { client, isAdmin } = useSession();
   const [hours, setHours] = useState(24);
   const providers = useResource(
     `providers-${hours}`,
-    (signal) => api.client.activity.providers({ hours }, { signal }),
+    (signal) => client.activity.providers({ hours }, { signal }),
     PROVIDERS_REFRESH_MS,
   );
   return (

@@ -18,10 +18,10 @@ type Dialog = { kind: 'pin'; pool: string; current: number } | { kind: 'unpin'; 
 
 /** The scaler, for admin keys: per pool desired vs current workers, decisions and pins. */
 export function ScalerPage() {
-  const { api } = useSession();
+  const { client } = useSession();
   const status = useResource(
     'scaler-status',
-    (signal) => api.scalerStatus(signal),
+    (signal) => client.scaler.status({ signal }),
     STATUS_REFRESH_MS,
   );
   const [pool, setPool] = useState<string>();
@@ -48,7 +48,7 @@ export function ScalerPage() {
     setDialog(undefined);
     action.run(async () => {
       const { pool: name, ...body } = request;
-      const answer = await api.pin(name, body);
+      const answer = await client.scaler.pin(name, body);
       status.reload();
       return `Pinned ${answer.pool} to ${answer.replicas ?? request.replicas} workers${
         answer.ttlSeconds ? ` for ${answer.ttlSeconds} s` : ''
@@ -58,7 +58,7 @@ export function ScalerPage() {
   const unpin = (name: string) => {
     setDialog(undefined);
     action.run(async () => {
-      await api.unpin(name);
+      await client.scaler.unpin(name);
       status.reload();
       return `Pin of ${name} cleared: the policy decides again.`;
     });
@@ -161,10 +161,10 @@ interface DecisionsProps {
 
 /** A pool's decisions that changed a count: as a chart over time and as a timeline. */
 function Decisions({ pool, pools, onPool }: DecisionsProps) {
-  const { api } = useSession();
+  const { client } = useSession();
   const decisions = useResource(
     `decisions:${pool}`,
-    (signal) => api.scalerDecisions({ pool, limit: DECISIONS_SHOWN }, signal),
+    (signal) => client.scaler.decisions({ pool, limit: DECISIONS_SHOWN }, { signal }),
     DECISIONS_REFRESH_MS,
   );
   let body;

@@ -12,12 +12,12 @@ import { TableHead } from '../../components/table-head.js';
  * the task's dead letter once it failed for good.
  */
 export function TaskAttempts({ view }: { view: TaskView }) {
-  const { api } = useSession();
+  const { client } = useSession();
   const failedForGood = view.state === 'failed';
   const deadLetter = useResource(
     `dead-letter:${view.id}:${view.state}:${view.attemptsMade}`,
     (signal) =>
-      failedForGood ? api.client.deadLetters.get(view.id, { signal }) : Promise.resolve(null),
+      failedForGood ? client.deadLetters.get(view.id, { signal }) : Promise.resolve(null),
   );
   const took = durationBetween(view.startedAt, view.finishedAt);
   const missing =

@@ -21,14 +21,14 @@ import { TableHead } from '../../components/table-head.js';
 const PAGE_SIZE = 50;
 
 export function TaskListPage() {
-  const { api } = useSession();
+  const { client } = useSession();
   const [draft, setDraft] = useState<TaskFilters>(NO_FILTERS);
   const [filters, setFilters] = useState<TaskFilters>(NO_FILTERS);
-  const pools = useResource('pools', (signal) => api.client.pools.list({ signal }));
+  const pools = useResource('pools', (signal) => client.pools.list({ signal }));
   const query = serverQuery(filters);
   const list = usePagedList(
     JSON.stringify(query),
-    (signal) => api.client.tasks.listPages({ ...query, limit: PAGE_SIZE }, { signal }),
+    (signal) => client.tasks.listPages({ ...query, limit: PAGE_SIZE }, { signal }),
     (page: TaskListPageData) => ({ items: page.tasks, more: page.nextCursor !== null }),
   );
   const tasks = list.items.filter((task) => matchesPriority(task, filters));

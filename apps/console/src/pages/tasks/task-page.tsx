@@ -10,7 +10,7 @@ import { taskActions } from './task-follow.js';
 import { useFollowedTask } from './use-followed-task.js';
 
 export function TaskPage({ id }: { id: string }) {
-  const { api } = useSession();
+  const { client } = useSession();
   const task = useFollowedTask(id);
   const action = useAction();
   const logEnd = useRef<HTMLLIElement>(null);
@@ -36,12 +36,12 @@ export function TaskPage({ id }: { id: string }) {
 
   const cancel = () =>
     action.run(async () => {
-      const answer = await api.client.tasks.cancel(id);
+      const answer = await client.tasks.cancel(id);
       return `Cancel asked: the task is ${answer.state}.`;
     });
   const retry = () =>
     action.run(async () => {
-      await api.client.tasks.retry(id);
+      await client.tasks.retry(id);
       task.refollow();
       return 'The task runs again.';
     });

@@ -12,7 +12,7 @@ export function useFollowedTask(id: string): FollowedTask & {
   error: unknown;
   refollow: () => void;
 } {
-  const { api, signOut } = useSession();
+  const { client, signOut } = useSession();
   const [task, setTask] = useState<FollowedTask>(NOT_YET_FOLLOWED);
   const [error, setError] = useState<unknown>();
   const [generation, setGeneration] = useState(0);
@@ -23,7 +23,7 @@ export function useFollowedTask(id: string): FollowedTask & {
     setError(undefined);
     const follow = async () => {
       try {
-        for await (const event of api.client.tasks.events(id, { signal: controller.signal })) {
+        for await (const event of client.tasks.events(id, { signal: controller.signal })) {
           setTask((current) => applyTaskEvent(current, event));
         }
       } catch (failure) {
@@ -34,7 +34,7 @@ export function useFollowedTask(id: string): FollowedTask & {
     };
     void follow();
     return () => controller.abort();
-  }, [api, id, generation, signOut]);
+  }, [client, id, generation, signOut]);
 
   const refollow = useCallback(() => setGeneration((n) => n + 1), []);
   return { ...task, error, refollow };

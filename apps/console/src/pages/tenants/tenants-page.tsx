@@ -14,11 +14,11 @@ const TENANTS_REFRESH_MS = 60_000;
 
 /** Every tenant's finished tasks, failures, tokens and cost (admin keys). */
 export function TenantsPage() {
-  const { api } = useSession();
+  const { client } = useSession();
   const [hours, setHours] = useState(24);
   const tenants = useResource(
     `tenants-${hours}`,
-    (signal) => api.client.activity.tenants({ hours }, { signal }),
+    (signal) => client.activity.tenants({ hours }, { signal }),
     TENANTS_REFRESH_MS,
   );
 

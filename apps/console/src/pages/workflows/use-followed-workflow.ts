@@ -14,7 +14,7 @@ export function useFollowedWorkflow(id: string): {
   live: boolean;
   reload: () => void;
 } {
-  const { api, signOut } = useSession();
+  const { client, signOut } = useSession();
   const [view, setView] = useState<WorkflowView>();
   const [error, setError] = useState<unknown>();
   const [live, setLive] = useState(false);
@@ -26,11 +26,11 @@ export function useFollowedWorkflow(id: string): {
     setError(undefined);
     const follow = async () => {
       try {
-        setView(await api.client.workflows.get(id, { signal }));
+        setView(await client.workflows.get(id, { signal }));
         setLive(true);
-        for await (const event of api.client.workflows.events(id, { signal })) {
+        for await (const event of client.workflows.events(id, { signal })) {
           setView((current) => current && applyWorkflowEvent(current, event));
-          if (needsDetails(event)) setView(await api.client.workflows.get(id, { signal }));
+          if (needsDetails(event)) setView(await client.workflows.get(id, { signal }));
         }
       } catch (failure) {
         if (signal.aborted) return;
@@ -41,7 +41,7 @@ export function useFollowedWorkflow(id: string): {
     };
     void follow();
     return () => controller.abort();
-  }, [api, id, generation, signOut]);
+  }, [client, id, generation, signOut]);
 
   const reload = useCallback(() => setGeneration((n) => n + 1), []);
   return { view, error, live, reload };

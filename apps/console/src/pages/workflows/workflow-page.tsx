@@ -9,7 +9,7 @@ import { useFollowedWorkflow } from './use-followed-workflow.js';
 import { WorkflowGraph } from './workflow-graph.js';
 
 export function WorkflowPage({ id }: { id: string }) {
-  const { api } = useSession();
+  const { client } = useSession();
   const workflow = useFollowedWorkflow(id);
   const [selected, setSelected] = useState<string>();
   const action = useAction();
@@ -31,7 +31,7 @@ export function WorkflowPage({ id }: { id: string }) {
   const step = steps.find((s) => s.id === selected);
   const cancel = () =>
     action.run(async () => {
-      await api.client.workflows.cancel(id);
+      await client.workflows.cancel(id);
       return 'Cancel asked: pending steps are cancelled, running ones aborted.';
     });
 
