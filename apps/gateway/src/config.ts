@@ -94,6 +94,10 @@ export const envShape = {
   AGENTQ_GATEWAY_SHUTDOWN_DELAY_MS: z.coerce.number().int().min(0).max(60_000).default(0),
   AGENTQ_SCALER_URL: z.url({ protocol: /^https?$/ }).optional(),
   AGENTQ_GATEWAY_CONSOLE_DIR: z.string().min(1).optional(),
+  AGENTQ_GATEWAY_TRACE_URL: z
+    .url({ protocol: /^https?$/ })
+    .refine((url) => url.includes('{traceId}'), 'must contain {traceId}')
+    .optional(),
 };
 
 /** What each variable means (docs/configuration.md is generated from it). */
@@ -144,6 +148,8 @@ export const envDocs = {
     'on SIGTERM, how long to keep serving with `/ready` at 503 before closing, so load balancers stop routing first (Kubernetes: 5000)',
   AGENTQ_GATEWAY_CONSOLE_DIR:
     'folder of the built web console served at `/console`; unset: apps/console/dist of this checkout (the image sets its own)',
+  AGENTQ_GATEWAY_TRACE_URL:
+    "where a trace is shown, with `{traceId}` for its id (Jaeger: `http://jaeger:16686/trace/{traceId}`): the console's task page links there",
   AGENTQ_SCALER_URL:
     "the scaler's HTTP API (its `AGENTQ_SCALER_HTTP_PORT`), which `/v1/scaler/...` forwards to for admin keys; unset: those routes answer 503 `SCALER_UNAVAILABLE`",
   AGENTQ_REDIS_ACK_REPLICAS:
@@ -211,6 +217,7 @@ export const configSchema = z
     shutdownDelayMs: env.AGENTQ_GATEWAY_SHUTDOWN_DELAY_MS,
     scalerUrl: env.AGENTQ_SCALER_URL,
     consoleDir: env.AGENTQ_GATEWAY_CONSOLE_DIR ?? REPO_CONSOLE_DIR,
+    traceUrl: env.AGENTQ_GATEWAY_TRACE_URL,
     ackReplicas: {
       count: env.AGENTQ_REDIS_ACK_REPLICAS,
       timeoutMs: env.AGENTQ_REDIS_ACK_TIMEOUT_MS,

@@ -59,7 +59,9 @@ export async function createGateway(deps: GatewayDeps): Promise<NestFastifyAppli
   recordHttpMetrics(fastify, metrics);
   closeConnectionsWhenClosing(fastify, app.get(TaskEvents));
   await registerSecurityHeaders(app, deps.config.corsOrigins);
-  await serveConsole(fastify, deps.config.consoleDir);
+  await serveConsole(fastify, deps.config.consoleDir, {
+    traceUrl: deps.config.traceUrl ?? null,
+  });
   if (deps.config.adminUi) {
     // Loaded only when enabled: Bull Board brings a UI bundle and its own Fastify plugins.
     const { mountBullBoard } = await import('./admin/bull-board.js');

@@ -18,10 +18,12 @@ afterEach(async () => {
 });
 afterAll(() => rmSync(dist, { recursive: true, force: true }));
 
+const TRACE_URL = 'http://jaeger:16686/trace/{traceId}';
+
 async function gatewayWith(distDir: string) {
   const fastify = Fastify();
   running.push(fastify);
-  await serveConsole(fastify, distDir);
+  await serveConsole(fastify, distDir, { traceUrl: TRACE_URL });
   fastify.get('/v1/pools', () => Promise.resolve({ pools: [] }));
   const url = await fastify.listen({ host: '127.0.0.1', port: 0 });
   const get = (route: string) => fetch(`${url}${route}`);
@@ -49,6 +51,13 @@ describe(serveConsole.name, () => {
     expect(asset.headers.get('cache-control')).toContain('immutable');
     expect((await get('/console/assets/gone.js')).status).toBe(404);
     expect((await get('/console/assets/..%2F..%2Fpackage.json')).status).not.toBe(200);
+  });
+
+  it("tells the page the deployment's settings", async () => {
+    const { get } = await gatewayWith(dist);
+    const answer = await get('/console/settings.json');
+    expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await answer.json()).toEqual({ traceUrl: TRACE_URL });
   });
 
   it('leaves the API alone', async () => {

@@ -5,6 +5,12 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { ASSET_CACHE, CONSOLE_CSP, PAGE_CACHE } from './console-headers.js';
 
 export const CONSOLE_PATH = '/console';
+
+/** The deployment's settings the console shows (`GET /console/settings.json`). */
+export interface ConsoleSettings {
+  /** Where a trace is shown, `{traceId}` standing for its id; null: no link. */
+  traceUrl: string | null;
+}
 const ASSETS = 'assets/';
 
 /**
@@ -14,7 +20,11 @@ const ASSETS = 'assets/';
  * headers on /v1 do not change. Without a build in `distDir`, /console answers a page
  * saying so.
  */
-export async function serveConsole(fastify: FastifyInstance, distDir: string): Promise<void> {
+export async function serveConsole(
+  fastify: FastifyInstance,
+  distDir: string,
+  settings: ConsoleSettings,
+): Promise<void> {
   const built = existsSync(path.join(distDir, 'index.html'));
   await fastify.register(async (scope) => {
     scope.addHook('onSend', async (_request, reply) => {
@@ -31,6 +41,10 @@ export async function serveConsole(fastify: FastifyInstance, distDir: string): P
     const page = (_: unknown, reply: FastifyReply) =>
       reply.header('cache-control', PAGE_CACHE).sendFile('index.html');
     scope.get(CONSOLE_PATH, page);
+    // What the page needs from the deployment, read once at its start; nothing secret.
+    scope.get(`${CONSOLE_PATH}/settings.json`, (_request, reply) =>
+      reply.header('cache-control', PAGE_CACHE).send(settings),
+    );
     scope.get<{ Params: { '*': string } }>(`${CONSOLE_PATH}/*`, (request, reply) => {
       const file = request.params['*'];
       if (!file.startsWith(ASSETS)) return page(request, reply);

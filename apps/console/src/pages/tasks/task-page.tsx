@@ -1,4 +1,5 @@
 import { useEffect, useRef } from 'react';
+import { traceLink, useConsoleSettings } from '../../api/console-settings.js';
 import { ActionOutcome, useAction } from '../../components/action.js';
 import { StateBadge } from '../../components/state-badge.js';
 import { ErrorState, Loading } from '../../components/states.js';
@@ -83,6 +84,14 @@ export function TaskPage({ id }: { id: string }) {
         <dd>{formatTime(view.startedAt)}</dd>
         <dt>Finished</dt>
         <dd>{formatTime(view.finishedAt)}</dd>
+        {view.traceId !== undefined && (
+          <>
+            <dt>Trace</dt>
+            <dd>
+              <TraceId traceId={view.traceId} />
+            </dd>
+          </>
+        )}
       </dl>
       <section aria-labelledby="log-title">
         <h2 id="log-title">Log</h2>
@@ -114,5 +123,16 @@ export function TaskPage({ id }: { id: string }) {
       )}
       <TaskAttempts view={view} />
     </>
+  );
+}
+
+/** The task's trace id, a link to the trace where the deployment names a trace viewer. */
+function TraceId({ traceId }: { traceId: string }) {
+  const href = traceLink(useConsoleSettings(), traceId);
+  if (href === undefined) return <span className="mono">{traceId}</span>;
+  return (
+    <a className="mono" href={href} target="_blank" rel="noreferrer">
+      {traceId}
+    </a>
   );
 }
