@@ -147,13 +147,15 @@ describe(runCli.name, () => {
       'completed',
       '--agent',
       'echo',
+      '--priority',
+      'high',
       '--limit',
       '5',
     );
 
     expect(code).toBe(0);
     expect(gateway.requests.map((request) => request.url)).toEqual([
-      '/v1/tasks?state=completed&agent=echo&limit=5',
+      '/v1/tasks?state=completed&agent=echo&priority=high&limit=5',
     ]);
     const [head, row] = out.trimEnd().split('\n');
     expect(head?.split(/ {2,}/)).toEqual([

@@ -13,7 +13,7 @@ describe('GET /v1/tasks', () => {
       { agent: 'echo', input: 0 },
       { agent: 'sim', input: {}, pool: 'large' },
       { agent: 'echo', input: 2, delayMs: 60_000 },
-      { agent: 'echo', input: 3 },
+      { agent: 'echo', input: 3, priority: 'high' },
       { agent: 'sim', input: {} },
     ]) {
       ids.push((await gateway.request('POST', '/v1/tasks', spec)).body.id);
@@ -40,18 +40,21 @@ describe('GET /v1/tasks', () => {
     expect(seen).toEqual([...ids].reverse());
   });
 
-  it('filters by state, pool and agent', async () => {
+  it('filters by state, pool, agent and priority', async () => {
     const ofPage = async (query: string) =>
       ((await get(`/v1/tasks?${query}`)).body.tasks as { id: string }[]).map((t) => t.id);
     expect(await ofPage('state=delayed')).toEqual([ids[2]]);
     expect(await ofPage('pool=large')).toEqual([ids[1]]);
     expect(await ofPage('agent=sim')).toEqual([ids[4], ids[1]]);
     expect(await ofPage('agent=sim&pool=default')).toEqual([ids[4]]);
+    expect(await ofPage('priority=high')).toEqual([ids[3]]);
+    expect(await ofPage('priority=low')).toEqual([]);
   });
 
   it('answers 400 for a bad cursor or filter', async () => {
     expect((await get('/v1/tasks?cursor=garbage')).status).toBe(400);
     expect((await get('/v1/tasks?state=sleeping')).status).toBe(400);
+    expect((await get('/v1/tasks?priority=urgent')).status).toBe(400);
     expect((await get('/v1/tasks?limit=0')).status).toBe(400);
   });
 });

@@ -7,6 +7,7 @@ import {
   TaskViewSchema,
 } from './task.js';
 import { PoolNameSchema } from './pool.js';
+import { PriorityLevelSchema } from './priority.js';
 
 /** Bounds of the HTTP API. */
 export const ApiLimits = {
@@ -43,6 +44,7 @@ export const TaskListQuerySchema = z.object({
   state: TaskStateSchema.optional(),
   pool: PoolNameSchema.optional(),
   agent: AgentNameSchema.optional(),
+  priority: PriorityLevelSchema.optional(),
   limit: ListLimitSchema,
   cursor: z.string().min(1).max(200).optional(),
 });

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import type { TaskView } from '@agentq/client';
-import { TASK_STATES } from '@agentq/contracts';
+import { PRIORITY_LEVELS, TASK_STATES } from '@agentq/contracts';
 import type { CliRuntime } from '../cli-runtime.js';
 import { ExitCode } from '../exit-code.js';
 import { TASK_TABLE_HEAD, taskFields, taskRow } from '../format/task-format.js';
@@ -11,6 +11,7 @@ interface ListFlags {
   state?: TaskView['state'];
   pool?: string;
   agent?: string;
+  priority?: TaskView['priority'];
   limit: number;
 }
 
@@ -35,6 +36,9 @@ export function registerTaskCommands(program: Command, runtime: CliRuntime): voi
     .addOption(new Option('--state <state>', 'only tasks in this state').choices(TASK_STATES))
     .option('--pool <pool>', 'only tasks of this pool')
     .option('--agent <agent>', 'only tasks of this agent')
+    .addOption(
+      new Option('--priority <level>', 'only tasks of this priority').choices(PRIORITY_LEVELS),
+    )
     .option('--limit <n>', 'at most this many', integerArgument, 20)
     .action(
       runtime.action(async (context, flags: ListFlags) => {
@@ -44,6 +48,7 @@ export function registerTaskCommands(program: Command, runtime: CliRuntime): voi
           state: flags.state,
           pool: flags.pool,
           agent: flags.agent,
+          priority: flags.priority,
           limit: Math.min(flags.limit, 200),
         };
         for await (const task of client.tasks.list(filter)) {

@@ -147,6 +147,7 @@ export function openApiDocument(): Record<string, unknown> {
             state: 'only tasks in this state',
             pool: 'only this pool',
             agent: 'only this agent',
+            priority: 'only this priority',
             limit: 'page size',
             cursor: 'nextCursor of the previous page',
           }),

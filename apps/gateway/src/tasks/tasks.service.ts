@@ -171,6 +171,7 @@ export class TasksService {
         if (!view) continue;
         if (query.state !== undefined && view.state !== query.state) continue;
         if (query.agent !== undefined && view.agent !== query.agent) continue;
+        if (query.priority !== undefined && view.priority !== query.priority) continue;
         tasks.push(view);
       }
     } while (tasks.length < query.limit && cursor !== null && scanned < LIST_SCAN_BUDGET);

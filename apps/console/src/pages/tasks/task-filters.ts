@@ -1,4 +1,4 @@
-import type { PriorityLevel, TaskState, TaskView } from '@agentq/contracts';
+import type { PriorityLevel, TaskState } from '@agentq/contracts';
 
 // Listed here, typed against the contracts: importing their runtime lists would bundle zod.
 export const TASK_STATE_OPTIONS = [
@@ -26,20 +26,17 @@ export interface TaskFilters {
 
 export const NO_FILTERS: TaskFilters = { state: '', pool: '', agent: '', priority: '' };
 
-/** The filters `GET /v1/tasks` applies itself (state, pool, agent); empty ones left out. */
+/** The filters for `GET /v1/tasks`; empty ones left out. */
 export function serverQuery(filters: TaskFilters): {
   state?: TaskState;
   pool?: string;
   agent?: string;
+  priority?: PriorityLevel;
 } {
   return {
     ...(filters.state === '' ? {} : { state: filters.state }),
     ...(filters.pool === '' ? {} : { pool: filters.pool }),
     ...(filters.agent.trim() === '' ? {} : { agent: filters.agent.trim() }),
+    ...(filters.priority === '' ? {} : { priority: filters.priority }),
   };
-}
-
-/** The priority filter, applied to the tasks listed: the list route takes none. */
-export function matchesPriority(task: TaskView, filters: TaskFilters): boolean {
-  return filters.priority === '' || task.priority === filters.priority;
 }

@@ -12,7 +12,6 @@ import {
   NO_FILTERS,
   PRIORITY_OPTIONS,
   TASK_STATE_OPTIONS,
-  matchesPriority,
   serverQuery,
   type TaskFilters,
 } from './task-filters.js';
@@ -31,7 +30,7 @@ export function TaskListPage() {
     (signal) => client.tasks.listPages({ ...query, limit: PAGE_SIZE }, { signal }),
     (page: TaskListPageData) => ({ items: page.tasks, more: page.nextCursor !== null }),
   );
-  const tasks = list.items.filter((task) => matchesPriority(task, filters));
+  const tasks = list.items;
 
   const apply = (event: FormEvent) => {
     event.preventDefault();
