@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import path from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
+import { launchChromium } from '../helpers/browser.js';
 import { AppProcess, ROOT } from '../helpers/app-process.js';
 import { TEST_KEY, gatewayKeyEnv, makeApiKey } from '../helpers/api-keys.js';
 import { http } from '../helpers/http.js';
@@ -21,9 +21,6 @@ let page: Page;
 let base: string;
 
 beforeAll(async () => {
-  const executablePath = execFileSync(path.join(ROOT, 'scripts', 'chromium.sh'), {
-    encoding: 'utf8',
-  }).trim();
   const scalerPort = await freePort();
   const scaler = AppProcess.app('scaler', {
     AGENTQ_PREFIX: prefix,
@@ -45,7 +42,7 @@ beforeAll(async () => {
     }),
     startWorker({ AGENTQ_PREFIX: prefix, AGENTQ_CONCURRENCY: '8' }),
     scaler.waitFor((line) => line.app === 'scaler' && line.msg === 'ready', 'scaler ready'),
-    launchBrowser(executablePath),
+    launchChromium().then((launched) => (browser = launched)),
   ]);
   running.push(gateway.app, worker);
   base = gateway.url;
@@ -57,22 +54,6 @@ afterAll(async () => {
   await Promise.all(running.splice(0).map((app) => app.stop()));
   await deletePrefix(prefix);
 });
-
-async function launchBrowser(executablePath: string): Promise<void> {
-  browser = await chromium.launch({
-    executablePath,
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-}
 
 async function submitTask(spec: Record<string, unknown>): Promise<string> {
   const answer = await http('POST', `${base}/v1/tasks`, spec);

@@ -1,7 +1,11 @@
-import { AppProcess } from '../helpers/app-process.js';
+import { fakeCompletion, startFakeOpenAi, type FakeOpenAi } from '@agentq/agents';
+import path from 'node:path';
+import { AppProcess, ROOT } from '../helpers/app-process.js';
+import { launchChromium } from '../helpers/browser.js';
 import { gatewayFetch, http } from '../helpers/http.js';
 import { OtlpReceiver, type ReceivedSpan } from '../helpers/otlp-receiver.js';
 import { deletePrefix, uniquePrefix } from '../helpers/redis-keys.js';
+import { traceWaterfall } from '../helpers/trace-waterfall.js';
 import { pollUntil } from '../helpers/system.js';
 
 // The gateway and a worker, as processes with tracing on, export to an OTLP receiver in this
@@ -9,15 +13,25 @@ import { pollUntil } from '../helpers/system.js';
 
 const prefix = uniquePrefix('tracing');
 const receiver = new OtlpReceiver();
+let llm: FakeOpenAi;
 const running: AppProcess[] = [];
 const CALLER_TRACE = '4bf92f3577b34da6a3ce929d0e0e4736';
 const CALLER_SPAN = '00f067aa0ba902b7';
 
-beforeAll(() => receiver.start());
+beforeAll(async () => {
+  await receiver.start();
+  llm = await startFakeOpenAi();
+  llm.answer((_, res) =>
+    res
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(JSON.stringify(fakeCompletion('hi'))),
+  );
+});
 
 afterAll(async () => {
   const codes = await Promise.all(running.map((app) => app.stop()));
   await receiver.stop();
+  await llm.close();
   await deletePrefix(prefix);
   expect(codes.every((code) => code === 0)).toBe(true);
 });
@@ -29,10 +43,23 @@ function start(app: 'gateway' | 'worker', env: Record<string, string> = {}): App
     OTEL_EXPORTER_OTLP_ENDPOINT: receiver.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
     OTEL_BSP_SCHEDULE_DELAY: '100',
+    AGENTQ_LLM_BASE_URL: llm.baseUrl,
     ...env,
   });
   running.push(process);
   return process;
+}
+
+/** The trace drawn as a viewer would, into docs/tracing-trace.png (for docs/tracing.md). */
+async function screenshot(spans: ReceivedSpan[]): Promise<void> {
+  const browser = await launchChromium();
+  try {
+    const page = await browser.newPage({ viewport: { width: 1100, height: 300 } });
+    await page.setContent(traceWaterfall(spans));
+    await page.screenshot({ path: path.join(ROOT, 'docs', 'tracing-trace.png'), fullPage: true });
+  } finally {
+    await browser.close();
+  }
 }
 
 /** The spans of one trace once `done` holds of them (exports arrive in batches). */
@@ -117,6 +144,7 @@ describe('a task traced from the request through every attempt', () => {
       (line) => line.msg === 'request' && line.method === 'POST' && line.route === '/v1/tasks',
     );
     expect(access).toMatchObject({ trace_id: CALLER_TRACE, span_id: request?.spanId });
+    await screenshot(spans);
     const wait = spans.find((span) => span.name === 'agentq.queue.wait');
     expect(wait).toMatchObject({
       parentSpanId: request?.spanId,
@@ -159,5 +187,41 @@ describe('a task traced from the request through every attempt', () => {
       expect.stringContaining('first'),
       expect.stringContaining('second'),
     ]);
+  });
+
+  it('makes an llm.chat call a GenAI span of the attempt that made it', async () => {
+    const gateway = running.find((app) => app.name === 'gateway');
+    const url = String(gateway?.lines.find((line) => line.msg === 'ready')?.url);
+    const llmTrace = '6bf92f3577b34da6a3ce929d0e0e4738';
+    const response = await gatewayFetch(`${url}/v1/tasks`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        traceparent: `00-${llmTrace}-${CALLER_SPAN}-01`,
+      },
+      body: JSON.stringify({ agent: 'llm.chat', input: { prompt: 'Hi' } }),
+    });
+    expect(response.status).toBe(201);
+    const spans = await traceSpans(
+      (all) => all.some((span) => span.name.startsWith('chat ')),
+      llmTrace,
+    );
+    const attempt = spans.find((span) => span.name === 'agentq.attempt llm.chat');
+    const chat = spans.find((span) => span.name.startsWith('chat '));
+    expect(chat).toMatchObject({
+      service: 'agentq-worker',
+      kind: 3, // client
+      parentSpanId: attempt?.spanId,
+      attributes: {
+        'gen_ai.operation.name': 'chat',
+        'gen_ai.request.model': 'gpt-4o-mini',
+        'gen_ai.response.model': 'test-model',
+        'gen_ai.usage.input_tokens': 12,
+        'gen_ai.usage.output_tokens': 5,
+        'gen_ai.response.finish_reasons': ['stop'],
+        'agentq.llm.provider': 'default',
+      },
+    });
+    expect(attempt?.attributes['agentq.outcome']).toBe('completed');
   });
 });

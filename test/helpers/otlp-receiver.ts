@@ -12,14 +12,17 @@ export interface ReceivedSpan {
   startMs: number;
   endMs: number;
   status: { code?: number; message?: string };
-  attributes: Record<string, string | number | boolean>;
+  attributes: Record<string, AttributeValue>;
 }
+
+type AttributeValue = string | number | boolean | AttributeValue[];
 
 interface OtlpValue {
   stringValue?: string;
   intValue?: string | number;
   boolValue?: boolean;
   doubleValue?: number;
+  arrayValue?: { values?: OtlpValue[] };
 }
 interface OtlpAttribute {
   key: string;
@@ -44,10 +47,11 @@ interface OtlpExport {
   }[];
 }
 
-const valueOf = (value: OtlpValue): string | number | boolean =>
+const valueOf = (value: OtlpValue): AttributeValue =>
   value.stringValue ??
   value.boolValue ??
   value.doubleValue ??
+  (value.arrayValue ? (value.arrayValue.values ?? []).map(valueOf) : undefined) ??
   (value.intValue === undefined ? '' : Number(value.intValue));
 
 const attributesOf = (attributes: OtlpAttribute[] = []) =>

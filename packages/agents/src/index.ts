@@ -53,3 +53,8 @@ export {
   loadAgentModules,
 } from './plugins/load-agent-modules.js';
 export { createTestContext } from './testing/test-context.js';
+export {
+  completion as fakeCompletion,
+  startFakeOpenAi,
+  type FakeOpenAi,
+} from './testing/fake-openai-server.js';

@@ -1,7 +1,7 @@
 import { Registry } from 'prom-client';
 import { InvalidInputError } from '../src/errors.js';
 import { createAgentServices } from '../src/services.js';
-import { completion, json, startFakeOpenAi } from './fake-openai-server.js';
+import { completion, json, startFakeOpenAi } from '../src/testing/fake-openai-server.js';
 import { deleteKeysByPrefix, testRedis, uniquePrefix } from './redis-test-env.js';
 
 const prefix = uniquePrefix('services');

@@ -7,7 +7,7 @@ import {
   TransientError,
 } from '../src/errors.js';
 import { LlmService, type LlmConfig } from '../src/llm/llm-client.js';
-import { completion, json, startFakeOpenAi } from './fake-openai-server.js';
+import { completion, json, startFakeOpenAi } from '../src/testing/fake-openai-server.js';
 import { deleteKeysByPrefix, testRedis, uniquePrefix } from './redis-test-env.js';
 
 const redis = testRedis('llm-breaker');

@@ -5,7 +5,7 @@ import { InvalidInputError, TransientError } from '../src/errors.js';
 import { partialUsageOf } from '../src/llm/chat.js';
 import { LlmService, type LlmConfig } from '../src/llm/llm-client.js';
 import { createTestContext } from '../src/testing/test-context.js';
-import { completion, json } from './fake-openai-server.js';
+import { completion, json } from '../src/testing/fake-openai-server.js';
 import { useLlmTestEnv } from './redis-test-env.js';
 
 const env = useLlmTestEnv('llm-caps');

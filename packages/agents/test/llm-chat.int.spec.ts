@@ -3,7 +3,7 @@ import { llmChatAgent, LlmChatInputSchema } from '../src/builtin/llm-chat.agent.
 import { InvalidInputError, RateLimitedError, TransientError } from '../src/errors.js';
 import { LlmService, type LlmConfig } from '../src/llm/llm-client.js';
 import { createTestContext } from '../src/testing/test-context.js';
-import { completion, json, startFakeOpenAi, stream } from './fake-openai-server.js';
+import { completion, json, startFakeOpenAi, stream } from '../src/testing/fake-openai-server.js';
 import { deleteKeysByPrefix, testRedis, uniquePrefix } from './redis-test-env.js';
 
 const prefix = uniquePrefix('llm');

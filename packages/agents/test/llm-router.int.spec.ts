@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { InvalidInputError, TransientError } from '../src/errors.js';
 import { createLlm } from '../src/llm/create-llm.js';
 import type { LlmConfig } from '../src/llm/llm-client.js';
-import { completion, json, startFakeOpenAi, stream } from './fake-openai-server.js';
+import { completion, json, startFakeOpenAi, stream } from '../src/testing/fake-openai-server.js';
 import { deleteKeysByPrefix, testRedis, uniquePrefix } from './redis-test-env.js';
 
 const redis = testRedis('llm-router');

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createRedis, deleteKeysByPrefix } from '@agentq/queue';
-import { startFakeOpenAi, type FakeOpenAi } from './fake-openai-server.js';
+import { startFakeOpenAi, type FakeOpenAi } from '../src/testing/fake-openai-server.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 

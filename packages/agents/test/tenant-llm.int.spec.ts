@@ -8,7 +8,7 @@ import { Registry } from 'prom-client';
 import { BudgetExceededError, InvalidInputError } from '../src/errors.js';
 import { TenantUsage, readUsageHistory } from '../src/llm/tenant-usage.js';
 import { createAgentServices, type AgentServices } from '../src/services.js';
-import { completion, json, startFakeOpenAi } from './fake-openai-server.js';
+import { completion, json, startFakeOpenAi } from '../src/testing/fake-openai-server.js';
 import { deleteKeysByPrefix, testRedis, uniquePrefix } from './redis-test-env.js';
 
 const prefix = uniquePrefix('tenant-llm');

@@ -4,8 +4,9 @@ import type { AddressInfo } from 'node:net';
 export type Handler = (body: Record<string, unknown>, res: ServerResponse) => void;
 
 /**
- * A local server speaking the OpenAI chat-completions wire protocol; each test sets how it
- * answers. Records the request bodies it received.
+ * A local server speaking the OpenAI chat-completions wire protocol, for tests of agents that
+ * call `ctx.llm` (no network, no key); each test sets how it answers. Records the request
+ * bodies it received.
  */
 export async function startFakeOpenAi() {
   const requests: Array<Record<string, unknown>> = [];
