@@ -148,6 +148,12 @@ describe('one task end to end', () => {
     expect(failing.status).toBe(201);
     const after = await historyUntil((totals) => totals.failed > 0);
     expect(after).toMatchObject({ started: 16, completed: 14, retried: 1, failed: 1 });
+    // Each of its attempts, with the worker that ran it, from its dead letter.
+    const attempts = await http('GET', `${baseUrl}/v1/tasks/${failing.body.id}/attempts`);
+    expect(attempts.body.attempts).toEqual([
+      expect.objectContaining({ attempt: 1, code: 'TRANSIENT', worker: expect.any(String) }),
+      expect.objectContaining({ attempt: 2, code: 'TRANSIENT', worker: expect.any(String) }),
+    ]);
     // And the tenant's tasks by how they ended, over two hours (an admin view: TEST_KEY has admin).
     const tenants = await http('GET', `${baseUrl}/v1/tenants?hours=2`);
     expect(tenants.body.tenants).toEqual([

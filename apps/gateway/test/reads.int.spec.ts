@@ -1,3 +1,5 @@
+import { queueName } from '@agentq/contracts';
+import { recordAttempt } from '@agentq/queue';
 import { useGateway } from './gateway-harness.js';
 
 const gateway = useGateway();
@@ -56,6 +58,34 @@ describe('GET /v1/tasks', () => {
     expect((await get('/v1/tasks?state=sleeping')).status).toBe(400);
     expect((await get('/v1/tasks?priority=urgent')).status).toBe(400);
     expect((await get('/v1/tasks?limit=0')).status).toBe(400);
+  });
+});
+
+describe('GET /v1/tasks/:id/attempts', () => {
+  it("answers the task's failed attempts as its worker recorded them; 404 for another's", async () => {
+    const { id } = (await gateway.request('POST', '/v1/tasks', { agent: 'echo' })).body;
+    expect((await get(`/v1/tasks/${id}/attempts`)).body).toEqual({ attempts: [] });
+    await recordAttempt(gateway.redis, gateway.prefix, queueName('default'), id, {
+      attempt: 1,
+      code: 'TRANSIENT',
+      message: 'upstream 502',
+      at: Date.parse('2026-01-01T10:00:01Z'),
+      startedAt: Date.parse('2026-01-01T10:00:00Z'),
+      worker: 'w-1',
+    });
+    expect((await get(`/v1/tasks/${id}/attempts`)).body).toEqual({
+      attempts: [
+        {
+          attempt: 1,
+          code: 'TRANSIENT',
+          message: 'upstream 502',
+          startedAt: '2026-01-01T10:00:00.000Z',
+          failedAt: '2026-01-01T10:00:01.000Z',
+          worker: 'w-1',
+        },
+      ],
+    });
+    expect((await get('/v1/tasks/t-unknown/attempts')).status).toBe(404);
   });
 });
 

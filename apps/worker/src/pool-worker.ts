@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ErrorCode, decodeTaskError, queueName, type TaskJobData } from '@agentq/contracts';
 import {
   StallAwareWorker,
-  clearAttempts,
+  keepAttemptsFor,
   createBackoffStrategy,
   type BackoffLimits,
   type ClientErrors,
@@ -268,11 +268,12 @@ export class PoolWorker implements Cancellable {
       logger.info({ pool: settings.pool, taskId: job.id }, 'task completed');
     });
     // attemptsMade counts the attempt that just succeeded: records exist only after an
-    // earlier failure or a takeover.
-    if (job.attemptsMade > 1 || job.stalledCounter > 0) {
+    // earlier failure or a takeover. They stay as long as the completed task does.
+    const keptFor = keptSeconds(job.opts.removeOnComplete);
+    if ((job.attemptsMade > 1 || job.stalledCounter > 0) && keptFor !== undefined) {
       this.track(
-        clearAttempts(connection, prefix, job.queueName, job.id ?? '').catch((err: unknown) =>
-          logger.warn({ taskId: job.id, err }, 'could not clear attempt records'),
+        keepAttemptsFor(connection, prefix, job.queueName, job.id ?? '', keptFor).catch(
+          (err: unknown) => logger.warn({ taskId: job.id, err }, 'could not keep attempt records'),
         ),
       );
     }
@@ -319,4 +320,11 @@ export class PoolWorker implements Cancellable {
       logger.error({ pool, taskId: job.id, err: error }, 'could not dead-letter the task');
     }
   }
+}
+
+/** How long BullMQ keeps a completed job, in seconds, when its options bound it by age. */
+function keptSeconds(removeOnComplete: Job['opts']['removeOnComplete']): number | undefined {
+  return typeof removeOnComplete === 'object' && 'age' in removeOnComplete
+    ? removeOnComplete.age
+    : undefined;
 }

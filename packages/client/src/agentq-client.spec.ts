@@ -322,7 +322,7 @@ describe(AgentqClient.name, () => {
       ]);
     });
 
-    it('reads pool history, tenants, providers, usage and the key with their query', async () => {
+    it('reads pool history, tenants, providers, usage, the key and attempts with their query', async () => {
       const { client, requests } = await clientFor((_, res) => sendJson(res, 200, {}));
 
       await client.pools.history({ minutes: 15 });
@@ -332,6 +332,7 @@ describe(AgentqClient.name, () => {
       await client.activity.usage('acme');
       await client.activity.usage();
       await client.me();
+      await client.tasks.attempts('task-1');
 
       expect(requests.map((request) => request.url)).toEqual([
         '/v1/pools/history?minutes=15',
@@ -341,6 +342,7 @@ describe(AgentqClient.name, () => {
         '/v1/usage?tenant=acme',
         '/v1/usage',
         '/v1/me',
+        '/v1/tasks/task-1/attempts',
       ]);
     });
 

@@ -2,6 +2,7 @@ import type {
   BatchAccepted,
   TaskAccepted,
   TaskListQuery,
+  TaskAttempts,
   TaskLogs,
   TaskPage,
   TaskSpecInput,
@@ -111,6 +112,11 @@ export class TasksApi {
   /** The lines the task's agent logged. */
   logs(id: string, options: CallOptions = {}): Promise<TaskLogs> {
     return this.http.get(taskPath(id, '/logs'), options);
+  }
+
+  /** The task's failed attempts, oldest first: code, message, worker and timing of each. */
+  attempts(id: string, options: CallOptions = {}): Promise<TaskAttempts> {
+    return this.http.get(taskPath(id, '/attempts'), options);
   }
 
   /**

@@ -20,7 +20,7 @@ export const DeadLetterListQuerySchema = z.object({
 });
 export type DeadLetterListQuery = z.output<typeof DeadLetterListQuerySchema>;
 
-/** One failed attempt of a dead-lettered task. Timestamps are ISO-8601 strings. */
+/** One failed attempt of a task (dead-lettered or not). Timestamps are ISO-8601 strings. */
 export const DeadLetterAttemptSchema = z.object({
   attempt: z.number().int().min(1),
   code: z.string(),
@@ -94,3 +94,7 @@ export const DeadLetterRedrivenSchema = z.object({
   remaining: z.number().int(),
 });
 export type DeadLetterRedriven = z.infer<typeof DeadLetterRedrivenSchema>;
+
+/** `GET /v1/tasks/:id/attempts`: the task's failed attempts so far, oldest first. */
+export const TaskAttemptsSchema = z.object({ attempts: z.array(DeadLetterAttemptSchema) });
+export type TaskAttempts = z.infer<typeof TaskAttemptsSchema>;

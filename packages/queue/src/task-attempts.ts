@@ -2,10 +2,11 @@ import type { RedisClient } from './connection.js';
 import { z } from 'zod';
 
 /**
- * Every failed attempt of a task, recorded as it happens so a dead letter can show each
- * one (BullMQ keeps only the last `failedReason` and bare stack traces). A Redis list per
- * task, removed when the task is dead-lettered or succeeds, and expiring on its own
- * otherwise (a task whose retries were cut short by retention).
+ * Every failed attempt of a task, recorded as it happens so the task's page and its dead
+ * letter can show each one (BullMQ keeps only the last `failedReason` and bare stack traces).
+ * A Redis list per task that failed at least once: moved into the dead letter when the task
+ * fails for good, kept as long as the completed task when it succeeds, and expiring on its
+ * own otherwise (a task whose retries were cut short by retention).
  */
 export const AttemptRecordSchema = z.object({
   /** 1 for the first run. */
@@ -52,7 +53,7 @@ export async function readAttempts(
   return raw.map((item) => AttemptRecordSchema.parse(JSON.parse(item)));
 }
 
-/** Forgets the task's attempts (it succeeded, or its dead letter now holds them). */
+/** Forgets the task's attempts: its dead letter holds them now. */
 export async function clearAttempts(
   redis: RedisClient,
   prefix: string,
@@ -60,4 +61,15 @@ export async function clearAttempts(
   taskId: string,
 ): Promise<void> {
   await redis.unlink(attemptsKey(prefix, queueName, taskId));
+}
+
+/** Keeps a task's attempts as long as the task itself (it succeeded, kept `seconds`). */
+export async function keepAttemptsFor(
+  redis: RedisClient,
+  prefix: string,
+  queueName: string,
+  taskId: string,
+  seconds: number,
+): Promise<void> {
+  await redis.expire(attemptsKey(prefix, queueName, taskId), Math.max(1, Math.ceil(seconds)));
 }

@@ -5,7 +5,7 @@ import {
   priorityLevelOf,
   type DeadLetterView,
 } from '@agentq/contracts';
-import type { DeadLetter } from '@agentq/queue';
+import type { AttemptRecord, DeadLetter } from '@agentq/queue';
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
@@ -23,15 +23,20 @@ export function toDeadLetterView(entry: DeadLetter): DeadLetterView {
     error: decodeTaskError(entry.failedReason),
     attemptsMade: entry.attemptsMade,
     runs: entry.runs ?? entry.attempts.length,
-    attempts: entry.attempts.map((attempt) => ({
-      attempt: attempt.attempt,
-      code: attempt.code,
-      message: attempt.message,
-      failedAt: iso(attempt.at),
-      startedAt: attempt.startedAt === undefined ? null : iso(attempt.startedAt),
-      ...(attempt.worker === undefined ? {} : { worker: attempt.worker }),
-    })),
+    attempts: entry.attempts.map(attemptView),
     createdAt: iso(entry.createdAt),
     failedAt: iso(entry.failedAt),
+  };
+}
+
+/** A recorded failed attempt as the API shows it. */
+export function attemptView(attempt: AttemptRecord): DeadLetterView['attempts'][number] {
+  return {
+    attempt: attempt.attempt,
+    code: attempt.code,
+    message: attempt.message,
+    failedAt: iso(attempt.at),
+    startedAt: attempt.startedAt === undefined ? null : iso(attempt.startedAt),
+    ...(attempt.worker === undefined ? {} : { worker: attempt.worker }),
   };
 }

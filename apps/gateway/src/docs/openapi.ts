@@ -21,6 +21,7 @@ import {
   TenantUsageViewSchema,
   TenantsViewSchema,
   TaskAcceptedSchema,
+  TaskAttemptsSchema,
   TaskListQuerySchema,
   TaskLogsSchema,
   TaskPageSchema,
@@ -226,6 +227,16 @@ export function openApiDocument(): Record<string, unknown> {
             '410': error(
               'EXPIRED: the task finished and retention removed it; details.finishedAt, details.state',
             ),
+          },
+        },
+      },
+      '/v1/tasks/{id}/attempts': {
+        get: {
+          summary: "The task's failed attempts, oldest first: code, message, worker, timing",
+          parameters: [idParam],
+          responses: {
+            '200': { description: 'The attempts', ...json(TaskAttemptsSchema) },
+            '404': error('Unknown task'),
           },
         },
       },

@@ -9,6 +9,7 @@ import {
   WaitQuerySchema,
   type BatchAccepted,
   type TaskAccepted,
+  type TaskAttempts,
   type TaskLogs,
   type TaskPage,
   type TaskView,
@@ -105,6 +106,12 @@ export class TasksController {
   @RequireScopes('tasks:read')
   logs(@Tenant() tenant: string, @Param('id', TaskIdPipe) id: string): Promise<TaskLogs> {
     return this.tasks.logs(tenant, id);
+  }
+
+  @Get(':id/attempts')
+  @RequireScopes('tasks:read')
+  attempts(@Tenant() tenant: string, @Param('id', TaskIdPipe) id: string): Promise<TaskAttempts> {
+    return this.tasks.attempts(tenant, id);
   }
 
   /** 200 when the task was removed before it started, 202 when its worker was asked to stop. */

@@ -5,7 +5,9 @@ import {
   ErrorCode,
   isFinalState,
   isTaskId,
+  queueName,
   type PoolName,
+  type TaskAttempts,
   type TaskJobData,
   type TaskListQuery,
   type TaskLogs,
@@ -13,6 +15,8 @@ import {
   type TaskView,
 } from '@agentq/contracts';
 import {
+  getDeadLetter,
+  readAttempts,
   readFinished,
   removeDeadLetterUpTo,
   requestCancel,
@@ -20,6 +24,7 @@ import {
   type RedisClient,
 } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
+import { attemptView } from '../dead-letter/dead-letter-view.js';
 import { TaskEvents } from '../events/task-events.service.js';
 import { ApiError } from '../http/api-error.js';
 import { assertRedisReady } from '../http/assert-redis-ready.js';
@@ -89,6 +94,26 @@ export class TasksService {
       throw await this.missing(tenant, id);
     }
     return this.queueOf(found.pool).getJobLogs(id);
+  }
+
+  /**
+   * The task's failed attempts, oldest first: from its dead letter once it failed for good,
+   * else from the record its worker keeps (kept with a completed task as long as it is).
+   */
+  async attempts(tenant: string, id: string): Promise<TaskAttempts> {
+    const found = await this.find(tenant, id);
+    if (!found) {
+      if (await this.tombstones.get(tenant, id)) return { attempts: [] };
+      throw await this.missing(tenant, id);
+    }
+    const { prefix } = this.config;
+    const queue = queueName(found.pool);
+    if ((await found.job.getState()) === 'failed') {
+      const letter = await getDeadLetter(this.redis, prefix, found.pool, id);
+      if (letter) return { attempts: letter.attempts.map(attemptView) };
+    }
+    const records = await readAttempts(this.redis, prefix, queue, id);
+    return { attempts: records.map(attemptView) };
   }
 
   /**

@@ -1,5 +1,4 @@
 import type { TaskView } from '@agentq/contracts';
-import { describeError } from '../../api/describe-error.js';
 import { useResource } from '../../hooks/use-resource.js';
 import { ErrorState } from '../../components/states.js';
 import { durationBetween, formatDuration, formatTime } from '../../format/format.js';
@@ -7,34 +6,29 @@ import { useSession } from '../../session/session.js';
 import { TableHead } from '../../components/table-head.js';
 
 /**
- * A task's runs. The task view tells the latest run (worker, start, end) and how many runs
- * and failed attempts there were; each failed attempt's worker, timing and error comes from
- * the task's dead letter once it failed for good.
+ * A task's runs: each failed attempt (its worker, timing and error, as the worker recorded
+ * it), then the latest run as the task view tells it, unless that run is the last failure.
  */
 export function TaskAttempts({ view }: { view: TaskView }) {
   const { client } = useSession();
   const failedForGood = view.state === 'failed';
-  const deadLetter = useResource(
-    `dead-letter:${view.id}:${view.state}:${view.attemptsMade}`,
-    (signal) =>
-      failedForGood ? client.deadLetters.get(view.id, { signal }) : Promise.resolve(null),
+  const attempts = useResource(`attempts:${view.id}:${view.state}:${view.attemptsMade}`, (signal) =>
+    client.tasks.attempts(view.id, { signal }),
   );
   const took = durationBetween(view.startedAt, view.finishedAt);
-  const missing =
-    deadLetter.error !== undefined && describeError(deadLetter.error).kind === 'not-found';
 
   return (
     <section aria-labelledby="attempts-title">
       <h2 id="attempts-title">Attempts</h2>
       <p>
-        {view.runs} run{view.runs === 1 ? '' : 's'}, {view.attemptsMade} failed attempt
-        {view.attemptsMade === 1 ? '' : 's'}.
+        {view.runs} run{view.runs === 1 ? '' : 's'}
+        {attempts.data && `, ${attempts.data.attempts.length} failed`}.
       </p>
       <div className="table-scroll">
         <table>
           <TableHead columns={['Attempt', 'Worker', 'Started', 'Ended', 'Took', 'Error']} />
           <tbody>
-            {(deadLetter.data?.attempts ?? []).map((attempt) => (
+            {(attempts.data?.attempts ?? []).map((attempt) => (
               <tr key={attempt.attempt}>
                 <td>{attempt.attempt}</td>
                 <td className="mono">{attempt.worker ?? '—'}</td>
@@ -59,7 +53,7 @@ export function TaskAttempts({ view }: { view: TaskView }) {
           </tbody>
         </table>
       </div>
-      {deadLetter.error !== undefined && !missing && <ErrorState error={deadLetter.error} />}
+      {attempts.error !== undefined && <ErrorState error={attempts.error} />}
     </section>
   );
 }
