@@ -67,6 +67,7 @@ async function main(): Promise<void> {
         sections.map((section) => ({ section })),
         undefined,
         scale,
+        undefined,
       ),
     );
     console.log(`wrote ${path.relative(ROOT, out)} (methods only)`);
@@ -108,7 +109,7 @@ async function main(): Promise<void> {
       outcome.seconds = since(start) / 1000;
       outcome.load = loadAverage();
       done.push(outcome);
-      console.log(renderSection(outcome));
+      console.log(renderSection(outcome, machine));
     }
     // A partial run (BENCH_ONLY) keeps the figures of the sections it did not run.
     const kept = only ? sectionsOf(out) : new Map<string, string>();
@@ -118,7 +119,8 @@ async function main(): Promise<void> {
       const previous = kept.get(section.title);
       return previous === undefined ? [] : [{ section, previous }];
     });
-    writeFileSync(out, render(outcomes, machine, scale));
+    // The machine of the last full run stays: each section run alone says its own.
+    writeFileSync(out, render(outcomes, machine, scale, only ? kept.get('Machine') : undefined));
     console.log(`\nwrote ${path.relative(ROOT, out)}`);
   } finally {
     const redis = createRedis(redisUrl, 'worker', 'bench-cleanup');
@@ -154,51 +156,63 @@ function sectionsOf(file: string): Map<string, string> {
   return sections;
 }
 
-function renderSection(outcome: Outcome): string {
+function renderSection(outcome: Outcome, machine: Machine | undefined): string {
   const parts: string[] = [];
   if (outcome.error) parts.push(`**Failed:** ${outcome.error}`);
   for (const table of outcome.result?.tables ?? []) parts.push(markdownTable(table));
   const notes = outcome.result?.notes ?? [];
   if (notes.length > 0) parts.push(notes.map((note) => `- ${note}`).join('\n'));
   if (outcome.seconds !== undefined) {
+    const where = machine
+      ? `; measured ${machine.date} on ${machine.cpu}, node ${machine.node}`
+      : '';
     parts.push(
-      `_Took ${format.seconds(outcome.seconds * 1000)} s; load average after: ${outcome.load?.toFixed(1)}._`,
+      `_Took ${format.seconds(outcome.seconds * 1000)} s; load average after: ${outcome.load?.toFixed(1)}${where}._`,
     );
   }
   if (!outcome.result && !outcome.error) parts.push('_Not measured yet: run `pnpm bench`._');
   return parts.join('\n\n');
 }
 
-function render(outcomes: Outcome[], machine: Machine | undefined, scale: number): string {
-  const header = machine
-    ? `Measured ${machine.date} by \`pnpm bench\` (\`test/bench/run.ts\`).`
-    : 'Methods only: no figures yet (`BENCH_PLAN=1`). Run `pnpm bench` on a quiet machine to fill them in.';
+function render(
+  outcomes: Outcome[],
+  machine: Machine | undefined,
+  scale: number,
+  keptMachine: string | undefined,
+): string {
+  const header = keptMachine
+    ? "Measured by `pnpm bench` (`test/bench/run.ts`): the machine below is the last full run's; a section measured on its own since says when and where in its last line."
+    : machine
+      ? `Measured ${machine.date} by \`pnpm bench\` (\`test/bench/run.ts\`).`
+      : 'Methods only: no figures yet (`BENCH_PLAN=1`). Run `pnpm bench` on a quiet machine to fill them in.';
   const check =
     machine && scale !== 1
       ? `\n\n> **A check of the suite at scale ${scale}, not results**: sizes this small (and a machine busy with other work) make the figures meaningless; run at scale 1 on a quiet machine.`
       : '';
-  const machineTable = machine
-    ? `\n\n## Machine\n\n${markdownTable({
-        headers: ['cpu', 'cores', 'memory', 'os', 'node', 'redis', 'bullmq', 'load at start'],
-        rows: [
-          [
-            machine.cpu,
-            machine.cores,
-            `${machine.memoryGb} GB`,
-            machine.os,
-            machine.node,
-            machine.redis,
-            machine.bullmq,
-            machine.loadAtStart.toFixed(1),
+  const machineTable = keptMachine
+    ? `\n\n## Machine\n\n${keptMachine}`
+    : machine
+      ? `\n\n## Machine\n\n${markdownTable({
+          headers: ['cpu', 'cores', 'memory', 'os', 'node', 'redis', 'bullmq', 'load at start'],
+          rows: [
+            [
+              machine.cpu,
+              machine.cores,
+              `${machine.memoryGb} GB`,
+              machine.os,
+              machine.node,
+              machine.redis,
+              machine.bullmq,
+              machine.loadAtStart.toFixed(1),
+            ],
           ],
-        ],
-      })}`
-    : '';
+        })}`
+      : '';
   const body = outcomes
     .map(
       (outcome) =>
         `## ${outcome.section.title}\n\n${
-          outcome.previous ?? `${outcome.section.method}\n\n${renderSection(outcome)}`
+          outcome.previous ?? `${outcome.section.method}\n\n${renderSection(outcome, machine)}`
         }`,
     )
     .join('\n\n');
