@@ -84,6 +84,9 @@ describe('the web console', () => {
     await signIn(page, TEST_KEY.key);
     await page.getByRole('row', { name: /^default/ }).waitFor();
     await page.getByText('Throughput (tasks per minute)').waitFor();
+    // An admin sees each pool's oldest wait against the scaler's objective (30 s by default).
+    await page.getByRole('columnheader', { name: 'Oldest wait / objective' }).waitFor();
+    await page.getByRole('row', { name: /^default.* \/ 30 s$/ }).waitFor();
     await expect(nav(page, 'Scaler').count()).resolves.toBe(1);
     expect(csp).toEqual([]);
     await shot(page, 'overview');

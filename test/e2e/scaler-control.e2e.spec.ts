@@ -104,7 +104,11 @@ describe('scaler control API and logs', () => {
       return status.body.decisions?.length > 0;
     }, 'a first decision through the gateway');
     expect(status.status).toBe(200);
-    expect(status.body).toMatchObject({ leader: true, pools: { default: { current: 1 } } });
+    expect(status.body).toMatchObject({
+      leader: true,
+      objectiveSeconds: 30,
+      pools: { default: { current: 1 } },
+    });
     expect(status.body.decisions[0]).toMatchObject({ pool: 'default', reason: expect.any(String) });
     expect((await http('GET', `${base}/status`, undefined, reader.key)).status).toBe(403);
 

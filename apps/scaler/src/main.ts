@@ -167,6 +167,7 @@ async function main(): Promise<void> {
         () => false,
       ),
     maxReplicas: config.policy.maxReplicas,
+    objectiveSeconds: config.policy.maxWaitS,
     keys: new ApiKeyStore(config.apiKeys),
     maxPinMs: config.maxPinMs,
     logger,

@@ -32,6 +32,8 @@ export interface StatusServerOptions {
   /** Whether Redis answers (GET /ready). */
   ready: () => Promise<boolean>;
   maxReplicas: number;
+  /** The latency objective (AGENTQ_SCALER_MAX_WAIT_S), shown beside each pool's oldest wait. */
+  objectiveSeconds: number;
   /** Keys allowed to write (those with the `admin` scope); none configured: no writes. */
   keys: ApiKeyStore;
   /** Longest pin, in ms (AGENTQ_SCALER_MAX_PIN_MS). */
@@ -204,7 +206,8 @@ export class StatusServer {
         if (latest && own) pools[pool] = { ...own, desired: latest.desired };
       }
     }
-    return { leader, pools, decisions: await decisions.recent() };
+    const { objectiveSeconds } = this.options;
+    return { leader, objectiveSeconds, pools, decisions: await decisions.recent() };
   }
 
   private pool(name: string): PoolName {

@@ -91,6 +91,7 @@ const server = new StatusServer({
   isLeader: () => leader,
   ready: () => Promise.resolve(true),
   maxReplicas: 6,
+  objectiveSeconds: 30,
   keys: new ApiKeyStore([admin.entry, writer.entry]),
   maxPinMs: 2 * 3600_000,
   logger,
@@ -125,6 +126,7 @@ describe(StatusServer.name, () => {
     expect(await call('GET', '/ready')).toMatchObject({ status: 200 });
     expect((await call('GET', '/status')).body).toMatchObject({
       leader: true,
+      objectiveSeconds: 30,
       pools: { default: { current: 2, desired: 3 } },
     });
     expect(await call('GET', '/v1/pools/default/desired')).toEqual({

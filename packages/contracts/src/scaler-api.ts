@@ -118,6 +118,8 @@ export interface ScalerPoolView {
 export interface ScalerStatusView {
   /** Whether the answering scaler instance leads (a standby answers too). */
   leader: boolean;
+  /** The latency objective: the longest a task should wait to start (seconds). */
+  objectiveSeconds: number;
   pools: Record<string, ScalerPoolView>;
   /** The latest decisions of every pool, newest first. */
   decisions: ScalerDecisionRecord[];

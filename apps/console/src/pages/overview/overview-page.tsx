@@ -1,8 +1,10 @@
 import { useSession } from '../../session/session.js';
 import { useResource } from '../../hooks/use-resource.js';
 import { Empty, ErrorState, Loading } from '../../components/states.js';
-import { formatCount, formatDuration } from '../../format/format.js';
+import { formatCount } from '../../format/format.js';
 import { HistoryCharts } from './history-charts.js';
+import { waitAgainstObjective } from './wait-against-objective.js';
+import { useWaitObjective } from './wait-objective.js';
 import { TableHead } from '../../components/table-head.js';
 
 /** How often the live counts are read again. */
@@ -11,6 +13,7 @@ const POOLS_REFRESH_MS = 3_000;
 export function OverviewPage() {
   const { client } = useSession();
   const pools = useResource('pools', (signal) => client.pools.list({ signal }), POOLS_REFRESH_MS);
+  const objective = useWaitObjective();
 
   return (
     <>
@@ -38,7 +41,7 @@ export function OverviewPage() {
                     'Failed',
                     'Workers',
                     'Slots',
-                    'Oldest wait',
+                    objective === undefined ? 'Oldest wait' : 'Oldest wait / objective',
                   ]}
                 />
                 <tbody>
@@ -52,11 +55,7 @@ export function OverviewPage() {
                       <td>{formatCount(pool.counts.failed)}</td>
                       <td>{pool.workers}</td>
                       <td>{pool.slots}</td>
-                      <td>
-                        {pool.oldestWaitingAgeSeconds === null
-                          ? '—'
-                          : formatDuration(pool.oldestWaitingAgeSeconds * 1000)}
-                      </td>
+                      <OldestWait seconds={pool.oldestWaitingAgeSeconds} objective={objective} />
                     </tr>
                   ))}
                 </tbody>
@@ -68,4 +67,9 @@ export function OverviewPage() {
       <HistoryCharts />
     </>
   );
+}
+
+function OldestWait({ seconds, objective }: { seconds: number | null; objective?: number }) {
+  const { text, over } = waitAgainstObjective(seconds, objective);
+  return <td className={over ? 'over-objective' : undefined}>{text}</td>;
 }
