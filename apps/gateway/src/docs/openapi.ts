@@ -45,6 +45,9 @@ const error = (description: string) => ({ description, ...json(ErrorBodySchema) 
 const idParam = { name: 'id', in: 'path', required: true, schema: { type: 'string' } };
 const poolParam = { name: 'pool', in: 'path', required: true, schema: { type: 'string' } };
 
+/** What every /v1/scaler route answers when the gateway has no scaler to ask. */
+const scalerUnavailable = error('No scaler configured, or it did not answer (SCALER_UNAVAILABLE)');
+
 /** An answer whose shape is a contracts interface the scaler serves (named in its description). */
 const anyObject = { content: { 'application/json': { schema: { type: 'object' } } } };
 
@@ -413,7 +416,7 @@ export function openApiDocument(): Record<string, unknown> {
             "Forwarded to the scaler's API (AGENTQ_SCALER_URL). Each decision carries its reason, rationale, inputs and the leader's fencing token.",
           responses: {
             '200': { description: 'ScalerStatusView (packages/contracts)', ...anyObject },
-            '503': error('No scaler configured, or it did not answer (SCALER_UNAVAILABLE)'),
+            '503': scalerUnavailable,
           },
         },
       },
@@ -428,7 +431,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '200': { description: 'ScalerDecisionsPage: {decisions, next}', ...anyObject },
             '400': error('Invalid query'),
-            '503': error('No scaler configured, or it did not answer (SCALER_UNAVAILABLE)'),
+            '503': scalerUnavailable,
           },
         },
       },
@@ -441,7 +444,7 @@ export function openApiDocument(): Record<string, unknown> {
             '200': { description: '{pool, replicas, ttlSeconds}', ...anyObject },
             '400': error('Invalid pool, replicas or ttlSeconds (past the maximum pin)'),
             '404': error('Unknown pool'),
-            '503': error('No scaler configured, or it did not answer (SCALER_UNAVAILABLE)'),
+            '503': scalerUnavailable,
           },
         },
         delete: {
@@ -450,7 +453,7 @@ export function openApiDocument(): Record<string, unknown> {
           responses: {
             '200': { description: '{pool, pinned: false}', ...anyObject },
             '404': error('Unknown pool, or not pinned'),
-            '503': error('No scaler configured, or it did not answer (SCALER_UNAVAILABLE)'),
+            '503': scalerUnavailable,
           },
         },
       },
