@@ -1,4 +1,5 @@
-import { TenantUsage, periodsOf } from '@agentq/agents';
+import { RateLimiter, TenantUsage, periodsOf } from '@agentq/agents';
+import type { ProvidersView } from '@agentq/contracts';
 import { useGateway } from './gateway-harness.js';
 
 const TENANTS = {
@@ -85,6 +86,7 @@ describe('tenant LLM budgets and model allowlists', () => {
       provider: 'default',
       circuit: 'closed',
       models: [{ model: 'small', calls: 1, tokens: 1000, costUsd: 0.5 }],
+      budgets: [],
     });
     expect(byProvider.backup).toMatchObject({ models: [{ model: 'big', tokens: 20 }] });
     expect(asAdmin.body.hours).toHaveLength(24);
@@ -118,5 +120,52 @@ describe('tenant LLM budgets and model allowlists', () => {
       '/v1/tenants?hours=49',
     );
     expect(tooLong.body.error.details).toEqual([expect.objectContaining({ path: 'query.hours' })]);
+  });
+
+  it("shows each provider's rate-limit budgets as the workers called them, to every key", async () => {
+    // Two workers' calls: one to a model with limits, settled; one to a model without.
+    const limiter = new RateLimiter(gateway.redis, gateway.prefix);
+    const limits = { requestsPerMinute: 120, tokensPerMinute: 6000 };
+    const call = await limiter.reserve('default', 'small', 300, limits);
+    await call.settle(250);
+    await limiter.reserve('default', 'gpt-4o-mini', 50, {});
+    await limiter.reserve('held', 'big', 10, limits);
+
+    const asAdmin = await gateway.requestWith(gateway.keys.admin ?? null, 'GET', '/v1/providers');
+    const byProvider = Object.fromEntries(
+      (asAdmin.body as ProvidersView).providers.map((p) => [p.provider, p]),
+    );
+    expect(byProvider.default?.budgets).toEqual([
+      {
+        model: 'gpt-4o-mini',
+        requests: { limit: null, lastMinute: 1, available: null },
+        tokens: { limit: null, lastMinute: null, available: null },
+        lastCallAt: expect.any(String),
+      },
+      {
+        model: 'small',
+        requests: { limit: 120, lastMinute: 1, available: expect.any(Number) },
+        tokens: { limit: 6000, lastMinute: expect.any(Number), available: expect.any(Number) },
+        lastCallAt: expect.any(String),
+      },
+    ]);
+    const small = byProvider.default?.budgets[1];
+    const limited = { limit: 120, lastMinute: 1 };
+    expect(small?.tokens.lastMinute).toBeGreaterThan(240);
+    expect(small?.tokens.lastMinute).toBeLessThanOrEqual(250);
+    // A provider with budgets and no finished call yet is listed for an admin.
+    expect(byProvider.held).toMatchObject({ models: [], budgets: [{ model: 'big' }] });
+
+    // A tenant key sees the budgets (shared) of the providers its tenant used.
+    const own = await gateway.requestWith(gateway.keys.reader ?? null, 'GET', '/v1/providers');
+    expect(own.body.providers).toEqual([
+      expect.objectContaining({
+        provider: 'default',
+        budgets: [
+          expect.objectContaining({ model: 'gpt-4o-mini' }),
+          expect.objectContaining({ model: 'small', requests: expect.objectContaining(limited) }),
+        ],
+      }),
+    ]);
   });
 });

@@ -26,7 +26,8 @@ export type {
 } from './llm/chat.js';
 export { LlmService, type LlmClient, type LlmConfig } from './llm/llm-client.js';
 export type { ModelPrice, PriceTable } from './llm/pricing.js';
-export type { RateLimits } from './llm/rate-limiter.js';
+export { RateLimiter, type RateLimits, type Reservation } from './llm/rate-limiter.js';
+export { readLlmBudgets, type ProviderModelBudget } from './llm/llm-budgets.js';
 export { ProviderBreaker, type BreakerOptions } from './llm/circuit-breaker.js';
 export {
   TenantUsage,

@@ -48,8 +48,43 @@ export const CircuitStateSchema = z.enum(['closed', 'open', 'half-open']);
 export type CircuitStateName = z.infer<typeof CircuitStateSchema>;
 
 /**
- * `GET /v1/providers`: each provider used in the window with its circuit now and its use per
- * model over the window, and the use hour by hour. A non-admin key sees its own tenant's use.
+ * One of a budget's two measures: its limit per minute as workers last reserved with it, and
+ * what they took of it.
+ */
+export const BudgetUseSchema = z.object({
+  /** The limit per minute; null: no limit. */
+  limit: z.number().int().nullable(),
+  /**
+   * Taken in the last 60 s, from per-minute counts (the previous minute's spread evenly);
+   * tokens are the reserved estimates settled to the real counts, and null (not counted)
+   * without a token limit.
+   */
+  lastMinute: z.number().int().nullable(),
+  /**
+   * What the budget lets through at once now: at most one second's worth of the limit, below
+   * zero while an overdraw refills; null without a limit.
+   */
+  available: z.number().int().nullable(),
+});
+export type BudgetUse = z.infer<typeof BudgetUseSchema>;
+
+/**
+ * A provider+model's shared rate-limit budget (requests and tokens per minute), as the
+ * workers that call it published it; the model as called (after routing and fallbacks).
+ */
+export const LlmBudgetSchema = z.object({
+  model: z.string(),
+  requests: BudgetUseSchema,
+  tokens: BudgetUseSchema,
+  /** When a worker last took from it (ISO 8601). */
+  lastCallAt: z.string(),
+});
+export type LlmBudget = z.infer<typeof LlmBudgetSchema>;
+
+/**
+ * `GET /v1/providers`: each provider used in the window with its circuit now, its use per
+ * model over the window, its models' rate-limit budgets now, and the use hour by hour. A
+ * non-admin key sees its own tenant's use, and the budgets of the providers listed for it.
  */
 export const ProvidersViewSchema = z.object({
   providers: z.array(
@@ -64,6 +99,8 @@ export const ProvidersViewSchema = z.object({
           costUsd: z.number(),
         }),
       ),
+      /** The budgets of its models called in the window, by model. */
+      budgets: z.array(LlmBudgetSchema),
     }),
   ),
   hours: z.array(z.object({ at: z.string(), usage: z.array(ModelUsageSchema) })),

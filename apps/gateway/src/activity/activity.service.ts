@@ -1,14 +1,22 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { ModelUsage, ProvidersView, TenantActivity, TenantsView } from '@agentq/contracts';
-import { ProviderBreaker, readUsageHistory, type HourlyUsage } from '@agentq/agents';
+import {
+  ProviderBreaker,
+  readLlmBudgets,
+  readUsageHistory,
+  type HourlyUsage,
+  type ProviderModelBudget,
+} from '@agentq/agents';
 import { readFinishedHistory, type FinishedCounts, type RedisClient } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
 
 /**
  * Who ran what and what it cost, from the workers' hourly rollups: finished tasks per tenant
- * and LLM use per tenant, provider and model. Each answer reads one hash per hour of the
- * window (twice), plus one circuit per provider seen, whatever the number of tasks.
+ * and LLM use per tenant, provider and model; and the providers' shared rate-limit budgets as
+ * the workers published them. Each answer reads one hash per hour of the window (twice), or
+ * the list of budgets and then each budget in one pipeline, plus one circuit per provider
+ * seen, whatever the number of tasks.
  */
 @Injectable()
 export class ActivityService {
@@ -34,10 +42,17 @@ export class ActivityService {
     };
   }
 
-  /** `tenant`: only that tenant's use (a key without `admin`). */
+  /**
+   * `tenant`: only that tenant's use (a key without `admin`). Budgets are shared, not the
+   * tenant's: each provider listed shows all of its budgets, but a provider the tenant did not
+   * use in the window stays unlisted, as its circuit does.
+   */
   async providers(hours: number, tenant: string | undefined): Promise<ProvidersView> {
     const { prefix } = this.config;
-    const history = await readUsageHistory(this.redis, prefix, hours, { tenant });
+    const [history, budgets] = await Promise.all([
+      readUsageHistory(this.redis, prefix, hours, { tenant }),
+      readLlmBudgets(this.redis, prefix, hours),
+    ]);
     const models = new Map<string, Map<string, ModelTotals>>();
     for (const use of history.flatMap((hour) => hour.usage)) {
       let byModel = models.get(use.provider);
@@ -50,11 +65,19 @@ export class ActivityService {
         costUsd: sum.costUsd + use.costUsd,
       });
     }
+    const budgetsOf = new Map<string, ProviderModelBudget[]>();
+    for (const budget of budgets) {
+      // An admin sees providers with budgets and no finished call too (all held, say).
+      if (tenant === undefined && !models.has(budget.provider))
+        models.set(budget.provider, new Map());
+      budgetsOf.set(budget.provider, [...(budgetsOf.get(budget.provider) ?? []), budget]);
+    }
     const providers = await Promise.all(
       [...models].map(async ([provider, byModel]) => ({
         provider,
         circuit: await new ProviderBreaker(this.redis, prefix, provider).state(),
         models: [...byModel.values()],
+        budgets: (budgetsOf.get(provider) ?? []).map(({ provider: _, ...budget }) => budget),
       })),
     );
     return { providers, hours: history };

@@ -471,9 +471,10 @@ export function openApiDocument(): Record<string, unknown> {
       },
       '/v1/providers': {
         get: {
-          summary: "Each LLM provider's circuit now and its use per model over the last hours",
+          summary:
+            "Each LLM provider's circuit and rate-limit budgets now and its use per model over the last hours",
           description:
-            "An admin key sees every tenant's use; another key its own tenant's. `unknown`: calls that failed before a provider answered.",
+            "An admin key sees every tenant's use; another key its own tenant's, and the budgets of the providers it used. `unknown`: calls that failed before a provider answered. `budgets`: per model as called, the requests and tokens per minute the workers last called it under (null: no limit), what the last 60 s took of them, and what the bucket lets through at once now.",
           parameters: queryParams(ActivityQuerySchema, { hours: 'How many hours, up to now' }),
           responses: {
             '200': { description: 'The providers', ...json(ProvidersViewSchema) },

@@ -15,7 +15,9 @@ export function createLlm(
   deps: { redis: RedisClient; prefix: string; metrics?: Registry },
 ): LlmService | LlmRouter {
   const others = Object.entries(config.providers ?? {});
-  if (others.length === 0) return new LlmService(config, deps);
+  // Named as the usage it records is (and as the gateway reads its circuit and budgets).
+  if (others.length === 0)
+    return new LlmService({ ...config, name: config.name ?? DEFAULT_PROVIDER }, deps);
   const providers = new Map([
     [DEFAULT_PROVIDER, new LlmService({ ...config, name: DEFAULT_PROVIDER }, deps)],
   ]);

@@ -1,3 +1,4 @@
+import { ACTIVITY_MAX_HOURS } from '@agentq/contracts';
 import { loadLuaScript, type RedisClient } from '@agentq/queue';
 import { RateLimitedError } from '../errors.js';
 
@@ -10,7 +11,7 @@ export interface RateLimits {
 }
 
 /** Per provider and model budgets and pauses (`lua/llm-*.lua`), shared by every worker. */
-const RESERVE = loadLuaScript<[number, number]>('llm-reserve');
+const RESERVE = loadLuaScript<[number, number] | [number, number, number]>('llm-reserve');
 const SETTLE = loadLuaScript('llm-settle');
 const PAUSE = loadLuaScript('llm-pause');
 
@@ -23,18 +24,29 @@ export interface Reservation {
 const NOTHING_TO_SETTLE: Reservation = { settle: () => Promise.resolve() };
 
 /**
+ * How long a budget nobody calls keeps its limits and counts (and its place in the list of
+ * budgets), so the activity routes can show every budget used in their longest window.
+ */
+export const BUDGET_KEEP_MS = (ACTIVITY_MAX_HOURS + 1) * 3_600_000;
+
+/** The hash of a provider+model's budget: buckets, limits last used, use per minute. */
+export const budgetKey = (prefix: string, provider: string, model: string) =>
+  `${prefix}:llm:limit:${provider}:${model}`;
+
+/** The sorted set of budgets called lately: members `[provider, model]` (JSON), by last call. */
+export const budgetIndexKey = (prefix: string) => `${prefix}:llm:budgets`;
+
+/**
  * Requests and tokens per minute per provider and model, across all workers, in Redis; and
- * the provider's own "retry after" (a 429), which pauses every worker's calls to it.
+ * the provider's own "retry after" (a 429), which pauses every worker's calls to it. Each
+ * call taken also publishes, in the same script, the limits it was taken under and the
+ * minute's use, for `readLlmBudgets`: one round trip per call, limits or none.
  */
 export class RateLimiter {
   constructor(
     private readonly redis: RedisClient,
     private readonly prefix: string,
   ) {}
-
-  private key(provider: string, model: string): string {
-    return `${this.prefix}:llm:limit:${provider}:${model}`;
-  }
 
   private pauseKey(provider: string, model: string): string {
     return `${this.prefix}:llm:pause:${provider}:${model}`;
@@ -52,11 +64,12 @@ export class RateLimiter {
   ): Promise<Reservation> {
     const rpm = limits.requestsPerMinute ?? 0;
     const tpm = limits.tokensPerMinute ?? 0;
-    const pauseKey = this.pauseKey(provider, model);
-    const [waitMs, pausedByProvider] =
-      rpm <= 0 && tpm <= 0
-        ? [await this.redis.pttl(pauseKey), 1]
-        : await RESERVE.run(this.redis, [this.key(provider, model), pauseKey], [rpm, tpm, tokens]);
+    const key = budgetKey(this.prefix, provider, model);
+    const [waitMs, pausedByProvider, minute] = await RESERVE.run(
+      this.redis,
+      [key, this.pauseKey(provider, model), budgetIndexKey(this.prefix)],
+      [rpm, tpm, tokens, BUDGET_KEEP_MS, JSON.stringify([provider, model])],
+    );
     if (waitMs > 0) {
       throw pausedByProvider === 1
         ? new RateLimitedError(`${provider} asked to wait before calling ${model} again`, waitMs, {
@@ -67,11 +80,14 @@ export class RateLimiter {
           });
     }
     if (tpm <= 0) return NOTHING_TO_SETTLE;
-    const key = this.key(provider, model);
     return {
       settle: async (actualTokens) => {
         if (actualTokens !== tokens)
-          await SETTLE.run(this.redis, [key], [tpm, tokens - actualTokens]);
+          await SETTLE.run(
+            this.redis,
+            [key],
+            [tpm, tokens - actualTokens, minute ?? 0, BUDGET_KEEP_MS],
+          );
       },
     };
   }

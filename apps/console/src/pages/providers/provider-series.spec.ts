@@ -13,8 +13,8 @@ const usage = (tenant: string, provider: string, tokens: number, costUsd: number
 
 const view: ProvidersView = {
   providers: [
-    { provider: 'openai', circuit: 'closed', models: [] },
-    { provider: 'backup', circuit: 'open', models: [] },
+    { provider: 'openai', circuit: 'closed', models: [], budgets: [] },
+    { provider: 'backup', circuit: 'open', models: [], budgets: [] },
   ],
   hours: [
     {
