@@ -1,8 +1,11 @@
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
+import { RateLimiter, TenantUsage } from '@agentq/agents';
+import { createRedis } from '@agentq/queue';
 import { launchChromium } from '../helpers/browser.js';
 import { AppProcess, ROOT } from '../helpers/app-process.js';
 import { TEST_KEY, gatewayKeyEnv, makeApiKey } from '../helpers/api-keys.js';
+import { REDIS_URL } from '../helpers/app-process.js';
 import { http } from '../helpers/http.js';
 import { freePort } from '../helpers/ports.js';
 import { deletePrefix, uniquePrefix } from '../helpers/redis-keys.js';
@@ -161,7 +164,7 @@ describe('the web console', () => {
     await shot(page, 'scaler');
   });
 
-  it("shows every tenant's finished tasks to an admin, and each provider's circuit", async () => {
+  it("shows every tenant's finished tasks to an admin, and each provider's circuit and budgets", async () => {
     // The tasks of the tests before finished: the workers count them per hour.
     await nav(page, 'Tenants').click();
     await page.getByRole('row', { name: /^default\b/ }).waitFor();
@@ -169,6 +172,33 @@ describe('the web console', () => {
     await shot(page, 'tenants');
     await nav(page, 'Providers').click();
     await page.getByText('No LLM calls in this window').waitFor();
+    // What workers calling a provider leave in Redis (this test's worker has no LLM): use, and
+    // the budgets of models with limits (one of them used up) and of one without.
+    const redis = createRedis(REDIS_URL, 'worker', 'e2e-llm-calls');
+    try {
+      const usage = new TenantUsage(redis, prefix);
+      for (const tokens of [1800, 4800]) {
+        const target = { provider: 'default', model: 'gpt-4o-mini' };
+        await usage.record('default', target, tokens, tokens * 0.0000006);
+      }
+      const limiter = new RateLimiter(redis, prefix);
+      const call = await limiter.reserve('default', 'gpt-4o-mini', 3000, {
+        requestsPerMinute: 4,
+        tokensPerMinute: 6000,
+      });
+      await call.settle(4800);
+      await limiter.reserve('default', 'gpt-4o', 500, { requestsPerMinute: 1 });
+      await limiter.reserve('default', 'llama3.2', 500, {});
+    } finally {
+      await redis.quit();
+    }
+    await page.reload();
+    const requests = page.getByRole('meter', { name: 'Requests per minute of gpt-4o-mini' });
+    await expect(requests.getAttribute('aria-valuetext')).resolves.toBe('1 / 4');
+    const used = page.getByRole('meter', { name: 'Requests per minute of gpt-4o', exact: true });
+    await expect(used.getAttribute('aria-valuetext')).resolves.toBe('1 / 1');
+    await page.getByRole('row', { name: /^llama3\.2\b.*no limit/ }).waitFor();
+    await shot(page, 'providers');
   });
 
   it('shows a read-only key the page saying it is not allowed', async () => {
