@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { PoolStats } from '@agentq/contracts';
+import { poolKeyPrefix } from '@agentq/queue';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   submitBatchThroughOutage,
@@ -20,23 +21,39 @@ interface PoolStatusView {
 }
 
 /*
- * The apps on a Redis Cluster (3 masters, 3 replicas), with a hash-tagged prefix so that
- * every script's keys share a slot: tasks, batches, idempotency, a workflow, event streams,
- * pool counts, Bull Board and the scaler work as on one node; when the master serving the
- * slot dies, its replica takes over and the apps follow by themselves (503 meanwhile, never
- * a 500 or a hang).
+ * The apps on a Redis Cluster (3 masters, 3 replicas), with a hash-tagged prefix: the
+ * system's keys share its slot and each pool's keys a slot of their own, here each on another
+ * master. Tasks, batches, idempotency, a workflow, event streams, pool counts, Bull Board and
+ * the scaler work as on one node; when a pool's master dies the other pools go on, and when
+ * the system slot's master dies the apps follow its replica by themselves (503 meanwhile,
+ * never a 500 or a hang).
  */
 let cluster: TestRedisCluster;
 let gateway: { app: AppProcess; url: string };
 let worker: AppProcess;
-const PREFIX = `{cluster-${randomUUID().slice(0, 8)}}`;
+let PREFIX: string;
 
 /** Two pools; the worker serves `default` only, so `large` keeps a backlog to observe. */
 const POOLS = 'default,large';
 
+/** Where the system's keys and each pool's keys are, for `cluster.masterOf`. */
+const systemSlot = () => `${PREFIX}:any`;
+const poolSlot = (pool: string) => `${poolKeyPrefix(PREFIX, pool)}:any`;
+
+/** A prefix under which the system slot and the two pools' slots are on three masters. */
+async function prefixOnThreeMasters(): Promise<string> {
+  for (let tries = 0; tries < 100; tries++) {
+    PREFIX = `{cluster-${randomUUID().slice(0, 8)}}`;
+    const keys = [systemSlot(), poolSlot('default'), poolSlot('large')];
+    const masters = await Promise.all(keys.map((key) => cluster.masterOf(key)));
+    if (new Set(masters).size === 3) return PREFIX;
+  }
+  throw new Error('no prefix put the system and the pools on three masters');
+}
+
 beforeAll(async () => {
   cluster = await TestRedisCluster.start();
-  const env = { ...cluster.env, AGENTQ_PREFIX: PREFIX };
+  const env = { ...cluster.env, AGENTQ_PREFIX: await prefixOnThreeMasters() };
   gateway = await startGateway({ ...env, AGENTQ_POOLS: POOLS, AGENTQ_GATEWAY_ADMIN_UI: 'true' });
   worker = await startWorker({ ...env, AGENTQ_CONCURRENCY: '8' });
 }, 60_000);
@@ -154,8 +171,37 @@ describe('on a Redis Cluster', () => {
     }
   });
 
-  it("follows a failover of the slot's master: 503 meanwhile, then tasks again", async () => {
-    const slotKey = `${PREFIX}:any`;
+  it("keeps the other pools going while a pool's master fails over", async () => {
+    const oldPort = await cluster.killMasterOf(poolSlot('default'));
+    const killedAt = Date.now();
+    let failedOver = false;
+    const failover = cluster.untilFailedOver(poolSlot('default'), oldPort).finally(() => {
+      failedOver = true;
+    });
+    const largeStatuses: number[] = [];
+    while (!failedOver) {
+      const answer = await http('POST', `${gateway.url}/v1/tasks`, {
+        agent: 'echo',
+        input: largeStatuses.length,
+        pool: 'large',
+      });
+      largeStatuses.push(answer.status);
+    }
+    expect(await failover).not.toBe(oldPort);
+    // Every submit to the other pool was taken, all along.
+    expect(largeStatuses.length).toBeGreaterThan(0);
+    expect(largeStatuses.filter((status) => status !== 201)).toEqual([]);
+    // The pool whose master died takes and runs tasks again.
+    const { id, statuses } = await submitThroughOutage(gateway.url);
+    expect([...statuses].filter((status) => ![201, 503, 504].includes(status))).toEqual([]);
+    process.stdout.write(
+      `cluster pool failover: ${largeStatuses.length} submits to the other pool all taken; the pool took a task again ${((Date.now() - killedAt) / 1000).toFixed(1)} s after its master was killed\n`,
+    );
+    await untilCompleted(gateway.url, [id]);
+  });
+
+  it("follows a failover of the system slot's master: 503 meanwhile, then tasks again", async () => {
+    const slotKey = systemSlot();
     const oldPort = await cluster.killMasterOf(slotKey);
     const killedAt = Date.now();
     const { id: firstTaken, statuses } = await submitThroughOutage(gateway.url);

@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Queue, QueueEvents } from 'bullmq';
 import { queueName } from '@agentq/contracts';
-import { createRedis, type RedisTarget } from '@agentq/queue';
+import { createRedis, poolKeyPrefix, type RedisTarget } from '@agentq/queue';
 
 export interface Outcomes {
   completed: number;
@@ -39,9 +39,13 @@ export class TaskOutcomes {
   /** `redis`: a URL, or a Sentinel set's target. */
   constructor(redis: RedisTarget | string, prefix: string, pool = 'default') {
     this.connection = createRedis(redis, 'worker', 'test-outcomes');
-    this.queue = new Queue(queueName(pool), { connection: this.connection, prefix });
+    const keyPrefix = poolKeyPrefix(prefix, pool);
+    this.queue = new Queue(queueName(pool), { connection: this.connection, prefix: keyPrefix });
     this.eventsConnection = createRedis(redis, 'worker', 'test-events');
-    this.events = new QueueEvents(queueName(pool), { connection: this.eventsConnection, prefix });
+    this.events = new QueueEvents(queueName(pool), {
+      connection: this.eventsConnection,
+      prefix: keyPrefix,
+    });
     this.events.on('completed', ({ jobId }) => {
       this.completions.set(jobId, (this.completions.get(jobId) ?? 0) + 1);
       this.markFinished(jobId);

@@ -173,6 +173,8 @@ export const configSchema = z
   })
   .transform((env, ctx) => ({
     redis: redisTargetFromEnv(env, ctx),
+    // On a Cluster each pool's keys have a slot of their own (poolKeyPrefix).
+    poolSlots: env.REDIS_CLUSTER_NODES !== undefined,
     agentModules: env.AGENTQ_AGENT_MODULES,
     agentDeployment: agentDeploymentFromEnv(env, tenantPoliciesFromEnv(env)),
     prefix: env.AGENTQ_PREFIX,

@@ -9,6 +9,11 @@ export const gatewayKeys = {
   /** A key's token bucket (`requests` or `tasks`): hash of tokens left and when counted. */
   rateLimit: (prefix: string, kind: 'requests' | 'tasks', keyId: string) =>
     `${prefix}:gw:ratelimit:${kind}:${keyId}`,
+  /**
+   * Set once a task was queued, on a Cluster, under its pool's key prefix (its slot): a
+   * retried submit does not queue it again (`lua/pool-insert.lua`).
+   */
+  queuedOnce: (poolPrefix: string, taskId: string) => `${poolPrefix}:gw:queued:${taskId}`,
   /** A tenant's unfinished tasks: sorted set of BullMQ job keys scored by submit time. */
   tenantUnfinished: (prefix: string, tenant: string) => `${prefix}:gw:tenant:${tenant}:unfinished`,
 };

@@ -13,6 +13,7 @@ import {
   formatApiKeyLine,
   formatWorkerName,
   openTaskQueues,
+  poolKeyPrefix,
 } from '@agentq/queue';
 import { loadConfig } from '../src/config.js';
 import { createGateway } from '../src/create-gateway.js';
@@ -183,7 +184,7 @@ export async function startGateway(env: Record<string, string> = {}, options: Ga
     const connection = createRedis(REDIS_URL, 'worker', 'test-worker');
     const worker = new Worker<TaskJobData>(queueName(pool), processor, {
       connection,
-      prefix,
+      prefix: poolKeyPrefix(prefix, pool),
       concurrency,
       // Named as agentq's workers are, so /v1/pools counts its slots.
       name: formatWorkerName({

@@ -21,6 +21,7 @@ export interface DeadWorkerWatchOptions {
   /** Reads the client list and runs the scripts; its own outages pause the watch. */
   connection: RedisClient;
   queue: Queue;
+  /** The pool's key prefix: BullMQ names its workers' connections under it. */
   prefix: string;
   /** This process's worker name: its tasks are never released here. */
   workerName: string;

@@ -5,6 +5,7 @@ import { ErrorCode, decodeTaskError, queueName, type TaskJobData } from '@agentq
 import {
   StallAwareWorker,
   keepAttemptsFor,
+  poolKeyPrefix,
   createBackoffStrategy,
   type BackoffLimits,
   type ClientErrors,
@@ -84,7 +85,8 @@ export class PoolWorker implements Cancellable {
   async start(): Promise<void> {
     const { settings, connection, prefix, logger, metrics, clientErrors } = this.options;
     const { pool } = settings;
-    const queue = new Queue(queueName(pool), { connection, prefix });
+    const keyPrefix = poolKeyPrefix(prefix, pool);
+    const queue = new Queue(queueName(pool), { connection, prefix: keyPrefix });
     clientErrors.hear(queue, (err) => logger.warn({ pool, err: err.message }, 'queue error'));
     this.queue = queue;
     if (settings.globalConcurrency !== undefined) {
@@ -103,7 +105,7 @@ export class PoolWorker implements Cancellable {
       this.lockGuard.wrap(this.instrument()),
       {
         connection,
-        prefix,
+        prefix: keyPrefix,
         name: this.options.workerName,
         concurrency: settings.concurrency,
         autorun: false,
@@ -133,7 +135,7 @@ export class PoolWorker implements Cancellable {
       this.watch = new DeadWorkerWatch({
         connection,
         queue,
-        prefix,
+        prefix: keyPrefix,
         workerName: this.options.workerName,
         settings: this.options.failover,
         checkStalled: () => worker.startStalledCheckTimer(),

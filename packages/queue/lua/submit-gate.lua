@@ -6,6 +6,11 @@
 --   4. the tenant's cap on unfinished tasks, for the jobs that are not repeats;
 --   5. then, nothing having refused: the workflow's records (if a workflow, and new), the new
 --      jobs (by BullMQ's own add scripts), their claims, and the task index.
+-- A job with no block (0) is not queued here: on a Cluster, where each pool's keys have a slot
+-- of their own, the caller queues it next, in its pool's slot (lua/pool-insert.lua). Then the
+-- cap does not look into job keys (another slot) to drop finished tasks: the caller does that
+-- when the cap refuses; and a new workflow is marked as being created (`creating`) until the
+-- caller has queued its first steps, so that a caller that dies in between is recovered.
 -- A refusal at a step keeps what the steps before it took (tokens are spent by trying) and
 -- writes nothing after it. A submit whose job arguments BullMQ could not read fails before
 -- it writes anything; should Redis fail a write later on, that submit fails keeping what it
@@ -17,6 +22,7 @@
 -- ARGV[3..]: binary values the submits name by number (BullMQ's packed job arguments).
 -- Answers the packed list of one GateReply per submit.
 -- @include "includes/replicate-effects"
+-- @include "includes/readable-job"
 -- @include "includes/take-tokens"
 -- @include "includes/claims"
 -- @include "includes/reserve-unfinished"
@@ -35,17 +41,10 @@ for i, block in ipairs(cmsgpack.unpack(ARGV[1])) do
   blocks[i] = { kind = block.kind, keys = keysOf(block.keys) }
 end
 
--- Whether BullMQ's add scripts can read a job's packed arguments and options; checked
--- before the submit writes anything, as Redis keeps a script's writes when it fails.
-local function readable(packed)
-  local ok, value = pcall(cmsgpack.unpack, packed)
-  return ok and type(value) == 'table'
-end
-
 local function gate(submit)
   local jobs = submit.jobs
   for i, job in ipairs(jobs) do
-    if not (blocks[job.block] and readable(ARGV[job.args]) and readable(ARGV[job.opts])) then
+    if job.block > 0 and not (blocks[job.block] and readableJob(ARGV[job.args], ARGV[job.opts])) then
       error('task ' .. i .. ' cannot be queued: unreadable job arguments')
     end
   end
@@ -60,10 +59,12 @@ local function gate(submit)
     end
   end
   local tasks = submit.tasks
-  local take = takeTokens(KEYS[tasks.key], tasks.rate, tasks.burst, tasks.cost)
-  if take[1] == 0 then
-    reply.outcome, reply.waitMs = 'tasks', take[3]
-    return reply
+  if tasks then
+    local take = takeTokens(KEYS[tasks.key], tasks.rate, tasks.burst, tasks.cost)
+    if take[1] == 0 then
+      reply.outcome, reply.waitMs = 'tasks', take[3]
+      return reply
+    end
   end
   local claims = submit.claims
   local claimKeys = keysOf(claims.keys)
@@ -82,7 +83,8 @@ local function gate(submit)
   if cap and #fresh > 0 then
     local members = {}
     for i, job in ipairs(fresh) do members[i] = job.jobKey end
-    local unfinished = reserveUnfinished(KEYS[cap.key], cap.limit, cap.now, cap.graceMs, members)
+    local unfinished =
+      reserveUnfinished(KEYS[cap.key], cap.limit, cap.now, cap.graceMs, members, cap.prune)
     if unfinished >= 0 then
       reply.outcome, reply.unfinished, reply.queued = 'quota', unfinished, #fresh
       return reply
@@ -91,12 +93,14 @@ local function gate(submit)
   local workflow = submit.workflow
   if workflow and (workflow.claim == 0 or outcomes[workflow.claim] == 'n') then
     createWorkflow(workflow)
+    local creating = workflow.creating
+    if creating then redis.call('ZADD', KEYS[creating.key], creating.at, creating.id) end
   end
   -- Queued before the claims are stored: should Redis fail an add (out of memory), the
   -- script stops with no claim naming a task that was never queued.
   for _, job in ipairs(fresh) do
     local block = blocks[job.block]
-    insertJob(block.kind, block.keys, ARGV[job.args], job.data, ARGV[job.opts])
+    if block then insertJob(block.kind, block.keys, ARGV[job.args], job.data, ARGV[job.opts]) end
   end
   commitClaims(claimKeys, claims.hashes, outcomes, claims.ttl)
   local index = submit.index

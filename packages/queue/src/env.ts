@@ -102,7 +102,7 @@ export const sharedEnvDocs = {
   REDIS_CLUSTER_NAT_MAP:
     'Cluster behind NAT: `announced-host:port=host:port,…`, each address the cluster announces mapped to where this process reaches it',
   AGENTQ_PREFIX:
-    'prefix of every Redis key; on a Cluster a hash tag such as `{agentq}`, so that every script finds its keys in one slot',
+    'prefix of every Redis key; on a Cluster a hash tag such as `{agentq}`: the system keys share its slot, and each pool has a slot of its own (`{agentq:default}`), so that pools spread over the shards',
   AGENTQ_LOG_LEVEL: 'pino level: fatal … trace, silent',
 } satisfies EnvDocs<typeof sharedEnvShape>;
 

@@ -1,12 +1,13 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { Queue, type DefaultJobOptions } from 'bullmq';
 import type { RedisClient } from './connection.js';
+import { poolKeyPrefix } from './key-space.js';
 import { queueName, type PoolName } from '@agentq/contracts';
 
 export interface TaskQueueOptions {
   /** A shared client; BullMQ reuses it for queue commands. */
   connection: RedisClient;
-  /** Redis key prefix. */
+  /** Redis key prefix (the system's: each pool's keys go under {@link poolKeyPrefix}). */
   prefix: string;
   defaultJobOptions?: DefaultJobOptions;
 }
@@ -15,7 +16,7 @@ export interface TaskQueueOptions {
 export function createTaskQueue(pool: PoolName, options: TaskQueueOptions): Queue {
   return new Queue(queueName(pool), {
     connection: options.connection,
-    prefix: options.prefix,
+    prefix: poolKeyPrefix(options.prefix, pool),
     defaultJobOptions: options.defaultJobOptions,
   });
 }

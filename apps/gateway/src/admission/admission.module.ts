@@ -3,6 +3,7 @@ import { UsageModule } from '../usage/usage.module.js';
 import { AdmissionPipeline } from './admission-pipeline.js';
 import { BacklogLimit } from './backlog-limit.js';
 import { IdempotencyStore } from './idempotency.store.js';
+import { PoolInserts } from './pool-inserts.js';
 import { SubmitGate } from './submit-gate.js';
 import { TaskIndex } from './task-index.js';
 import { UnfinishedTasks } from './unfinished-tasks.js';
@@ -13,6 +14,7 @@ import { UnfinishedTasks } from './unfinished-tasks.js';
   providers: [
     AdmissionPipeline,
     SubmitGate,
+    PoolInserts,
     BacklogLimit,
     IdempotencyStore,
     UnfinishedTasks,

@@ -50,7 +50,12 @@ export class IdempotencyStore {
     return {
       keys: claims.map(({ id }) => call.key(gatewayKeys.idempotency(this.config.prefix, id))),
       hashes: claims.map(({ hash }) => hash),
-      ttl: Math.ceil(delayMs / 1000) + this.retentionSeconds,
+      ttl: this.ttlSeconds(delayMs),
     };
+  }
+
+  /** How long the claims of a submit whose latest keyed task starts after `delayMs` last. */
+  ttlSeconds(delayMs: number): number {
+    return Math.ceil(delayMs / 1000) + this.retentionSeconds;
   }
 }

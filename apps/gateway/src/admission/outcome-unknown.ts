@@ -13,9 +13,15 @@ export class UnreplicatedWrite extends Error {
   override readonly name = 'UnreplicatedWrite';
 }
 
+/** The gate took a submit on a Cluster, but queueing its jobs in their pools failed. */
+export class QueueingFailed extends Error {
+  override readonly name = 'QueueingFailed';
+}
+
 export function mayHaveWritten(error: unknown): boolean {
   return (
     error instanceof UnreplicatedWrite ||
+    error instanceof QueueingFailed ||
     (error instanceof Error && UNCONFIRMED_MESSAGES.has(error.message))
   );
 }

@@ -14,6 +14,7 @@ import { bucketRate, toTake, type BucketArgs } from '../rate-limit/token-bucket.
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG, REDIS } from '../tokens.js';
 import { UnreplicatedWrite } from './outcome-unknown.js';
+import { runAcknowledged } from './acknowledged-run.js';
 import { GateCall } from './gate-call.js';
 import {
   IdempotencyStore,
@@ -22,6 +23,7 @@ import {
   type ClaimOutcome,
   type ClaimsArgs,
 } from './idempotency.store.js';
+import { PoolInserts, type PoolJob } from './pool-inserts.js';
 import { TaskIndex, memberOf, type IndexArgs } from './task-index.js';
 import { turnBatcher } from './turn-batch.js';
 import { UnfinishedTasks, type CapArgs } from './unfinished-tasks.js';
@@ -39,7 +41,7 @@ interface JobArgs {
   jobKey: string;
   /** Its entry in the tenant's task index. */
   member: string;
-  /** Its queue's add script, a number in the call's blocks. */
+  /** Its queue's add script, a number in the call's blocks (0: queued after, in its pool's slot). */
   block: number;
   /** BullMQ's packed arguments and options: their ARGV numbers. */
   args: number;
@@ -53,12 +55,15 @@ interface WorkflowArgs {
   hashes: { key: number; fields: (string | number)[] }[];
   events: number;
   event: string[];
+  /** Marks it as being created until its first steps are queued (when queued after the gate). */
+  creating?: { key: number; id: string; at: number };
 }
 
 /** One submit as the script reads it: each policy's named arguments. */
 interface GateSubmit {
   requests?: BucketArgs;
-  tasks: BucketArgs & { cost: number };
+  /** None: the key's budget was charged already (a submit tried again). */
+  tasks?: BucketArgs & { cost: number };
   claims: ClaimsArgs;
   cap?: CapArgs;
   index?: IndexArgs;
@@ -87,6 +92,9 @@ interface GateReply {
   unreplicated?: number;
 }
 
+/** A reply that judged the submit (not a server fault). */
+type JudgedReply = GateReply & { outcome: Exclude<GateReply['outcome'], 'error'> };
+
 /** One task of a submit as the gate sees it. */
 export interface GateTask {
   id: string;
@@ -103,6 +111,7 @@ export interface GateTask {
 
 /** A workflow created by a submit: its records, and its claim when it has an idempotency key. */
 export interface GateWorkflow {
+  id: string;
   records: WorkflowRecords;
   claim: Claim | undefined;
   /** Steps in all: each spends a token of the key's task budget, as a batch's tasks do. */
@@ -146,6 +155,14 @@ type SubmitArgs = (call: GateCall) => GateSubmit;
  * Runs the submit gate for a submit and turns its answer into a pass or an error. Each policy
  * (request and task budgets, idempotency, tenant cap, index) names its own keys and
  * arguments; the script runs them in order, and the enqueue, in one round trip.
+ *
+ * On a Cluster each pool's keys have a hash slot of their own (`poolKeyPrefix`), apart from
+ * the gate's: the submit then takes two steps, the gate's checks and records, then the jobs
+ * queued in their pools ({@link PoolInserts}). Either step may be the last a dying gateway
+ * takes; what it leaves is recovered: a repeat of an idempotent submit queues its tasks if
+ * they never were (and never twice), a workflow's first steps are queued by the workers'
+ * recovery of creates, and a task that was never queued only holds its tenant's cap until
+ * the cap drops it as vanished (the client never had an acknowledgement for it).
  */
 @Injectable()
 export class SubmitGate {
@@ -173,6 +190,7 @@ export class SubmitGate {
     private readonly idempotency: IdempotencyStore,
     private readonly unfinished: UnfinishedTasks,
     private readonly index: TaskIndex,
+    private readonly poolInserts: PoolInserts,
   ) {}
 
   /**
@@ -198,34 +216,42 @@ export class SubmitGate {
     const claimOf = (index: number) => (workflow ? claims.length : (claimNumber.get(index) ?? 0));
     // One TTL per submit: until its latest keyed task can have run and been forgotten.
     const claimDelayMs = Math.max(0, ...keyed.map(({ index }) => tasks[index]?.delayMs ?? 0));
-    const blocks = tasks.map((task) => this.blockOf(task.pool, task.insert));
+    const inSteps = this.config.poolSlots;
+    const blocks = inSteps ? [] : tasks.map((task) => this.blockOf(task.pool, task.insert));
     const args: SubmitArgs = (call) => ({
       ...(charge && { requests: { key: call.key(requests.key), ...bucketRate(requests.limit) } }),
       tasks: { key: call.key(budget.key), ...bucketRate(budget.limit), cost },
       claims: this.idempotency.args(call, claims, claimDelayMs),
-      cap: this.unfinished.args(call, tenant, now),
+      cap: this.unfinished.args(call, tenant, now, !inSteps),
       ...(workflow
-        ? { workflow: workflowArgs(call, workflow, claims.length) }
+        ? {
+            workflow: workflowArgs(call, workflow, claims.length, inSteps ? now : undefined),
+          }
         : { index: this.index.args(call, tenant, now) }),
       jobs: tasks.map((task, i) => ({
         claim: claimOf(i),
         jobKey: task.jobKey,
         member: memberOf({ pool: task.pool, taskId: task.id, submittedAt: now }),
-        block: blocks[i] ?? 0,
-        args: call.binary(task.insert.argv[0]),
-        data: task.insert.argv[1],
-        opts: call.binary(task.insert.argv[2]),
+        ...(inSteps
+          ? { block: 0, args: 0, data: '', opts: 0 }
+          : {
+              block: blocks[i] ?? 0,
+              args: call.binary(task.insert.argv[0]),
+              data: task.insert.argv[1],
+              opts: call.binary(task.insert.argv[2]),
+            }),
       })),
     });
-    const reply =
-      tasks.length === 1 && !workflow ? await this.singles.load(args) : (await this.run([args]))[0];
-    if (!reply) throw new Error('the submit gate gave no answer');
-    // A server fault (Redis refused a write, say); the request's token is left to `chargedBy`.
-    if (reply.outcome === 'error') throw new Error(`the submit gate failed: ${reply.error}`);
-    if (reply.unreplicated !== undefined) {
-      throw new UnreplicatedWrite(
-        `the submit reached ${reply.unreplicated} of ${this.config.ackReplicas.count} replicas in time`,
-      );
+    const single = tasks.length === 1 && !workflow;
+    let reply = await this.gateOnce(args, single);
+    if (
+      inSteps &&
+      reply.outcome === 'quota' &&
+      (await this.unfinished.dropFinished(tenant, now)) > 0
+    ) {
+      // Its budgets were charged by the first try: the second only checks and records.
+      const again = await this.gateOnce((call) => ({ ...args(call), tasks: undefined }), false);
+      reply = { ...again, requestTokens: reply.requestTokens, requestFullMs: reply.requestFullMs };
     }
     if (charge) {
       charge.taken = true;
@@ -255,7 +281,50 @@ export class SubmitGate {
     keyed.forEach(({ index }, position) => (repeats[index] = outcomes[position] === 'repeat'));
     const workflowRepeat = workflow?.claim !== undefined && outcomes[0] === 'repeat';
     if (workflowRepeat) repeats.fill(true);
+    if (inSteps) {
+      const markFor = this.idempotency.ttlSeconds(claimDelayMs);
+      await this.queueInPools(tasks, workflow, workflowRepeat, (i) =>
+        claimOf(i) > 0 ? markFor : undefined,
+      );
+    }
     return { repeats, workflowRepeat };
+  }
+
+  /**
+   * The gate's one answer for a submit; throws a server fault (Redis refused a write, say:
+   * the request's token is left to `chargedBy`) and an unreplicated write.
+   */
+  private async gateOnce(args: SubmitArgs, single: boolean): Promise<JudgedReply> {
+    const reply = single ? await this.singles.load(args) : (await this.run([args]))[0];
+    if (!reply) throw new Error('the submit gate gave no answer');
+    if (reply.outcome === 'error') throw new Error(`the submit gate failed: ${reply.error}`);
+    if (reply.unreplicated !== undefined) {
+      throw new UnreplicatedWrite(
+        `the submit reached ${reply.unreplicated} of ${this.config.ackReplicas.count} replicas in time`,
+      );
+    }
+    return { ...reply, outcome: reply.outcome };
+  }
+
+  /**
+   * The second step on a Cluster: queues a passed submit's tasks in their pools' slots. A
+   * task submit's tasks go every time, a repeat's too (queued only if it never was: a gateway
+   * may have died between the steps); a workflow's first steps when it is new (a repeat's
+   * are queued again by the workflow's `resume`), then it is no longer being created.
+   */
+  private async queueInPools(
+    tasks: readonly GateTask[],
+    workflow: GateWorkflow | undefined,
+    workflowRepeat: boolean,
+    markForOf: (index: number) => number | undefined,
+  ): Promise<void> {
+    if (workflowRepeat) return;
+    const jobs: PoolJob[] = tasks.map((task, i) => {
+      const markFor = workflow ? undefined : markForOf(i);
+      return { pool: task.pool, taskId: task.id, insert: task.insert, ...(markFor && { markFor }) };
+    });
+    await this.poolInserts.queue(jobs);
+    if (workflow) await this.redis.zrem(workflow.records.creating, workflow.id);
   }
 
   /**
@@ -279,42 +348,44 @@ export class SubmitGate {
 
   /** One gate call for these submits, in order; answers each one's reply. */
   private async run(submits: readonly SubmitArgs[]): Promise<GateReply[]> {
-    // ARGV: 1 the blocks, 2 the submits, then the binaries they name.
-    const call = new GateCall(this.blockKeys.keys, 3);
+    // ARGV: 1 the blocks, 2 the submits, then the binaries they name. On a Cluster the gate
+    // queues nothing: no block, whose keys are in the pools' slots.
+    const call = new GateCall(this.config.poolSlots ? [] : this.blockKeys.keys, 3);
     const packed = packScriptArg(submits.map((args) => args(call)));
-    const args = [this.packedBlocks, packed, ...call.binaries];
-    const { count, timeoutMs } = this.config.ackReplicas;
-    if (count === 0) {
-      return unpackScriptReply<GateReply[]>(
-        await SUBMIT_GATE.runBuffer(this.redis, call.keys, args),
-      );
-    }
-    // WAIT right behind the script, in one round trip and on the same connection (on a
-    // Cluster, the node the script's keys took it to): it covers every write that connection
-    // made so far, these submits' included, and returns at once when there were none.
-    SUBMIT_GATE.defineOn(this.redis);
-    const pipeline = this.redis.pipeline();
-    SUBMIT_GATE.queue(pipeline, call.keys, args, 'buffer');
-    pipeline.wait(count, timeoutMs);
-    const [[gateError, reply] = [], [waitError, acked] = []] = (await pipeline.exec()) ?? [];
-    if (gateError) throw gateError;
+    const blocks = this.config.poolSlots ? packScriptArg([]) : this.packedBlocks;
+    const { reply, replicated } = await runAcknowledged(
+      SUBMIT_GATE,
+      this.redis,
+      call.keys,
+      [blocks, packed, ...call.binaries],
+      this.config.ackReplicas,
+    );
     const replies = unpackScriptReply<GateReply[]>(reply);
-    // Without WAIT's answer, whether the replicas have the writes is unknown: as short.
-    const replicated = waitError ? 0 : (acked as number);
-    if (replicated < count) {
+    if (replicated < this.config.ackReplicas.count) {
       for (const gated of replies) if (gated.outcome === 'ok') gated.unreplicated = replicated;
     }
     return replies;
   }
 }
 
-/** A workflow's records with their keys as numbers of the call's KEYS. */
-function workflowArgs(call: GateCall, workflow: GateWorkflow, claim: number): WorkflowArgs {
-  const { hashes, events, event } = workflow.records;
+/**
+ * A workflow's records with their keys as numbers of the call's KEYS; with `creatingAt`, it
+ * is marked as being created from then on.
+ */
+function workflowArgs(
+  call: GateCall,
+  workflow: GateWorkflow,
+  claim: number,
+  creatingAt: number | undefined,
+): WorkflowArgs {
+  const { hashes, events, event, creating } = workflow.records;
   return {
     claim,
     hashes: hashes.map(({ key, fields }) => ({ key: call.key(key), fields })),
     events: call.key(events),
     event,
+    ...(creatingAt !== undefined && {
+      creating: { key: call.key(creating), id: workflow.id, at: creatingAt },
+    }),
   };
 }

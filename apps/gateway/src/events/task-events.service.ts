@@ -2,7 +2,7 @@ import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import { QueueEvents, type Queue } from 'bullmq';
 import type { Logger } from 'pino';
 import { queueName, type PoolName } from '@agentq/contracts';
-import { closeRedis, createRedis, type RedisClient } from '@agentq/queue';
+import { closeRedis, createRedis, poolKeyPrefix, type RedisClient } from '@agentq/queue';
 import type { GatewayConfig } from '../config.js';
 import { GATEWAY_CONFIG, LOGGER, REDIS, TASK_QUEUES } from '../tokens.js';
 import { KeyedListeners } from './keyed-listeners.js';
@@ -203,7 +203,7 @@ export class TaskEvents implements OnModuleDestroy {
     const connection = createRedis(this.config.redis, 'worker', `agentq-gateway-events-${pool}`);
     const events = new QueueEvents(queueName(pool), {
       connection,
-      prefix: this.config.prefix,
+      prefix: poolKeyPrefix(this.config.prefix, pool),
       lastEventId,
     });
     const reader: Reader = {

@@ -94,6 +94,7 @@ export class WorkflowsService {
           insert: step.insert,
         })),
         workflow: {
+          id,
           records: this.engine.records(spec, tenant, id),
           claim: idempotencyKey === undefined ? undefined : { id, hash: contentHash(spec) },
           stepCount: spec.steps.length,

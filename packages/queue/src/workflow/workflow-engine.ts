@@ -119,11 +119,11 @@ export class WorkflowEngine {
     multi.xadd(records.events, '*', ...records.event);
     // Stored with the workflow, removed once its first steps are queued: a create that dies
     // in between is found by recoverCreates.
-    multi.zadd(creatingKey(this.options.prefix), Date.now(), id);
+    multi.zadd(records.creating, Date.now(), id);
     await multi.exec();
     const roots = spec.steps.filter((step) => step.dependsOn.length === 0);
     await this.enqueue({ id, tenant, retention, trace }, roots, new Map());
-    await this.options.redis.zrem(creatingKey(this.options.prefix), id);
+    await this.options.redis.zrem(records.creating, id);
     return id;
   }
 

@@ -1,7 +1,7 @@
 import type { WorkflowSpec, WorkflowStep } from '@agentq/contracts';
 import type { TraceCarrier } from '@agentq/telemetry';
 import type { RetentionPolicy } from '../job-options.js';
-import { workflowKeys } from './workflow-keys.js';
+import { creatingKey, workflowKeys } from './workflow-keys.js';
 
 /** A new workflow's records: hashes to set (flat field, value lists) and its first event. */
 export interface WorkflowRecords {
@@ -9,6 +9,8 @@ export interface WorkflowRecords {
   /** The events stream, and the fields of its first entry. */
   events: string;
   event: string[];
+  /** The set of workflows being created (see WorkflowEngine.recoverCreates). */
+  creating: string;
 }
 
 /**
@@ -62,5 +64,6 @@ export function workflowRecords(
     ],
     events: keys.events,
     event: ['kind', 'workflow', 'state', 'running', 'at', now],
+    creating: creatingKey(prefix),
   };
 }
