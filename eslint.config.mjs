@@ -40,6 +40,8 @@ export default tseslint.config(
     files: [
       '**/config.ts',
       '**/main.ts',
+      // A command's entry point is its composition root, as main.ts is an app's.
+      'apps/worker/src/move-pool-keys.ts',
       '**/*.spec.ts',
       '**/test/**',
       'scripts/**',

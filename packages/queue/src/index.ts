@@ -6,6 +6,7 @@ export * from './dead-letter.js';
 export * from './env.js';
 export * from './job-options.js';
 export * from './key-space.js';
+export * from './pool-key-move.js';
 export * from './queue-factory.js';
 export * from './queue-stats.js';
 export * from './task-attempts.js';

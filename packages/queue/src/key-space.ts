@@ -31,7 +31,8 @@ export function prefixPatterns(prefix: string): string[] {
   return [own, `${escapeGlob(`${before}{${tag}:`)}*}${escapeGlob(after)}:*`];
 }
 
-function escapeGlob(text: string): string {
+/** `text` as a SCAN pattern that matches only itself. */
+export function escapeGlob(text: string): string {
   return text.replace(/[*?[\]\\]/g, '\\$&');
 }
 
@@ -41,26 +42,30 @@ function escapeGlob(text: string): string {
  * were deleted.
  */
 export async function deleteKeysByPrefix(redis: RedisClient, prefix: string): Promise<number> {
-  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
-  const patterns = prefixPatterns(prefix);
-  const deleted = await Promise.all(
-    nodes.flatMap((node) => patterns.map((pattern) => deleteOnNode(node, pattern))),
-  );
-  return deleted.reduce((sum, count) => sum + count, 0);
+  let deleted = 0;
+  for (const pattern of prefixPatterns(prefix)) {
+    // One key per UNLINK: on a Cluster the keys may be in several slots.
+    const keys = await scanKeys(redis, pattern);
+    const counts = await Promise.all(keys.map((key) => redis.unlink(key)));
+    deleted += counts.reduce((sum, count) => sum + count, 0);
+  }
+  return deleted;
 }
 
-async function deleteOnNode(node: Redis, pattern: string): Promise<number> {
+/** Every key matching a SCAN pattern; on a Cluster, on every master. */
+export async function scanKeys(redis: RedisClient, pattern: string): Promise<string[]> {
+  const nodes = redis instanceof Cluster ? redis.nodes('master') : [redis];
+  const found = await Promise.all(nodes.map((node) => scanNode(node, pattern)));
+  return found.flat();
+}
+
+async function scanNode(node: Redis, pattern: string): Promise<string[]> {
+  const keys: string[] = [];
   let cursor = '0';
-  let deleted = 0;
   do {
-    const [next, keys] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
+    const [next, batch] = await node.scan(cursor, 'MATCH', pattern, 'COUNT', 1000);
     cursor = next;
-    if (keys.length === 0) continue;
-    // One key per UNLINK: on a Cluster node, the keys of one scan may be in several slots.
-    const pipeline = node.pipeline();
-    for (const key of keys) pipeline.unlink(key);
-    const replies = (await pipeline.exec()) ?? [];
-    deleted += replies.reduce((sum, [, count]) => sum + Number(count ?? 0), 0);
+    keys.push(...batch);
   } while (cursor !== '0');
-  return deleted;
+  return keys;
 }
