@@ -17,6 +17,7 @@ import { latencySection } from './sections/latency.js';
 import { noopConcurrencySection } from './sections/noop-concurrency.js';
 import { noopProcessesSection } from './sections/noop-processes.js';
 import { scalerSection } from './sections/scaler.js';
+import { shardsSection } from './sections/shards.js';
 import { submitSection } from './sections/submit.js';
 import { topologiesSection } from './sections/topologies.js';
 import { tracingSection } from './sections/tracing.js';
@@ -32,6 +33,7 @@ const SECTIONS: Section[] = [
   scalerSection,
   workflowSection,
   topologiesSection,
+  shardsSection,
   tracingSection,
 ];
 

@@ -40,20 +40,10 @@ const POOLS = 'default,large';
 const systemSlot = () => `${PREFIX}:any`;
 const poolSlot = (pool: string) => `${poolKeyPrefix(PREFIX, pool)}:any`;
 
-/** A prefix under which the system slot and the two pools' slots are on three masters. */
-async function prefixOnThreeMasters(): Promise<string> {
-  for (let tries = 0; tries < 100; tries++) {
-    PREFIX = `{cluster-${randomUUID().slice(0, 8)}}`;
-    const keys = [systemSlot(), poolSlot('default'), poolSlot('large')];
-    const masters = await Promise.all(keys.map((key) => cluster.masterOf(key)));
-    if (new Set(masters).size === 3) return PREFIX;
-  }
-  throw new Error('no prefix put the system and the pools on three masters');
-}
-
 beforeAll(async () => {
   cluster = await TestRedisCluster.start();
-  const env = { ...cluster.env, AGENTQ_PREFIX: await prefixOnThreeMasters() };
+  PREFIX = await cluster.prefixWith(['default', 'large'], 'spread');
+  const env = { ...cluster.env, AGENTQ_PREFIX: PREFIX };
   gateway = await startGateway({ ...env, AGENTQ_POOLS: POOLS, AGENTQ_GATEWAY_ADMIN_UI: 'true' });
   worker = await startWorker({ ...env, AGENTQ_CONCURRENCY: '8' });
 }, 60_000);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createRedis, type RedisTarget } from '@agentq/queue';
+import { createRedis, poolKeyPrefix, type RedisTarget } from '@agentq/queue';
 import { freePort } from './ports.js';
 import { TestRedisServer } from './redis-server.js';
 
@@ -82,6 +83,55 @@ export class TestRedisCluster {
       }
     }
     throw new Error(`no node knows the master of ${key}`);
+  }
+
+  /**
+   * A hash-tagged key prefix under which the system slot and each pool's slot (see
+   * `poolKeyPrefix`) are served by masters laid out as asked: `spread`, each on another master
+   * as far as there are masters; `together`, all on one. Found by trying random ones.
+   */
+  async prefixWith(pools: readonly string[], layout: 'spread' | 'together'): Promise<string> {
+    const slotCount = pools.length + 1;
+    const wanted = layout === 'together' ? 1 : Math.min(slotCount, (await this.masterPorts()).size);
+    for (let tries = 0; tries < 500; tries++) {
+      const prefix = `{${layout}-${randomUUID().slice(0, 8)}}`;
+      const slots = [`${prefix}:any`, ...pools.map((pool) => `${poolKeyPrefix(prefix, pool)}:any`)];
+      const masters = new Set(await Promise.all(slots.map((key) => this.masterOf(key))));
+      if (masters.size === wanted) return prefix;
+    }
+    throw new Error(`no prefix put the system slot and ${pools.join(', ')} ${layout}`);
+  }
+
+  /** The CPU seconds each master's Redis has used so far (INFO cpu), by port. */
+  async mastersCpuSeconds(): Promise<Map<number, number>> {
+    const cpu = new Map<number, number>();
+    for (const port of await this.masterPorts()) {
+      const client = connect(port);
+      try {
+        const info = (await client.call('INFO', 'cpu')) as string;
+        const seconds = (field: string) =>
+          Number(new RegExp(`${field}:([\\d.]+)`).exec(info)?.[1] ?? 0);
+        cpu.set(port, seconds('used_cpu_sys') + seconds('used_cpu_user'));
+      } finally {
+        client.disconnect();
+      }
+    }
+    return cpu;
+  }
+
+  /** The ports of the masters that serve slots now. */
+  private async masterPorts(): Promise<Set<number>> {
+    const client = connect(this.liveNodes()[0]?.port ?? 0);
+    try {
+      const ranges = (await client.call('CLUSTER', 'SLOTS')) as [
+        number,
+        number,
+        [string, number],
+      ][];
+      return new Set(ranges.map((range) => range[2][1]));
+    } finally {
+      client.disconnect();
+    }
   }
 
   /** SIGKILLs the master that serves `key`; answers its port. */
