@@ -7,12 +7,12 @@ import {
   taskJobOptions,
   toTaskView,
 } from '@agentq/queue';
-import { AppProcess, REDIS_URL, type LogLine } from '../helpers/app-process.js';
+import { AppProcess, TEST_REDIS, type LogLine } from '../helpers/app-process.js';
 import { freePort } from '../helpers/ports.js';
 import { deletePrefix, uniquePrefix } from '../helpers/redis-keys.js';
 
 const prefix = uniquePrefix('worker-ops');
-const redis = createRedis(REDIS_URL, 'worker', 'e2e-worker-ops');
+const redis = createRedis(TEST_REDIS, 'worker', 'e2e-worker-ops');
 const queue = createTaskQueue('default', { connection: redis, prefix });
 let worker: AppProcess;
 let base: string;

@@ -1,5 +1,5 @@
 import { createRedis, createTaskQueue, WorkflowEngine } from '@agentq/queue';
-import { AppProcess, REDIS_URL } from '../helpers/app-process.js';
+import { AppProcess, TEST_REDIS } from '../helpers/app-process.js';
 import { http } from '../helpers/http.js';
 import { deletePrefix, uniquePrefix } from '../helpers/redis-keys.js';
 
@@ -10,7 +10,7 @@ const FAST_LOCKS = {
 };
 
 const prefix = uniquePrefix('workflows');
-const redis = createRedis(REDIS_URL, 'worker', 'e2e-workflows');
+const redis = createRedis(TEST_REDIS, 'worker', 'e2e-workflows');
 const queue = createTaskQueue('default', { connection: redis, prefix });
 /** Reads the workflows' event streams (what SSE serves) to count transitions. */
 const engine = new WorkflowEngine({ redis, prefix, queueFor: () => queue });

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import type { RedisTarget } from '@agentq/queue';
 import { gatewayKeyEnv } from './api-keys.js';
 
 /** The repository root: the nearest folder up holding pnpm-workspace.yaml (this file also runs compiled, from test/.bench-dist). */
@@ -15,6 +16,25 @@ function findRoot(from: string): string {
   }
 }
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/**
+ * The Redis Cluster a run of the suites uses instead of REDIS_URL, when
+ * `scripts/with-redis-cluster.sh` names one: the apps get it as REDIS_CLUSTER_NODES, and the
+ * tests' own connections and key prefixes follow (`TEST_REDIS`, `uniquePrefix`).
+ */
+export const TEST_CLUSTER_NODES = process.env.AGENTQ_TEST_CLUSTER_NODES;
+
+/** The Redis the tests' own connections use: the cluster of the run, or REDIS_URL. */
+export const TEST_REDIS: RedisTarget | string = TEST_CLUSTER_NODES
+  ? {
+      kind: 'cluster',
+      url: 'redis://127.0.0.1',
+      nodes: TEST_CLUSTER_NODES.split(',').map((node) => {
+        const [host = '127.0.0.1', port = '6379'] = node.split(':');
+        return { host, port: Number(port) };
+      }),
+    }
+  : REDIS_URL;
 
 export type LogLine = Record<string, unknown> & { msg?: string };
 type Waiter = { match: (line: LogLine) => boolean; resolve: (line: LogLine) => void };
@@ -56,7 +76,12 @@ export class AppProcess {
   static node(name: string, args: string[], env: Record<string, string>): AppProcess {
     const child = spawn(process.execPath, args, {
       cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', REDIS_URL, ...env },
+      env: {
+        PATH: process.env.PATH ?? '',
+        REDIS_URL,
+        ...(TEST_CLUSTER_NODES && { REDIS_CLUSTER_NODES: TEST_CLUSTER_NODES }),
+        ...env,
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     return new AppProcess(name, child);
