@@ -203,4 +203,30 @@ describe('on a Redis Cluster', () => {
     const ids = await submitBatchThroughOutage(gateway.url, 20);
     await untilCompleted(gateway.url, [firstTaken, ...ids]);
   });
+  it('runs a workflow whose steps are in pools on different shards', async () => {
+    const large = await startWorker({
+      ...cluster.env,
+      AGENTQ_PREFIX: PREFIX,
+      AGENTQ_POOLS: 'large',
+      AGENTQ_CONCURRENCY: '8',
+    });
+    try {
+      const answer = await submit('/v1/workflows', {
+        steps: [
+          { id: 'a', agent: 'echo', input: { from: 'a' } },
+          { id: 'b', agent: 'echo', input: { from: 'b' }, pool: 'large', dependsOn: ['a'] },
+          { id: 'c', agent: 'echo', input: { from: 'c' }, dependsOn: ['b'] },
+        ],
+      });
+      expect(answer.status).toBe(201);
+      const id = (answer.body as { id: string }).id;
+      const done = await http('GET', `${gateway.url}/v1/workflows/${id}?wait=30`);
+      expect(done.body).toMatchObject({
+        state: 'completed',
+        steps: [{ pool: 'default' }, { pool: 'large', output: { from: 'b' } }, { pool: 'default' }],
+      });
+    } finally {
+      expect(await large.stop()).toBe(0);
+    }
+  });
 });
