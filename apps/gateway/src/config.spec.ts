@@ -29,6 +29,7 @@ describe(loadConfig.name, () => {
       inputLimitBytes: 262_144,
       retryAfterSeconds: 5,
       taskIndexMax: 100_000,
+      workflowIndexMax: 100_000,
       sseKeepAliveMs: 15_000,
       adminUi: false,
       adminUiReadOnly: true,

@@ -72,6 +72,7 @@ export const envShape = {
   AGENTQ_GATEWAY_MAX_BACKLOG_LOW: count.default(1000),
   AGENTQ_GATEWAY_RETRY_AFTER_S: z.coerce.number().int().min(1).default(5),
   AGENTQ_GATEWAY_TASK_INDEX_MAX: z.coerce.number().int().min(1).default(100_000),
+  AGENTQ_GATEWAY_WORKFLOW_INDEX_MAX: z.coerce.number().int().min(1).default(100_000),
   AGENTQ_GATEWAY_SSE_KEEPALIVE_MS: z.coerce.number().int().min(100).default(15_000),
   AGENTQ_GATEWAY_SSE_MAX_BUFFERED_BYTES: z.coerce
     .number()
@@ -125,6 +126,8 @@ export const envDocs = {
   AGENTQ_GATEWAY_MAX_BACKLOG_LOW: '… low-priority tasks',
   AGENTQ_GATEWAY_RETRY_AFTER_S: '`Retry-After` of a 429 for a full backlog',
   AGENTQ_GATEWAY_TASK_INDEX_MAX: 'tasks listed per tenant by `GET /v1/tasks` (older ones trimmed)',
+  AGENTQ_GATEWAY_WORKFLOW_INDEX_MAX:
+    'workflows listed per tenant by `GET /v1/workflows` (older ones trimmed)',
   AGENTQ_GATEWAY_SSE_KEEPALIVE_MS:
     'interval of keep-alive comments on event streams, and of the check for task events trimmed before they were read',
   AGENTQ_GATEWAY_SSE_MAX_BUFFERED_BYTES: 'most a stream holds unread before it is reset',
@@ -200,6 +203,7 @@ export const configSchema = z
     } satisfies Record<PriorityLevel, number>,
     retryAfterSeconds: env.AGENTQ_GATEWAY_RETRY_AFTER_S,
     taskIndexMax: env.AGENTQ_GATEWAY_TASK_INDEX_MAX,
+    workflowIndexMax: env.AGENTQ_GATEWAY_WORKFLOW_INDEX_MAX,
     sseKeepAliveMs: env.AGENTQ_GATEWAY_SSE_KEEPALIVE_MS,
     sseMaxBufferedBytes: env.AGENTQ_GATEWAY_SSE_MAX_BUFFERED_BYTES,
     sseBlockedTimeoutMs: env.AGENTQ_GATEWAY_SSE_BLOCKED_TIMEOUT_MS,

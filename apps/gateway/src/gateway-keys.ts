@@ -6,6 +6,8 @@ export const gatewayKeys = {
   tombstone: (prefix: string, taskId: string) => `${prefix}:gw:tombstone:${taskId}`,
   /** A tenant's tasks: sorted set of `<submit time>/<pool>/<taskId>` members, all scored 0. */
   tenantTasks: (prefix: string, tenant: string) => `${prefix}:gw:tenant:${tenant}:tasks`,
+  /** A tenant's workflows: sorted set of `<submit time>/<workflowId>` members, all scored 0. */
+  tenantWorkflows: (prefix: string, tenant: string) => `${prefix}:gw:tenant:${tenant}:workflows`,
   /** A key's token bucket (`requests` or `tasks`): hash of tokens left and when counted. */
   rateLimit: (prefix: string, kind: 'requests' | 'tasks', keyId: string) =>
     `${prefix}:gw:ratelimit:${kind}:${keyId}`,

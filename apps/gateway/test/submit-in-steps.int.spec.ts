@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { ErrorCode, SCOPES } from '@agentq/contracts';
-import { jobInsert, type Principal } from '@agentq/queue';
+import { ErrorCode, SCOPES, WorkflowSpecSchema } from '@agentq/contracts';
+import { jobInsert, type Principal, type WorkflowEngine } from '@agentq/queue';
 import type { GatewayConfig } from '../src/config.js';
 import { gatewayKeys } from '../src/gateway-keys.js';
 import { ApiError } from '../src/http/api-error.js';
@@ -11,7 +11,9 @@ import { SubmitGate, type GateTask } from '../src/admission/submit-gate.js';
 import { TaskIndex } from '../src/admission/task-index.js';
 import { UnfinishedTasks } from '../src/admission/unfinished-tasks.js';
 import { RateLimits } from '../src/rate-limit/rate-limits.service.js';
-import { GATEWAY_CONFIG } from '../src/tokens.js';
+import { GATEWAY_CONFIG, WORKFLOW_ENGINE } from '../src/tokens.js';
+import { WorkflowIndex } from '../src/workflows/workflow-index.js';
+import { WorkflowsService } from '../src/workflows/workflows.service.js';
 import { useGateway } from './gateway-harness.js';
 
 /*
@@ -90,6 +92,46 @@ describe('a submit in two steps (each pool in a slot of its own)', () => {
       '-1',
     );
     expect(indexed).toHaveLength(2);
+  });
+
+  it('stores a workflow and its index entry, then queues its first steps', async () => {
+    const tenant = `wf-${randomUUID().slice(0, 8)}`;
+    const engine = gateway.app.get<WorkflowEngine>(WORKFLOW_ENGINE);
+    const spec = WorkflowSpecSchema.parse({
+      steps: [
+        { id: 'a', agent: 'echo' },
+        { id: 'b', agent: 'echo', dependsOn: ['a'] },
+      ],
+    });
+    const id = randomUUID();
+    const now = Date.now();
+    const tasks = engine.firstSteps(spec, tenant, id).map((step): GateTask => ({
+      id: step.taskId,
+      pool: step.pool,
+      jobKey: step.jobKey,
+      delayMs: 0,
+      insert: step.insert,
+    }));
+    const workflow = {
+      id,
+      records: engine.records(spec, tenant, id),
+      claim: undefined,
+      stepCount: 2,
+      index: gateway.app.get(WorkflowIndex).entry(tenant, id, now),
+    };
+    await gateInSteps().pass({
+      principal: principal(tenant),
+      tasks,
+      workflow,
+      charge: undefined,
+      now,
+    });
+
+    expect(await queue().getJobState(`wf-${id}-a`)).toBe('prioritized');
+    const listed = await gateway.app.get(WorkflowsService).list(tenant, { limit: 10 });
+    expect(listed.workflows.map((listedOne) => [listedOne.id, listedOne.steps])).toEqual([
+      [id, { total: 2, completed: 0, failed: 0, unfinished: 2 }],
+    ]);
   });
 
   it('queues a keyed task once when its submit is retried after the gateway died between the steps', async () => {

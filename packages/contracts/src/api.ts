@@ -8,6 +8,7 @@ import {
 } from './task.js';
 import { PoolNameSchema } from './pool.js';
 import { PriorityLevelSchema } from './priority.js';
+import { WORKFLOW_STATES, WorkflowSummarySchema } from './workflow.js';
 
 /** Bounds of the HTTP API. */
 export const ApiLimits = {
@@ -56,6 +57,22 @@ export const TaskPageSchema = z.object({
   nextCursor: z.string().nullable(),
 });
 export type TaskPage = z.infer<typeof TaskPageSchema>;
+
+/** `GET /v1/workflows` filter and page. `cursor` is opaque: pass back `nextCursor`. */
+export const WorkflowListQuerySchema = z.object({
+  state: z.enum(WORKFLOW_STATES).optional(),
+  limit: ListLimitSchema,
+  cursor: z.string().min(1).max(200).optional(),
+});
+export type WorkflowListQuery = z.output<typeof WorkflowListQuerySchema>;
+
+export const WorkflowPageSchema = z.object({
+  /** Newest first. */
+  workflows: z.array(WorkflowSummarySchema),
+  /** Pass as `cursor` for the next page; null on the last one. */
+  nextCursor: z.string().nullable(),
+});
+export type WorkflowPage = z.infer<typeof WorkflowPageSchema>;
 
 /** `GET /v1/tasks/:id/logs`. */
 export const TaskLogsSchema = z.object({ logs: z.array(z.string()), count: z.number().int() });

@@ -219,6 +219,26 @@ export const WorkflowViewSchema = z.object({
 export type WorkflowView = z.infer<typeof WorkflowViewSchema>;
 
 /**
+ * One workflow of a listing (`GET /v1/workflows`): what its records say without reading
+ * its steps. `steps.unfinished` counts those pending, queued or running; the ended ones not
+ * completed or failed were skipped or cancelled.
+ */
+export const WorkflowSummarySchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  state: z.enum(WORKFLOW_STATES),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+  steps: z.object({
+    total: z.number().int(),
+    completed: z.number().int(),
+    failed: z.number().int(),
+    unfinished: z.number().int(),
+  }),
+});
+export type WorkflowSummary = z.infer<typeof WorkflowSummarySchema>;
+
+/**
  * One transition in a workflow's event stream (`GET /v1/workflows/:id/events`): a step
  * changed state, or the workflow did. The workflow event with `final: true` is the last one.
  */

@@ -4,8 +4,9 @@
 --   2. the key's task bucket (`tasks.cost` tokens);
 --   3. the idempotency claims, checked without writing;
 --   4. the tenant's cap on unfinished tasks, for the jobs that are not repeats;
---   5. then, nothing having refused: the workflow's records (if a workflow, and new), the new
---      jobs (by BullMQ's own add scripts), their claims, and the task index.
+--   5. then, nothing having refused: the workflow's records and its index entry (if a
+--      workflow, and new), the new jobs (by BullMQ's own add scripts), their claims, and the
+--      task index.
 -- A job with no block (0) is not queued here: on a Cluster, where each pool's keys have a slot
 -- of their own, the caller queues it next, in its pool's slot (lua/pool-insert.lua). Then the
 -- cap does not look into job keys (another slot) to drop finished tasks: the caller does that

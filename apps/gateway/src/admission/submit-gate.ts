@@ -57,6 +57,8 @@ interface WorkflowArgs {
   event: string[];
   /** Marks it as being created until its first steps are queued (when queued after the gate). */
   creating?: { key: number; id: string; at: number };
+  /** Its entry in the tenant's workflow index, and the trim (as the task index's). */
+  index?: { key: number; member: string; tooOld: string; keep: number };
 }
 
 /** One submit as the script reads it: each policy's named arguments. */
@@ -116,6 +118,17 @@ export interface GateWorkflow {
   claim: Claim | undefined;
   /** Steps in all: each spends a token of the key's task budget, as a batch's tasks do. */
   stepCount: number;
+  /** Its entry in the tenant's workflow index, written with its records. */
+  index?: GateWorkflowIndex;
+}
+
+/** An entry of a tenant's workflow index: the index, the member, and how it is trimmed. */
+export interface GateWorkflowIndex {
+  key: string;
+  member: string;
+  /** The exclusive lex bound of entries too old to keep. */
+  tooOld: string;
+  keep: number;
 }
 
 export interface GateRequest {
@@ -379,11 +392,13 @@ function workflowArgs(
   creatingAt: number | undefined,
 ): WorkflowArgs {
   const { hashes, events, event, creating } = workflow.records;
+  const { index } = workflow;
   return {
     claim,
     hashes: hashes.map(({ key, fields }) => ({ key: call.key(key), fields })),
     events: call.key(events),
     event,
+    ...(index && { index: { ...index, key: call.key(index.key) } }),
     ...(creatingAt !== undefined && {
       creating: { key: call.key(creating), id: workflow.id, at: creatingAt },
     }),

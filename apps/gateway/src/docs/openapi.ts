@@ -28,6 +28,8 @@ import {
   TaskSpecSchema,
   TaskViewSchema,
   WaitQuerySchema,
+  WorkflowListQuerySchema,
+  WorkflowPageSchema,
   WorkflowSpecSchema,
   WorkflowViewSchema,
 } from '@agentq/contracts';
@@ -332,6 +334,20 @@ export function openApiDocument(): Record<string, unknown> {
             ),
             '409': error('Idempotency-Key used with another body'),
             '422': error('Unknown agent'),
+          },
+        },
+        get: {
+          summary: "List the tenant's workflows, newest first",
+          description:
+            'Each: id, name, state, createdAt, finishedAt and step counts (total, completed, failed, unfinished). Workflows are listed from their submit while they are kept (the longest retention), up to AGENTQ_GATEWAY_WORKFLOW_INDEX_MAX per tenant.',
+          parameters: queryParams(WorkflowListQuerySchema, {
+            state: 'only workflows in this state',
+            limit: 'page size',
+            cursor: 'nextCursor of the previous page',
+          }),
+          responses: {
+            '200': { description: 'A page', ...json(WorkflowPageSchema) },
+            '400': error('Bad filter or cursor'),
           },
         },
       },

@@ -1,6 +1,11 @@
 import { Body, Controller, Get, Headers, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
-import { WaitQuerySchema, type WorkflowView } from '@agentq/contracts';
+import {
+  WaitQuerySchema,
+  WorkflowListQuerySchema,
+  type WorkflowPage,
+  type WorkflowView,
+} from '@agentq/contracts';
 import { RequireScopes } from '../auth/require-scopes.decorator.js';
 import { parseQueryOrThrow } from '../http/parse-or-throw.js';
 import type { Principal } from '@agentq/queue';
@@ -24,6 +29,13 @@ export class WorkflowsController {
     const { view, repeat } = await this.workflows.submit(principal, body, idempotencyKey);
     void reply.status(repeat ? 200 : 201);
     return view;
+  }
+
+  /** The tenant's workflows, newest first (an admin key's own tenant, as for tasks). */
+  @Get()
+  @RequireScopes('tasks:read')
+  list(@Tenant() tenant: string, @Query() query: unknown): Promise<WorkflowPage> {
+    return this.workflows.list(tenant, parseQueryOrThrow(WorkflowListQuerySchema, query));
   }
 
   @Get(':id')

@@ -7,6 +7,7 @@ import { AdmissionModule } from '../admission/admission.module.js';
 import { GATEWAY_CONFIG, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
 import { WorkflowChanges } from './workflow-changes.service.js';
 import { WorkflowEventsController } from './workflow-events.controller.js';
+import { WorkflowIndex } from './workflow-index.js';
 import { WorkflowsController } from './workflows.controller.js';
 import { WorkflowsService } from './workflows.service.js';
 
@@ -16,6 +17,7 @@ import { WorkflowsService } from './workflows.service.js';
   providers: [
     WorkflowsService,
     WorkflowChanges,
+    WorkflowIndex,
     {
       provide: WORKFLOW_ENGINE,
       inject: [GATEWAY_CONFIG, REDIS, TASK_QUEUES],

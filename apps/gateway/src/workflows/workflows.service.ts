@@ -8,6 +8,9 @@ import {
   isWorkflowId,
   type PoolName,
   type WorkflowEvent,
+  type WorkflowListQuery,
+  type WorkflowPage,
+  type WorkflowSummary,
   type WorkflowView,
 } from '@agentq/contracts';
 import type { Principal, WorkflowEngine, RedisClient } from '@agentq/queue';
@@ -23,6 +26,12 @@ import { newWorkflowId } from '../tasks/task-id.js';
 import { AGENT_REGISTRY, GATEWAY_CONFIG, REDIS, TASK_QUEUES, WORKFLOW_ENGINE } from '../tokens.js';
 import { checkStepInputs } from './workflow-input-check.js';
 import { WorkflowChanges } from './workflow-changes.service.js';
+import { WorkflowIndex } from './workflow-index.js';
+
+/** Index entries one list request reads at most, however few match its filter. */
+const LIST_SCAN_BUDGET = 1000;
+/** Index entries read at a time while a filter skips some: a few round trips per page. */
+const FILTERED_CHUNK = 250;
 
 /** A submitted workflow's answer; `repeat` when its idempotency key was seen before. */
 export interface SubmittedWorkflow {
@@ -40,6 +49,7 @@ export class WorkflowsService {
     @Inject(AGENT_REGISTRY) private readonly registry: AgentRegistry,
     private readonly pipeline: AdmissionPipeline,
     private readonly changes: WorkflowChanges,
+    private readonly index: WorkflowIndex,
     private readonly metrics: GatewayMetrics,
     @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
   ) {}
@@ -78,11 +88,12 @@ export class WorkflowsService {
     );
     const id = newWorkflowId(tenant, idempotencyKey);
     const firstSteps = this.engine.firstSteps(spec, tenant, id);
+    const now = Date.now();
     const { workflowRepeat } = await this.pipeline
       .admit({
         principal,
         charge: undefined,
-        now: Date.now(),
+        now,
         agents: spec.steps.map((step) => step.agent),
         admitted: firstSteps.map((step) => ({ ...step, delayMs: 0 })),
         unconfirmed: { workflowId: id },
@@ -98,6 +109,7 @@ export class WorkflowsService {
           records: this.engine.records(spec, tenant, id),
           claim: idempotencyKey === undefined ? undefined : { id, hash: contentHash(spec) },
           stepCount: spec.steps.length,
+          index: this.index.entry(tenant, id, now),
         },
       })
       .catch((error: unknown) => {
@@ -130,6 +142,41 @@ export class WorkflowsService {
     const { tenant: owner, ...view } = found;
     if (owner !== tenant) throw notFound(id);
     return view;
+  }
+
+  /**
+   * The tenant's workflows, newest first, in the state asked for; pages by an opaque cursor.
+   * Each round reads a slice of the index, then every workflow of it in one pipelined call;
+   * a filter that skips many reads at most {@link LIST_SCAN_BUDGET} entries, then answers
+   * the page it has (maybe short) with a cursor to go on.
+   */
+  async list(tenant: string, query: WorkflowListQuery): Promise<WorkflowPage> {
+    assertRedisReady(this.redis);
+    const workflows: WorkflowSummary[] = [];
+    let cursor = query.cursor;
+    let scanned = 0;
+    for (;;) {
+      const wanted = query.limit - workflows.length;
+      const count = Math.min(
+        LIST_SCAN_BUDGET - scanned,
+        query.state === undefined ? wanted : Math.max(wanted, FILTERED_CHUNK),
+      );
+      const { entries, more } = await this.index.page(tenant, cursor, count);
+      scanned += entries.length;
+      const ids = entries.map((entry) => entry.workflowId);
+      for (const [i, summary] of (await this.engine.summaries(tenant, ids)).entries()) {
+        if (!summary) continue;
+        if (query.state !== undefined && summary.state !== query.state) continue;
+        workflows.push(summary);
+        if (workflows.length === query.limit) {
+          const last = i === entries.length - 1 && !more;
+          return { workflows, nextCursor: last ? null : (entries[i]?.cursor ?? null) };
+        }
+      }
+      cursor = entries.at(-1)?.cursor;
+      if (!more || cursor === undefined) return { workflows, nextCursor: null };
+      if (scanned >= LIST_SCAN_BUDGET) return { workflows, nextCursor: cursor };
+    }
   }
 
   /**

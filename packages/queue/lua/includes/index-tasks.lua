@@ -1,7 +1,7 @@
--- indexTasks(key, tooOld, keep, members) adds members (all scored 0) to a tenant's task
--- index and trims it: `tooOld` is the exclusive lex bound of entries too old to keep, `keep`
--- how many to keep. The writes wait for flushIndex(), which must run before the script
--- returns: each index a script wrote to costs one add and one trim however many submits.
+-- indexTasks(key, tooOld, keep, members) adds members (all scored 0) to a tenant's index (of
+-- tasks, or of workflows) and trims it: `tooOld` is the exclusive lex bound of entries too old
+-- to keep, `keep` how many to keep. The writes wait for flushIndex(), which must run before the
+-- script returns: each index a script wrote to costs one add and one trim however many submits.
 -- @include "includes/zadd-all"
 local pendingIndex = {}
 local function indexTasks(key, tooOld, keep, members)

@@ -19,6 +19,7 @@ import {
   type WorkflowSpec,
   type WorkflowState,
   type WorkflowStep,
+  type WorkflowSummary,
   type WorkflowView,
 } from '@agentq/contracts';
 import { traceCarrier, type TraceCarrier } from '@agentq/telemetry';
@@ -88,6 +89,17 @@ type ReleaseReply =
       /** The workflow's trace carrier (JSON); false (Lua's nil) when it has none. */
       trace: string | false | null,
     ];
+
+/** The meta fields a workflow's summary reads, in the order `summaries` takes them. */
+const SUMMARY_FIELDS = [
+  'state',
+  'name',
+  'tenant',
+  'createdAt',
+  'finishedAt',
+  'remaining',
+  'failedSteps',
+] as const;
 
 type Script = 'startStep' | 'completeStep' | 'failStep' | 'cancelWorkflow';
 /** The scripts that move a workflow's steps (`lua/workflow-*.lua`), on its eight keys. */
@@ -331,6 +343,46 @@ export class WorkflowEngine {
         };
       }),
     };
+  }
+
+  /**
+   * Each workflow's summary (state, times, step counts) in the order given, undefined for
+   * one that is gone or not the tenant's: one pipelined round trip however many, reading no
+   * step (unfinished ones are `remaining`, completed ones those with an output).
+   */
+  async summaries(
+    tenant: string,
+    ids: readonly string[],
+  ): Promise<(WorkflowSummary | undefined)[]> {
+    if (ids.length === 0) return [];
+    const pipeline = this.options.redis.pipeline();
+    for (const id of ids) {
+      const keys = workflowKeys(this.options.prefix, id);
+      pipeline.hmget(keys.meta, ...SUMMARY_FIELDS);
+      pipeline.hlen(keys.steps);
+      pipeline.hlen(keys.outputs);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    return ids.map((id, i) => {
+      const [metaReply, totalReply, completedReply] = replies.slice(i * 3, i * 3 + 3);
+      for (const reply of [metaReply, totalReply, completedReply]) if (reply?.[0]) throw reply[0];
+      const meta = (metaReply?.[1] ?? []) as (string | null)[];
+      const [state, name, owner, createdAt, finishedAt, remaining, failedSteps] = meta;
+      if (!state || (owner ?? 'default') !== tenant) return undefined;
+      return {
+        id,
+        name: name || null,
+        state: state as WorkflowState,
+        createdAt: createdAt ?? '',
+        finishedAt: finishedAt ?? null,
+        steps: {
+          total: Number(totalReply?.[1] ?? 0),
+          completed: Number(completedReply?.[1] ?? 0),
+          failed: Number(failedSteps ?? 0),
+          unfinished: Number(remaining ?? 0),
+        },
+      };
+    });
   }
 
   /** The workflow's transitions after the stream entry `after` (all from `0`), in order. */
