@@ -138,6 +138,32 @@ describe(runCli.name, () => {
     });
   });
 
+  it('lists workflows with their state filter, as a table or JSON', async () => {
+    const workflow = {
+      id: 'wf-1',
+      name: 'nightly',
+      state: 'running',
+      createdAt: '2026-01-01T00:00:00.000Z',
+      finishedAt: null,
+      steps: { total: 4, completed: 3, failed: 0, unfinished: 1 },
+    };
+    gateway = await startGateway(() => [200, { workflows: [workflow], nextCursor: null }]);
+
+    const { code, out } = await agentq('workflow', 'list', '--state', 'running', '--limit', '5');
+
+    expect(code).toBe(0);
+    expect(gateway.requests.map((request) => request.url)).toEqual([
+      '/v1/workflows?state=running&limit=5',
+    ]);
+    const [head, row] = out.trimEnd().split('\n');
+    expect(head).toMatch(/^id +name +state +steps done +failed +created +took$/);
+    expect(row).toMatch(/^wf-1 +nightly +running +3\/4 +0 +2026-01-01T00:00:00.000Z +\S+$/);
+
+    const json = await agentq('--json', 'workflow', 'list');
+    expect(JSON.parse(json.out)).toEqual([workflow]);
+    expect(gateway.requests[1]?.url).toBe('/v1/workflows?limit=20');
+  });
+
   it('passes list filters as the query and prints a plain table', async () => {
     gateway = await startGateway(() => [200, { tasks: [TASK], nextCursor: null }]);
 

@@ -298,6 +298,23 @@ describe(AgentqClient.name, () => {
       ]);
     });
 
+    it('follows the cursor through every page of workflows', async () => {
+      const { client, requests } = await clientFor((request, res) => {
+        const more = new URL(request.url, 'http://x').searchParams.get('cursor') === null;
+        const workflows = more ? [{ id: 'w1' }, { id: 'w2' }] : [{ id: 'w3' }];
+        sendJson(res, 200, { workflows, nextCursor: more ? 'c1' : null });
+      });
+
+      const ids: string[] = [];
+      for await (const { id } of client.workflows.list({ state: 'running', limit: 2 }))
+        ids.push(id);
+      expect(ids).toEqual(['w1', 'w2', 'w3']);
+      expect(requests.map((request) => request.url)).toEqual([
+        '/v1/workflows?state=running&limit=2',
+        '/v1/workflows?state=running&limit=2&cursor=c1',
+      ]);
+    });
+
     it('follows the offset through every page of dead letters', async () => {
       const { client, requests } = await clientFor((request, res) => {
         const offset = new URL(request.url, 'http://x').searchParams.get('offset');

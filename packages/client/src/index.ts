@@ -19,7 +19,7 @@ export type { ScalerApi, ScalerDecisionFilter } from './scaler-api.js';
 export type { TaskEvent, TaskEventData, TaskEventName } from './task-events.js';
 export type { TaskListFilter, TasksApi } from './tasks-api.js';
 export type { WorkflowStreamEvent } from './workflow-events.js';
-export type { WorkflowsApi } from './workflows-api.js';
+export type { WorkflowListFilter, WorkflowsApi } from './workflows-api.js';
 // The wire shapes, as the gateway itself types them.
 export type {
   BatchAccepted,
@@ -47,6 +47,9 @@ export type {
   TaskView,
   TenantsView,
   TenantUsageView,
+  WorkflowPage,
   WorkflowSpecInput,
+  WorkflowState,
+  WorkflowSummary,
   WorkflowView,
 } from '@agentq/contracts';

@@ -14,6 +14,7 @@ import type {
   SubmitOptions,
   WaitOptions,
 } from './call-options.js';
+import { cursorPages } from './cursor-pages.js';
 import type { HttpTransport } from './http-transport.js';
 import { newIdempotencyKey, withTaskKeys } from './idempotency-key.js';
 import { parseStreamEvent } from './parse-stream-event.js';
@@ -72,12 +73,7 @@ export class TasksApi {
     filter: TaskListFilter = {},
     options: CallOptions = {},
   ): AsyncGenerator<TaskPage> {
-    let cursor: string | undefined;
-    do {
-      const page = await this.http.get<TaskPage>('/v1/tasks', options, { ...filter, cursor });
-      yield page;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
+    yield* cursorPages<TaskPage>(this.http, '/v1/tasks', filter, options);
   }
 
   /** Every task of the tenant matching the filter, newest first, across pages. */

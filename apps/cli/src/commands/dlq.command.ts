@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import type { DeadLetterView } from '@agentq/client';
 import type { CliRuntime } from '../cli-runtime.js';
 import { ExitCode } from '../exit-code.js';
+import { firstItems } from '../first-items.js';
 import { inline } from '../format/values.js';
 import { integerArgument } from '../task-spec-options.js';
 import { UsageError } from '../usage-error.js';
@@ -19,14 +19,9 @@ export function registerDlq(program: Command, runtime: CliRuntime): void {
     .action(
       runtime.action(async (context, flags: { pool?: string; limit: number }) => {
         const client = await context.client();
-        const entries: DeadLetterView[] = [];
-        for await (const entry of client.deadLetters.list({
-          pool: flags.pool,
-          limit: Math.min(flags.limit, 200),
-        })) {
-          if (entries.length >= flags.limit) break;
-          entries.push(entry);
-        }
+        const entries = await firstItems(flags.limit, (limit) =>
+          client.deadLetters.list({ pool: flags.pool, limit }),
+        );
         if (context.out.mode === 'json') {
           context.out.json(entries);
           return ExitCode.Ok;

@@ -3,6 +3,7 @@ import type { TaskView } from '@agentq/client';
 import { PRIORITY_LEVELS, TASK_STATES } from '@agentq/contracts';
 import type { CliRuntime } from '../cli-runtime.js';
 import { ExitCode } from '../exit-code.js';
+import { firstItems } from '../first-items.js';
 import { TASK_TABLE_HEAD, taskFields, taskRow } from '../format/task-format.js';
 import { integerArgument } from '../task-spec-options.js';
 import { watchTask } from './run.command.js';
@@ -43,18 +44,10 @@ export function registerTaskCommands(program: Command, runtime: CliRuntime): voi
     .action(
       runtime.action(async (context, flags: ListFlags) => {
         const client = await context.client();
-        const tasks: TaskView[] = [];
-        const filter = {
-          state: flags.state,
-          pool: flags.pool,
-          agent: flags.agent,
-          priority: flags.priority,
-          limit: Math.min(flags.limit, 200),
-        };
-        for await (const task of client.tasks.list(filter)) {
-          if (tasks.length >= flags.limit) break;
-          tasks.push(task);
-        }
+        const { state, pool, agent, priority } = flags;
+        const tasks = await firstItems(flags.limit, (limit) =>
+          client.tasks.list({ state, pool, agent, priority, limit }),
+        );
         if (context.out.mode === 'json') context.out.json(tasks);
         else
           context.out.table(

@@ -1,11 +1,14 @@
-import type { Command } from 'commander';
-import type { AgentqClient, WorkflowView } from '@agentq/client';
+import { Option, type Command } from 'commander';
+import type { AgentqClient, WorkflowState, WorkflowView } from '@agentq/client';
+import { WORKFLOW_STATES } from '@agentq/contracts';
 import type { CliContext } from '../cli-context.js';
 import type { CliRuntime } from '../cli-runtime.js';
 import { ExitCode, exitCodeOfState } from '../exit-code.js';
+import { firstItems } from '../first-items.js';
 import { onInterrupt } from '../live/interrupt-handler.js';
 import { workflowRendererFor } from '../live/workflow-renderer.js';
-import { printWorkflow } from '../output/print-workflow.js';
+import { WORKFLOW_TABLE_HEAD, printWorkflow, workflowRow } from '../output/print-workflow.js';
+import { integerArgument } from '../task-spec-options.js';
 import { readWorkflowFile } from '../workflow-file.js';
 
 export function registerWorkflow(program: Command, runtime: CliRuntime): void {
@@ -23,6 +26,29 @@ export function registerWorkflow(program: Command, runtime: CliRuntime): void {
         const submitted = await client.workflows.submit(await readWorkflowFile(file));
         if (context.out.mode !== 'json') context.out.note(`workflow ${submitted.id} submitted`);
         return followWorkflow(context, client, submitted);
+      }),
+    );
+
+  workflow
+    .command('list')
+    .description("list the tenant's workflows, newest first, with their steps done")
+    .addOption(
+      new Option('--state <state>', 'only workflows in this state').choices(WORKFLOW_STATES),
+    )
+    .option('--limit <n>', 'at most this many', integerArgument, 20)
+    .action(
+      runtime.action(async (context, flags: { state?: WorkflowState; limit: number }) => {
+        const client = await context.client();
+        const listed = await firstItems(flags.limit, (limit) =>
+          client.workflows.list({ state: flags.state, limit }),
+        );
+        if (context.out.mode === 'json') context.out.json(listed);
+        else
+          context.out.table(
+            WORKFLOW_TABLE_HEAD,
+            listed.map((summary) => workflowRow(context.out.colors, summary)),
+          );
+        return ExitCode.Ok;
       }),
     );
 

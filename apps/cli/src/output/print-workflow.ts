@@ -1,4 +1,5 @@
-import type { WorkflowView } from '@agentq/client';
+import type { WorkflowSummary, WorkflowView } from '@agentq/client';
+import type { Colors } from '../format/colors.js';
 import { paintState } from '../format/task-format.js';
 import { elapsed, inline } from '../format/values.js';
 import type { Printer } from './printer.js';
@@ -25,4 +26,28 @@ export function printWorkflow(out: Printer, workflow: WorkflowView): void {
         : colors.red(`${step.error.code}: ${step.error.message}`),
     ]),
   );
+}
+
+export const WORKFLOW_TABLE_HEAD = [
+  'id',
+  'name',
+  'state',
+  'steps done',
+  'failed',
+  'created',
+  'took',
+];
+
+/** One workflow of a listing: `steps done` is completed of all. */
+export function workflowRow(colors: Colors, workflow: WorkflowSummary): string[] {
+  const { steps } = workflow;
+  return [
+    workflow.id,
+    inline(workflow.name),
+    paintState(colors, workflow.state),
+    `${steps.completed}/${steps.total}`,
+    steps.failed === 0 ? '0' : colors.red(String(steps.failed)),
+    workflow.createdAt,
+    elapsed(workflow.createdAt, workflow.finishedAt),
+  ];
 }
