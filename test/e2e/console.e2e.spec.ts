@@ -109,8 +109,16 @@ describe('the web console', () => {
     await shot(page, 'tasks');
   });
 
-  it('draws a workflow and its steps finishing', async () => {
+  it('lists workflows, opens one, and draws it and its steps finishing', async () => {
+    const long = await http('POST', `${base}/v1/workflows`, {
+      name: 'long-run',
+      steps: [{ id: 'wait', agent: 'sim', input: { latencyMs: 60_000 } }],
+    });
+    expect(long.status).toBe(201);
+    const longId = long.body.id as string;
+    expect((await http('POST', `${base}/v1/workflows/${longId}/cancel`)).status).toBe(202);
     const answer = await http('POST', `${base}/v1/workflows`, {
+      name: 'plan-and-merge',
       steps: [
         { id: 'plan', agent: 'sim', input: { latencyMs: 300, output: { parts: 2 } } },
         { id: 'left', agent: 'sim', dependsOn: ['plan'], input: { latencyMs: 300 } },
@@ -119,7 +127,14 @@ describe('the web console', () => {
       ],
     });
     expect(answer.status).toBe(201);
-    await page.goto(`${base}/console/workflows/${answer.body.id as string}`);
+    const id = answer.body.id as string;
+    await nav(page, 'Workflows').click();
+    // Newest first, each row linking to its graph.
+    await page.getByRole('row', { name: new RegExp(`^${id} plan-and-merge`) }).waitFor();
+    await page.getByRole('row', { name: new RegExp(`^${longId} long-run cancelled`) }).waitFor();
+    await expect(page.getByRole('row').nth(1).textContent()).resolves.toContain(id);
+    await page.getByRole('link', { name: id }).click();
+    await page.getByRole('heading', { name: `plan-and-merge (${id})` }).waitFor();
     for (const step of ['plan', 'left', 'right', 'merge']) {
       await page.locator(`[data-step="${step}"][data-state="completed"]`).waitFor();
     }
@@ -131,6 +146,15 @@ describe('the web console', () => {
     await page.getByText('"attempt": 1').waitFor();
     await expect(page.locator('pre.json', { hasText: '"parts": 2' }).count()).resolves.toBe(2);
     await shot(page, 'workflow');
+
+    await nav(page, 'Workflows').click();
+    await page.getByRole('row', { name: new RegExp(`^${id} plan-and-merge completed`) }).waitFor();
+    await page.getByLabel('State').selectOption('cancelled');
+    await page.getByRole('row', { name: /^[^ ]+ plan-and-merge/ }).waitFor({ state: 'detached' });
+    await page.getByRole('row', { name: new RegExp(`^${longId} long-run cancelled`) }).waitFor();
+    await page.getByLabel('State').selectOption('');
+    await page.getByRole('row', { name: new RegExp(`^${id} plan-and-merge completed`) }).waitFor();
+    await shot(page, 'workflows');
   });
 
   it('cancels a running task', async () => {

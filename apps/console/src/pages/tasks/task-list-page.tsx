@@ -4,7 +4,7 @@ import { useResource } from '../../hooks/use-resource.js';
 import { usePagedList } from '../../hooks/use-paged-list.js';
 import { FindById } from '../../components/find-by-id.js';
 import { StateBadge } from '../../components/state-badge.js';
-import { Empty, ErrorState, Loading } from '../../components/states.js';
+import { PagedTable } from '../../components/paged-table.js';
 import { formatTime } from '../../format/format.js';
 import { Link, navigate } from '../../routing/router.js';
 import { useSession } from '../../session/session.js';
@@ -15,7 +15,6 @@ import {
   serverQuery,
   type TaskFilters,
 } from './task-filters.js';
-import { TableHead } from '../../components/table-head.js';
 
 const PAGE_SIZE = 50;
 
@@ -90,46 +89,33 @@ export function TaskListPage() {
           Refresh
         </button>
       </form>
-      {list.error !== undefined && <ErrorState error={list.error} onRetry={list.reload} />}
-      {list.loading && list.items.length === 0 ? (
-        <Loading what="tasks" />
-      ) : tasks.length === 0 && list.error === undefined ? (
-        <Empty title="No tasks yet">
-          <p>Tasks submitted with this key&apos;s tenant (POST /v1/tasks) show up here.</p>
-        </Empty>
-      ) : (
-        <div className="table-scroll">
-          <table>
-            <TableHead
-              columns={['Task', 'State', 'Agent', 'Pool', 'Priority', 'Created', 'Finished']}
-            />
-            <tbody>
-              {tasks.map((task) => (
-                <tr key={task.id}>
-                  <td>
-                    <Link to={{ page: 'task', id: task.id }} className="mono">
-                      {task.id}
-                    </Link>
-                  </td>
-                  <td>
-                    <StateBadge state={task.state} />
-                  </td>
-                  <td>{task.agent}</td>
-                  <td>{task.pool}</td>
-                  <td>{task.priority}</td>
-                  <td>{formatTime(task.createdAt)}</td>
-                  <td>{formatTime(task.finishedAt)}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-      {list.hasMore && (
-        <button type="button" onClick={list.loadMore} disabled={list.loading}>
-          {list.loading ? 'Loading…' : 'More tasks'}
-        </button>
-      )}
+      <PagedTable
+        list={list}
+        what="tasks"
+        columns={['Task', 'State', 'Agent', 'Pool', 'Priority', 'Created', 'Finished']}
+        empty={{
+          title: 'No tasks yet',
+          text: "Tasks submitted with this key's tenant (POST /v1/tasks) show up here.",
+        }}
+      >
+        {tasks.map((task) => (
+          <tr key={task.id}>
+            <td>
+              <Link to={{ page: 'task', id: task.id }} className="mono">
+                {task.id}
+              </Link>
+            </td>
+            <td>
+              <StateBadge state={task.state} />
+            </td>
+            <td>{task.agent}</td>
+            <td>{task.pool}</td>
+            <td>{task.priority}</td>
+            <td>{formatTime(task.createdAt)}</td>
+            <td>{formatTime(task.finishedAt)}</td>
+          </tr>
+        ))}
+      </PagedTable>
     </>
   );
 }
