@@ -13,6 +13,7 @@ import { format, since } from './lib/stats.js';
 import { markdownTable } from './lib/table.js';
 import { drainSection } from './sections/drain.js';
 import { failoverSection } from './sections/failover.js';
+import { fairnessSection } from './sections/fairness.js';
 import { latencySection } from './sections/latency.js';
 import { noopConcurrencySection } from './sections/noop-concurrency.js';
 import { noopProcessesSection } from './sections/noop-processes.js';
@@ -34,6 +35,7 @@ const SECTIONS: Section[] = [
   workflowSection,
   topologiesSection,
   shardsSection,
+  fairnessSection,
   tracingSection,
 ];
 

@@ -81,6 +81,7 @@ export const envShape = {
     .default(1024 * 1024),
   AGENTQ_GATEWAY_SSE_BLOCKED_TIMEOUT_MS: z.coerce.number().int().min(100).default(30_000),
   AGENTQ_AUTH: z.enum(['on', 'off']).default('on'),
+  AGENTQ_FAIR_SHARE: z.enum(['on', 'off']).default('on'),
   ...apiKeysEnvShape,
   AGENTQ_GATEWAY_RATE_LIMIT_PER_MIN: perMinute.default(1000),
   AGENTQ_GATEWAY_RATE_LIMIT_BURST: perMinute.default(100),
@@ -134,6 +135,8 @@ export const envDocs = {
   AGENTQ_GATEWAY_SSE_BLOCKED_TIMEOUT_MS: 'a stream left unread this long is reset',
   AGENTQ_AUTH:
     '`off` only for local development: no keys checked, every request is tenant `default` with every scope (logged as a warning)',
+  AGENTQ_FAIR_SHARE:
+    'within a pool and priority, tenants with waiting tasks take turns by weight (`weight` in AGENTQ_TENANTS); `off`: first in, first out',
   AGENTQ_GATEWAY_RATE_LIMIT_PER_MIN:
     'requests per minute per key (token bucket refill), unless the key sets its own',
   AGENTQ_GATEWAY_RATE_LIMIT_BURST: 'requests a key may make at once (bucket size)',
@@ -210,6 +213,7 @@ export const configSchema = z
     adminUi: env.AGENTQ_GATEWAY_ADMIN_UI,
     adminUiReadOnly: env.AGENTQ_GATEWAY_ADMIN_UI_READ_ONLY,
     auth: env.AGENTQ_AUTH,
+    fairShare: env.AGENTQ_FAIR_SHARE === 'on',
     apiKeys: [...env.AGENTQ_API_KEYS, ...(env.AGENTQ_API_KEYS_FILE ?? [])],
     rateLimit: {
       perMinute: env.AGENTQ_GATEWAY_RATE_LIMIT_PER_MIN,

@@ -141,4 +141,23 @@ describe('submit gate', () => {
     );
     expect(passes.map((pass) => pass.repeats)).toEqual([[false], [true]]);
   });
+  it("queues a tenant's one task ahead of another tenant's flood (fair sharing)", async () => {
+    const gate = gateway.app.get(SubmitGate);
+    const [flooding, other] = [
+      `flood-${randomUUID().slice(0, 8)}`,
+      `one-${randomUUID().slice(0, 8)}`,
+    ];
+    const pass = (tenant: string, tasks: GateTask[]) =>
+      gate.pass({ principal: principal(tenant), tasks, charge: undefined, now: Date.now() });
+    const flood = Array.from({ length: 50 }, () => single(flooding).task);
+    await pass(flooding, flood);
+    const one = single(other).task;
+    await pass(other, [one]);
+    // The order the workers take them in, among this test's tasks (other tests left theirs).
+    const ours = new Set([one.id, ...flood.map((task) => task.id)]);
+    const all = await gateway.redis.zrange(queue().keys.prioritized ?? '', '0', '-1');
+    const order = all.filter((id) => ours.has(id));
+    expect(order).toHaveLength(51);
+    expect(order.indexOf(one.id)).toBeLessThanOrEqual(1);
+  });
 });

@@ -13,7 +13,16 @@ export const TenantLlmPolicySchema = z
   .strict();
 export type TenantLlmPolicy = z.output<typeof TenantLlmPolicySchema>;
 
-export const TenantPolicySchema = z.object({ llm: TenantLlmPolicySchema.optional() }).strict();
+export const TenantPolicySchema = z
+  .object({
+    llm: TenantLlmPolicySchema.optional(),
+    /**
+     * The tenant's share of a pool's slots against the other tenants with tasks waiting at
+     * the same priority (fair sharing): 3 takes three turns to a weight 1 tenant's one.
+     */
+    weight: z.number().min(0.01).max(1000).optional(),
+  })
+  .strict();
 export type TenantPolicy = z.output<typeof TenantPolicySchema>;
 
 /** Policies by tenant name (AGENTQ_TENANTS); a tenant not listed has no limits. */

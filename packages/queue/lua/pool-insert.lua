@@ -5,19 +5,17 @@
 -- (an idempotent repeat) queues the task that never was, and never queues again one that ran
 -- and was removed by its retention.
 -- KEYS: every key the call touches; arguments name them by number.
--- ARGV[1]: packed list of blocks, the queue's add scripts: { kind, keys = { numbers } }.
--- ARGV[2]: packed list of jobs: { block, args, data, opts, marker (0: none), ttl }.
+-- ARGV[1]: packed list of blocks, the queue's add scripts (lua/includes/insert-blocks.lua).
+-- ARGV[2]: packed list of jobs: { block, args, data, opts, marker (0: none), ttl }, and with
+-- fair sharing on, { tenant, weight } (lua/includes/fair-share.lua).
 -- ARGV[3..]: binary values the jobs name by number (BullMQ's packed job arguments).
 -- Answers the packed list, per job: 'queued', 'repeat' (queued before) or 'error: <why>'.
 -- @include "includes/readable-job"
+-- @include "includes/fair-share"
+-- @include "includes/insert-blocks"
 -- @include "includes/bullmq-insert-job"
 
-local blocks = {}
-for i, block in ipairs(cmsgpack.unpack(ARGV[1])) do
-  local keys = {}
-  for j, number in ipairs(block.keys) do keys[j] = KEYS[number] end
-  blocks[i] = { kind = block.kind, keys = keys }
-end
+local blocks = readBlocks(ARGV[1])
 
 local function queue(job)
   local block = blocks[job.block]
@@ -26,7 +24,11 @@ local function queue(job)
   end
   local marker = job.marker > 0 and KEYS[job.marker]
   if marker and redis.call('EXISTS', marker) == 1 then return 'repeat' end
-  insertJob(block.kind, block.keys, ARGV[job.args], job.data, ARGV[job.opts])
+  local id = insertJob(block.kind, block.keys, ARGV[job.args], job.data, ARGV[job.opts])
+  local fair = block.fair
+  if fair and job.tenant then
+    fairShare(fair.prioritized, fair.counter, fair.state, id, job.tenant, job.weight)
+  end
   if marker then redis.call('SET', marker, '1', 'EX', job.ttl) end
   return 'queued'
 end

@@ -18,7 +18,7 @@
 -- wrote before (Redis does not undo a script); other submits of the call are not affected.
 --
 -- KEYS: every key the call touches; arguments name them by number.
--- ARGV[1]: packed list of blocks, a queue's add script each: { kind, keys = { numbers } }.
+-- ARGV[1]: packed list of blocks, a queue's add script each (lua/includes/insert-blocks.lua).
 -- ARGV[2]: packed list of submits (GateSubmit in the gateway's admission/submit-gate.ts).
 -- ARGV[3..]: binary values the submits name by number (BullMQ's packed job arguments).
 -- Answers the packed list of one GateReply per submit.
@@ -29,6 +29,8 @@
 -- @include "includes/reserve-unfinished"
 -- @include "includes/index-tasks"
 -- @include "includes/create-workflow"
+-- @include "includes/fair-share"
+-- @include "includes/insert-blocks"
 -- @include "includes/bullmq-insert-job"
 
 local function keysOf(numbers)
@@ -37,10 +39,7 @@ local function keysOf(numbers)
   return keys
 end
 
-local blocks = {}
-for i, block in ipairs(cmsgpack.unpack(ARGV[1])) do
-  blocks[i] = { kind = block.kind, keys = keysOf(block.keys) }
-end
+local blocks = readBlocks(ARGV[1])
 
 local function gate(submit)
   local jobs = submit.jobs
@@ -101,7 +100,13 @@ local function gate(submit)
   -- script stops with no claim naming a task that was never queued.
   for _, job in ipairs(fresh) do
     local block = blocks[job.block]
-    if block then insertJob(block.kind, block.keys, ARGV[job.args], job.data, ARGV[job.opts]) end
+    if block then
+      local id = insertJob(block.kind, block.keys, ARGV[job.args], job.data, ARGV[job.opts])
+      local fair = block.fair
+      if fair and job.tenant then
+        fairShare(fair.prioritized, fair.counter, fair.state, id, job.tenant, job.weight)
+      end
+    end
   end
   commitClaims(claimKeys, claims.hashes, outcomes, claims.ttl)
   local index = submit.index

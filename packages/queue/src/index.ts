@@ -4,6 +4,7 @@ export * from './client-errors.js';
 export * from './connection.js';
 export * from './dead-letter.js';
 export * from './env.js';
+export * from './fair-share.js';
 export * from './job-options.js';
 export * from './key-space.js';
 export * from './pool-key-move.js';

@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type DataLoader from 'dataloader';
 import {
   INSERT_JOB_LUA,
+  fairShareKeys,
   loadLuaScript,
   packScriptArg,
   poolKeyPrefix,
@@ -32,6 +33,21 @@ export interface PoolJob {
    * queues it only if it never was. None: no marker (no key can repeat the submit).
    */
   markFor?: number;
+  /** Its tenant's turn among the pool's tenants (fair sharing on), by weight. */
+  fair?: FairTurn;
+}
+
+/** Whose task a job is, for fair sharing (`lua/includes/fair-share.lua`). */
+export interface FairTurn {
+  tenant: string;
+  weight: number;
+}
+
+/** An add script of a call, as `lua/pool-insert.lua` reads it. */
+export interface InsertBlock {
+  kind: number;
+  keys: number[];
+  fair?: { prioritized: number; counter: number; state: number };
 }
 
 /** Jobs of one pool per call at most (a batch's are sent in calls of this many). */
@@ -77,24 +93,25 @@ export class PoolInserts {
   private async run(pool: string, jobs: readonly PoolJob[]): Promise<(undefined | Error)[]> {
     // ARGV: 1 the blocks, 2 the jobs, then the binaries they name.
     const call = new GateCall([], 3);
-    const blocks: { kind: number; keys: number[] }[] = [];
+    const blocks: InsertBlock[] = [];
     const blockNumbers = new Map<number, number>();
     const blockOf = (insert: JobInsert) => {
       let number = blockNumbers.get(insert.kind);
       if (number === undefined) {
-        number = blocks.push({ kind: insert.kind, keys: insert.keys.map((key) => call.key(key)) });
+        number = blocks.push(blockArgs(call, insert));
         blockNumbers.set(insert.kind, number);
       }
       return number;
     };
     const keyPrefix = poolKeyPrefix(this.config.prefix, pool);
-    const packedJobs = jobs.map(({ taskId, insert, markFor }) => ({
+    const packedJobs = jobs.map(({ taskId, insert, markFor, fair }) => ({
       block: blockOf(insert),
       args: call.binary(insert.argv[0]),
       data: insert.argv[1],
       opts: call.binary(insert.argv[2]),
       marker: markFor === undefined ? 0 : call.key(gatewayKeys.queuedOnce(keyPrefix, taskId)),
       ttl: markFor ?? 0,
+      ...fair,
     }));
     const { reply, replicated } = await runAcknowledged(
       POOL_INSERT,
@@ -114,4 +131,20 @@ export class PoolInserts {
       outcome.startsWith('error') ? new Error(outcome) : undefined,
     );
   }
+}
+
+/** A job's add script, with its queue's fair-sharing keys when it adds to the prioritized set. */
+export function blockArgs(call: GateCall, insert: JobInsert): InsertBlock {
+  const fair = fairShareKeys(insert);
+  return {
+    kind: insert.kind,
+    keys: insert.keys.map((key) => call.key(key)),
+    ...(fair && {
+      fair: {
+        prioritized: call.key(fair.prioritized),
+        counter: call.key(fair.counter),
+        state: call.key(fair.state),
+      },
+    }),
+  };
 }

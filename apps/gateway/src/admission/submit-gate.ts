@@ -1,5 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import {
+  DEFAULT_TENANT_WEIGHT,
   INSERT_JOB_LUA,
   loadLuaScript,
   packScriptArg,
@@ -23,7 +24,13 @@ import {
   type ClaimOutcome,
   type ClaimsArgs,
 } from './idempotency.store.js';
-import { PoolInserts, type PoolJob } from './pool-inserts.js';
+import {
+  PoolInserts,
+  blockArgs,
+  type FairTurn,
+  type InsertBlock,
+  type PoolJob,
+} from './pool-inserts.js';
 import { TaskIndex, memberOf, type IndexArgs } from './task-index.js';
 import { turnBatcher } from './turn-batch.js';
 import { UnfinishedTasks, type CapArgs } from './unfinished-tasks.js';
@@ -47,6 +54,9 @@ interface JobArgs {
   args: number;
   data: string;
   opts: number;
+  /** With fair sharing on: whose turn it takes (`lua/includes/fair-share.lua`). */
+  tenant?: string;
+  weight?: number;
 }
 
 /** A new workflow's records as the script writes them (`lua/includes/create-workflow.lua`). */
@@ -193,7 +203,7 @@ export class SubmitGate {
   private readonly blockNumbers = new Map<string, number>();
   /** The blocks' keys, first in every call's KEYS, and their packed list; only grows. */
   private readonly blockKeys = new GateCall([], 0);
-  private readonly blocks: { kind: number; keys: number[] }[] = [];
+  private readonly blocks: InsertBlock[] = [];
   private packedBlocks = packScriptArg([]);
 
   constructor(
@@ -231,6 +241,7 @@ export class SubmitGate {
     const claimDelayMs = Math.max(0, ...keyed.map(({ index }) => tasks[index]?.delayMs ?? 0));
     const inSteps = this.config.poolSlots;
     const blocks = inSteps ? [] : tasks.map((task) => this.blockOf(task.pool, task.insert));
+    const fair = this.fairTurn(tenant);
     const args: SubmitArgs = (call) => ({
       ...(charge && { requests: { key: call.key(requests.key), ...bucketRate(requests.limit) } }),
       tasks: { key: call.key(budget.key), ...bucketRate(budget.limit), cost },
@@ -252,6 +263,7 @@ export class SubmitGate {
               args: call.binary(task.insert.argv[0]),
               data: task.insert.argv[1],
               opts: call.binary(task.insert.argv[2]),
+              ...fair,
             }),
       })),
     });
@@ -296,7 +308,7 @@ export class SubmitGate {
     if (workflowRepeat) repeats.fill(true);
     if (inSteps) {
       const markFor = this.idempotency.ttlSeconds(claimDelayMs);
-      await this.queueInPools(tasks, workflow, workflowRepeat, (i) =>
+      await this.queueInPools(tasks, workflow, workflowRepeat, fair, (i) =>
         claimOf(i) > 0 ? markFor : undefined,
       );
     }
@@ -329,12 +341,19 @@ export class SubmitGate {
     tasks: readonly GateTask[],
     workflow: GateWorkflow | undefined,
     workflowRepeat: boolean,
+    fair: FairTurn | undefined,
     markForOf: (index: number) => number | undefined,
   ): Promise<void> {
     if (workflowRepeat) return;
     const jobs: PoolJob[] = tasks.map((task, i) => {
       const markFor = workflow ? undefined : markForOf(i);
-      return { pool: task.pool, taskId: task.id, insert: task.insert, ...(markFor && { markFor }) };
+      return {
+        pool: task.pool,
+        taskId: task.id,
+        insert: task.insert,
+        ...(markFor && { markFor }),
+        ...(fair && { fair }),
+      };
     });
     await this.poolInserts.queue(jobs);
     if (workflow) await this.redis.zrem(workflow.records.creating, workflow.id);
@@ -348,15 +367,18 @@ export class SubmitGate {
     const name = `${pool}\n${insert.kind}`;
     let number = this.blockNumbers.get(name);
     if (number === undefined) {
-      this.blocks.push({
-        kind: insert.kind,
-        keys: insert.keys.map((key) => this.blockKeys.key(key)),
-      });
+      this.blocks.push(blockArgs(this.blockKeys, insert));
       number = this.blocks.length;
       this.blockNumbers.set(name, number);
       this.packedBlocks = packScriptArg(this.blocks);
     }
     return number;
+  }
+
+  /** The tenant's turn among a pool's tenants, when fair sharing is on. */
+  private fairTurn(tenant: string): FairTurn | undefined {
+    if (!this.config.fairShare) return undefined;
+    return { tenant, weight: this.config.tenants[tenant]?.weight ?? DEFAULT_TENANT_WEIGHT };
   }
 
   /** One gate call for these submits, in order; answers each one's reply. */
