@@ -39,4 +39,5 @@ for _, job in ipairs(cmsgpack.unpack(ARGV[2])) do
   local ok, reply = pcall(queue, job)
   replies[#replies + 1] = ok and reply or ('error: ' .. tostring(reply))
 end
+flushFairShare()
 return cmsgpack.pack(replies)

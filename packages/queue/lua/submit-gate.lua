@@ -128,4 +128,5 @@ for _, submit in ipairs(cmsgpack.unpack(ARGV[2])) do
 end
 flushTokens()
 flushIndex()
+flushFairShare()
 return cmsgpack.pack(replies)
