@@ -5,7 +5,7 @@ import { http } from '../../helpers/http.js';
 import { TestRedisCluster } from '../../helpers/redis-cluster.js';
 import { startGateway, startWorker } from '../../helpers/system.js';
 import { size, type Section } from '../lib/section.js';
-import { format, since } from '../lib/stats.js';
+import { format, median, since } from '../lib/stats.js';
 
 const POOLS = ['default', 'large', 'gpu'];
 const SUBMIT_LANES = 32;
@@ -61,13 +61,19 @@ async function drainRate(url: string, backlog: number): Promise<number> {
   return (backlog * (1 - TIMED_FROM)) / Math.max(seconds, 0.001);
 }
 
+interface Measured {
+  row: string[];
+  /** No-op tasks a second at which the busiest master's core would be full. */
+  busiestCeiling: number;
+}
+
 /** One layout's figures: submit and no-op rates, and how the masters shared the work. */
 async function measure(
   cluster: TestRedisCluster,
   prefix: string,
   seconds: number,
   concurrency: number,
-): Promise<string[]> {
+): Promise<Measured> {
   const env = { ...cluster.env, AGENTQ_PREFIX: prefix, AGENTQ_POOLS: POOLS.join(',') };
   const gateway = await startGateway(env);
   try {
@@ -89,14 +95,18 @@ async function measure(
     const share = (cpu: number[]) =>
       cpu.map((spent) => `${Math.round((100 * spent) / sumOf(cpu))}%`).join(' / ');
     const perThousand = (cpu: number[]) => format.ms((sumOf(cpu) * 1e6) / submitted);
-    return [
-      format.count(Math.round(submitRate)),
-      share(submitCpu),
-      perThousand(submitCpu),
-      format.count(Math.round(noopRate)),
-      share(drainCpu),
-      perThousand(drainCpu),
-    ];
+    return {
+      row: [
+        format.count(Math.round(submitRate)),
+        share(submitCpu),
+        perThousand(submitCpu),
+        format.count(Math.round(noopRate)),
+        share(drainCpu),
+        perThousand(drainCpu),
+      ],
+      // The no-op rate one core of the busiest master allows: tasks per Redis CPU second.
+      busiestCeiling: submitted / Math.max(drainCpu[0] ?? 0, 1e-9),
+    };
   } finally {
     await gateway.app.stop();
   }
@@ -126,14 +136,16 @@ BENCH_SHARDS_ROUNDS rounds (default 2).`,
     const rounds = size('BENCH_SHARDS_ROUNDS', 2, context);
     const cluster = await TestRedisCluster.start();
     const rows: string[][] = [];
+    const ceilings: Record<string, number[]> = { together: [], spread: [] };
     try {
       // Alternated, so that neither layout always runs on a colder cluster.
       for (let round = 1; round <= rounds; round++) {
         for (const layout of ['together', 'spread'] as const) {
           context.log(`shards: round ${round}, pools ${layout}`);
           const prefix = await cluster.prefixWith(POOLS, layout);
-          const figures = await measure(cluster, prefix, seconds, concurrency);
-          rows.push([layout === 'together' ? '1 shard' : '3 shards', String(round), ...figures]);
+          const { row, busiestCeiling } = await measure(cluster, prefix, seconds, concurrency);
+          rows.push([layout === 'together' ? '1 shard' : '3 shards', String(round), ...row]);
+          ceilings[layout]?.push(busiestCeiling);
         }
       }
     } finally {
@@ -155,6 +167,10 @@ BENCH_SHARDS_ROUNDS rounds (default 2).`,
           ],
           rows,
         },
+      ],
+      notes: [
+        `Per core, on paper: the busiest master would be full at about ${format.count(median(ceilings.together ?? []))} no-op tasks/s with the pools on one shard, and ${format.count(median(ceilings.spread ?? []))} spread over three (tasks run per second of that master's CPU). With one shard per core and pools spread evenly, Redis's ceiling grows with the shards; the gateways and workers (any number of processes) are scaled apart.`,
+        "On a 2-core machine the two layouts run about as fast: the gateway, the worker and six Redis processes share two cores, so no master is the limit, and more processes cost more switching. The masters' CPU shares show where the work went.",
       ],
     };
   },
