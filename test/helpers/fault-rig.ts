@@ -9,6 +9,8 @@ export interface FaultRig {
   readonly outcomes: TaskOutcomes;
   /** Processes the test started; all are stopped after it. */
   readonly apps: AppProcess[];
+  /** The key prefix the apps and the outcome recorder use. */
+  readonly prefix: string;
 }
 
 /**
@@ -48,5 +50,6 @@ export function useFaultRig(
       return ready(outcomes);
     },
     apps,
+    prefix,
   };
 }

@@ -30,6 +30,7 @@ import { PoolWorker } from './pool-worker.js';
 import { createTaskProcessor } from './run-task.js';
 import { FailureSettler } from './settle-failure.js';
 import { StepQueues, recoverStrandedCreates, withWorkflowSteps } from './workflow-steps.js';
+import { TenantSlots } from './tenant-slots.js';
 
 /** What a worker process is made of, built by {@link WorkerApp.create}. */
 interface WorkerParts {
@@ -149,7 +150,14 @@ export class WorkerApp {
         ),
       },
     });
-    const processor = withWorkflowSteps(workflows, taskProcessor);
+    const tenantSlots = new TenantSlots({
+      redis: connection,
+      tenants: config.tenants,
+      queueFor: (pool) => stepQueues.get(pool),
+      logger,
+    });
+    // The tenant's limit first: a parked step has not started its workflow's step yet.
+    const processor = tenantSlots.wrap(withWorkflowSteps(workflows, taskProcessor));
     const finished = new FinishedTasks(connection, config.prefix, config.finishedRecords, (err) =>
       logger.warn({ err }, 'could not write finished-task records'),
     );

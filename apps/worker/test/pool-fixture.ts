@@ -9,7 +9,7 @@ import {
   type Agent,
   type AnyAgent,
 } from '@agentq/agents';
-import { queueName, type TaskJobData } from '@agentq/contracts';
+import { queueName, type TaskJobData, type TenantPolicies } from '@agentq/contracts';
 import {
   ClientErrors,
   DEFAULT_FINISHED_RECORD_LIMITS,
@@ -24,6 +24,7 @@ import { PoolWorker } from '../src/pool-worker.js';
 import { WorkerMetrics } from '../src/metrics.js';
 import { createTaskProcessor, type RunTaskOptions } from '../src/run-task.js';
 import { FailureSettler } from '../src/settle-failure.js';
+import { TenantSlots } from '../src/tenant-slots.js';
 
 export const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -53,6 +54,10 @@ export interface FixtureOptions {
   cancels?: CancelCheck;
   /** Longest an attempt may be held by rate limits. @defaultValue 60000 */
   maxHoldMs?: number;
+  /** Tenant policies: with `maxRunning`, the pool keeps each tenant to its slots. */
+  tenants?: TenantPolicies;
+  /** How long a task over its tenant's slots stays parked unless a slot frees. */
+  parkMs?: number;
 }
 
 /**
@@ -78,19 +83,28 @@ export function testPool(name: string, options: FixtureOptions = {}) {
     defaultTimeoutMs: 60_000,
     maxHoldMs: options.maxHoldMs ?? 60_000,
   });
+  const tenantSlots = new TenantSlots({
+    redis: connection,
+    tenants: options.tenants ?? {},
+    queueFor: () => queue,
+    logger,
+    parkMs: options.parkMs,
+  });
   const worker = new PoolWorker({
     settings: { ...defaults, concurrency: 4, drainTimeoutMs: 5000, ...options.settings },
-    processor: createTaskProcessor({
-      registry: new AgentRegistry([...builtinAgents, ...(options.agents ?? [])]),
-      logger,
-      defaultTimeoutMs: 60_000,
-      failures,
-      redis: connection,
-      prefix,
-      isolation: options.isolation,
-      cancels: options.cancels,
-      services,
-    }),
+    processor: tenantSlots.wrap(
+      createTaskProcessor({
+        registry: new AgentRegistry([...builtinAgents, ...(options.agents ?? [])]),
+        logger,
+        defaultTimeoutMs: 60_000,
+        failures,
+        redis: connection,
+        prefix,
+        isolation: options.isolation,
+        cancels: options.cancels,
+        services,
+      }),
+    ),
     connection,
     prefix,
     workerName: `test:${process.pid}`,

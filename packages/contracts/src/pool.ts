@@ -19,5 +19,12 @@ export type PoolName = z.infer<typeof PoolNameSchema>;
  * tasks already queued, so it never changes without a migration.
  */
 export function queueName(pool: PoolName): string {
-  return `agentq-${pool}`;
+  return `${QUEUE_NAME_PREFIX}${pool}`;
+}
+
+const QUEUE_NAME_PREFIX = 'agentq-';
+
+/** The pool whose queue this is ({@link queueName}'s inverse); undefined for another queue. */
+export function poolOfQueue(name: string): PoolName | undefined {
+  return name.startsWith(QUEUE_NAME_PREFIX) ? name.slice(QUEUE_NAME_PREFIX.length) : undefined;
 }

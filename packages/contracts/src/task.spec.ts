@@ -1,5 +1,5 @@
 import { TaskSpecSchema, TaskJobDataSchema, isFinalState } from './task.js';
-import { queueName } from './pool.js';
+import { poolOfQueue, queueName } from './pool.js';
 
 function issuePaths(value: unknown): string[] {
   const result = TaskSpecSchema.safeParse(value);
@@ -77,6 +77,11 @@ describe('TaskJobDataSchema', () => {
 describe('queueName', () => {
   it('names the queue after the pool without a colon', () => {
     expect(queueName('default')).toBe('agentq-default');
+  });
+
+  it('is undone by poolOfQueue, which knows no other queue', () => {
+    expect(poolOfQueue(queueName('gpu-large'))).toBe('gpu-large');
+    expect(poolOfQueue('emails')).toBeUndefined();
   });
 });
 

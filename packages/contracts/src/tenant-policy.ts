@@ -21,6 +21,13 @@ export const TenantPolicySchema = z
      * the same priority (fair sharing): 3 takes three turns to a weight 1 tenant's one.
      */
     weight: z.number().min(0.01).max(1000).optional(),
+    /**
+     * Most of the tenant's tasks running at once in a pool, across every worker: a number for
+     * every pool, or one per pool (`{"default": 10, "gpu": 1}`); its other tasks wait.
+     */
+    maxRunning: z
+      .union([z.number().int().positive(), z.record(z.string(), z.number().int().positive())])
+      .optional(),
   })
   .strict();
 export type TenantPolicy = z.output<typeof TenantPolicySchema>;

@@ -40,7 +40,7 @@ export const tenantsEnvShape = {
 /** What each of tenantsEnvShape's variables means (docs/configuration.md is generated from it). */
 export const tenantsEnvDocs = {
   AGENTQ_TENANTS:
-    'per-tenant policies, JSON `{"tenant": {"weight": 3, "llm": {"models": [...], "tokensPerDay": N, "costUsdPerMonth": N}}}`; `weight`: the tenant\'s share of a pool against other tenants with waiting tasks (default 1); LLM limits are read by the gateway (refuses at submit) and the worker (enforces at each call)',
+    'per-tenant policies, JSON `{"tenant": {"weight": 3, "llm": {"models": [...], "tokensPerDay": N, "costUsdPerMonth": N}}}`; `weight`: the tenant\'s share of a pool against other tenants with waiting tasks (default 1); `maxRunning`: most of its tasks running at once per pool (a number, or `{"pool": N}`), read by the workers; LLM limits are read by the gateway (refuses at submit) and the worker (enforces at each call)',
   AGENTQ_TENANTS_FILE:
     "file holding such JSON (a mounted ConfigMap), read at start; a tenant in both takes the file's policy",
 } satisfies EnvDocs<typeof tenantsEnvShape>;
