@@ -28,8 +28,8 @@ const policiesFile = z
   .pipe(policiesText);
 
 /**
- * Per-tenant policies (LLM budgets and model allowlists), read by the gateway (refuses at
- * submit) and the worker (enforces at each call) alike: JSON in AGENTQ_TENANTS, or a file
+ * Per-tenant policies (a share of the pools, a limit on running tasks, LLM budgets and model
+ * allowlists), read by the gateway and the workers alike: JSON in AGENTQ_TENANTS, or a file
  * (a mounted ConfigMap) in AGENTQ_TENANTS_FILE; a tenant in both takes the file's.
  */
 export const tenantsEnvShape = {
@@ -40,7 +40,7 @@ export const tenantsEnvShape = {
 /** What each of tenantsEnvShape's variables means (docs/configuration.md is generated from it). */
 export const tenantsEnvDocs = {
   AGENTQ_TENANTS:
-    'per-tenant policies, JSON `{"tenant": {"weight": 3, "llm": {"models": [...], "tokensPerDay": N, "costUsdPerMonth": N}}}`; `weight`: the tenant\'s share of a pool against other tenants with waiting tasks (default 1); `maxRunning`: most of its tasks running at once per pool (a number, or `{"pool": N}`), read by the workers; LLM limits are read by the gateway (refuses at submit) and the worker (enforces at each call)',
+    'per-tenant policies, JSON `{"acme": {"weight": 3, "maxRunning": 10, "llm": {"models": [...], "tokensPerDay": N}}}`: share and running limit per pool ([fair-share.md](fair-share.md)), LLM limits ([llm.md](llm.md)); read by the gateway and the workers',
   AGENTQ_TENANTS_FILE:
     "file holding such JSON (a mounted ConfigMap), read at start; a tenant in both takes the file's policy",
 } satisfies EnvDocs<typeof tenantsEnvShape>;
