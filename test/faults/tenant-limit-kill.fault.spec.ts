@@ -11,7 +11,7 @@ import { runUnderWorkerKills } from '../helpers/worker-kills.js';
 const rig = useFaultRig('agentq-fault-tenant', { aof: false, stopSignal: 'SIGKILL' });
 
 it('completes every acknowledged task of a limited tenant while workers are SIGKILLed', async () => {
-  const tasks = sizeFromEnv('FAULT_TASKS', 1000);
+  const tasks = sizeFromEnv('FAULT_TASKS', 600);
   const { stats, result, kills } = await runUnderWorkerKills(rig, {
     name: 'tenant-limit-kill',
     tasks,
