@@ -33,12 +33,6 @@
 -- @include "includes/insert-blocks"
 -- @include "includes/bullmq-insert-job"
 
-local function keysOf(numbers)
-  local keys = {}
-  for i, number in ipairs(numbers) do keys[i] = KEYS[number] end
-  return keys
-end
-
 local blocks = readBlocks(ARGV[1])
 
 local function gate(submit)

@@ -62,16 +62,17 @@ async function renameCapMembers(
   let renamed = 0;
   for (const set of await scanKeys(redis, `${escapeGlob(`${prefix}:gw:tenant:`)}*:unfinished`)) {
     const flat = await redis.zrange(set, '0', '-1', 'WITHSCORES');
+    // One transaction per set (its keys share a slot): its members renamed together.
+    const multi = redis.multi();
+    let inSet = 0;
     for (let i = 0; i + 1 < flat.length; i += 2) {
       const member = flat[i] ?? '';
       if (!member.startsWith(oldBase)) continue;
-      await redis
-        .multi()
-        .zadd(set, flat[i + 1] ?? '0', newBase + member.slice(oldBase.length))
-        .zrem(set, member)
-        .exec();
-      renamed += 1;
+      multi.zadd(set, flat[i + 1] ?? '0', newBase + member.slice(oldBase.length)).zrem(set, member);
+      inSet += 1;
     }
+    if (inSet > 0) await multi.exec();
+    renamed += inSet;
   }
   return renamed;
 }

@@ -1,12 +1,14 @@
+-- keysOf(numbers): the KEYS those numbers name.
 -- readBlocks(packed): the add scripts a call queues jobs with. Each packed block is
 -- { kind, keys = { KEYS numbers } } and, for a queue's prioritized adds, fair = { prioritized,
 -- counter, state } (KEYS numbers, lua/includes/fair-share.lua); answered with the keys.
+local function keysOf(numbers)
+  local keys = {}
+  for i, number in ipairs(numbers) do keys[i] = KEYS[number] end
+  return keys
+end
+
 local function readBlocks(packed)
-  local function keysOf(numbers)
-    local keys = {}
-    for i, number in ipairs(numbers) do keys[i] = KEYS[number] end
-    return keys
-  end
   local blocks = {}
   for i, block in ipairs(cmsgpack.unpack(packed)) do
     local fair = block.fair
