@@ -19,6 +19,8 @@ describe(toErrorResponse.name, () => {
     'Too many Cluster redirections. Last error: ReplyError: MOVED 6249 127.0.0.1:35775',
     'CLUSTERDOWN The cluster is down',
     'TRYAGAIN Multiple keys request during rehashing of slot',
+    'MOVED 6249 127.0.0.1:35775',
+    'ASK 6249 127.0.0.1:35775',
     'Failed to refresh slots cache.',
     "Cluster isn't ready and enableOfflineQueue options is false",
   ])('answers 503 while a Cluster fails a slot over (%s)', (message) => {

@@ -39,10 +39,12 @@ const REDIS_UNAVAILABLE_MESSAGES = new Set([
 /**
  * A Cluster between two layouts: a slot's master gone and its replica not yet promoted
  * (Redis answers CLUSTERDOWN or TRYAGAIN; ioredis gives up redirecting, or cannot learn the
- * slots), or the cluster client not connected.
+ * slots), or the cluster client not connected. A MOVED or ASK left to the caller (ioredis
+ * does not follow one inside a pipeline whose other commands were answered, as a script's
+ * with `WAIT` behind it) is a command the node did not run.
  */
 const CLUSTER_IN_TRANSITION =
-  /^(CLUSTERDOWN|TRYAGAIN|Too many Cluster redirections|Failed to refresh slots cache|Cluster isn't ready|None of startup nodes is available)/;
+  /^(CLUSTERDOWN|TRYAGAIN|MOVED |ASK |Too many Cluster redirections|Failed to refresh slots cache|Cluster isn't ready|None of startup nodes is available)/;
 
 export function isRedisUnavailable(error: unknown): boolean {
   return (
